@@ -1,0 +1,276 @@
+"""Load lesson files into the database (`manage.py import_lessons`, and the demo climb).
+
+Every file is parsed and checked before the database is touched, and the whole run is one
+transaction: a bad file changes nothing. Rows are matched by their natural keys (climb slug,
+piece slug, tier, step position) and only saved when a field differs, so a second run of the
+same files writes nothing. Nothing a learner did is ever deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+
+from . import rendering
+from .lessonfile import (
+    ClimbData,
+    LessonFileError,
+    VersionData,
+    parse_climb,
+    parse_version,
+)
+from .models import Choice, Climb, Piece, Question, Source, Status, Step, Tier, TierVersion
+
+DEMO_CONTENT = Path(__file__).resolve().parent / "content"
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*.md")
+                    if p.name.lower() not in ("readme.md", "format.md")
+                )
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise LessonFileError(path, None, "no such file or folder")
+    return files
+
+
+def parse_files(files: list[Path]) -> tuple[list[ClimbData], list[VersionData]]:
+    climbs: list[ClimbData] = []
+    versions: list[VersionData] = []
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise LessonFileError(path, None, "the file is not UTF-8 text") from None
+        if path.name == "climb.md":
+            climbs.append(parse_climb(text, path))
+        else:
+            versions.append(parse_version(text, path))
+    _check_together(climbs, versions)
+    return climbs, versions
+
+
+def _check_together(climbs: list[ClimbData], versions: list[VersionData]) -> None:
+    """Problems no single file shows: duplicates, disagreeing orders, unknown climbs, lexers."""
+    climb_paths: dict[str, str] = {}
+    for climb in climbs:
+        if climb.slug in climb_paths:
+            raise LessonFileError(
+                climb.path,
+                None,
+                f"duplicate climb slug {climb.slug!r} (also in {climb_paths[climb.slug]})",
+            )
+        climb_paths[climb.slug] = climb.path
+    known_climbs = set(climb_paths) | set(
+        Climb.objects.filter(slug__in={v.climb for v in versions}).values_list("slug", flat=True)
+    )
+    seen: dict[tuple[str, str, str], str] = {}
+    orders: dict[tuple[str, str], tuple[int, str]] = {}
+    for version in versions:
+        if version.climb not in known_climbs:
+            raise LessonFileError(
+                version.path, None, f"unknown climb {version.climb!r}: add its climb.md"
+            )
+        key = (version.climb, version.piece, version.tier)
+        if key in seen:
+            raise LessonFileError(
+                version.path,
+                None,
+                f"duplicate slug: piece {version.piece!r} at tier {version.tier} "
+                f"is also in {seen[key]}",
+            )
+        seen[key] = version.path
+        piece_key = (version.climb, version.piece)
+        if piece_key in orders and orders[piece_key][0] != version.order:
+            other_order, other_path = orders[piece_key]
+            raise LessonFileError(
+                version.path,
+                None,
+                f"piece {version.piece!r} has order {version.order} here "
+                f"but {other_order} in {other_path}",
+            )
+        orders.setdefault(piece_key, (version.order, version.path))
+        for step in version.steps:
+            if step.language:
+                try:
+                    rendering.check_language(step.language)
+                except rendering.UnknownLanguage as exc:
+                    raise LessonFileError(
+                        version.path, None, f"step {step.heading!r}: {exc}"
+                    ) from None
+
+
+def _assign(instance, **values) -> bool:
+    """Set the fields that differ; True if any did."""
+    changed = False
+    for name, value in values.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    return changed
+
+
+def import_paths(paths: Iterable[str | Path]) -> ImportReport:
+    files = collect_files(paths)
+    climbs, versions = parse_files(files)
+    report = ImportReport()
+    with transaction.atomic():
+        for climb_data in climbs:
+            _import_climb(climb_data, report)
+        climbs_by_slug = {
+            c.slug: c for c in Climb.objects.filter(slug__in={v.climb for v in versions})
+        }
+        for version_data in versions:
+            _import_version(climbs_by_slug[version_data.climb], version_data, report)
+    return report
+
+
+def _import_climb(data: ClimbData, report: ImportReport) -> None:
+    climb = Climb.objects.filter(slug=data.slug).first()
+    values = {"title": data.title, "order": data.order, "description": data.description}
+    if climb is None:
+        Climb.objects.create(slug=data.slug, **values)
+        report.created.append(data.path)
+    elif _assign(climb, **values):
+        climb.save()
+        report.updated.append(data.path)
+    else:
+        report.unchanged.append(data.path)
+
+
+def _import_version(climb: Climb, data: VersionData, report: ImportReport) -> None:
+    piece, created = Piece.objects.get_or_create(
+        climb=climb, slug=data.piece, defaults={"order": data.order}
+    )
+    changed = created
+    if _assign(piece, order=data.order):
+        piece.save()
+        changed = True
+    tier = Tier.from_slug(data.tier)
+    version = TierVersion.objects.filter(piece=piece, tier=tier).first()
+    values = {
+        "title": data.title,
+        "crux": data.crux,
+        "minutes": data.minutes,
+        "intro": data.intro,
+        "goal": data.goal,
+        "recap": data.recap,
+    }
+    if version is None:
+        version = TierVersion.objects.create(
+            piece=piece, tier=tier, status=Status.PUBLISHED, **values
+        )
+        created = changed = True
+    elif _assign(version, **values):
+        version.save()
+        changed = True
+    changed |= _import_sources(version, data)
+    changed |= _import_steps(version, data)
+    if created or changed:
+        (report.created if created else report.updated).append(data.path)
+    else:
+        report.unchanged.append(data.path)
+
+
+def _import_sources(version: TierVersion, data: VersionData) -> bool:
+    existing = list(version.sources.order_by("position", "id"))
+    wanted = [(s.title, s.url, s.note) for s in data.sources]
+    if [(s.title, s.url, s.note) for s in existing] == wanted:
+        return False
+    version.sources.all().delete()  # sources hold nothing of a learner's
+    Source.objects.bulk_create(
+        Source(version=version, position=i, title=t, url=u, note=n)
+        for i, (t, u, n) in enumerate(wanted)
+    )
+    return True
+
+
+def _import_steps(version: TierVersion, data: VersionData) -> bool:
+    changed = False
+    existing = {
+        step.position: step
+        for step in version.steps.select_related("question").prefetch_related("question__choices")
+    }
+    for position, step_data in enumerate(data.steps):
+        step = existing.pop(position, None)
+        values = {
+            "heading": step_data.heading,
+            "prose": step_data.prose,
+            "language": step_data.language,
+            "code": step_data.code,
+            "marked_lines": step_data.marked_lines,
+        }
+        if step is None:
+            step = Step.objects.create(version=version, position=position, **values)
+            changed = True
+        elif _assign(step, **values):
+            step.save()
+            changed = True
+        changed |= _import_question(step, step_data.question)
+    for leftover in existing.values():
+        leftover.delete()
+        changed = True
+    return changed
+
+
+def _import_question(step: Step, data) -> bool:
+    question = getattr(step, "question", None)
+    if data is None:
+        if question is not None:
+            question.delete()
+            return True
+        return False
+    changed = False
+    if question is None:
+        question = Question.objects.create(step=step, prompt=data.prompt)
+        changed = True
+    elif _assign(question, prompt=data.prompt):
+        question.save()
+        changed = True
+    current = list(question.choices.all())
+    wanted = [(c.text, c.is_correct, c.explanation) for c in data.choices]
+    if [(c.text, c.is_correct, c.explanation) for c in current] == wanted:
+        return changed
+    # Clear the correct flag first so the one-correct constraint holds at every statement.
+    question.choices.filter(is_correct=True).update(is_correct=False)
+    by_position = {c.position: c for c in current}
+    for position, (text, is_correct, explanation) in enumerate(wanted):
+        choice = by_position.pop(position, None)
+        if choice is None:
+            Choice.objects.create(
+                question=question,
+                position=position,
+                text=text,
+                is_correct=is_correct,
+                explanation=explanation,
+            )
+        else:
+            choice.is_correct = False
+            _assign(choice, text=text, explanation=explanation, is_correct=is_correct)
+            choice.save()
+    for leftover in by_position.values():
+        leftover.delete()
+    return True

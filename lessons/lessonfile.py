@@ -1,0 +1,463 @@
+"""Lesson files: parse and write the Markdown format described in lessons/FORMAT.md.
+
+Pure functions over text: no database, no Django. The importer turns the dataclasses below
+into rows; the exporter turns rows back into the same dataclasses and calls `dump_version`.
+Errors carry the file and line so that an author can fix them from the message alone.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+TIERS = ("zero", "junior", "middle", "senior")
+
+FENCE_RE = re.compile(r"^(```+|~~~+)\s*([^\s`]*)\s*(.*)$")
+CHOICE_RE = re.compile(r"^- \[( |x|X)\] (.+)$")
+MARK_RE = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
+
+
+class LessonFileError(ValueError):
+    """A problem in a lesson file, located precisely enough to fix."""
+
+    def __init__(self, path: str | Path, line: int | None, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass
+class ChoiceData:
+    text: str
+    is_correct: bool
+    explanation: str
+
+
+@dataclass
+class QuestionData:
+    prompt: str
+    choices: list[ChoiceData]
+
+
+@dataclass
+class StepData:
+    heading: str
+    prose: str = ""
+    language: str = ""
+    code: str = ""
+    marked_lines: str = ""
+    question: QuestionData | None = None
+
+
+@dataclass
+class SourceData:
+    title: str
+    url: str
+    note: str = ""
+
+
+@dataclass
+class VersionData:
+    """One tier version of one piece, as one lesson file holds it."""
+
+    climb: str
+    piece: str
+    order: int
+    tier: str
+    title: str
+    crux: str
+    minutes: int
+    intro: str
+    goal: str
+    recap: str
+    steps: list[StepData] = field(default_factory=list)
+    sources: list[SourceData] = field(default_factory=list)
+    path: str = ""
+
+
+@dataclass
+class ClimbData:
+    slug: str
+    title: str
+    order: int
+    description: str
+    path: str = ""
+
+
+def parse_marked_lines(value: str) -> list[int]:
+    """'3,5-7' -> [3, 5, 6, 7]. Raises ValueError on anything else."""
+    value = value.strip()
+    if not value:
+        return []
+    if not MARK_RE.match(value):
+        raise ValueError(f"marked lines must look like 3,5-7, not {value!r}")
+    lines: list[int] = []
+    for part in value.split(","):
+        start, _, end = part.partition("-")
+        first, last = int(start), int(end or start)
+        if first < 1 or last < first:
+            raise ValueError(f"bad marked line range {part!r}")
+        lines.extend(range(first, last + 1))
+    return sorted(set(lines))
+
+
+def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], int]:
+    """Return (front matter, body lines, line number of the first body line)."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise LessonFileError(path, 1, "the file must start with a '---' front-matter header")
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "---":
+            break
+    else:
+        raise LessonFileError(path, 1, "the front-matter header is not closed with '---'")
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:index])) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise LessonFileError(path, line, f"front matter is not valid YAML: {problem}") from None
+    if not isinstance(meta, dict):
+        raise LessonFileError(path, 2, "front matter must be a set of 'key: value' lines")
+    return meta, lines[index + 1 :], index + 2
+
+
+def _meta_line(lines: list[str], key: str) -> int:
+    for number, line in enumerate(lines, start=1):
+        if line.startswith(f"{key}:"):
+            return number
+    return 1
+
+
+def _require(meta: dict, key: str, path: str | Path, raw: list[str], kind: type = str):
+    if key not in meta or meta[key] in (None, ""):
+        raise LessonFileError(path, 1, f"missing field '{key}' in the front matter")
+    value = meta[key]
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise LessonFileError(
+                path, _meta_line(raw, key), f"'{key}' must be a whole number, not {value!r}"
+            )
+    elif not isinstance(value, str):
+        value = str(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+def _strip_blank(lines: list[str]) -> str:
+    return "\n".join(lines).strip("\n").rstrip()
+
+
+def parse_climb(text: str, path: str | Path = "<climb>") -> ClimbData:
+    meta, body, _ = _split_front_matter(path, text)
+    raw = text.splitlines()
+    slug = _require(meta, "slug", path, raw)
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
+        raise LessonFileError(path, _meta_line(raw, "slug"), f"slug {slug!r} is not a-z, 0-9 and -")
+    return ClimbData(
+        slug=slug,
+        title=_require(meta, "title", path, raw),
+        order=_require(meta, "order", path, raw, int),
+        description=_strip_blank(body),
+        path=str(path),
+    )
+
+
+def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
+    """Parse one tier-version file. Raises LessonFileError on the first problem found."""
+    meta, body, first_line = _split_front_matter(path, text)
+    raw = text.splitlines()
+    known = {"climb", "piece", "order", "tier", "title", "crux", "minutes", "sources"}
+    unknown = sorted(set(meta) - known)
+    if unknown:
+        raise LessonFileError(
+            path, _meta_line(raw, unknown[0]), f"unknown field '{unknown[0]}' in the front matter"
+        )
+    tier = _require(meta, "tier", path, raw).lower()
+    if tier not in TIERS:
+        raise LessonFileError(
+            path, _meta_line(raw, "tier"), f"unknown tier {tier!r}: use one of {', '.join(TIERS)}"
+        )
+    piece = _require(meta, "piece", path, raw)
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", piece):
+        raise LessonFileError(
+            path, _meta_line(raw, "piece"), f"piece slug {piece!r} is not a-z, 0-9 and -"
+        )
+    minutes = _require(meta, "minutes", path, raw, int)
+    if not 1 <= minutes <= 240:
+        raise LessonFileError(path, _meta_line(raw, "minutes"), "minutes must be between 1 and 240")
+    version = VersionData(
+        climb=_require(meta, "climb", path, raw),
+        piece=piece,
+        order=_require(meta, "order", path, raw, int),
+        tier=tier,
+        title=_require(meta, "title", path, raw),
+        crux=_require(meta, "crux", path, raw),
+        minutes=minutes,
+        intro="",
+        goal="",
+        recap="",
+        sources=_parse_sources(meta.get("sources") or [], path, raw),
+        path=str(path),
+    )
+    _parse_sections(version, body, first_line, path)
+    return version
+
+
+def _parse_sources(value, path, raw) -> list[SourceData]:
+    line = _meta_line(raw, "sources")
+    if not isinstance(value, list):
+        raise LessonFileError(path, line, "'sources' must be a list of title/url/note entries")
+    sources = []
+    for number, item in enumerate(value, start=1):
+        if not isinstance(item, dict) or not item.get("title") or not item.get("url"):
+            raise LessonFileError(path, line, f"source {number} needs a 'title' and a 'url'")
+        url = str(item["url"]).strip()
+        if not re.match(r"^https?://", url):
+            raise LessonFileError(path, line, f"source {number}: url must start with http(s)://")
+        sources.append(SourceData(str(item["title"]).strip(), url, str(item.get("note") or "")))
+    return sources
+
+
+def _sections(body: list[str], first_line: int, path) -> list[tuple[str, int, list[str]]]:
+    """Split the body on '## ' headings outside fenced code. Returns (heading, line, lines)."""
+    sections: list[tuple[str, int, list[str]]] = []
+    fence: str | None = None
+    for offset, line in enumerate(body):
+        match = FENCE_RE.match(line)
+        if match and (fence is None or match.group(1).startswith(fence)) and line.strip():
+            fence = None if fence else match.group(1)
+        if fence is None and line.startswith("## "):
+            sections.append((line[3:].strip(), first_line + offset, []))
+        elif sections:
+            sections[-1][2].append(line)
+        elif line.strip() and not (match and fence):
+            raise LessonFileError(
+                path, first_line + offset, "text before the first '## ' section heading"
+            )
+    if fence:
+        raise LessonFileError(path, first_line + len(body), "a code fence is never closed")
+    return sections
+
+
+def _parse_sections(version: VersionData, body: list[str], first_line: int, path) -> None:
+    seen: set[str] = set()
+    for heading, line, lines in _sections(body, first_line, path):
+        lower = heading.lower()
+        if lower in ("intro", "goal", "recap"):
+            if lower in seen:
+                raise LessonFileError(path, line, f"the '## {heading}' section appears twice")
+            if lower != "recap" and version.steps:
+                raise LessonFileError(path, line, f"'## {heading}' must come before the steps")
+            if lower == "recap" and "recap" in seen:
+                raise LessonFileError(path, line, "the '## Recap' section appears twice")
+            seen.add(lower)
+            text = _strip_blank(lines)
+            if not text:
+                raise LessonFileError(path, line, f"the '## {heading}' section is empty")
+            setattr(version, lower, text)
+        elif lower.startswith("step:"):
+            if "recap" in seen:
+                raise LessonFileError(path, line, "a step comes after '## Recap'")
+            step_heading = heading[5:].strip()
+            if not step_heading:
+                raise LessonFileError(path, line, "a step needs a heading: '## Step: <heading>'")
+            version.steps.append(_parse_step(step_heading, lines, line + 1, path))
+        else:
+            raise LessonFileError(
+                path,
+                line,
+                f"unknown section '## {heading}': use Intro, Goal, Step: <heading> or Recap",
+            )
+    for required in ("intro", "goal", "recap"):
+        if required not in seen:
+            raise LessonFileError(path, None, f"missing section '## {required.capitalize()}'")
+    if not version.steps:
+        raise LessonFileError(path, None, "a lesson needs at least one '## Step: <heading>'")
+
+
+def _parse_step(heading: str, lines: list[str], first_line: int, path) -> StepData:
+    step = StepData(heading=heading)
+    prose: list[str] = []
+    question_at: int | None = None
+    index = 0
+    fence: str | None = None
+    while index < len(lines):
+        line = lines[index]
+        match = FENCE_RE.match(line)
+        if fence is None and line.strip() == "### Question":
+            question_at = index
+            break
+        if fence is None and match and not step.code and not step.language:
+            # The first fence of the step is its snippet.
+            fence = match.group(1)
+            step.language = match.group(2) or ""
+            options = match.group(3).strip()
+            if not step.language:
+                raise LessonFileError(path, first_line + index, "a snippet needs a language")
+            if options:
+                key, _, value = options.partition("=")
+                if key.strip() != "mark":
+                    raise LessonFileError(
+                        path, first_line + index, f"unknown snippet option {options!r}: use mark="
+                    )
+                try:
+                    parse_marked_lines(value)
+                except ValueError as exc:
+                    raise LessonFileError(path, first_line + index, str(exc)) from None
+                step.marked_lines = value.strip()
+            code: list[str] = []
+            index += 1
+            while index < len(lines) and lines[index].strip() != fence:
+                code.append(lines[index])
+                index += 1
+            if index == len(lines):
+                raise LessonFileError(path, first_line + index - 1, "the snippet is never closed")
+            step.code = "\n".join(code)
+            if not step.code.strip():
+                raise LessonFileError(path, first_line + index, "the snippet is empty")
+            highest = max(parse_marked_lines(step.marked_lines), default=0)
+            if highest > len(code):
+                raise LessonFileError(
+                    path,
+                    first_line + index - len(code) - 1,
+                    f"marked line {highest} is past the end of the {len(code)}-line snippet",
+                )
+            fence = None
+            index += 1
+            continue
+        if match and line.strip():
+            fence = None if fence else match.group(1)
+        prose.append(line)
+        index += 1
+    step.prose = _strip_blank(prose)
+    if question_at is not None:
+        step.question = _parse_question(
+            lines[question_at + 1 :], first_line + question_at + 1, path
+        )
+    return step
+
+
+def _parse_question(lines: list[str], first_line: int, path) -> QuestionData:
+    prompt: list[str] = []
+    choices: list[tuple[int, ChoiceData, list[str]]] = []
+    for offset, line in enumerate(lines):
+        number = first_line + offset
+        match = CHOICE_RE.match(line)
+        if match:
+            choice = ChoiceData(match.group(2).strip(), match.group(1) != " ", "")
+            choices.append((number, choice, []))
+        elif line.startswith("### ") and not choices:
+            raise LessonFileError(path, number, f"unknown sub-section {line.strip()!r}")
+        elif choices:
+            if line.strip() and not line.startswith("  "):
+                raise LessonFileError(
+                    path,
+                    number,
+                    "text after the choices must be an explanation indented by two spaces",
+                )
+            choices[-1][2].append(line[2:] if line.startswith("  ") else line)
+        else:
+            prompt.append(line)
+    question_line = first_line - 1
+    text = _strip_blank(prompt)
+    if not text:
+        raise LessonFileError(path, question_line, "the question has no prompt")
+    if not 2 <= len(choices) <= 5:
+        raise LessonFileError(
+            path, question_line, f"a question needs 2 to 5 choices, this one has {len(choices)}"
+        )
+    correct = [number for number, choice, _ in choices if choice.is_correct]
+    if len(correct) != 1:
+        found = "no correct choice" if not correct else f"{len(correct)} correct choices"
+        raise LessonFileError(
+            path, question_line, f"a question needs exactly one correct choice '- [x]': {found}"
+        )
+    texts = [choice.text for _, choice, _ in choices]
+    for number, choice, explanation in choices:
+        if texts.count(choice.text) > 1:
+            raise LessonFileError(path, number, f"the choice {choice.text!r} appears twice")
+        choice.explanation = _strip_blank(explanation)
+        if not choice.explanation:
+            raise LessonFileError(path, number, "every choice needs an explanation (indented)")
+    return QuestionData(prompt=text, choices=[choice for _, choice, _ in choices])
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _indent(text: str) -> str:
+    return "\n".join(("  " + line) if line else "" for line in text.splitlines())
+
+
+def dump_climb(climb: ClimbData) -> str:
+    meta = {"slug": climb.slug, "title": climb.title, "order": climb.order}
+    return _front_matter(meta) + (climb.description.strip() + "\n" if climb.description else "")
+
+
+def _front_matter(meta: dict) -> str:
+    dumped = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
+    return f"---\n{dumped}---\n"
+
+
+def dump_version(version: VersionData) -> str:
+    """The canonical text of a tier version: parse(dump(v)) == v and dump is stable."""
+    meta: dict = {
+        "climb": version.climb,
+        "piece": version.piece,
+        "order": version.order,
+        "tier": version.tier,
+        "title": version.title,
+        "crux": version.crux,
+        "minutes": version.minutes,
+    }
+    if version.sources:
+        meta["sources"] = [
+            {"title": s.title, "url": s.url, **({"note": s.note} if s.note else {})}
+            for s in version.sources
+        ]
+    parts = [_front_matter(meta)]
+    parts.append(f"\n## Intro\n\n{version.intro}\n\n## Goal\n\n{version.goal}\n")
+    for step in version.steps:
+        parts.append(f"\n## Step: {step.heading}\n")
+        if step.prose:
+            parts.append(f"\n{step.prose}\n")
+        if step.code:
+            options = f" mark={step.marked_lines}" if step.marked_lines else ""
+            fence = "````" if "```" in step.code else "```"
+            parts.append(f"\n{fence}{step.language}{options}\n{step.code}\n{fence}\n")
+        if step.question:
+            parts.append(f"\n### Question\n\n{step.question.prompt}\n\n")
+            for choice in step.question.choices:
+                mark = "x" if choice.is_correct else " "
+                parts.append(f"- [{mark}] {choice.text}\n{_indent(choice.explanation)}\n")
+    parts.append(f"\n## Recap\n\n{version.recap}\n")
+    return "".join(parts)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m lessons.lessonfile FILE...`: check lesson files without a database."""
+    status = 0
+    for name in argv:
+        text = Path(name).read_text(encoding="utf-8")
+        try:
+            if Path(name).name == "climb.md":
+                parse_climb(text, name)
+            else:
+                parse_version(text, name)
+        except LessonFileError as exc:
+            print(exc)
+            status = 1
+    if status == 0:
+        print("ok")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

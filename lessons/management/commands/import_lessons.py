@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from lessons.importer import import_paths
+from lessons.lessonfile import LessonFileError
+
+
+class Command(BaseCommand):
+    help = (
+        "Load lesson files (see the README's 'Lesson files') into the database. Creates and "
+        "updates; running it twice changes nothing; a bad file changes nothing at all."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="Lesson files or folders of them.")
+
+    def handle(self, *args, paths: list[str], **options):
+        try:
+            report = import_paths(paths)
+        except LessonFileError as exc:
+            raise CommandError(str(exc)) from None
+        for label, items in (("created", report.created), ("updated", report.updated)):
+            for path in items:
+                self.stdout.write(f"{label}: {path}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{len(report.created)} created, {len(report.updated)} updated, "
+                f"{len(report.unchanged)} unchanged"
+            )
+        )

@@ -1,0 +1,367 @@
+"""Authored content: climbs, their pieces, each piece's tier versions, steps and questions.
+
+HTML is rendered when a row is saved (see RenderedFieldsMixin) and stored beside its source, so
+serving a page never runs Markdown or Pygments.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import rendering
+from .lessonfile import parse_marked_lines
+
+
+class Tier(models.IntegerChoices):
+    ZERO = 0, _("Zero")
+    JUNIOR = 1, _("Junior")
+    MIDDLE = 2, _("Middle")
+    SENIOR = 3, _("Senior")
+
+    @property
+    def slug(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def from_slug(cls, slug: str) -> Tier | None:
+        return next((tier for tier in cls if tier.slug == slug), None)
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class RenderedFieldsMixin(models.Model):
+    """Re-render `<field>_html` on save when `<field>` changed since it was loaded.
+
+    `rendered_fields` maps a source field to (html field, renderer name in `rendering`).
+    """
+
+    rendered_fields: dict[str, tuple[str, str]] = {}
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        rewritten = self.render()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = set(update_fields) | set(rewritten)
+        super().save(*args, **kwargs)
+        self._loaded_sources = {name: getattr(self, name) for name in self.rendered_sources()}
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_sources = {
+            name: getattr(instance, name)
+            for name in cls.rendered_sources()
+            if name in instance.__dict__
+        }
+        return instance
+
+    @classmethod
+    def rendered_sources(cls) -> list[str]:
+        return [name for name, (_html, _fn) in cls.rendered_fields.items()]
+
+    def source_changed(self, name: str) -> bool:
+        loaded = getattr(self, "_loaded_sources", {})
+        return name not in loaded or loaded[name] != getattr(self, name)
+
+    def render(self, force: bool = False) -> list[str]:
+        """Render what changed; returns the html fields it rewrote."""
+        rewritten = []
+        for name, (html_field, renderer) in self.rendered_fields.items():
+            if force or self.source_changed(name) or not getattr(self, html_field):
+                setattr(self, html_field, getattr(rendering, renderer)(getattr(self, name)))
+                rewritten.append(html_field)
+        return rewritten
+
+
+class ClimbQuerySet(models.QuerySet):
+    def with_summary(self) -> ClimbQuerySet:
+        """Annotate what the home page shows: pieces, minutes to climb every tier."""
+        published = Q(pieces__versions__status=Status.PUBLISHED)
+        return self.annotate(
+            pieces_count=Count("pieces", filter=published, distinct=True),
+            total_minutes=Sum("pieces__versions__minutes", filter=published),
+        ).filter(pieces_count__gt=0)
+
+
+class Climb(RenderedFieldsMixin, models.Model):
+    slug = models.SlugField(_("slug"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    description_html = models.TextField(editable=False, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    rendered_fields = {"description": ("description_html", "render_markdown")}
+
+    objects = ClimbQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "title"]
+        verbose_name = _("climb")
+        verbose_name_plural = _("climbs")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("lessons:climb", args=[self.slug])
+
+
+class PieceQuerySet(models.QuerySet):
+    def published(self) -> PieceQuerySet:
+        """Pieces with at least one published tier version."""
+        return self.filter(
+            Exists(TierVersion.objects.filter(piece=OuterRef("pk"), status=Status.PUBLISHED))
+        )
+
+    def with_published_versions(self) -> PieceQuerySet:
+        return self.published().prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=TierVersion.objects.published().order_by("tier"),
+                to_attr="published_versions",
+            )
+        )
+
+
+class Piece(models.Model):
+    climb = models.ForeignKey(Climb, on_delete=models.CASCADE, related_name="pieces")
+    slug = models.SlugField(_("slug"))
+    order = models.PositiveIntegerField(
+        _("order"), default=0, help_text=_("Position of the piece in its climb.")
+    )
+
+    objects = PieceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["climb", "order", "slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["climb", "slug"], name="piece_slug_unique_in_climb")
+        ]
+        indexes = [models.Index(fields=["climb", "order"])]
+        verbose_name = _("piece")
+        verbose_name_plural = _("pieces")
+
+    def __str__(self) -> str:
+        return f"{self.climb.slug}/{self.slug}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("lessons:piece", args=[self.climb.slug, self.slug])
+
+
+class TierVersionQuerySet(models.QuerySet):
+    def published(self) -> TierVersionQuerySet:
+        return self.filter(status=Status.PUBLISHED)
+
+    def for_reading(self) -> TierVersionQuerySet:
+        """Everything a piece page shows, in a fixed number of queries."""
+        return self.select_related("piece__climb").prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=Step.objects.select_related("question").prefetch_related(
+                    Prefetch("question__choices", queryset=Choice.objects.order_by("position"))
+                ),
+            ),
+            "sources",
+        )
+
+
+class TierVersion(RenderedFieldsMixin, models.Model):
+    piece = models.ForeignKey(Piece, on_delete=models.CASCADE, related_name="versions")
+    tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED
+    )
+    title = models.CharField(_("title"), max_length=200)
+    crux = models.CharField(_("crux"), max_length=300, help_text=_("The trap, in one sentence."))
+    minutes = models.PositiveSmallIntegerField(_("minutes"), default=10)
+    intro = models.TextField(_("intro"))
+    intro_html = models.TextField(editable=False, blank=True)
+    goal = models.TextField(_("goal"))
+    goal_html = models.TextField(editable=False, blank=True)
+    recap = models.TextField(_("recap"))
+    recap_html = models.TextField(editable=False, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    rendered_fields = {
+        "intro": ("intro_html", "render_markdown"),
+        "goal": ("goal_html", "render_markdown"),
+        "recap": ("recap_html", "render_markdown"),
+    }
+
+    objects = TierVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["piece", "tier"]
+        constraints = [
+            models.UniqueConstraint(fields=["piece", "tier"], name="one_version_per_tier"),
+            models.CheckConstraint(condition=Q(tier__lte=Tier.SENIOR), name="tier_is_known"),
+            models.CheckConstraint(
+                condition=Q(minutes__gte=1) & Q(minutes__lte=240), name="minutes_in_range"
+            ),
+        ]
+        verbose_name = _("tier version")
+        verbose_name_plural = _("tier versions")
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_tier_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "lessons:piece_tier", args=[self.piece.climb.slug, self.piece.slug, self.tier_slug]
+        )
+
+    @property
+    def tier_slug(self) -> str:
+        return Tier(self.tier).slug
+
+
+class Source(models.Model):
+    version = models.ForeignKey(TierVersion, on_delete=models.CASCADE, related_name="sources")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    title = models.CharField(_("title"), max_length=300)
+    url = models.URLField(_("URL"), max_length=500)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["version", "position", "id"]
+        constraints = [
+            # Sources are rendered as links: only web addresses, never javascript: or data:.
+            models.CheckConstraint(
+                condition=Q(url__startswith="https://") | Q(url__startswith="http://"),
+                name="source_url_is_http",
+            )
+        ]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Step(RenderedFieldsMixin, models.Model):
+    version = models.ForeignKey(TierVersion, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    heading = models.CharField(_("heading"), max_length=200)
+    prose = models.TextField(_("prose"), blank=True)
+    prose_html = models.TextField(editable=False, blank=True)
+    language = models.CharField(
+        _("snippet language"),
+        max_length=40,
+        blank=True,
+        help_text=_("A Pygments lexer name (go, python, sql, yaml, bash...) or 'log'."),
+    )
+    code = models.TextField(_("snippet"), blank=True)
+    marked_lines = models.CharField(
+        _("marked lines"), max_length=200, blank=True, help_text=_("For example 3,5-7.")
+    )
+    code_html = models.TextField(editable=False, blank=True)
+
+    rendered_fields = {"prose": ("prose_html", "render_markdown")}
+
+    class Meta:
+        ordering = ["version", "position", "id"]
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+
+    def __str__(self) -> str:
+        return self.heading
+
+    def clean(self) -> None:
+        errors = {}
+        if self.code.strip() and not self.language.strip():
+            errors["language"] = _("A snippet needs a language.")
+        if self.language.strip():
+            try:
+                rendering.check_language(self.language)
+            except rendering.UnknownLanguage as exc:
+                errors["language"] = str(exc)
+        try:
+            marked = parse_marked_lines(self.marked_lines)
+        except ValueError as exc:
+            errors["marked_lines"] = str(exc)
+        else:
+            if marked and max(marked) > len(self.code.splitlines()):
+                errors["marked_lines"] = _("A marked line is past the end of the snippet.")
+        if errors:
+            raise ValidationError(errors)
+
+    def render(self, force: bool = False) -> list[str]:
+        rewritten = super().render(force)
+        loaded = getattr(self, "_loaded_snippet", None)
+        snippet = (self.code, self.language, self.marked_lines)
+        if force or loaded != snippet or (self.code and not self.code_html):
+            self.code_html = (
+                rendering.highlight_snippet(self.code, self.language, self.marked_lines)
+                if self.code.strip()
+                else ""
+            )
+            rewritten.append("code_html")
+        self._loaded_snippet = snippet
+        return rewritten
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_snippet = (
+            instance.__dict__.get("code"),
+            instance.__dict__.get("language"),
+            instance.__dict__.get("marked_lines"),
+        )
+        return instance
+
+
+class Question(RenderedFieldsMixin, models.Model):
+    step = models.OneToOneField(Step, on_delete=models.CASCADE, related_name="question")
+    prompt = models.TextField(_("prompt"))
+    prompt_html = models.TextField(editable=False, blank=True)
+
+    rendered_fields = {"prompt": ("prompt_html", "render_markdown")}
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self) -> str:
+        return self.prompt[:80]
+
+
+class Choice(RenderedFieldsMixin, models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    text = models.CharField(_("text"), max_length=500)
+    text_html = models.TextField(editable=False, blank=True)
+    is_correct = models.BooleanField(_("correct"), default=False)
+    explanation = models.TextField(_("explanation"))
+    explanation_html = models.TextField(editable=False, blank=True)
+
+    rendered_fields = {
+        "text": ("text_html", "render_inline_markdown"),
+        "explanation": ("explanation_html", "render_markdown"),
+    }
+
+    class Meta:
+        ordering = ["question", "position", "id"]
+        constraints = [
+            # "Exactly one" needs all the choices at once (forms and the importer check it);
+            # the database guarantees the half that a race could break: never two.
+            models.UniqueConstraint(
+                fields=["question"],
+                condition=Q(is_correct=True),
+                name="at_most_one_correct_choice",
+            ),
+        ]
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+
+    def __str__(self) -> str:
+        return self.text

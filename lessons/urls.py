@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "lessons"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("climbs/<slug:climb_slug>/", views.climb_detail, name="climb"),
+    path("climbs/<slug:climb_slug>/<slug:piece_slug>/", views.piece_detail, name="piece"),
+    path(
+        "climbs/<slug:climb_slug>/<slug:piece_slug>/<slug:tier_slug>/",
+        views.piece_tier,
+        name="piece_tier",
+    ),
+]

@@ -1,0 +1,159 @@
+"""The lesson-file parser: what it reads, how it writes it back, and how it reports mistakes."""
+
+from __future__ import annotations
+
+import pytest
+
+from lessons.lessonfile import (
+    LessonFileError,
+    dump_version,
+    parse_climb,
+    parse_marked_lines,
+    parse_version,
+)
+
+GOOD = """---
+climb: distributed-systems
+piece: leases-and-ttls
+order: 30
+tier: junior
+title: "Leases and TTLs"
+crux: "A lease is a lock with an expiry date."
+minutes: 8
+sources:
+  - title: "How to do distributed locking"
+    url: https://martin.kleppmann.com/2016/02/08/how-to-do-distributed-locking.html
+    note: "Kleppmann, 2016"
+---
+
+## Intro
+
+Set the *scene*.
+
+## Goal
+
+Learn it.
+
+## Step: Renew it
+
+Some prose.
+
+```go mark=2,3-4
+func renew() {
+    ka, _ := cli.KeepAlive(ctx, id)
+    for range ka {
+    }
+}
+```
+
+### Question
+
+What happens when `ka` closes?
+
+- [ ] The lease is renewed forever.
+  Tempting, but the channel closing means renewals stopped.
+- [x] The loop ends and leadership may be gone.
+  Right: a closed channel is a lost lease.
+  A second line.
+
+  A second paragraph.
+- [ ] Nothing.
+  Something does happen.
+
+## Step: Just prose
+
+Only words here.
+
+## Recap
+
+The rule.
+"""
+
+
+def test_parses_every_part_of_a_version():
+    version = parse_version(GOOD, "good.md")
+    assert (version.climb, version.piece, version.order, version.tier) == (
+        "distributed-systems",
+        "leases-and-ttls",
+        30,
+        "junior",
+    )
+    assert version.minutes == 8
+    assert version.intro == "Set the *scene*."
+    assert version.sources[0].note == "Kleppmann, 2016"
+    first, second = version.steps
+    assert first.heading == "Renew it"
+    assert first.prose == "Some prose."
+    assert first.language == "go" and first.marked_lines == "2,3-4"
+    assert first.code.splitlines()[1] == "    ka, _ := cli.KeepAlive(ctx, id)"
+    question = first.question
+    assert question.prompt == "What happens when `ka` closes?"
+    assert [c.is_correct for c in question.choices] == [False, True, False]
+    assert question.choices[1].explanation == (
+        "Right: a closed channel is a lost lease.\nA second line.\n\nA second paragraph."
+    )
+    assert second.question is None and second.code == "" and second.prose == "Only words here."
+
+
+def test_dump_then_parse_gives_the_same_version_and_dump_is_stable():
+    version = parse_version(GOOD, "good.md")
+    text = dump_version(version)
+    again = parse_version(text, "good.md")
+    assert again == version
+    assert dump_version(again) == text
+
+
+def test_marked_lines_expand_ranges():
+    assert parse_marked_lines("3,5-7") == [3, 5, 6, 7]
+    assert parse_marked_lines("") == []
+    with pytest.raises(ValueError):
+        parse_marked_lines("3-1")
+    with pytest.raises(ValueError):
+        parse_marked_lines("two")
+
+
+def test_climb_file():
+    climb = parse_climb("---\nslug: ds\ntitle: DS\norder: 2\n---\nAbout it.\n", "climb.md")
+    assert (climb.slug, climb.title, climb.order, climb.description) == ("ds", "DS", 2, "About it.")
+
+
+def broken(old: str, new: str) -> str:
+    assert old in GOOD
+    return GOOD.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (broken("tier: junior\n", ""), 1, "missing field 'tier'"),
+        (broken('title: "Leases and TTLs"\n', ""), 1, "missing field 'title'"),
+        (broken("tier: junior", "tier: expert"), 5, "unknown tier 'expert'"),
+        (broken("minutes: 8", "minutes: eight"), 8, "'minutes' must be a whole number"),
+        (broken("order: 30", "order: 30\ncolour: red"), 5, "unknown field 'colour'"),
+        (broken("- [x] The loop ends", "- [ ] The loop ends"), 35, "no correct choice"),
+        (broken("- [ ] Nothing.", "- [x] Nothing."), 35, "2 correct choices"),
+        (
+            broken("- [ ] Nothing.\n  Something does happen.\n", "").replace(
+                "- [ ] The lease is renewed forever.\n", ""
+            ),
+            35,
+            "needs 2 to 5 choices, this one has 1",
+        ),
+        (broken("  Something does happen.\n", ""), 46, "every choice needs an explanation"),
+        (broken("```go mark=2,3-4", "```go mark=9"), 27, "past the end"),
+        (broken("```go mark=2,3-4", "```go mark=two"), 27, "marked lines must look like"),
+        (broken("## Goal", "## Goals"), 19, "unknown section '## Goals'"),
+        (broken("## Recap\n\nThe rule.\n", ""), None, "missing section '## Recap'"),
+        (GOOD.replace("---\n", "", 1), 1, "must start with a '---'"),
+        (broken('crux: "A lease', 'crux: ["A lease'), None, "not valid YAML"),
+        (broken("url: https://martin", "url: javascript://martin"), 9, "must start with http"),
+    ],
+)
+def test_errors_name_the_file_the_line_and_the_problem(text, line, message):
+    with pytest.raises(LessonFileError) as excinfo:
+        parse_version(text, "lessons/x.junior.md")
+    error = excinfo.value
+    assert message in str(error)
+    assert error.path == "lessons/x.junior.md"
+    if line is not None:
+        assert error.line == line, str(error)

@@ -1,0 +1,74 @@
+"""Content rows render their HTML when saved, and the database refuses impossible content."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from lessons.models import Choice, Source, Step, Tier, TierVersion
+
+from .factories import make_piece, make_question, make_step, make_version
+
+pytestmark = pytest.mark.django_db
+
+
+def test_saving_a_version_stores_rendered_markdown():
+    version = make_version(intro="Hello *there*", recap="<script>x</script>Done")
+    version.refresh_from_db()
+    assert version.intro_html == "<p>Hello <em>there</em></p>"
+    assert "<script" not in version.recap_html
+
+
+def test_saving_again_renders_only_what_changed(monkeypatch):
+    version = make_version()
+    version = TierVersion.objects.get(pk=version.pk)
+    calls = []
+    from lessons import rendering
+
+    original = rendering.render_markdown
+    monkeypatch.setattr(
+        rendering, "render_markdown", lambda text: calls.append(text) or original(text)
+    )
+    version.goal = "A new goal."
+    version.save()
+    assert calls == ["A new goal."]
+
+
+def test_step_highlights_its_snippet_on_save():
+    step = make_step(make_version(), question=False, code="x := 1\ny := 2", marked_lines="2")
+    assert 'class="line marked"' in Step.objects.get(pk=step.pk).code_html
+
+
+def test_step_validation_rejects_unknown_language_and_bad_marks():
+    step = Step(version=make_version(), heading="h", language="nope", code="x", marked_lines="9")
+    with pytest.raises(ValidationError) as excinfo:
+        step.full_clean()
+    assert set(excinfo.value.message_dict) >= {"language", "marked_lines"}
+
+
+def test_database_refuses_two_correct_choices():
+    question = make_question(make_step(make_version(), question=False), correct=0)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Choice.objects.create(
+            question=question, text="also right", is_correct=True, explanation="x"
+        )
+
+
+def test_database_refuses_two_versions_at_one_tier():
+    piece = make_piece()
+    make_version(piece, tier=Tier.JUNIOR)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_version(piece, tier=Tier.JUNIOR)
+
+
+def test_database_refuses_a_javascript_source_url():
+    version = make_version()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Source.objects.create(version=version, title="x", url="javascript:alert(1)")
+
+
+def test_tier_slugs_round_trip():
+    assert [t.slug for t in Tier] == ["zero", "junior", "middle", "senior"]
+    assert Tier.from_slug("middle") is Tier.MIDDLE
+    assert Tier.from_slug("expert") is None

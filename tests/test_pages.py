@@ -1,0 +1,194 @@
+"""The reading pages: what each shows, what it hides, its 404s and its query count."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from lessons.models import Choice, Status, Tier
+
+from .factories import make_climb, make_piece, make_source, make_version
+
+pytestmark = pytest.mark.django_db
+
+
+def piece_url(version) -> str:
+    return version.get_absolute_url()
+
+
+@pytest.fixture
+def version():
+    climb = make_climb(slug="distributed-systems", title="Distributed Systems")
+    first = make_version(make_piece(climb, slug="first", order=1), title="First piece", steps=1)
+    piece = make_piece(climb, slug="leader", order=2)
+    make_version(piece, tier=Tier.ZERO, title="Leaders for beginners", steps=1)
+    senior = make_version(
+        piece,
+        tier=Tier.SENIOR,
+        title="Leader election: code and log reading",
+        crux="An exclusive lock does not make an exclusive writer.",
+        minutes=14,
+        intro="Bugs hide in the *gap*.",
+        goal="Find the gap.",
+        recap="Fix it where the write lands.",
+        steps=2,
+    )
+    for n in range(3):
+        make_source(senior, title=f"Source {n}", position=n)
+    make_version(make_piece(climb, slug="after", order=3), tier=Tier.MIDDLE, title="After", steps=1)
+    senior.first = first
+    return senior
+
+
+def test_home_lists_climbs_with_pieces_tiers_and_time(client, version):
+    response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Distributed Systems" in html
+    assert re.search(r"<dt>Pieces</dt><dd>3</dd>", html)
+    assert "tier-badge tier-zero" in html and "tier-badge tier-senior" in html
+    assert "tier-badge tier-junior" not in html
+    # 7 + 7 + 14 + 7 minutes: every published tier version
+    assert "35 min" in html
+
+
+def test_home_hides_climbs_without_published_content(client):
+    climb = make_climb(title="Empty climb")
+    make_version(make_piece(climb), status=Status.DRAFT)
+    assert "Empty climb" not in client.get("/").content.decode()
+
+
+def test_climb_page_lists_pieces_in_order_with_badges_crux_and_minutes(client, version):
+    html = client.get(reverse("lessons:climb", args=["distributed-systems"])).content.decode()
+    assert html.index("First piece") < html.index("Leaders for beginners") < html.index("After")
+    assert "/climbs/distributed-systems/leader/senior/" in html
+    assert "14 min" in html
+    assert "The trap, in one line." in html
+
+
+def test_piece_page_shows_the_whole_anatomy(client, version):
+    response = client.get(piece_url(version))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Leader election: code and log reading — Senior · Climb</title>" in html
+    assert 'href="/climbs/distributed-systems/"' in html  # back to the climb
+    assert "<h1>Leader election: code and log reading</h1>" in html
+    assert "An exclusive lock does not make an exclusive writer." in html
+    assert '<span aria-current="page">Senior</span>' in html
+    assert 'data-tier-link="zero"' in html  # the other tier of this piece is a link
+    assert "is-missing" in html  # junior and middle are not written
+    assert "14 min" in html
+    assert "Bugs hide in the <em>gap</em>." in html
+    assert "Find the gap." in html
+    assert html.count('class="line marked"') == 2  # one marked line per step's snippet
+    assert html.count('class="quiz-form"') == 2
+    assert "Fix it where the write lands." in html
+    assert 'href="/climbs/distributed-systems/after/middle/"' in html and "After" in html
+    assert 'href="/climbs/distributed-systems/first/zero/"' in html
+    assert re.search(r'Sources <span class="count">3</span>', html)
+    assert '<details class="panel shortcuts"' in html
+
+
+def test_piece_page_never_contains_the_correct_answer(client, version):
+    html = client.get(piece_url(version)).content.decode()
+    for choice in Choice.objects.filter(question__step__version=version):
+        assert choice.text in html
+        assert choice.explanation not in html
+    assert "is_correct" not in html and "correct" not in html.lower().replace("incorrect", "")
+
+
+def test_quiz_is_an_accessible_form(client, version):
+    html = client.get(piece_url(version)).content.decode()
+    assert "<fieldset" in html and "<legend>" in html
+    assert html.count('type="radio"') == 6
+    assert "csrfmiddlewaretoken" in html
+
+
+def test_piece_without_tier_redirects_to_its_lowest_tier(client, version):
+    response = client.get(reverse("lessons:piece", args=["distributed-systems", "leader"]))
+    assert response.status_code == 302
+    assert response["Location"] == "/climbs/distributed-systems/leader/zero/"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/climbs/nope/",
+        "/climbs/distributed-systems/nope/",
+        "/climbs/distributed-systems/leader/expert/",
+        "/climbs/distributed-systems/leader/junior/",
+        "/climbs/nope/leader/senior/",
+        "/climbs/distributed-systems/leader/senior/extra/",
+        "/climbs/%E2%9C%93/",
+        "/nothing-here",
+    ],
+)
+def test_unknown_addresses_get_the_sites_404(client, version, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "There is nothing at this address" in response.content.decode()
+
+
+def test_drafts_are_not_readable(client, version):
+    version.status = Status.DRAFT
+    version.save()
+    assert client.get(piece_url(version)).status_code == 404
+
+
+def test_pages_refuse_post_with_405(client, version):
+    assert client.post("/").status_code == 405
+
+
+def test_every_page_has_lang_favicon_and_no_inline_script_or_style(client, version):
+    for url in ("/", "/climbs/distributed-systems/", piece_url(version), "/climbs/nope/"):
+        html = client.get(url).content.decode()
+        assert '<html lang="en">' in html
+        assert 'rel="icon"' in html
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
+        assert " style=" not in html and "<style" not in html, url
+        assert not re.search(r"\son[a-z]+=", html), url
+        assert "//cdn" not in html and "https://fonts" not in html
+
+
+def test_piece_page_does_no_rendering_work(client, version, monkeypatch):
+    import markdown
+    import pygments
+
+    from lessons import rendering
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a page view rendered Markdown or highlighted code")
+
+    monkeypatch.setattr(markdown, "markdown", forbidden)
+    monkeypatch.setattr(markdown.Markdown, "convert", forbidden)
+    monkeypatch.setattr(pygments, "highlight", forbidden)
+    monkeypatch.setattr(rendering, "highlight", forbidden)
+    for name in ("render_markdown", "render_inline_markdown", "highlight_snippet", "sanitise"):
+        monkeypatch.setattr(rendering, name, forbidden)
+    assert client.get(piece_url(version)).status_code == 200
+    assert client.get("/").status_code == 200
+    assert client.get("/climbs/distributed-systems/").status_code == 200
+
+
+@pytest.mark.parametrize("steps", [3, 30])
+def test_piece_page_query_count_does_not_grow_with_steps(client, django_assert_num_queries, steps):
+    climb = make_climb()
+    make_version(make_piece(climb, order=1), steps=1)
+    version = make_version(make_piece(climb, order=2), steps=steps)
+    make_version(make_piece(climb, order=3), steps=1)
+    with django_assert_num_queries(7):
+        response = client.get(piece_url(version))
+    assert response.content.decode().count('class="quiz-form"') == steps
+
+
+def test_home_and_climb_pages_have_a_fixed_query_count(client, django_assert_max_num_queries):
+    for _ in range(20):
+        climb = make_climb()
+        for order in range(5):
+            make_version(make_piece(climb, order=order), steps=0)
+    with django_assert_max_num_queries(2):
+        client.get("/")
+    with django_assert_max_num_queries(3):
+        client.get(climb.get_absolute_url())

@@ -1,0 +1,105 @@
+"""Markdown is sanitised, snippets are highlighted with classes, and the log lexer marks logs."""
+
+from __future__ import annotations
+
+import pytest
+from pygments.token import Generic, Name, Number
+
+from lessons.loglexer import LogLexer
+from lessons.rendering import (
+    UnknownLanguage,
+    highlight_snippet,
+    render_inline_markdown,
+    render_markdown,
+)
+
+
+def test_markdown_renders_emphasis_code_and_lists():
+    html = render_markdown("Some *emphasis* and `code`.\n\n- one\n- two")
+    assert "<em>emphasis</em>" in html
+    assert "<code>code</code>" in html
+    assert "<li>one</li>" in html
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "<script>alert(1)</script>",
+        '<img src="x" onerror="alert(1)">',
+        "[click](javascript:alert(1))",
+        '<a href="data:text/html,<script>alert(1)</script>">x</a>',
+        '<iframe src="https://evil.example"></iframe>',
+        '<svg onload="alert(1)"><circle/></svg>',
+        '<p style="background:url(javascript:alert(1))">x</p>',
+    ],
+)
+def test_markdown_never_lets_script_through(payload):
+    html = render_markdown(payload).lower()
+    for forbidden in (
+        "<script",
+        "onerror",
+        "onload",
+        "javascript:",
+        "data:",
+        "<iframe",
+        "<svg",
+        "style=",
+    ):
+        assert forbidden not in html
+
+
+def test_links_keep_http_urls_and_get_a_safe_rel():
+    html = render_markdown("[DDIA](https://dataintensive.net/)")
+    assert 'href="https://dataintensive.net/"' in html
+    assert 'rel="noopener noreferrer nofollow"' in html
+
+
+def test_fenced_code_in_prose_is_highlighted_with_classes_not_styles():
+    html = render_markdown("```python\nprint('hi')\n```")
+    assert 'class="highlight"' in html
+    assert "style=" not in html
+
+
+def test_inline_markdown_drops_the_paragraph():
+    assert render_inline_markdown("Shorten the `TTL`") == "Shorten the <code>TTL</code>"
+
+
+def test_snippet_has_one_element_per_line_and_marks_lines():
+    html = highlight_snippet("a = 1\nb = 2\nc = 3", "python", "2-3")
+    assert html.count('<span class="line">') == 1
+    assert html.count('<span class="line marked">') == 2
+    assert "style=" not in html
+    assert 'data-lang="python"' in html
+
+
+def test_snippet_keeps_blank_lines_inside_the_code():
+    html = highlight_snippet("a = 1\n\nb = 2", "python")
+    assert html.count('class="line') == 3
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(UnknownLanguage, match="cobolx"):
+        highlight_snippet("x", "cobolx")
+
+
+def test_log_lexer_marks_timestamp_actor_pairs_and_verdicts():
+    line = "12:00:18.204  writer-a  put(result.csv, token=33) -> REJECTED (highest=34)\n"
+    tokens = [(t, v) for t, v in LogLexer().get_tokens(line) if v.strip()]
+    assert (Number.Integer, "12:00:18.204") in tokens
+    assert (Name.Class, "writer-a") in tokens
+    assert (Name.Attribute, "token") in tokens
+    assert (Generic.Error, "REJECTED") in tokens
+
+
+def test_log_lexer_handles_iso_timestamps_and_levels():
+    line = "2026-03-02T10:15:00Z WARN coord lease L7 expired\n"
+    tokens = [(t, v) for t, v in LogLexer().get_tokens(line) if v.strip()]
+    assert tokens[0] == (Number.Integer, "2026-03-02T10:15:00Z")
+    assert (Name.Class, "coord") in tokens
+    assert (Generic.Error, "expired") in tokens
+
+
+def test_log_snippet_renders_through_the_log_lexer():
+    html = highlight_snippet("12:00:11  coord  node-b won (term=8)", "log")
+    assert '<span class="nc">coord</span>' in html
+    assert '<span class="gi">won</span>' in html
