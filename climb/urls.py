@@ -5,5 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("climb.accounts.urls")),
+    path("", include("climb.learning.urls")),
     path("", include("lessons.urls")),
 ]

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
+from climb.learning.altitude import Altitude, Status, VersionScore, piece_status
+from climb.learning.learners import learner_id_for
+from climb.learning.models import scores_for
+
 from .models import Climb, Piece, Tier, TierVersion
+from .reading import neighbour, reading_context
 
 
 def _get_climb_or_404(climb_slug: str) -> Climb:
@@ -39,16 +43,45 @@ def home(request: HttpRequest) -> HttpResponse:
         TierVersion.objects.published().values_list("piece__climb_id", "tier").distinct()
     ):
         tiers_by_climb[climb_id].add(tier)
+    learner_id = learner_id_for(request)
+    scores = scores_for(learner_id) if learner_id else []
     for climb in climbs:
         climb.tiers = [tier for tier in Tier if tier in tiers_by_climb[climb.pk]]
+        mine = [score for score in scores if score.climb_id == climb.pk]
+        climb.altitude = Altitude.from_scores(mine)
+        climb.pieces_cleared = sum(
+            1 for status in _piece_statuses(mine).values() if status is Status.CLEARED
+        )
+        climb.started = any(score.answered for score in mine)
     return render(request, "lessons/home.html", {"climbs": climbs})
+
+
+def _piece_statuses(scores: list[VersionScore]) -> dict[int, Status]:
+    by_piece: dict[int, list[VersionScore]] = defaultdict(list)
+    for score in scores:
+        by_piece[score.piece_id].append(score)
+    return {piece_id: piece_status(versions) for piece_id, versions in by_piece.items()}
 
 
 @require_GET
 def climb_detail(request: HttpRequest, climb_slug: str) -> HttpResponse:
     climb = _get_climb_or_404(climb_slug)
     pieces = list(Piece.objects.filter(climb=climb).with_published_versions())
-    return render(request, "lessons/climb.html", {"climb": climb, "pieces": pieces})
+    learner_id = learner_id_for(request)
+    scores = scores_for(learner_id, climb) if learner_id else []
+    by_version = {score.version_id: score.status for score in scores}
+    statuses = _piece_statuses(scores)
+    for piece in pieces:
+        piece.status = statuses.get(piece.pk, Status.NOT_STARTED)
+        for version in piece.published_versions:
+            version.status_for_learner = by_version.get(version.pk, Status.NOT_STARTED)
+    context = {
+        "climb": climb,
+        "pieces": pieces,
+        "altitude": Altitude.from_scores(scores),
+        "tiers_all": list(Tier),
+    }
+    return render(request, "lessons/climb.html", context)
 
 
 @require_GET
@@ -66,73 +99,15 @@ def piece_detail(request: HttpRequest, climb_slug: str, piece_slug: str) -> Http
     return redirect(version)
 
 
-def _neighbour(version: TierVersion, direction: str) -> Piece | None:
-    """The previous or next published piece, with the title it has at the nearest tier."""
-    piece = version.piece
-    titled = (
-        TierVersion.objects.published()
-        .filter(piece=OuterRef("pk"))
-        .annotate(
-            same_tier=Case(
-                When(tier=version.tier, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("same_tier", "tier")
-    )
-    if direction == "next":
-        where = Q(order__gt=piece.order) | Q(order=piece.order, slug__gt=piece.slug)
-        ordering = ["order", "slug"]
-    else:
-        where = Q(order__lt=piece.order) | Q(order=piece.order, slug__lt=piece.slug)
-        ordering = ["-order", "-slug"]
-    neighbour = (
-        Piece.objects.published()
-        .filter(where, climb_id=piece.climb_id)
-        .annotate(
-            title=Subquery(titled.values("title")[:1]),
-            tier=Subquery(titled.values("tier")[:1]),
-        )
-        .order_by(*ordering)
-        .first()
-    )
-    if neighbour is not None:
-        neighbour.url = (
-            f"{piece.climb.get_absolute_url()}{neighbour.slug}/{Tier(neighbour.tier).slug}/"
-        )
-    return neighbour
-
-
-def _tier_bar(version: TierVersion) -> list[dict]:
-    available = set(
-        TierVersion.objects.published().filter(piece=version.piece).values_list("tier", flat=True)
-    )
-    piece = version.piece
-    return [
-        {
-            "tier": tier,
-            "available": tier in available,
-            "current": tier == version.tier,
-            "url": f"{piece.get_absolute_url()}{tier.slug}/",
-        }
-        for tier in Tier
-    ]
-
-
 @require_GET
 def piece_tier(
     request: HttpRequest, climb_slug: str, piece_slug: str, tier_slug: str
 ) -> HttpResponse:
     version = _get_version_or_404(climb_slug, piece_slug, tier_slug)
-    context = {
-        "version": version,
-        "piece": version.piece,
-        "climb": version.piece.climb,
-        "steps": list(version.steps.all()),
-        "sources": list(version.sources.all()),
-        "tier_bar": _tier_bar(version),
-        "previous_piece": _neighbour(version, "previous"),
-        "next_piece": _neighbour(version, "next"),
-    }
+    context = reading_context(version, learner_id_for(request))
+    context.update(
+        sources=list(version.sources.all()),
+        previous_piece=neighbour(version, "previous"),
+        next_piece=neighbour(version, "next"),
+    )
     return render(request, "lessons/piece.html", context)

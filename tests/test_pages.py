@@ -82,9 +82,12 @@ def test_piece_page_shows_the_whole_anatomy(client, version):
     assert "14 min" in html
     assert "Bugs hide in the <em>gap</em>." in html
     assert "Find the gap." in html
-    assert html.count('class="line marked"') == 2  # one marked line per step's snippet
-    assert html.count('class="quiz-form"') == 2
-    assert "Fix it where the write lands." in html
+    # Steps unfold: the first is open, the second waits for the first answer.
+    assert html.count('class="line marked"') == 1
+    assert html.count('class="quiz-form"') == 1
+    assert 'class="step is-locked" id="step-2"' in html
+    assert "Answer every question to see the recap." in html
+    assert "Your altitude — climbing toward Zero" in html
     assert 'href="/climbs/distributed-systems/after/middle/"' in html and "After" in html
     assert 'href="/climbs/distributed-systems/first/zero/"' in html
     assert re.search(r'Sources <span class="count">3</span>', html)
@@ -102,7 +105,7 @@ def test_piece_page_never_contains_the_correct_answer(client, version):
 def test_quiz_is_an_accessible_form(client, version):
     html = client.get(piece_url(version)).content.decode()
     assert "<fieldset" in html and "<legend>" in html
-    assert html.count('type="radio"') == 6
+    assert html.count('type="radio"') == 3
     assert "csrfmiddlewaretoken" in html
 
 
@@ -178,9 +181,9 @@ def test_piece_page_query_count_does_not_grow_with_steps(client, django_assert_n
     make_version(make_piece(climb, order=1), steps=1)
     version = make_version(make_piece(climb, order=2), steps=steps)
     make_version(make_piece(climb, order=3), steps=1)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(piece_url(version))
-    assert response.content.decode().count('class="quiz-form"') == steps
+    assert response.content.decode().count('class="step is-locked"') == steps - 1
 
 
 def test_home_and_climb_pages_have_a_fixed_query_count(client, django_assert_max_num_queries):

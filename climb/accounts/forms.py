@@ -1,0 +1,43 @@
+"""Account forms. Django's auth forms do the heavy lifting; sign-up adds a required email."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+User = get_user_model()
+
+
+class SignupForm(UserCreationForm):
+    """Username, email and a password checked by AUTH_PASSWORD_VALIDATORS.
+
+    UserCreationForm already rejects a username that differs from an existing one only in
+    case; the email gets the same rule, since password reset looks addresses up
+    case-insensitively and one address must lead to one account.
+    """
+
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("Only used to reset your password if you forget it."),
+    )
+
+    error_messages = {
+        **UserCreationForm.error_messages,
+        "duplicate_email": _("An account with this email already exists."),
+    }
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                self.error_messages["duplicate_email"], code="duplicate_email"
+            )
+        return email

@@ -1,0 +1,125 @@
+"""The altitude rule, as plain functions (documented on the "about altitude" page).
+
+A tier version is *cleared* when every question in it has been answered and at least three
+quarters were right at the first attempt. A learner's altitude in a climb is the highest tier
+such that every piece version at that tier and at each tier below it is cleared. A tier the
+climb has no pieces at neither blocks the climb nor counts on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from django.utils.translation import gettext_lazy as _
+
+from lessons.models import Tier
+
+CLEAR_RATIO = (3, 4)  # right at the first attempt / questions
+
+
+class Status(str, Enum):
+    NOT_STARTED = "not-started"
+    IN_PROGRESS = "in-progress"
+    CLEARED = "cleared"
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+
+STATUS_LABELS = {
+    Status.NOT_STARTED: _("Not started"),
+    Status.IN_PROGRESS: _("In progress"),
+    Status.CLEARED: _("Cleared"),
+}
+
+
+@dataclass(frozen=True)
+class VersionScore:
+    version_id: int
+    piece_id: int
+    climb_id: int
+    tier: int
+    questions: int
+    answered: int
+    first_right: int
+
+    @property
+    def cleared(self) -> bool:
+        right, out_of = CLEAR_RATIO
+        return (
+            self.questions > 0
+            and self.answered >= self.questions
+            and self.first_right * out_of >= self.questions * right
+        )
+
+    @property
+    def status(self) -> Status:
+        if self.cleared:
+            return Status.CLEARED
+        return Status.IN_PROGRESS if self.answered else Status.NOT_STARTED
+
+
+def altitude_from(scores: list[VersionScore]) -> Tier | None:
+    """The highest tier reached given one climb's version scores; None before Zero."""
+    by_tier: dict[int, list[VersionScore]] = {}
+    for score in scores:
+        if score.questions:
+            by_tier.setdefault(score.tier, []).append(score)
+    altitude = None
+    for tier in Tier:
+        versions = by_tier.get(tier)
+        if not versions:
+            continue
+        if not all(v.cleared for v in versions):
+            break
+        altitude = tier
+    return altitude
+
+
+def next_tier(altitude: Tier | None) -> Tier | None:
+    if altitude is None:
+        return Tier.ZERO
+    return Tier(altitude + 1) if altitude < Tier.SENIOR else None
+
+
+def piece_status(scores: list[VersionScore]) -> Status:
+    """A piece is cleared when all its versions are; in progress once anything is answered."""
+    counted = [s for s in scores if s.questions]
+    if counted and all(s.cleared for s in counted):
+        return Status.CLEARED
+    if any(s.answered for s in scores):
+        return Status.IN_PROGRESS
+    return Status.NOT_STARTED
+
+
+ALTITUDE_LINES = {
+    None: _("At base camp: every climb starts with one answer."),
+    Tier.ZERO: _("Off the ground: you know what these things are and why they exist."),
+    Tier.JUNIOR: _("Junior altitude: you use the tools the way they are meant to be used."),
+    Tier.MIDDLE: _("Middle altitude: you know how it fails. The summit is in sight."),
+    Tier.SENIOR: _("Senior altitude: you read the logs and choose the fix. Summit reached."),
+}
+
+
+@dataclass
+class Altitude:
+    """What the altitude panel shows for one learner in one climb."""
+
+    tier: Tier | None
+    reached: list[Tier]
+
+    @property
+    def toward(self) -> Tier | None:
+        return next_tier(self.tier)
+
+    @property
+    def line(self) -> str:
+        return str(ALTITUDE_LINES[self.tier])
+
+    @classmethod
+    def from_scores(cls, scores: list[VersionScore]) -> Altitude:
+        tier = altitude_from(scores)
+        reached = [t for t in Tier if tier is not None and t <= tier]
+        return cls(tier=tier, reached=reached)

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from lessons.models import Choice, Question, Status
+
+
+class AnswerForm(forms.Form):
+    """One answer to one question. Anything the page cannot produce is a clear error."""
+
+    question = forms.IntegerField(
+        min_value=1,
+        error_messages={
+            "required": _("The answer did not say which question it is for."),
+            "invalid": _("The question number is not a number."),
+            "min_value": _("There is no such question."),
+        },
+    )
+    choice = forms.IntegerField(
+        min_value=1,
+        error_messages={
+            "required": _("Pick one of the choices first."),
+            "invalid": _("The choice is not one of this question's choices."),
+            "min_value": _("The choice is not one of this question's choices."),
+        },
+    )
+    attempt = forms.IntegerField(
+        min_value=1,
+        max_value=1000,
+        required=False,
+        error_messages={"invalid": _("The attempt number is not a number.")},
+    )
+
+    def clean_question(self) -> Question:
+        question = (
+            Question.objects.select_related("step__version__piece__climb")
+            .filter(pk=self.cleaned_data["question"], step__version__status=Status.PUBLISHED)
+            .first()
+        )
+        if question is None:
+            raise forms.ValidationError(
+                _("This question does not exist or is no longer published.")
+            )
+        return question
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        question, choice_id = cleaned.get("question"), cleaned.get("choice")
+        if question is not None and choice_id is not None:
+            choice = Choice.objects.filter(pk=choice_id, question=question).first()
+            if choice is None:
+                self.add_error("choice", _("That choice does not belong to this question."))
+            else:
+                cleaned["choice"] = choice
+        cleaned["attempt"] = cleaned.get("attempt") or 1
+        return cleaned
+
+    def first_error(self) -> str:
+        for errors in self.errors.values():
+            return str(errors[0])
+        return str(_("The answer could not be read."))

@@ -1,0 +1,50 @@
+"""Who is answering: the signed-in user's learner, or an anonymous one kept in the session.
+
+Page views only need the learner's id, which the session holds, so reading progress costs no
+extra query; a row is created only when an anonymous visitor first answers.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from .models import Learner
+
+SESSION_KEY = "learner_id"
+
+
+def learner_id_for(request: HttpRequest) -> int | None:
+    if request.user.is_authenticated:
+        learner_id = request.session.get(SESSION_KEY)
+        if learner_id is None:
+            learner_id = Learner.objects.get_or_create(user=request.user)[0].pk
+            request.session[SESSION_KEY] = learner_id
+        return learner_id
+    return request.session.get(SESSION_KEY)
+
+
+def learner_for(request: HttpRequest) -> Learner:
+    """The learner to record an answer for, created on the first answer."""
+    learner_id = learner_id_for(request)
+    if request.user.is_authenticated:
+        learner = Learner.objects.filter(pk=learner_id, user=request.user).first()
+        if learner is None:
+            learner = Learner.objects.get_or_create(user=request.user)[0]
+    else:
+        learner = Learner.objects.filter(pk=learner_id, user__isnull=True).first()
+        if learner is None:
+            learner = Learner.objects.create()
+    request.session[SESSION_KEY] = learner.pk
+    return learner
+
+
+def adopt_session_learner(request: HttpRequest, user) -> Learner:
+    """On login or sign-up: merge the session's anonymous progress into the user's."""
+    target = Learner.objects.get_or_create(user=user)[0]
+    anonymous_id = request.session.get(SESSION_KEY)
+    if anonymous_id and anonymous_id != target.pk:
+        anonymous = Learner.objects.filter(pk=anonymous_id, user__isnull=True).first()
+        if anonymous is not None:
+            anonymous.merge_into(target)
+    request.session[SESSION_KEY] = target.pk
+    return target

@@ -1,0 +1,221 @@
+"""What learners do: their answers, and the tiers they reached in each climb.
+
+A Learner is the person answering: a signed-in user, or an anonymous visitor whose learner id
+lives in their session until they sign up or log in (then `merge_into` moves everything).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, FilteredRelation, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lessons.models import Choice, Climb, Question, Tier, TierVersion
+
+from .altitude import VersionScore, altitude_from
+
+
+def scores_for(learner_id: int | None, climb: Climb | int | None = None) -> list[VersionScore]:
+    """Per published tier version: questions, answered, right at the first attempt.
+
+    One aggregated query; the answers join is restricted to this learner's first attempts in
+    its ON clause, so the rows scanned are bounded by the content, not by anyone's history.
+    """
+    versions = TierVersion.objects.published()
+    if climb is not None:
+        versions = versions.filter(piece__climb=climb)
+    rows = versions.annotate(
+        mine=FilteredRelation(
+            "steps__question__answers",
+            condition=Q(steps__question__answers__learner_id=learner_id)
+            & Q(steps__question__answers__attempt=1),
+        ),
+        questions=Count("steps__question", distinct=True),
+        answered=Count("mine", distinct=True),
+        first_right=Count("mine", filter=Q(mine__is_correct=True), distinct=True),
+    ).values_list(
+        "id", "piece_id", "piece__climb_id", "tier", "questions", "answered", "first_right"
+    )
+    return [VersionScore(*row) for row in rows]
+
+
+class Learner(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="learner",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("learner")
+        verbose_name_plural = _("learners")
+
+    def __str__(self) -> str:
+        return self.user.get_username() if self.user_id else f"anonymous #{self.pk}"
+
+    def progress_in(self, climb: Climb | None = None) -> list[VersionScore]:
+        return scores_for(self.pk, climb)
+
+    def altitude_in(self, climb: Climb) -> Tier | None:
+        return altitude_from(self.progress_in(climb))
+
+    def record_altitude(
+        self, climb: Climb, scores: list[VersionScore] | None = None
+    ) -> Tier | None:
+        """Store when each tier up to the current altitude was first reached."""
+        altitude = altitude_from(scores if scores is not None else self.progress_in(climb))
+        if altitude is not None:
+            TierReached.objects.bulk_create(
+                [
+                    TierReached(learner=self, climb=climb, tier=tier)
+                    for tier in Tier
+                    if tier <= altitude
+                ],
+                ignore_conflicts=True,
+            )
+        return altitude
+
+    @transaction.atomic
+    def merge_into(self, target: Learner) -> None:
+        """Move this (anonymous) learner's history to `target`, losing nothing.
+
+        Per question, the attempts of both are put in time order and renumbered, so the earliest
+        first answer stays the first answer. Tier records keep the earliest date.
+        """
+        if target.pk == self.pk:
+            return
+        mine = list(self.answers.all())
+        if mine:
+            questions = {answer.question_id for answer in mine}
+            theirs = list(target.answers.filter(question_id__in=questions))
+            merged = sorted(mine + theirs, key=lambda a: (a.created_at, a.pk))
+            Answer.objects.filter(pk__in=[a.pk for a in merged]).delete()
+            attempts: dict[int, int] = {}
+            for answer in merged:
+                attempts[answer.question_id] = attempts.get(answer.question_id, 0) + 1
+                answer.pk = None
+                answer.learner = target
+                answer.attempt = attempts[answer.question_id]
+            Answer.objects.bulk_create(merged)
+        for record in self.tiers_reached.all():
+            existing = target.tiers_reached.filter(climb_id=record.climb_id, tier=record.tier)
+            if not existing.exists():
+                TierReached.objects.create(
+                    learner=target,
+                    climb_id=record.climb_id,
+                    tier=record.tier,
+                    reached_at=record.reached_at,
+                )
+            else:
+                existing.filter(reached_at__gt=record.reached_at).update(
+                    reached_at=record.reached_at
+                )
+        self.delete()
+        for climb in Climb.objects.filter(
+            pieces__versions__steps__question__answers__learner=target
+        ).distinct():
+            target.record_altitude(climb)
+
+
+class AnswerQuerySet(models.QuerySet):
+    def first_attempts(self) -> AnswerQuerySet:
+        return self.filter(attempt=1)
+
+
+@dataclass
+class Recorded:
+    """The outcome of posting an answer."""
+
+    answer: Answer
+    created: bool  # False: a resent or duplicate post, nothing new was stored
+
+
+class Answer(models.Model):
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="answers")
+    # PROTECT: content edits must never silently delete what a learner answered.
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    choice = models.ForeignKey(Choice, on_delete=models.PROTECT, related_name="answers")
+    is_correct = models.BooleanField()
+    attempt = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AnswerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["learner", "question", "attempt"]
+        constraints = [
+            # A double click or a resent form carries the same attempt number: it lands here.
+            models.UniqueConstraint(
+                fields=["learner", "question", "attempt"], name="one_answer_per_attempt"
+            ),
+            models.CheckConstraint(condition=Q(attempt__gte=1), name="attempt_is_positive"),
+        ]
+        indexes = [models.Index(fields=["learner", "-created_at"])]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+
+    def __str__(self) -> str:
+        return f"{self.learner} · q{self.question_id} · attempt {self.attempt}"
+
+    @classmethod
+    def record(cls, learner: Learner, choice: Choice, attempt: int) -> Recorded:
+        """Store `attempt` of the learner at the choice's question, exactly once.
+
+        `attempt` comes from the form (the number of attempts the learner had seen, plus one),
+        so a resent post names an attempt that already exists and gets that answer back.
+        Raises ValueError for an attempt the learner could not have been offered.
+        """
+        question_id = choice.question_id
+        previous = list(
+            cls.objects.filter(learner=learner, question_id=question_id).order_by("attempt")
+        )
+        if attempt <= len(previous):
+            return Recorded(previous[attempt - 1], created=False)
+        if previous and previous[-1].is_correct:
+            # Already right: nothing more to try; show the answer that settled it.
+            return Recorded(previous[-1], created=False)
+        if attempt != len(previous) + 1:
+            raise ValueError("attempt out of sequence")
+        try:
+            with transaction.atomic():
+                answer = cls.objects.create(
+                    learner=learner,
+                    question_id=question_id,
+                    choice=choice,
+                    is_correct=choice.is_correct,
+                    attempt=attempt,
+                )
+        except IntegrityError:
+            # Two identical posts raced; the other one stored it.
+            answer = cls.objects.get(learner=learner, question_id=question_id, attempt=attempt)
+            return Recorded(answer, created=False)
+        return Recorded(answer, created=True)
+
+
+class TierReached(models.Model):
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="tiers_reached")
+    climb = models.ForeignKey(Climb, on_delete=models.CASCADE, related_name="+")
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices)
+    reached_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["learner", "climb", "tier"]
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "climb", "tier"], name="tier_reached_once")
+        ]
+        verbose_name = _("tier reached")
+        verbose_name_plural = _("tiers reached")
+
+    def __str__(self) -> str:
+        return f"{self.learner} reached {self.get_tier_display()} in {self.climb_id}"
+
+    @property
+    def tier_slug(self) -> str:
+        return Tier(self.tier).slug

@@ -1,0 +1,88 @@
+"""How a piece's steps unfold for one learner, from the answers they gave.
+
+The first step is open; a step's question, once answered (right or wrong), opens the next.
+A learner who comes back sees every step they reached, with their answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from lessons.models import Choice, Step
+
+OPEN = "open"
+ANSWERED = "answered"
+LOCKED = "locked"
+
+
+@dataclass
+class StepState:
+    step: Step
+    number: int
+    state: str
+    answers: list = field(default_factory=list)  # this learner's attempts, in order
+
+    @property
+    def question(self):
+        return getattr(self.step, "question", None)
+
+    @property
+    def last(self):
+        return self.answers[-1] if self.answers else None
+
+    @property
+    def solved(self) -> bool:
+        return any(answer.is_correct for answer in self.answers)
+
+    @property
+    def first_try_right(self) -> bool:
+        return bool(self.answers) and self.answers[0].is_correct
+
+    @property
+    def next_attempt(self) -> int:
+        return len(self.answers) + 1
+
+    @property
+    def correct_choice(self) -> Choice | None:
+        """Only for answered steps: the page never carries the answer before that."""
+        if self.state != ANSWERED or self.question is None:
+            return None
+        return next((c for c in self.question.choices.all() if c.is_correct), None)
+
+    @property
+    def other_choices(self) -> list[Choice]:
+        if self.state != ANSWERED or self.question is None:
+            return []
+        return [c for c in self.question.choices.all() if not c.is_correct]
+
+    @property
+    def tried_choice_ids(self) -> set[int]:
+        return {answer.choice_id for answer in self.answers}
+
+
+def unfold(steps: Iterable[Step], answers: Iterable) -> list[StepState]:
+    """Step states in order. `answers` are the learner's answers to these steps' questions."""
+    by_question: dict[int, list] = {}
+    for answer in sorted(answers, key=lambda a: a.attempt):
+        by_question.setdefault(answer.question_id, []).append(answer)
+    states: list[StepState] = []
+    blocked = False
+    for number, step in enumerate(steps, start=1):
+        question = getattr(step, "question", None)
+        if blocked:
+            states.append(StepState(step, number, LOCKED))
+            continue
+        if question is None:
+            states.append(StepState(step, number, OPEN))
+            continue
+        mine = by_question.get(question.pk, [])
+        states.append(StepState(step, number, ANSWERED if mine else OPEN, mine))
+        blocked = not mine
+    return states
+
+
+def finished(states: list[StepState]) -> bool:
+    return all(state.state != LOCKED for state in states) and not any(
+        state.state == OPEN and state.question is not None for state in states
+    )

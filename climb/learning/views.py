@@ -1,0 +1,191 @@
+"""Answering questions, and a learner's own progress."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from lessons.models import Climb, Tier, TierVersion
+from lessons.reading import reading_context
+
+from .altitude import Altitude, Status
+from .forms import AnswerForm
+from .learners import learner_for, learner_id_for
+from .models import Answer, TierReached, scores_for
+
+
+def _answer_error(request: HttpRequest, message: str, form: AnswerForm) -> HttpResponse:
+    """400 with the reason, shown where the learner is looking."""
+    question = form.cleaned_data.get("question") if hasattr(form, "cleaned_data") else None
+    if request.htmx:
+        response = render(request, "learning/_answer_error.html", {"message": message}, status=400)
+        # htmx is configured to swap 4xx (see base.html); put the message in the quiz's slot.
+        target = f"#quiz-{question.pk}-error" if question else "#toast"
+        response["HX-Retarget"] = target
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    back = question.step.version.get_absolute_url() if question else None
+    return render(
+        request, "learning/answer_error.html", {"message": message, "back": back}, status=400
+    )
+
+
+@require_POST
+def answer(request: HttpRequest) -> HttpResponse:
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return _answer_error(request, form.first_error(), form)
+    question = form.cleaned_data["question"]
+    learner = learner_for(request)
+    try:
+        recorded = Answer.record(learner, form.cleaned_data["choice"], form.cleaned_data["attempt"])
+    except ValueError:
+        return _answer_error(
+            request, _("This answer is out of date. Reload the page and try again."), form
+        )
+    version_ref = question.step.version
+    if recorded.created and recorded.answer.attempt == 1:
+        # Only first attempts move the altitude.
+        learner.record_altitude(version_ref.piece.climb)
+    anchor = f"#step-{_step_number(version_ref, question.step_id)}"
+    if not request.htmx:
+        # Post/redirect/get: the page comes back at the same step with the feedback.
+        return redirect(version_ref.get_absolute_url() + anchor)
+    version = TierVersion.objects.for_reading().get(pk=version_ref.pk)
+    context = reading_context(version, learner.pk)
+    states = context["steps"]
+    index = next(i for i, s in enumerate(states) if s.step.pk == question.step_id)
+    context.update(
+        state=states[index],
+        following=states[index + 1] if index + 1 < len(states) else None,
+    )
+    return render(request, "learning/_answer_result.html", context)
+
+
+def _step_number(version: TierVersion, step_id: int) -> int:
+    ids = list(version.steps.values_list("pk", flat=True))
+    return ids.index(step_id) + 1 if step_id in ids else 1
+
+
+@require_GET
+def progress(request: HttpRequest) -> HttpResponse:
+    learner_id = learner_id_for(request)
+    climbs = list(Climb.objects.with_summary())
+    scores = scores_for(learner_id) if learner_id else []
+    rows = []
+    for climb in climbs:
+        mine = [s for s in scores if s.climb_id == climb.pk]
+        pieces: dict[int, list] = {}
+        for score in mine:
+            pieces.setdefault(score.piece_id, []).append(score)
+        cleared = sum(1 for versions in pieces.values() if all(v.cleared for v in versions))
+        rows.append(
+            {
+                "climb": climb,
+                "altitude": Altitude.from_scores(mine),
+                "versions_cleared": sum(1 for s in mine if s.status is Status.CLEARED),
+                "versions": len(mine),
+                "pieces_cleared": cleared,
+                "questions_answered": sum(s.answered for s in mine),
+                "questions": sum(s.questions for s in mine),
+            }
+        )
+    context = {"rows": rows, "recent": [], "accuracy": None, "reached": []}
+    if learner_id:
+        totals = Answer.objects.filter(learner_id=learner_id, attempt=1).aggregate(
+            first=Count("pk"), right=Count("pk", filter=Q(is_correct=True))
+        )
+        if totals["first"]:
+            context["accuracy"] = round(100 * totals["right"] / totals["first"])
+            context["first_answers"] = totals["first"]
+        context["recent"] = list(
+            Answer.objects.filter(learner_id=learner_id)
+            .select_related("question__step__version__piece__climb", "choice")
+            .order_by("-created_at", "-pk")[:20]
+        )
+        context["reached"] = list(
+            TierReached.objects.filter(learner_id=learner_id)
+            .select_related("climb")
+            .order_by("-reached_at")
+        )
+    return render(request, "learning/progress.html", context)
+
+
+EXPORT_FIELDS = [
+    "answered_at",
+    "climb",
+    "piece",
+    "tier",
+    "step",
+    "question",
+    "choice",
+    "correct",
+    "attempt",
+]
+
+
+def _export_rows(learner_id: int | None):
+    if learner_id is None:
+        return
+    answers = (
+        Answer.objects.filter(learner_id=learner_id)
+        .select_related("question__step__version__piece__climb", "choice")
+        .order_by("created_at", "pk")
+    )
+    for answer in answers.iterator(chunk_size=500):
+        step = answer.question.step
+        yield {
+            "answered_at": answer.created_at.isoformat(),
+            "climb": step.version.piece.climb.slug,
+            "piece": step.version.piece.slug,
+            "tier": Tier(step.version.tier).slug,
+            "step": step.heading,
+            "question": answer.question.prompt,
+            "choice": answer.choice.text,
+            "correct": answer.is_correct,
+            "attempt": answer.attempt,
+        }
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+def export_answers(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Download one's own answers. Streams, so a long history costs no memory."""
+    rows = _export_rows(learner_id_for(request))
+    if fmt == "csv":
+        writer = csv.DictWriter(_Echo(), fieldnames=EXPORT_FIELDS)
+
+        def lines():
+            yield writer.writeheader()
+            for row in rows:
+                yield writer.writerow(row)
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    elif fmt == "json":
+
+        def chunks():
+            yield "["
+            for index, row in enumerate(rows):
+                yield ("," if index else "") + "\n  " + json.dumps(row, ensure_ascii=False)
+            yield "\n]\n"
+
+        response = StreamingHttpResponse(chunks(), content_type="application/json")
+    else:
+        raise Http404("Answers can be downloaded as .csv or .json.")
+    response["Content-Disposition"] = f'attachment; filename="climb-answers.{fmt}"'
+    return response
+
+
+@require_GET
+def about_altitude(request: HttpRequest) -> HttpResponse:
+    return render(request, "learning/about_altitude.html", {"tiers": list(Tier)})

@@ -1,0 +1,97 @@
+"""What a piece page shows for one learner: the content, and how far they got in it.
+
+Shared by the piece page and the answer endpoint's HTMX fragment, so both render from the
+same state.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
+
+from climb.learning.altitude import Altitude
+from climb.learning.models import Answer, scores_for
+from climb.learning.quiz import finished, unfold
+
+from .models import Piece, Tier, TierVersion
+
+
+def neighbour(version: TierVersion, direction: str) -> Piece | None:
+    """The previous or next published piece, with its title at the nearest tier."""
+    piece = version.piece
+    titled = (
+        TierVersion.objects.published()
+        .filter(piece=OuterRef("pk"))
+        .annotate(
+            same_tier=Case(
+                When(tier=version.tier, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("same_tier", "tier")
+    )
+    if direction == "next":
+        where = Q(order__gt=piece.order) | Q(order=piece.order, slug__gt=piece.slug)
+        ordering = ["order", "slug"]
+    else:
+        where = Q(order__lt=piece.order) | Q(order=piece.order, slug__lt=piece.slug)
+        ordering = ["-order", "-slug"]
+    found = (
+        Piece.objects.published()
+        .filter(where, climb_id=piece.climb_id)
+        .annotate(
+            title=Subquery(titled.values("title")[:1]),
+            tier=Subquery(titled.values("tier")[:1]),
+        )
+        .order_by(*ordering)
+        .first()
+    )
+    if found is not None:
+        found.url = f"{piece.climb.get_absolute_url()}{found.slug}/{Tier(found.tier).slug}/"
+    return found
+
+
+def tier_bar(version: TierVersion, altitude: Altitude) -> list[dict]:
+    piece_url = version.piece.get_absolute_url()
+    return [
+        {
+            "tier": tier,
+            "available": getattr(version, f"has_{tier.slug}", tier == version.tier),
+            "current": tier == version.tier,
+            "reached": tier in altitude.reached,
+            "url": f"{piece_url}{tier.slug}/",
+        }
+        for tier in Tier
+    ]
+
+
+def reading_context(version: TierVersion, learner_id: int | None) -> dict:
+    """`version` must come from TierVersion.objects.for_reading()."""
+    steps = list(version.steps.all())
+    if learner_id is None:
+        answers, scores = [], []
+    else:
+        answers = list(
+            Answer.objects.filter(learner_id=learner_id, question__step__version=version)
+        )
+        scores = scores_for(learner_id, version.piece.climb_id)
+        # The choices are prefetched with the steps: reuse them instead of a query per answer.
+        choices = {
+            choice.pk: choice
+            for step in steps
+            if hasattr(step, "question")
+            for choice in step.question.choices.all()
+        }
+        for answer in answers:
+            answer.choice = choices.get(answer.choice_id) or answer.choice
+    states = unfold(steps, answers)
+    altitude = Altitude.from_scores(scores)
+    return {
+        "version": version,
+        "piece": version.piece,
+        "climb": version.piece.climb,
+        "steps": states,
+        "finished": finished(states),
+        "altitude": altitude,
+        "tier_bar": tier_bar(version, altitude),
+    }

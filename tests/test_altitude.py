@@ -1,0 +1,57 @@
+"""The altitude rule, on plain numbers."""
+
+from __future__ import annotations
+
+from climb.learning.altitude import Altitude, Status, VersionScore, altitude_from, piece_status
+from lessons.models import Tier
+
+
+def score(tier: Tier, questions=4, answered=4, first_right=4, piece=1, version=1) -> VersionScore:
+    return VersionScore(version, piece, 1, tier, questions, answered, first_right)
+
+
+def test_a_version_is_cleared_with_every_question_answered_and_three_quarters_right():
+    assert score(Tier.ZERO, questions=4, answered=4, first_right=3).cleared
+    assert not score(Tier.ZERO, questions=4, answered=4, first_right=2).cleared
+    assert not score(Tier.ZERO, questions=4, answered=3, first_right=3).cleared
+    assert not score(Tier.ZERO, questions=0, answered=0, first_right=0).cleared
+
+
+def test_altitude_is_the_highest_tier_with_every_tier_below_cleared():
+    scores = [
+        score(Tier.ZERO, piece=1),
+        score(Tier.JUNIOR, piece=2),
+        score(Tier.MIDDLE, piece=3, first_right=1),
+        score(Tier.SENIOR, piece=4),
+    ]
+    assert altitude_from(scores) == Tier.JUNIOR
+
+
+def test_a_missing_tier_does_not_block_the_climb():
+    assert altitude_from([score(Tier.ZERO), score(Tier.MIDDLE, piece=2)]) == Tier.MIDDLE
+
+
+def test_nothing_cleared_is_base_camp():
+    assert altitude_from([score(Tier.ZERO, answered=0, first_right=0)]) is None
+    assert altitude_from([]) is None
+
+
+def test_one_uncleared_piece_holds_its_tier():
+    scores = [score(Tier.ZERO, piece=1), score(Tier.ZERO, piece=2, answered=1, first_right=1)]
+    assert altitude_from(scores) is None
+
+
+def test_altitude_panel_points_at_the_next_tier():
+    panel = Altitude.from_scores([score(Tier.ZERO)])
+    assert panel.tier == Tier.ZERO
+    assert panel.toward == Tier.JUNIOR
+    assert panel.reached == [Tier.ZERO]
+    assert Altitude.from_scores([]).toward == Tier.ZERO
+    summit = Altitude.from_scores([score(t, piece=t) for t in Tier])
+    assert summit.toward is None and "Summit" in summit.line
+
+
+def test_piece_status():
+    assert piece_status([score(Tier.ZERO), score(Tier.JUNIOR)]) is Status.CLEARED
+    assert piece_status([score(Tier.ZERO), score(Tier.JUNIOR, answered=1)]) is Status.IN_PROGRESS
+    assert piece_status([score(Tier.ZERO, answered=0, first_right=0)]) is Status.NOT_STARTED

@@ -1,0 +1,253 @@
+"""Answering: the HTMX fragment, the plain form, retries, resends and bad input."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from climb.learning.models import Answer, Learner, TierReached
+from lessons.models import Status, Tier
+
+from .factories import make_climb, make_piece, make_version
+
+pytestmark = pytest.mark.django_db
+
+ANSWER_URL = "/answer/"
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def version():
+    climb = make_climb(slug="ds")
+    version = make_version(make_piece(climb, slug="leader", order=1), steps=3, recap="The rule.")
+    make_version(make_piece(climb, slug="next", order=2), steps=1)
+    return version
+
+
+def questions(version):
+    return [step.question for step in version.steps.select_related("question")]
+
+
+def correct(question):
+    return question.choices.get(is_correct=True)
+
+
+def wrong(question):
+    return question.choices.filter(is_correct=False).first()
+
+
+def post(client, question, choice, attempt=1, htmx=True):
+    data = {"question": question.pk, "choice": choice.pk, "attempt": attempt}
+    return client.post(ANSWER_URL, data, headers=HTMX if htmx else {})
+
+
+def test_a_right_answer_swaps_in_feedback_and_opens_the_next_step(client, version):
+    first, second, _ = questions(version)
+    response = post(client, first, correct(first))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert 'id="step-1"' in html and "Right." in html
+    assert correct(first).explanation in html
+    for other in first.choices.filter(is_correct=False):
+        assert other.explanation in html  # why the others are wrong
+    # the next step comes along, out of band, open with its question
+    assert 'id="step-2" hx-swap-oob="true"' in html
+    assert f'name="question" value="{second.pk}"' in html
+    assert re.search(r'id="altitude"[^>]*hx-swap-oob="true"', html)
+    answer = Answer.objects.get()
+    assert (answer.question, answer.is_correct, answer.attempt) == (first, True, 1)
+
+
+def test_a_wrong_answer_explains_both_choices_and_offers_a_retry(client, version):
+    first = questions(version)[0]
+    html = post(client, first, wrong(first)).content.decode()
+    assert "Not quite." in html
+    assert wrong(first).explanation in html
+    assert correct(first).explanation in html  # behind "show the correct answer"
+    assert 'name="attempt" value="2"' in html
+    assert "(you tried this)" in html
+
+
+def test_a_retry_is_stored_but_the_first_answer_counts(client, version):
+    first = questions(version)[0]
+    post(client, first, wrong(first), attempt=1)
+    html = post(client, first, correct(first), attempt=2).content.decode()
+    assert "Right, on attempt 2." in html
+    assert list(Answer.objects.values_list("attempt", "is_correct")) == [(1, False), (2, True)]
+    assert Answer.objects.first_attempts().get().is_correct is False
+
+
+def test_a_double_click_or_resent_post_counts_once(client, version):
+    first = questions(version)[0]
+    post(client, first, wrong(first), attempt=1)
+    post(client, first, wrong(first), attempt=1)
+    # even a different choice under the same attempt number changes nothing stored
+    response = post(client, first, correct(first), attempt=1)
+    assert response.status_code == 200
+    assert Answer.objects.count() == 1
+    assert Answer.objects.get().is_correct is False
+
+
+def test_the_database_refuses_a_second_answer_for_the_same_attempt(version):
+    from django.db import IntegrityError, transaction
+
+    first = questions(version)[0]
+    learner = Learner.objects.create()
+    Answer.objects.create(
+        learner=learner, question=first, choice=wrong(first), is_correct=False, attempt=1
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Answer.objects.create(
+            learner=learner, question=first, choice=correct(first), is_correct=True, attempt=1
+        )
+
+
+def test_nothing_more_is_stored_once_the_question_is_right(client, version):
+    first = questions(version)[0]
+    post(client, first, correct(first), attempt=1)
+    post(client, first, wrong(first), attempt=2)
+    assert Answer.objects.count() == 1
+
+
+def test_without_javascript_the_post_redirects_back_to_the_same_step(client, version):
+    first, second, _ = questions(version)
+    post(client, first, wrong(first), htmx=False)
+    response = post(client, second, correct(second), htmx=False)
+    assert response.status_code == 302
+    assert response["Location"] == version.get_absolute_url() + "#step-2"
+    html = client.get(response["Location"]).content.decode()
+    assert "Right." in html and "Not quite." in html
+    assert 'class="step is-open" id="step-3"' in html
+
+
+def test_a_returning_learner_sees_every_answered_step_and_the_recap(client, version):
+    for question in questions(version):
+        post(client, question, correct(question))
+    html = client.get(version.get_absolute_url()).content.decode()
+    assert html.count("is-answered") == 3
+    assert "is-locked" not in html
+    assert "The rule." in html
+
+
+def test_the_last_answer_brings_the_recap(client, version):
+    qs = questions(version)
+    for question in qs[:2]:
+        post(client, question, correct(question))
+    html = post(client, qs[2], wrong(qs[2])).content.decode()
+    assert re.search(r'id="recap"[^>]*hx-swap-oob="true"', html) and "The rule." in html
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "did not say which question"),
+        ({"question": "x", "choice": "1"}, "not a number"),
+        ({"question": "999999", "choice": "1"}, "does not exist"),
+        ({"question": "{q}"}, "Pick one of the choices"),
+        ({"question": "{q}", "choice": "{other}"}, "does not belong to this question"),
+        ({"question": "{q}", "choice": "{c}", "attempt": "0"}, "greater than or equal to 1"),
+        ({"question": "{q}", "choice": "{c}", "attempt": "7"}, "out of date"),
+        ({"question": "{q}", "choice": "-5"}, "not one of this question"),
+    ],
+)
+def test_bad_posts_get_a_clear_400_and_change_nothing(client, version, data, message):
+    first, second, _ = questions(version)
+    post(client, first, wrong(first))
+    values = {"q": first.pk, "c": correct(first).pk, "other": correct(second).pk}
+    data = {key: value.format(**values) for key, value in data.items()}
+    before = list(Answer.objects.values_list("pk", "choice_id", "is_correct", "attempt"))
+    for headers in ({}, HTMX):
+        response = client.post(ANSWER_URL, data, headers=headers)
+        assert response.status_code == 400
+        assert message in response.content.decode()
+    assert list(Answer.objects.values_list("pk", "choice_id", "is_correct", "attempt")) == before
+
+
+def test_htmx_errors_target_the_quiz_they_belong_to(client, version):
+    first, second, _ = questions(version)
+    response = client.post(
+        ANSWER_URL, {"question": first.pk, "choice": correct(second).pk}, headers=HTMX
+    )
+    assert response["HX-Retarget"] == f"#quiz-{first.pk}-error"
+    assert "<html" not in response.content.decode()
+
+
+def test_draft_questions_cannot_be_answered(client, version):
+    first = questions(version)[0]
+    version.status = Status.DRAFT
+    version.save()
+    assert post(client, first, correct(first)).status_code == 400
+    assert not Answer.objects.exists()
+
+
+def test_get_on_the_answer_endpoint_is_405(client):
+    assert client.get(ANSWER_URL).status_code == 405
+
+
+def test_csrf_is_required(version):
+    from django.test import Client
+
+    first = questions(version)[0]
+    response = Client(enforce_csrf_checks=True).post(
+        ANSWER_URL, {"question": first.pk, "choice": correct(first).pk}
+    )
+    assert response.status_code == 403
+
+
+def test_clearing_a_tier_records_when_it_was_reached(client, version):
+    climb = version.piece.climb
+    for question in questions(version):
+        post(client, question, correct(question))
+    learner = Learner.objects.get()
+    # the other zero piece is not cleared yet: still at base camp
+    assert learner.altitude_in(climb) is None
+    other = climb.pieces.get(slug="next").versions.get()
+    for step in other.steps.select_related("question"):
+        post(client, step.question, correct(step.question))
+    assert learner.altitude_in(climb) == Tier.ZERO
+    assert list(TierReached.objects.values_list("tier", flat=True)) == [Tier.ZERO]
+    html = client.get(version.get_absolute_url()).content.decode()
+    assert "climbing toward Junior" in html
+    assert "is-reached" in html
+
+
+@pytest.mark.parametrize("history", [0, 500])
+def test_piece_page_query_count_does_not_grow_with_history(
+    client, django_assert_num_queries, history
+):
+    from lessons.models import Choice, Question, Step
+
+    climb = make_climb()
+    version = make_version(make_piece(climb, order=1), steps=3)
+    make_version(make_piece(climb, order=2), steps=1)
+    first = questions(version)[0]
+    post(client, first, wrong(first))
+    learner = Learner.objects.get()
+    # a long history elsewhere in the climb
+    filler = make_version(make_piece(climb, order=3), steps=0)
+    answers = []
+    for n in range(history):
+        step = Step.objects.create(version=filler, position=n, heading=f"s{n}")
+        question = Question.objects.create(step=step, prompt="p")
+        choice = Choice.objects.create(
+            question=question, text="c", is_correct=True, explanation="e"
+        )
+        answers.append(
+            Answer(learner=learner, question=question, choice=choice, is_correct=True, attempt=1)
+        )
+    Answer.objects.bulk_create(answers)
+    # session + version + steps + choices + sources + neighbours (2) + answers + scores
+    with django_assert_num_queries(9):
+        response = client.get(version.get_absolute_url())
+    assert response.status_code == 200
+
+
+def test_climb_and_home_pages_show_progress(client, version):
+    first = questions(version)[0]
+    post(client, first, correct(first))
+    html = client.get(reverse("lessons:climb", args=["ds"])).content.decode()
+    assert "In progress" in html and "Not started" in html
+    assert "Climbing toward Zero" in client.get("/").content.decode()
