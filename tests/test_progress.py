@@ -1,0 +1,178 @@
+"""My progress, the downloads, and anonymous progress moving to an account."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from climb.learning.models import Answer, Learner, TierReached
+from lessons.models import Tier
+
+from .factories import make_climb, make_piece, make_version
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def version():
+    return make_version(make_piece(make_climb(slug="ds", title="Distributed Systems")), steps=2)
+
+
+def questions(version):
+    return [step.question for step in version.steps.select_related("question")]
+
+
+def answer(client, question, right=True, attempt=1):
+    choice = question.choices.filter(is_correct=right).first()
+    return client.post(
+        "/answer/", {"question": question.pk, "choice": choice.pk, "attempt": attempt}, headers=HTMX
+    )
+
+
+def make_user(username="ada", password="correct horse battery staple"):
+    return get_user_model().objects.create_user(username, f"{username}@example.com", password)
+
+
+def test_progress_page_shows_altitude_accuracy_and_recent_answers(client, version):
+    first, second = questions(version)
+    answer(client, first, right=False)
+    answer(client, first, right=True, attempt=2)
+    answer(client, second, right=True)
+    html = client.get("/progress/").content.decode()
+    assert "Distributed Systems" in html
+    assert "50%" in html  # one of two first attempts was right
+    assert html.count('class="result is-right"') == 2
+    assert html.count('class="result is-wrong"') == 1
+    assert "/progress/answers.csv" in html and "/progress/answers.json" in html
+
+
+def test_progress_page_with_no_answers(client, version):
+    html = client.get("/progress/").content.decode()
+    assert "No answers yet." in html and "Base camp" in html
+
+
+def test_downloads_contain_every_answer(client, version):
+    first, second = questions(version)
+    answer(client, first, right=False)
+    answer(client, first, right=True, attempt=2)
+    answer(client, second)
+    response = client.get("/progress/answers.csv")
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="climb-answers.csv"' in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(r["attempt"], r["correct"]) for r in rows] == [
+        ("1", "False"),
+        ("2", "True"),
+        ("1", "True"),
+    ]
+    assert rows[0]["climb"] == "ds" and rows[0]["tier"] == "zero"
+    data = json.loads(b"".join(client.get("/progress/answers.json").streaming_content))
+    assert len(data) == 3 and data[2]["correct"] is True
+
+
+def test_downloads_only_ever_hold_ones_own_answers(client, version):
+    first = questions(version)[0]
+    answer(client, first)
+    other = type(client)()
+    data = json.loads(b"".join(other.get("/progress/answers.json").streaming_content))
+    assert data == []
+
+
+def test_unknown_download_format_is_404(client):
+    assert client.get("/progress/answers.xml").status_code == 404
+
+
+def test_progress_page_query_count_is_fixed(client, version, django_assert_max_num_queries):
+    for question in questions(version):
+        answer(client, question)
+    with django_assert_max_num_queries(6):
+        assert client.get("/progress/").status_code == 200
+
+
+def test_anonymous_progress_moves_to_the_account_on_login(client, version):
+    first, second = questions(version)
+    answer(client, first, right=True)
+    make_user()
+    response = client.post(
+        "/accounts/login/", {"username": "ada", "password": "correct horse battery staple"}
+    )
+    assert response.status_code == 302
+    learner = Learner.objects.get(user__username="ada")
+    assert list(learner.answers.values_list("question_id", "attempt")) == [(first.pk, 1)]
+    assert Learner.objects.filter(user__isnull=True).count() == 0
+    # and the page shows it
+    assert "Right." in client.get(version.get_absolute_url()).content.decode()
+
+
+def test_anonymous_progress_moves_to_a_new_account_on_sign_up(client, version):
+    first = questions(version)[0]
+    answer(client, first, right=False)
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "grace",
+            "email": "grace@example.com",
+            "password1": "an unguessable phrase 42",
+            "password2": "an unguessable phrase 42",
+        },
+    )
+    assert response.status_code == 302
+    assert Answer.objects.get().learner.user.username == "grace"
+
+
+def test_merging_keeps_the_earliest_first_answer_and_every_attempt(version):
+    first, second = questions(version)
+    user = make_user()
+    account = Learner.objects.create(user=user)
+    anonymous = Learner.objects.create()
+    wrong, right = first.choices.get(position=0), first.choices.get(is_correct=True)
+    now = timezone.now()
+    # the account answered later (right), the anonymous session earlier (wrong)
+    Answer.objects.create(
+        learner=account, question=first, choice=right, is_correct=True, attempt=1, created_at=now
+    )
+    Answer.objects.create(
+        learner=anonymous,
+        question=first,
+        choice=wrong,
+        is_correct=False,
+        attempt=1,
+        created_at=now - timedelta(days=1),
+    )
+    Answer.objects.create(
+        learner=anonymous,
+        question=second,
+        choice=second.choices.get(is_correct=True),
+        is_correct=True,
+        attempt=1,
+    )
+    TierReached.objects.create(
+        learner=anonymous,
+        climb=version.piece.climb,
+        tier=Tier.ZERO,
+        reached_at=now - timedelta(days=2),
+    )
+    anonymous.merge_into(account)
+    merged = list(account.answers.filter(question=first).values_list("attempt", "is_correct"))
+    assert merged == [(1, False), (2, True)]
+    assert account.answers.count() == 3
+    assert not Learner.objects.filter(pk=anonymous.pk).exists()
+    record = account.tiers_reached.get()
+    assert record.reached_at == now - timedelta(days=2)
+
+
+def test_logging_out_starts_a_fresh_anonymous_learner(client, version):
+    first = questions(version)[0]
+    user = make_user()
+    client.force_login(user)
+    answer(client, first)
+    client.post("/accounts/logout/")
+    html = client.get(version.get_absolute_url()).content.decode()
+    assert "Right." not in html
