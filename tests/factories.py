@@ -76,3 +76,21 @@ def make_source(version: TierVersion, **overrides) -> Source:
     values = {"title": "How to do distributed locking", "url": "https://example.com/locking"}
     values.update(overrides)
     return Source.objects.create(version=version, **values)
+
+
+def make_answer(learner, choice: Choice, attempt: int = 1, **overrides):
+    """An answer as Answer.record stores it, without the view around it."""
+    from climb.learning.models import Answer, QuestionRevision
+
+    choices = list(choice.question.choices.all())
+    values = {
+        "learner": learner,
+        "question": choice.question,
+        "choice": choice,
+        "revision": QuestionRevision.current(choice.question, choices),
+        "choice_index": [c.pk for c in choices].index(choice.pk),
+        "is_correct": choice.is_correct,
+        "attempt": attempt,
+    }
+    values.update(overrides)
+    return Answer.objects.create(**values)

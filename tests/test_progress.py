@@ -14,7 +14,7 @@ from django.utils import timezone
 from climb.learning.models import Answer, Learner, TierReached
 from lessons.models import Tier
 
-from .factories import make_climb, make_piece, make_version
+from .factories import make_answer, make_climb, make_piece, make_version
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -135,24 +135,9 @@ def test_merging_keeps_the_earliest_first_answer_and_every_attempt(version):
     wrong, right = first.choices.get(position=0), first.choices.get(is_correct=True)
     now = timezone.now()
     # the account answered later (right), the anonymous session earlier (wrong)
-    Answer.objects.create(
-        learner=account, question=first, choice=right, is_correct=True, attempt=1, created_at=now
-    )
-    Answer.objects.create(
-        learner=anonymous,
-        question=first,
-        choice=wrong,
-        is_correct=False,
-        attempt=1,
-        created_at=now - timedelta(days=1),
-    )
-    Answer.objects.create(
-        learner=anonymous,
-        question=second,
-        choice=second.choices.get(is_correct=True),
-        is_correct=True,
-        attempt=1,
-    )
+    make_answer(account, right, created_at=now)
+    make_answer(anonymous, wrong, created_at=now - timedelta(days=1))
+    make_answer(anonymous, second.choices.get(is_correct=True))
     TierReached.objects.create(
         learner=anonymous,
         climb=version.piece.climb,

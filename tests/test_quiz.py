@@ -7,10 +7,10 @@ import re
 import pytest
 from django.urls import reverse
 
-from climb.learning.models import Answer, Learner, TierReached
+from climb.learning.models import Answer, Learner, QuestionRevision, TierReached
 from lessons.models import Status, Tier
 
-from .factories import make_climb, make_piece, make_version
+from .factories import make_answer, make_climb, make_piece, make_version
 
 pytestmark = pytest.mark.django_db
 
@@ -96,13 +96,9 @@ def test_the_database_refuses_a_second_answer_for_the_same_attempt(version):
 
     first = questions(version)[0]
     learner = Learner.objects.create()
-    Answer.objects.create(
-        learner=learner, question=first, choice=wrong(first), is_correct=False, attempt=1
-    )
+    make_answer(learner, wrong(first))
     with pytest.raises(IntegrityError), transaction.atomic():
-        Answer.objects.create(
-            learner=learner, question=first, choice=correct(first), is_correct=True, attempt=1
-        )
+        make_answer(learner, correct(first))
 
 
 def test_nothing_more_is_stored_once_the_question_is_right(client, version):
@@ -235,8 +231,19 @@ def test_piece_page_query_count_does_not_grow_with_history(
         choice = Choice.objects.create(
             question=question, text="c", is_correct=True, explanation="e"
         )
+        revision = QuestionRevision.objects.create(
+            question=question, content_hash=str(n), prompt="p", choices=[]
+        )
         answers.append(
-            Answer(learner=learner, question=question, choice=choice, is_correct=True, attempt=1)
+            Answer(
+                learner=learner,
+                question=question,
+                choice=choice,
+                revision=revision,
+                choice_index=0,
+                is_correct=True,
+                attempt=1,
+            )
         )
     Answer.objects.bulk_create(answers)
     # session + version + steps + choices + sources + neighbours (2) + answers + scores

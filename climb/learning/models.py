@@ -6,6 +6,8 @@ lives in their session until they sign up or log in (then `merge_into` moves eve
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -124,6 +126,55 @@ class Learner(models.Model):
             target.record_altitude(climb)
 
 
+class QuestionRevision(models.Model):
+    """A question exactly as a learner saw it: prompt and choices, frozen.
+
+    Authors may fix or rewrite a question after people answered it (in the admin or by
+    re-importing a lesson file). Each answer points at the revision it was given to, created
+    on demand from a hash of the content, so an answer always reads as what was on screen.
+    """
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="revisions")
+    content_hash = models.CharField(max_length=64)
+    prompt = models.TextField()
+    choices = models.JSONField(help_text="[{text, is_correct, explanation}] in display order")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "content_hash"], name="one_revision_per_content"
+            )
+        ]
+        verbose_name = _("question revision")
+        verbose_name_plural = _("question revisions")
+
+    def __str__(self) -> str:
+        return f"q{self.question_id} @ {self.content_hash[:8]}"
+
+    @classmethod
+    def current(cls, question: Question, choices: list[Choice]) -> QuestionRevision:
+        frozen = [
+            {"text": c.text, "is_correct": c.is_correct, "explanation": c.explanation}
+            for c in choices
+        ]
+        payload = json.dumps([question.prompt, frozen], ensure_ascii=False, sort_keys=True)
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        revision = cls.objects.filter(question=question, content_hash=digest).first()
+        if revision is None:
+            try:
+                with transaction.atomic():
+                    revision = cls.objects.create(
+                        question=question,
+                        content_hash=digest,
+                        prompt=question.prompt,
+                        choices=frozen,
+                    )
+            except IntegrityError:  # created by a concurrent answer
+                revision = cls.objects.get(question=question, content_hash=digest)
+        return revision
+
+
 class AnswerQuerySet(models.QuerySet):
     def first_attempts(self) -> AnswerQuerySet:
         return self.filter(attempt=1)
@@ -141,7 +192,13 @@ class Answer(models.Model):
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="answers")
     # PROTECT: content edits must never silently delete what a learner answered.
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
-    choice = models.ForeignKey(Choice, on_delete=models.PROTECT, related_name="answers")
+    # The choice row may later be edited or removed; the revision and the index keep what was
+    # chosen, as it was shown.
+    choice = models.ForeignKey(
+        Choice, on_delete=models.SET_NULL, null=True, blank=True, related_name="answers"
+    )
+    revision = models.ForeignKey(QuestionRevision, on_delete=models.PROTECT, related_name="+")
+    choice_index = models.PositiveSmallIntegerField()
     is_correct = models.BooleanField()
     attempt = models.PositiveSmallIntegerField()
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -173,6 +230,7 @@ class Answer(models.Model):
         Raises ValueError for an attempt the learner could not have been offered.
         """
         question_id = choice.question_id
+        choices = list(choice.question.choices.all())
         previous = list(
             cls.objects.filter(learner=learner, question_id=question_id).order_by("attempt")
         )
@@ -189,6 +247,8 @@ class Answer(models.Model):
                     learner=learner,
                     question_id=question_id,
                     choice=choice,
+                    revision=QuestionRevision.current(choice.question, choices),
+                    choice_index=[c.pk for c in choices].index(choice.pk),
                     is_correct=choice.is_correct,
                     attempt=attempt,
                 )
