@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Count
 
 from . import rendering
 from .lessonfile import (
     ClimbData,
     LessonFileError,
+    QuestionData,
     VersionData,
     parse_climb,
     parse_version,
@@ -178,11 +180,10 @@ def _import_version(climb: Climb, data: VersionData, report: ImportReport) -> No
         "intro": data.intro,
         "goal": data.goal,
         "recap": data.recap,
+        "status": Status(data.status),
     }
     if version is None:
-        version = TierVersion.objects.create(
-            piece=piece, tier=tier, status=Status.PUBLISHED, **values
-        )
+        version = TierVersion.objects.create(piece=piece, tier=tier, **values)
         created = changed = True
     elif _assign(version, **values):
         version.save()
@@ -209,40 +210,75 @@ def _import_sources(version: TierVersion, data: VersionData) -> bool:
 
 
 def _import_steps(version: TierVersion, data: VersionData) -> bool:
+    """Match steps by heading (then by position, for a renamed heading) and update them.
+
+    A step or question that learners answered is never deleted: removing one is refused with
+    an error, so the author decides (keep it, or move it to a new piece).
+    """
     changed = False
-    existing = {
-        step.position: step
-        for step in version.steps.select_related("question").prefetch_related("question__choices")
-    }
-    for position, step_data in enumerate(data.steps):
-        step = existing.pop(position, None)
+    existing = list(
+        version.steps.select_related("question")
+        .prefetch_related("question__choices")
+        .annotate(answer_count=Count("question__answers"))
+        .order_by("position", "id")
+    )
+    by_heading = {step.heading: step for step in existing}
+    matched: list[Step | None] = []
+    for step_data in data.steps:
+        step = by_heading.pop(step_data.heading, None)
+        matched.append(step)
+    leftovers = [step for step in existing if step.heading in by_heading]
+    for index, step in enumerate(matched):
+        if step is None and leftovers:
+            matched[index] = leftovers.pop(0)
+    for step in leftovers:
+        if step.answer_count:
+            raise LessonFileError(
+                data.path,
+                None,
+                f"the step {step.heading!r} is gone from the file, but learners answered its "
+                f"question ({step.answer_count} answers): keep the step, or give it a new "
+                "heading in place instead of removing it",
+            )
+    for position, (step, step_data) in enumerate(zip(matched, data.steps, strict=True)):
         values = {
+            "position": position,
             "heading": step_data.heading,
             "prose": step_data.prose,
             "language": step_data.language,
             "code": step_data.code,
             "marked_lines": step_data.marked_lines,
+            "prose_after": step_data.prose_after,
         }
         if step is None:
-            step = Step.objects.create(version=version, position=position, **values)
+            step = Step.objects.create(version=version, **values)
+            step.answer_count = 0
             changed = True
         elif _assign(step, **values):
             step.save()
             changed = True
-        changed |= _import_question(step, step_data.question)
-    for leftover in existing.values():
+        changed |= _import_question(step, step_data.question, data.path)
+    for leftover in leftovers:
         leftover.delete()
         changed = True
     return changed
 
 
-def _import_question(step: Step, data) -> bool:
+def _import_question(step: Step, data: QuestionData | None, path: str = "") -> bool:
+    """Create, update or remove the step's question. Answers keep the revision they saw."""
     question = getattr(step, "question", None)
     if data is None:
-        if question is not None:
-            question.delete()
-            return True
-        return False
+        if question is None:
+            return False
+        if getattr(step, "answer_count", 0) or question.answers.exists():
+            raise LessonFileError(
+                path,
+                None,
+                f"the question of step {step.heading!r} is gone from the file, "
+                "but learners answered it: keep the question",
+            )
+        question.delete()
+        return True
     changed = False
     if question is None:
         question = Question.objects.create(step=step, prompt=data.prompt)

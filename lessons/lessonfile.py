@@ -7,6 +7,7 @@ Errors carry the file and line so that an author can fix them from the message a
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 import yaml
 
 TIERS = ("zero", "junior", "middle", "senior")
+STATUSES = ("draft", "published")
 
 FENCE_RE = re.compile(r"^(```+|~~~+)\s*([^\s`]*)\s*(.*)$")
 CHOICE_RE = re.compile(r"^- \[( |x|X)\] (.+)$")
@@ -48,10 +50,11 @@ class QuestionData:
 @dataclass
 class StepData:
     heading: str
-    prose: str = ""
+    prose: str = ""  # Markdown before the snippet
     language: str = ""
     code: str = ""
     marked_lines: str = ""
+    prose_after: str = ""  # Markdown between the snippet and the question
     question: QuestionData | None = None
 
 
@@ -78,7 +81,8 @@ class VersionData:
     recap: str
     steps: list[StepData] = field(default_factory=list)
     sources: list[SourceData] = field(default_factory=list)
-    path: str = ""
+    status: str = "published"
+    path: str = field(default="", compare=False)
 
 
 @dataclass
@@ -87,7 +91,7 @@ class ClimbData:
     title: str
     order: int
     description: str
-    path: str = ""
+    path: str = field(default="", compare=False)
 
 
 def parse_marked_lines(value: str) -> list[int]:
@@ -173,7 +177,7 @@ def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
     """Parse one tier-version file. Raises LessonFileError on the first problem found."""
     meta, body, first_line = _split_front_matter(path, text)
     raw = text.splitlines()
-    known = {"climb", "piece", "order", "tier", "title", "crux", "minutes", "sources"}
+    known = {"climb", "piece", "order", "tier", "title", "crux", "minutes", "status", "sources"}
     unknown = sorted(set(meta) - known)
     if unknown:
         raise LessonFileError(
@@ -189,6 +193,11 @@ def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
         raise LessonFileError(
             path, _meta_line(raw, "piece"), f"piece slug {piece!r} is not a-z, 0-9 and -"
         )
+    status = str(meta.get("status") or "published").strip().lower()
+    if status not in STATUSES:
+        raise LessonFileError(
+            path, _meta_line(raw, "status"), f"status must be draft or published, not {status!r}"
+        )
     minutes = _require(meta, "minutes", path, raw, int)
     if not 1 <= minutes <= 240:
         raise LessonFileError(path, _meta_line(raw, "minutes"), "minutes must be between 1 and 240")
@@ -200,6 +209,7 @@ def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
         title=_require(meta, "title", path, raw),
         crux=_require(meta, "crux", path, raw),
         minutes=minutes,
+        status=status,
         intro="",
         goal="",
         recap="",
@@ -285,6 +295,7 @@ def _parse_sections(version: VersionData, body: list[str], first_line: int, path
 def _parse_step(heading: str, lines: list[str], first_line: int, path) -> StepData:
     step = StepData(heading=heading)
     prose: list[str] = []
+    after: list[str] = []
     question_at: int | None = None
     index = 0
     fence: str | None = None
@@ -334,9 +345,10 @@ def _parse_step(heading: str, lines: list[str], first_line: int, path) -> StepDa
             continue
         if match and line.strip():
             fence = None if fence else match.group(1)
-        prose.append(line)
+        (after if step.code else prose).append(line)
         index += 1
     step.prose = _strip_blank(prose)
+    step.prose_after = _strip_blank(after)
     if question_at is not None:
         step.question = _parse_question(
             lines[question_at + 1 :], first_line + question_at + 1, path
@@ -401,9 +413,39 @@ def dump_climb(climb: ClimbData) -> str:
     return _front_matter(meta) + (climb.description.strip() + "\n" if climb.description else "")
 
 
+PLAIN_SCALAR = re.compile(r"^[A-Za-z][A-Za-z0-9 ,.()/+-]*$")
+YAML_WORDS = {"yes", "no", "on", "off", "true", "false", "null", "y", "n"}
+
+
+def _scalar(value) -> str:
+    """A YAML scalar written the way an author would: plain when safe, else double-quoted.
+
+    A JSON string is a valid YAML double-quoted scalar, and never folds across lines.
+    """
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    if PLAIN_SCALAR.match(text) and text.lower() not in YAML_WORDS and not text.endswith(" "):
+        return text
+    if re.fullmatch(r"https?://[^\s#'\"]+", text):
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
 def _front_matter(meta: dict) -> str:
-    dumped = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=100)
-    return f"---\n{dumped}---\n"
+    lines = ["---"]
+    for key, value in meta.items():
+        if isinstance(value, list):
+            lines.append(f"{key}:")
+            for item in value:
+                prefix = "  - "
+                for item_key, item_value in item.items():
+                    lines.append(f"{prefix}{item_key}: {_scalar(item_value)}")
+                    prefix = "    "
+        else:
+            lines.append(f"{key}: {_scalar(value)}")
+    lines.append("---")
+    return "\n".join(lines) + "\n"
 
 
 def dump_version(version: VersionData) -> str:
@@ -417,6 +459,8 @@ def dump_version(version: VersionData) -> str:
         "crux": version.crux,
         "minutes": version.minutes,
     }
+    if version.status != "published":
+        meta["status"] = version.status
     if version.sources:
         meta["sources"] = [
             {"title": s.title, "url": s.url, **({"note": s.note} if s.note else {})}
@@ -432,6 +476,8 @@ def dump_version(version: VersionData) -> str:
             options = f" mark={step.marked_lines}" if step.marked_lines else ""
             fence = "````" if "```" in step.code else "```"
             parts.append(f"\n{fence}{step.language}{options}\n{step.code}\n{fence}\n")
+        if step.prose_after:
+            parts.append(f"\n{step.prose_after}\n")
         if step.question:
             parts.append(f"\n### Question\n\n{step.question.prompt}\n\n")
             for choice in step.question.choices:

@@ -275,8 +275,15 @@ class Step(RenderedFieldsMixin, models.Model):
         _("marked lines"), max_length=200, blank=True, help_text=_("For example 3,5-7.")
     )
     code_html = models.TextField(editable=False, blank=True)
+    prose_after = models.TextField(
+        _("prose after the snippet"), blank=True, help_text=_("Markdown shown under the snippet.")
+    )
+    prose_after_html = models.TextField(editable=False, blank=True)
 
-    rendered_fields = {"prose": ("prose_html", "render_markdown")}
+    rendered_fields = {
+        "prose": ("prose_html", "render_markdown"),
+        "prose_after": ("prose_after_html", "render_markdown"),
+    }
 
     class Meta:
         ordering = ["version", "position", "id"]

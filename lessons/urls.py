@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import search, views
 
 app_name = "lessons"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", search.search, name="search"),
     path("climbs/<slug:climb_slug>/", views.climb_detail, name="climb"),
     path("climbs/<slug:climb_slug>/<slug:piece_slug>/", views.piece_detail, name="piece"),
     path(

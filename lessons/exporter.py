@@ -1,0 +1,102 @@
+"""Write the database's content as lesson files (`manage.py export_lessons DIR`).
+
+The files are the canonical form of `lessonfile.dump_*`: exporting, importing that export and
+exporting again gives byte-identical files, and the import changes nothing in the database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db.models import Prefetch
+
+from .lessonfile import (
+    ChoiceData,
+    ClimbData,
+    QuestionData,
+    SourceData,
+    StepData,
+    VersionData,
+    dump_climb,
+    dump_version,
+)
+from .models import Choice, Climb, Step, Tier, TierVersion
+
+
+def version_data(version: TierVersion) -> VersionData:
+    """A tier version as the parser would read it from its file."""
+    steps = []
+    for step in version.steps.all():
+        question = getattr(step, "question", None)
+        steps.append(
+            StepData(
+                heading=step.heading,
+                prose=step.prose.strip(),
+                language=step.language,
+                code=step.code,
+                marked_lines=step.marked_lines,
+                prose_after=step.prose_after.strip(),
+                question=QuestionData(
+                    prompt=question.prompt.strip(),
+                    choices=[
+                        ChoiceData(c.text.strip(), c.is_correct, c.explanation.strip())
+                        for c in question.choices.all()
+                    ],
+                )
+                if question is not None
+                else None,
+            )
+        )
+    return VersionData(
+        climb=version.piece.climb.slug,
+        piece=version.piece.slug,
+        order=version.piece.order,
+        tier=Tier(version.tier).slug,
+        title=version.title,
+        crux=version.crux,
+        minutes=version.minutes,
+        intro=version.intro.strip(),
+        goal=version.goal.strip(),
+        recap=version.recap.strip(),
+        steps=steps,
+        sources=[SourceData(s.title, s.url, s.note) for s in version.sources.all()],
+        status=version.status,
+    )
+
+
+def file_name(version: TierVersion) -> str:
+    return f"{version.piece.order:02d}-{version.piece.slug}.{Tier(version.tier).slug}.md"
+
+
+def export_to(directory: str | Path, climb_slugs: list[str] | None = None) -> list[Path]:
+    directory = Path(directory)
+    climbs = Climb.objects.all()
+    if climb_slugs:
+        climbs = climbs.filter(slug__in=climb_slugs)
+    versions = (
+        TierVersion.objects.filter(piece__climb__in=climbs)
+        .select_related("piece__climb")
+        .prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=Step.objects.select_related("question").prefetch_related(
+                    Prefetch("question__choices", queryset=Choice.objects.order_by("position"))
+                ),
+            ),
+            "sources",
+        )
+        .order_by("piece__climb__order", "piece__order", "piece__slug", "tier")
+    )
+    written = []
+    for climb in climbs:
+        folder = directory / climb.slug
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "climb.md"
+        text = dump_climb(ClimbData(climb.slug, climb.title, climb.order, climb.description.strip()))
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    for version in versions:
+        path = directory / version.piece.climb.slug / file_name(version)
+        path.write_text(dump_version(version_data(version)), encoding="utf-8")
+        written.append(path)
+    return written

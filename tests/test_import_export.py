@@ -1,0 +1,205 @@
+"""Lesson files in and out: idempotent imports, byte-stable round trips, clear errors, and
+learners' answers that survive every content change."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from climb.learning.models import Answer, Learner
+from lessons.exporter import export_to
+from lessons.importer import DEMO_CONTENT, import_paths
+from lessons.models import Choice, Climb, Piece, Question, Source, Status, Step, TierVersion
+
+from .factories import make_answer
+
+pytestmark = pytest.mark.django_db
+
+LESSON = DEMO_CONTENT / "distributed-systems" / "30-leases-and-ttls.junior.md"
+
+
+def content_snapshot() -> list:
+    rows = []
+    for model in (Climb, Piece, TierVersion, Source, Step, Question, Choice):
+        fields = [f.attname for f in model._meta.concrete_fields if f.name != "updated_at"]
+        rows.append(sorted(model.objects.values_list(*fields)))
+    return rows
+
+
+@pytest.fixture
+def lessons(tmp_path) -> Path:
+    """A private copy of the demo climb's files to edit."""
+    folder = tmp_path / "lessons"
+    shutil.copytree(DEMO_CONTENT, folder)
+    return folder / "distributed-systems"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_importing_twice_changes_nothing():
+    first = import_paths([DEMO_CONTENT])
+    assert len(first.created) == 11
+    before = content_snapshot()
+    second = import_paths([DEMO_CONTENT])
+    assert not second.changed and len(second.unchanged) == 11
+    assert content_snapshot() == before
+
+
+def test_export_import_export_is_a_byte_identical_round_trip(tmp_path):
+    import_paths([DEMO_CONTENT])
+    before = content_snapshot()
+    export_to(tmp_path / "one")
+    report = import_paths([tmp_path / "one"])
+    assert not report.changed
+    assert content_snapshot() == before
+    export_to(tmp_path / "two")
+    for path in sorted((tmp_path / "one").rglob("*.md")):
+        twin = tmp_path / "two" / path.relative_to(tmp_path / "one")
+        assert twin.read_bytes() == path.read_bytes(), path.name
+
+
+def test_the_demo_files_are_in_the_canonical_exported_form(tmp_path):
+    import_paths([DEMO_CONTENT])
+    export_to(tmp_path)
+    for path in sorted(DEMO_CONTENT.rglob("*.md")):
+        exported = tmp_path / path.relative_to(DEMO_CONTENT)
+        assert exported.read_text() == path.read_text(), path.name
+
+
+def test_commands_import_and_export(tmp_path, capsys):
+    call_command("import_lessons", str(DEMO_CONTENT))
+    assert "11 created" in capsys.readouterr().out
+    call_command("export_lessons", str(tmp_path), "--climb", "distributed-systems")
+    assert (tmp_path / "distributed-systems" / "climb.md").exists()
+    assert len(list(tmp_path.rglob("*.md"))) == 11
+
+
+def test_an_edited_file_updates_only_what_changed(lessons):
+    import_paths([lessons.parent])
+    edit(lessons / LESSON.name, "title: Leases and TTLs", "title: Leases, and their TTLs")
+    report = import_paths([lessons.parent])
+    assert [Path(p).name for p in report.updated] == [LESSON.name]
+    assert TierVersion.objects.filter(title="Leases, and their TTLs").exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("tier: junior\n", "", "missing field 'tier'"),
+        ("tier: junior", "tier: principal", "unknown tier 'principal'"),
+        ("- [x] ", "- [ ] ", "no correct choice"),
+        ("- [ ] ", "- [x] ", "2 correct choices"),
+        ("```log", "```klingon", "unknown snippet language 'klingon'"),
+    ],
+)
+def test_a_bad_file_is_named_with_its_line_and_changes_nothing(lessons, old, new, message):
+    import_paths([lessons.parent])
+    before = content_snapshot()
+    edit(lessons / "20-dead-or-slow.zero.md", "minutes:", "minutes:")  # a good file too
+    edit(lessons / LESSON.name, old, new)
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_lessons", str(lessons.parent))
+    error = str(excinfo.value)
+    assert LESSON.name in error and message in error
+    assert content_snapshot() == before
+
+
+def test_a_duplicate_piece_and_tier_is_refused(lessons):
+    shutil.copy(lessons / LESSON.name, lessons / "99-copy.junior.md")
+    with pytest.raises(
+        CommandError, match="duplicate slug: piece 'leases-and-ttls' at tier junior"
+    ):
+        call_command("import_lessons", str(lessons.parent))
+    assert not Climb.objects.exists()
+
+
+def test_an_unknown_climb_is_refused(lessons):
+    (lessons / "climb.md").unlink()
+    with pytest.raises(CommandError, match="unknown climb 'distributed-systems'"):
+        call_command("import_lessons", str(lessons.parent))
+
+
+def test_a_missing_path_is_refused(tmp_path):
+    with pytest.raises(CommandError, match="no such file or folder"):
+        call_command("import_lessons", str(tmp_path / "nope"))
+
+
+def first_question(slug="leases-and-ttls") -> Question:
+    return (
+        Question.objects.filter(step__version__piece__slug=slug).order_by("step__position").first()
+    )
+
+
+def test_answers_keep_the_question_they_saw_when_it_is_rewritten(lessons):
+    import_paths([lessons.parent])
+    question = first_question()
+    old_prompt = question.prompt
+    old_texts = [c.text for c in question.choices.all()]
+    learner = Learner.objects.create()
+    answer = make_answer(learner, question.choices.get(is_correct=True))
+    # rewrite the prompt and the first choice
+    edit(lessons / LESSON.name, old_prompt.splitlines()[0], "A completely new prompt.")
+    edit(
+        lessons / LESSON.name,
+        f"- [{'x' if question.choices.first().is_correct else ' '}] {old_texts[0]}",
+        f"- [{'x' if question.choices.first().is_correct else ' '}] A new first choice",
+    )
+    import_paths([lessons.parent])
+    answer.refresh_from_db()
+    assert answer.revision.prompt == old_prompt
+    assert [c["text"] for c in answer.revision.choices] == old_texts
+    assert answer.revision.choices[answer.choice_index]["is_correct"] is True
+    question.refresh_from_db()
+    assert question.prompt.startswith("A completely new prompt.")
+
+
+def test_removing_an_answered_step_is_refused_and_keeps_everything(lessons):
+    import_paths([lessons.parent])
+    question = first_question()
+    make_answer(Learner.objects.create(), question.choices.first())
+    text = (lessons / LESSON.name).read_text()
+    start = text.index("## Step:")
+    end = text.index("## Step:", start + 1)
+    (lessons / LESSON.name).write_text(text[:start] + text[end:])
+    before = content_snapshot()
+    with pytest.raises(CommandError, match="learners answered its question"):
+        call_command("import_lessons", str(lessons.parent))
+    assert content_snapshot() == before
+    assert Answer.objects.count() == 1
+
+
+def test_removing_an_unanswered_step_deletes_it(lessons):
+    import_paths([lessons.parent])
+    steps = Step.objects.filter(version__piece__slug="leases-and-ttls").count()
+    text = (lessons / LESSON.name).read_text()
+    start = text.index("## Step:")
+    end = text.index("## Step:", start + 1)
+    (lessons / LESSON.name).write_text(text[:start] + text[end:])
+    import_paths([lessons.parent])
+    assert Step.objects.filter(version__piece__slug="leases-and-ttls").count() == steps - 1
+
+
+def test_renaming_a_step_heading_keeps_its_question_and_answers(lessons):
+    import_paths([lessons.parent])
+    question = first_question()
+    answer = make_answer(Learner.objects.create(), question.choices.first())
+    heading = question.step.heading
+    edit(lessons / LESSON.name, f"## Step: {heading}", "## Step: A better heading")
+    import_paths([lessons.parent])
+    answer.refresh_from_db()
+    assert answer.question.step.heading == "A better heading"
+
+
+def test_draft_files_import_as_drafts_that_learners_cannot_read(client, lessons):
+    edit(lessons / LESSON.name, "minutes: ", "status: draft\nminutes: ")
+    import_paths([lessons.parent])
+    version = TierVersion.objects.get(piece__slug="leases-and-ttls")
+    assert version.status == Status.DRAFT
+    assert client.get(version.get_absolute_url()).status_code == 404
