@@ -92,8 +92,8 @@ def export_to(directory: str | Path, climb_slugs: list[str] | None = None) -> li
         folder = directory / climb.slug
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "climb.md"
-        text = dump_climb(ClimbData(climb.slug, climb.title, climb.order, climb.description.strip()))
-        path.write_text(text, encoding="utf-8")
+        data = ClimbData(climb.slug, climb.title, climb.order, climb.description.strip())
+        path.write_text(dump_climb(data), encoding="utf-8")
         written.append(path)
     for version in versions:
         path = directory / version.piece.climb.slug / file_name(version)
