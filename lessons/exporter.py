@@ -20,7 +20,17 @@ from .lessonfile import (
     dump_climb,
     dump_version,
 )
-from .models import Choice, Climb, Step, Tier, TierVersion
+from .models import Choice, Climb, Question, Step, Tier, TierVersion
+
+
+def question_data(question: Question) -> QuestionData:
+    return QuestionData(
+        prompt=question.prompt.strip(),
+        choices=[
+            ChoiceData(c.text.strip(), c.is_correct, c.explanation.strip())
+            for c in question.choices.all()
+        ],
+    )
 
 
 def version_data(version: TierVersion) -> VersionData:
@@ -36,15 +46,7 @@ def version_data(version: TierVersion) -> VersionData:
                 code=step.code,
                 marked_lines=step.marked_lines,
                 prose_after=step.prose_after.strip(),
-                question=QuestionData(
-                    prompt=question.prompt.strip(),
-                    choices=[
-                        ChoiceData(c.text.strip(), c.is_correct, c.explanation.strip())
-                        for c in question.choices.all()
-                    ],
-                )
-                if question is not None
-                else None,
+                question=question_data(question) if question is not None else None,
             )
         )
     return VersionData(

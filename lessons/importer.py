@@ -257,14 +257,14 @@ def _import_steps(version: TierVersion, data: VersionData) -> bool:
         elif _assign(step, **values):
             step.save()
             changed = True
-        changed |= _import_question(step, step_data.question, data.path)
+        changed |= sync_question(step, step_data.question, data.path)
     for leftover in leftovers:
         leftover.delete()
         changed = True
     return changed
 
 
-def _import_question(step: Step, data: QuestionData | None, path: str = "") -> bool:
+def sync_question(step: Step, data: QuestionData | None, path: str = "") -> bool:
     """Create, update or remove the step's question. Answers keep the revision they saw."""
     question = getattr(step, "question", None)
     if data is None:

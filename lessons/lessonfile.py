@@ -401,6 +401,19 @@ def _parse_question(lines: list[str], first_line: int, path) -> QuestionData:
     return QuestionData(prompt=text, choices=[choice for _, choice, _ in choices])
 
 
+def parse_question_text(text: str, path: str = "question") -> QuestionData:
+    """A question as it appears under '### Question' (prompt, then '- [x]' choices)."""
+    return _parse_question(text.splitlines(), 1, path)
+
+
+def dump_question(question: QuestionData) -> str:
+    parts = [question.prompt, ""]
+    for choice in question.choices:
+        mark = "x" if choice.is_correct else " "
+        parts.append(f"- [{mark}] {choice.text}\n{_indent(choice.explanation)}")
+    return "\n".join(parts) + "\n"
+
+
 # --- writing ---------------------------------------------------------------------------------
 
 
@@ -479,10 +492,7 @@ def dump_version(version: VersionData) -> str:
         if step.prose_after:
             parts.append(f"\n{step.prose_after}\n")
         if step.question:
-            parts.append(f"\n### Question\n\n{step.question.prompt}\n\n")
-            for choice in step.question.choices:
-                mark = "x" if choice.is_correct else " "
-                parts.append(f"- [{mark}] {choice.text}\n{_indent(choice.explanation)}\n")
+            parts.append(f"\n### Question\n\n{dump_question(step.question)}")
     parts.append(f"\n## Recap\n\n{version.recap}\n")
     return "".join(parts)
 

@@ -7,6 +7,7 @@ app_name = "lessons"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", search.search, name="search"),
+    path("preview/<int:version_id>/", views.preview, name="preview"),
     path("climbs/<slug:climb_slug>/", views.climb_detail, name="climb"),
     path("climbs/<slug:climb_slug>/<slug:piece_slug>/", views.piece_detail, name="piece"),
     path(

@@ -99,15 +99,29 @@ def piece_detail(request: HttpRequest, climb_slug: str, piece_slug: str) -> Http
     return redirect(version)
 
 
+def _piece_page(request: HttpRequest, version: TierVersion, learner_id: int | None, **extra):
+    context = reading_context(version, learner_id)
+    context.update(
+        sources=list(version.sources.all()),
+        previous_piece=neighbour(version, "previous"),
+        next_piece=neighbour(version, "next"),
+        **extra,
+    )
+    return render(request, "lessons/piece.html", context)
+
+
+@require_GET
+def preview(request: HttpRequest, version_id: int) -> HttpResponse:
+    """Staff only: a tier version, drafts included, exactly as a new learner would see it."""
+    if not (request.user.is_active and request.user.is_staff):
+        raise Http404("No such page.")
+    version = get_object_or_404(TierVersion.objects.for_reading(), pk=version_id)
+    return _piece_page(request, version, learner_id=None, preview=True)
+
+
 @require_GET
 def piece_tier(
     request: HttpRequest, climb_slug: str, piece_slug: str, tier_slug: str
 ) -> HttpResponse:
     version = _get_version_or_404(climb_slug, piece_slug, tier_slug)
-    context = reading_context(version, learner_id_for(request))
-    context.update(
-        sources=list(version.sources.all()),
-        previous_piece=neighbour(version, "previous"),
-        next_piece=neighbour(version, "next"),
-    )
-    return render(request, "lessons/piece.html", context)
+    return _piece_page(request, version, learner_id_for(request))

@@ -1,0 +1,329 @@
+"""The admin for authors.
+
+A whole tier version is edited on one page: its steps (each with its question written in the
+lesson-file syntax, so the admin and the files validate alike) and its sources. Questions and
+their choices also have a page of their own with choice inlines. Drafts are previewed as a
+learner would see them.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .exporter import question_data
+from .importer import sync_question
+from .lessonfile import LessonFileError, dump_question, parse_question_text
+from .models import Choice, Climb, Piece, Question, Source, Status, Step, TierVersion
+
+
+@admin.register(Climb)
+class ClimbAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "order", "piece_count"]
+    list_editable = ["order"]
+    prepopulated_fields = {"slug": ["title"]}
+    search_fields = ["title", "slug", "description"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(piece_count=Count("pieces"))
+
+    @admin.display(description=_("pieces"), ordering="piece_count")
+    def piece_count(self, climb: Climb) -> int:
+        return climb.piece_count
+
+
+class TierVersionLinkInline(admin.TabularInline):
+    model = TierVersion
+    fields = ["tier", "title", "status", "minutes"]
+    readonly_fields = ["title", "status", "minutes"]
+    show_change_link = True
+    extra = 0
+    can_delete = False
+    max_num = 0  # versions are added on their own page, with their steps
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Piece)
+class PieceAdmin(admin.ModelAdmin):
+    list_display = ["slug", "climb", "order", "tiers"]
+    list_editable = ["order"]
+    list_filter = ["climb"]
+    list_select_related = ["climb"]
+    search_fields = ["slug", "versions__title"]
+    ordering = ["climb__order", "climb", "order", "slug"]
+    inlines = [TierVersionLinkInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("versions")
+
+    @admin.display(description=_("tiers"))
+    def tiers(self, piece: Piece) -> str:
+        return ", ".join(v.get_tier_display() for v in piece.versions.all())
+
+
+class StepForm(forms.ModelForm):
+    """A step, with its question as text in the lesson-file syntax (see lessons/FORMAT.md)."""
+
+    question_text = forms.CharField(
+        label=_("question"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 90}),
+        help_text=_(
+            "The prompt, a blank line, then 2 to 5 choices: '- [x] right choice' or "
+            "'- [ ] wrong choice', each followed by its explanation indented by two spaces. "
+            "Leave empty for a step without a question."
+        ),
+    )
+
+    class Meta:
+        model = Step
+        fields = [
+            "position",
+            "heading",
+            "prose",
+            "language",
+            "code",
+            "marked_lines",
+            "prose_after",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        question = getattr(self.instance, "question", None) if self.instance.pk else None
+        if question is not None:
+            self.fields["question_text"].initial = dump_question(question_data(question))
+
+    def clean_question_text(self):
+        text = self.cleaned_data["question_text"].strip()
+        if not text:
+            return None
+        try:
+            return parse_question_text(text, path=str(_("question")))
+        except LessonFileError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        question = getattr(self.instance, "question", None) if self.instance.pk else None
+        if (
+            "question_text" in cleaned
+            and cleaned["question_text"] is None
+            and question is not None
+            and question.answers.exists()
+        ):
+            self.add_error(
+                "question_text",
+                _("Learners have answered this question: it can be edited but not removed."),
+            )
+        return cleaned
+
+
+class StepInline(admin.StackedInline):
+    model = Step
+    form = StepForm
+    extra = 0
+    ordering = ["position", "id"]
+    show_change_link = True
+
+
+class SourceInline(admin.TabularInline):
+    model = Source
+    fields = ["position", "title", "url", "note"]
+    extra = 0
+    ordering = ["position", "id"]
+
+
+@admin.register(TierVersion)
+class TierVersionAdmin(admin.ModelAdmin):
+    list_display = ["title", "piece", "tier", "status", "minutes", "updated_at"]
+    list_filter = ["status", "tier", "piece__climb"]
+    list_select_related = ["piece__climb"]
+    search_fields = ["title", "crux", "piece__slug"]
+    ordering = ["piece__climb__order", "piece__order", "tier"]
+    fields = ["piece", "tier", "status", "title", "crux", "minutes", "intro", "goal", "recap"]
+    inlines = [StepInline, SourceInline]
+    actions = ["publish", "unpublish"]
+    save_on_top = True
+
+    def view_on_site(self, version: TierVersion) -> str:
+        # The preview shows drafts too, as a learner would see them once published.
+        return reverse("lessons:preview", args=[version.pk])
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is not Step:
+            return
+        for step_form in formset.forms:
+            if not hasattr(step_form, "cleaned_data") or step_form.cleaned_data.get("DELETE"):
+                continue
+            if step_form.instance.pk is None:
+                continue
+            sync_question(step_form.instance, step_form.cleaned_data.get("question_text"))
+
+    @admin.action(description=_("Publish the selected tier versions"))
+    def publish(self, request, queryset):
+        count = queryset.update(status=Status.PUBLISHED)
+        self.message_user(
+            request,
+            ngettext("%d version published.", "%d versions published.", count) % count,
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Turn the selected tier versions back into drafts"))
+    def unpublish(self, request, queryset):
+        count = queryset.update(status=Status.DRAFT)
+        self.message_user(
+            request,
+            ngettext("%d version is a draft again.", "%d versions are drafts again.", count)
+            % count,
+            messages.SUCCESS,
+        )
+
+
+class ChoiceFormSet(BaseInlineFormSet):
+    """The importer's rules for a question: 2 to 5 choices, exactly one correct."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if not 2 <= len(kept) <= 5:
+            raise forms.ValidationError(
+                _("A question needs 2 to 5 choices; this one has %(count)d."),
+                params={"count": len(kept)},
+            )
+        correct = sum(1 for data in kept if data.get("is_correct"))
+        if correct != 1:
+            raise forms.ValidationError(
+                _("Exactly one choice must be correct; %(count)d are marked correct."),
+                params={"count": correct},
+            )
+
+    def save(self, commit=True):
+        # The database allows one correct choice at a time: unmark the stored one, save, then
+        # mark the chosen one (its form may be unchanged, and so not saved by the formset).
+        self.instance.choices.filter(is_correct=True).update(is_correct=False)
+        saved = super().save(commit)
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("is_correct") and not data.get("DELETE") and form.instance.pk:
+                Choice.objects.filter(pk=form.instance.pk).update(is_correct=True)
+        return saved
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    formset = ChoiceFormSet
+    fields = ["position", "text", "is_correct", "explanation"]
+    extra = 0
+    min_num = 2
+    max_num = 5
+    ordering = ["position", "id"]
+    formfield_overrides = {
+        # Every choice is explained: why it is right, or why it is tempting and wrong.
+        Choice._meta.get_field("explanation"): {"widget": forms.Textarea(attrs={"rows": 3})},
+    }
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["short_prompt", "step", "version"]
+    list_filter = ["step__version__piece__climb", "step__version__tier", "step__version__status"]
+    list_select_related = ["step__version__piece"]
+    search_fields = ["prompt", "choices__text", "step__heading", "step__version__title"]
+    raw_id_fields = ["step"]
+    inlines = [ChoiceInline]
+
+    @admin.display(description=_("prompt"))
+    def short_prompt(self, question: Question) -> str:
+        return question.prompt[:80]
+
+    @admin.display(description=_("tier version"), ordering="step__version__title")
+    def version(self, question: Question) -> TierVersion:
+        return question.step.version
+
+    def view_on_site(self, question: Question) -> str:
+        return reverse("lessons:preview", args=[question.step.version_id])
+
+
+class QuestionInline(admin.StackedInline):
+    model = Question
+    fields = ["prompt"]
+    extra = 0
+    max_num = 1
+    show_change_link = True
+
+
+@admin.register(Step)
+class StepAdmin(admin.ModelAdmin):
+    list_display = ["heading", "version", "position", "language"]
+    list_filter = ["version__piece__climb", "version__tier", "language"]
+    list_select_related = ["version__piece"]
+    search_fields = ["heading", "prose", "code", "version__title"]
+    raw_id_fields = ["version"]
+    fields = [
+        "version",
+        "position",
+        "heading",
+        "prose",
+        "language",
+        "code",
+        "marked_lines",
+        "prose_after",
+    ]
+    inlines = [QuestionInline]
+
+    def view_on_site(self, step: Step) -> str:
+        return reverse("lessons:preview", args=[step.version_id])
+
+
+class ChoiceForm(forms.ModelForm):
+    class Meta:
+        model = Choice
+        fields = ["question", "position", "text", "is_correct", "explanation"]
+
+    def clean(self):
+        cleaned = super().clean()
+        question = cleaned.get("question")
+        if cleaned.get("is_correct") and question is not None:
+            other = question.choices.filter(is_correct=True).exclude(pk=self.instance.pk).first()
+            if other is not None:
+                self.add_error(
+                    "is_correct",
+                    _(
+                        "“%(other)s” is already the correct choice of this question. Edit the "
+                        "question's choices together on the question's page."
+                    )
+                    % {"other": other.text},
+                )
+        return cleaned
+
+
+@admin.register(Choice)
+class ChoiceAdmin(admin.ModelAdmin):
+    form = ChoiceForm
+    list_display = ["text", "question", "position", "is_correct"]
+    list_filter = ["is_correct", "question__step__version__piece__climb"]
+    list_select_related = ["question"]
+    search_fields = ["text", "explanation", "question__prompt"]
+    raw_id_fields = ["question"]
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "version", "url"]
+    list_select_related = ["version"]
+    search_fields = ["title", "url", "note"]
+    raw_id_fields = ["version"]
