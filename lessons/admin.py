@@ -69,7 +69,7 @@ class PieceAdmin(admin.ModelAdmin):
 
 
 class StepForm(forms.ModelForm):
-    """A step, with its question as text in the lesson-file syntax (see lessons/FORMAT.md)."""
+    """A step, with its question as text in the lesson-file syntax (see the README)."""
 
     question_text = forms.CharField(
         label=_("question"),

@@ -45,13 +45,7 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*.md")
-                    if p.name.lower() not in ("readme.md", "format.md")
-                )
-            )
+            files.extend(sorted(p for p in path.rglob("*.md") if p.name.lower() != "readme.md"))
         elif path.is_file():
             files.append(path)
         else:

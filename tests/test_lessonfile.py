@@ -157,3 +157,15 @@ def test_errors_name_the_file_the_line_and_the_problem(text, line, message):
     assert error.path == "lessons/x.junior.md"
     if line is not None:
         assert error.line == line, str(error)
+
+
+def test_the_readme_example_is_a_valid_lesson_file():
+    """Authors learn the format from the README: its example must parse."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    example = re.search(r"````markdown\n(.*?)\n````", readme, re.S).group(1) + "\n"
+    version = parse_version(example, "README.md")
+    assert version.steps[0].question.choices[1].is_correct
+    assert version.steps[0].marked_lines == "4,7-8"
