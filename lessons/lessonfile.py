@@ -1,4 +1,4 @@
-"""Lesson files: parse and write the Markdown format described in the README ("The lesson-file format").
+"""Lesson files: parse and write the format the README describes ("The lesson-file format").
 
 Pure functions over text: no database, no Django. The importer turns the dataclasses below
 into rows; the exporter turns rows back into the same dataclasses and calls `dump_version`.

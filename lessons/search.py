@@ -25,7 +25,7 @@ MAX_WORDS = 8
 MAX_RESULTS = 50
 
 VERSION_FIELDS = ("title", "crux", "intro", "goal", "recap")
-STEP_FIELDS = ("heading", "prose", "code", "question__prompt")
+STEP_FIELDS = ("heading", "prose", "code", "prose_after", "question__prompt")
 
 
 def clean_query(raw: str) -> str:

@@ -195,3 +195,12 @@ def test_home_and_climb_pages_have_a_fixed_query_count(client, django_assert_max
         client.get("/")
     with django_assert_max_num_queries(3):
         client.get(climb.get_absolute_url())
+
+
+def test_every_page_sends_a_strict_content_security_policy(client, version):
+    policy = client.get(piece_url(version))["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe" not in policy

@@ -1,0 +1,296 @@
+/*
+ * Climb: keyboard shortcuts and a few htmx courtesies.
+ *
+ * Everything here is an extra: each page works fully without it (links, forms, <details>).
+ * Listeners sit on `document` so that content htmx swaps in keeps working without re-binding,
+ * and every lookup is guarded because most pages have only part of what this file knows about.
+ * Messages come from data-* attributes on <body>, so the templates translate them.
+ */
+(function () {
+  'use strict';
+
+  const TOAST_MS = 2500;
+  const OPEN_QUIZ = 'form.quiz-form[data-state="open"]';
+  const CHOICES = 'input[type="radio"][name="choice"]';
+  // Input types nobody types text into: letters and digits stay free for shortcuts there.
+  const NON_TEXT_INPUTS = new Set([
+    'button', 'checkbox', 'color', 'file', 'image', 'radio', 'range', 'reset', 'submit',
+  ]);
+  // Enter already means something on these; the quiz must not steal it.
+  const ENTER_OWNERS = 'a[href], area[href], button, input, select, textarea, summary, ' +
+    'iframe, [contenteditable]:not([contenteditable="false"]), [role="button"], ' +
+    '[role="link"], [role="checkbox"], [role="radio"], [role="tab"], [role="menuitem"]';
+
+  let toastTimer = null;
+  // Where focus was before `?` opened the shortcuts panel, to give it back on Esc.
+  let focusBeforeShortcuts = null;
+  // Submit buttons that had focus when they were disabled: disabling drops focus.
+  const hadFocus = new WeakSet();
+
+  function bodyData(name) {
+    return (document.body && document.body.dataset[name]) || '';
+  }
+
+  // #toast is a polite live region: setting its text is what screen readers announce.
+  function toast(message, duration) {
+    const box = document.getElementById('toast');
+    if (!box || !message) {
+      return;
+    }
+    window.clearTimeout(toastTimer);
+    box.textContent = message;
+    box.classList.add('is-visible');
+    toastTimer = window.setTimeout(function () {
+      box.classList.remove('is-visible');
+      // Emptied too: the toast never lingers if its CSS is missing, and the same message
+      // is announced again the next time.
+      box.textContent = '';
+    }, duration || TOAST_MS);
+  }
+
+  function isTextEntry(element) {
+    if (!(element instanceof Element)) {
+      return false;
+    }
+    if (element.isContentEditable || element instanceof HTMLTextAreaElement ||
+        element instanceof HTMLSelectElement) {
+      return true;
+    }
+    return element instanceof HTMLInputElement && !NON_TEXT_INPUTS.has(element.type);
+  }
+
+  function isPiecePage() {
+    return document.querySelector('[data-piece-tier]') !== null;
+  }
+
+  function isQuizForm(element) {
+    return element instanceof HTMLFormElement && element.matches('form.quiz-form');
+  }
+
+  function submitButton(form) {
+    return form.querySelector('button[type="submit"], button:not([type])');
+  }
+
+  function followRel(rel, missingMessage) {
+    const link = document.querySelector('head link[rel~="' + rel + '"][href]');
+    if (link) {
+      window.location.assign(link.href);
+      return true;
+    }
+    // Only a piece page has neighbours; elsewhere j and k have nothing to say.
+    if (!isPiecePage()) {
+      return false;
+    }
+    toast(bodyData(missingMessage));
+    return true;
+  }
+
+  function cycleTier() {
+    const steps = Array.from(document.querySelectorAll('nav.tier-bar ol > li.tier-step'));
+    const current = steps.findIndex(function (li) {
+      return li.querySelector('span[aria-current="page"]') !== null;
+    });
+    if (current < 0) {
+      return false;
+    }
+    // The tiers above the current one first, then round again from Zero.
+    for (let offset = 1; offset < steps.length; offset += 1) {
+      const step = steps[(current + offset) % steps.length];
+      const link = step.querySelector('a[data-tier-link][href]');
+      if (link) {
+        window.location.assign(link.href);
+        return true;
+      }
+    }
+    toast(bodyData('msgOneTier'));
+    return true;
+  }
+
+  function openSearch() {
+    // Already on the search page: loading it again would only lose what was typed.
+    const input = document.querySelector('form[role="search"] input[type="search"]');
+    if (input) {
+      input.focus();
+      input.select();
+      return true;
+    }
+    const url = bodyData('searchUrl');
+    if (url) {
+      window.location.assign(url);
+    }
+    return Boolean(url);
+  }
+
+  function openShortcuts() {
+    const panel = document.querySelector('details#shortcuts');
+    const summary = panel && panel.querySelector('summary');
+    if (!summary) {
+      return false;
+    }
+    const active = document.activeElement;
+    if (active && active !== document.body && !panel.contains(active)) {
+      focusBeforeShortcuts = active;
+    }
+    panel.open = true;
+    panel.scrollIntoView({ block: 'nearest' });
+    summary.focus({ preventScroll: true });
+    return true;
+  }
+
+  function closeShortcuts() {
+    const panel = document.querySelector('details#shortcuts');
+    if (!panel || !panel.open) {
+      return false;
+    }
+    const focusWasInside = panel.contains(document.activeElement);
+    const back = focusBeforeShortcuts;
+    focusBeforeShortcuts = null;
+    panel.open = false;
+    // Focus goes back only from inside the panel; a learner who has moved on stays put.
+    if (focusWasInside) {
+      (back && back.isConnected ? back : panel.querySelector('summary')).focus();
+    }
+    return true;
+  }
+
+  // The question being worked on: the open one in the step holding focus, else the next open
+  // one after focus, else the first. A wrong answer leaves an earlier form open, and the
+  // digits should not jump back up to it while the learner reads further down.
+  function openQuizForm() {
+    const forms = Array.from(document.querySelectorAll(OPEN_QUIZ));
+    const active = document.activeElement;
+    if (forms.length === 0 || !active || active === document.body) {
+      return forms[0] || null;
+    }
+    const step = active.closest('li.step');
+    const own = step && step.querySelector(OPEN_QUIZ);
+    const after = forms.find(function (form) {
+      return active.compareDocumentPosition(form) & Node.DOCUMENT_POSITION_FOLLOWING;
+    });
+    return own || after || forms[0];
+  }
+
+  function pickChoice(number) {
+    const form = openQuizForm();
+    const choice = form && form.querySelectorAll(CHOICES)[number - 1];
+    if (!choice || choice.disabled) {
+      return false;
+    }
+    choice.checked = true;
+    // Setting .checked fires nothing; tell anyone listening, as a click would.
+    choice.dispatchEvent(new Event('change', { bubbles: true }));
+    choice.focus();
+    return true;
+  }
+
+  function submitAnswer() {
+    const form = openQuizForm();
+    const button = form && submitButton(form);
+    if (!button || button.disabled || !form.querySelector(CHOICES + ':checked')) {
+      return false;
+    }
+    // requestSubmit fires the submit event htmx listens for; form.submit() would bypass it.
+    if (typeof form.requestSubmit === 'function') {
+      form.requestSubmit(button);
+    } else {
+      button.click();
+    }
+    return true;
+  }
+
+  function handleShortcut(event) {
+    const key = event.key;
+    if (key === 'Escape') {
+      return closeShortcuts();
+    }
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey) {
+      return (key === 'k' || key === 'K') && openSearch();
+    }
+    // Any other Ctrl, Alt or Meta chord belongs to the browser or the system (AltGr too).
+    if (event.ctrlKey || event.altKey || event.metaKey) {
+      return false;
+    }
+    switch (key) {
+      case 'j': return followRel('next', 'msgNoNext');
+      case 'k': return followRel('prev', 'msgNoPrevious');
+      case 't': return cycleTier();
+      case '/': return openSearch();
+      case '?': return openShortcuts();
+      case 'Enter':
+        return !(event.target instanceof Element && event.target.closest(ENTER_OWNERS)) &&
+          submitAnswer();
+      case '1': case '2': case '3': case '4': case '5':
+        return pickChoice(Number(key));
+      default:
+        return false;
+    }
+  }
+
+  document.addEventListener('keydown', function (event) {
+    // Someone else handled it, an input method is composing, or a key is held down.
+    if (event.defaultPrevented || event.isComposing || event.repeat) {
+      return;
+    }
+    if (isTextEntry(event.target) && event.key !== 'Escape') {
+      return;
+    }
+    if (handleShortcut(event)) {
+      event.preventDefault();
+    }
+  });
+
+  // While an answer is in flight its button is disabled: a double click records it once.
+  document.addEventListener('htmx:beforeRequest', function (event) {
+    const button = isQuizForm(event.target) && submitButton(event.target);
+    if (button) {
+      if (document.activeElement === button) {
+        hadFocus.add(button);
+      }
+      button.disabled = true;
+    }
+  });
+
+  // A form swapped out needs nothing back; one still here (an error came back) does.
+  document.addEventListener('htmx:afterRequest', function (event) {
+    const form = event.target;
+    const button = isQuizForm(form) && submitButton(form);
+    if (!button) {
+      return;
+    }
+    button.disabled = false;
+    // Give back the focus that disabling took, if the form is still there (after an error).
+    const active = document.activeElement;
+    if (hadFocus.has(button) && form.isConnected && (!active || active === document.body)) {
+      button.focus();
+    }
+    hadFocus.delete(button);
+  });
+
+  // The answered step comes back as a new <li>: move focus to its feedback, so keyboard and
+  // screen-reader users carry on from the verdict rather than from the top of the page.
+  // An error lands in the quiz's aria-live slot instead, and focus stays where it is.
+  // (htmx overwrites detail.elt with each element it fires on: requestConfig.elt is the form,
+  // detail.target the swap target, detached now, whose id the new step reuses.)
+  document.addEventListener('htmx:afterSettle', function (event) {
+    const settled = event.target;
+    const detail = event.detail || {};
+    const source = detail.requestConfig && detail.requestConfig.elt;
+    if (!(settled instanceof Element)) {
+      return;
+    }
+    if (settled.id === 'toast') {
+      // An answer error with no question to attach to is swapped into the toast: show it.
+      toast(settled.textContent.trim(), TOAST_MS * 2);
+      return;
+    }
+    if (!settled.matches('li.step') || !isQuizForm(source)) {
+      return;
+    }
+    // A following step unlocked out of band has another id: not where the learner is.
+    const answered = detail.target instanceof Element && detail.target.id === settled.id;
+    const feedback = settled.querySelector('.feedback[tabindex="-1"]');
+    if (answered && feedback) {
+      feedback.focus();
+    }
+  });
+})();
