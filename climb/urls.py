@@ -1,11 +1,23 @@
-"""Root URLs. The lessons app owns the reading pages; the admin is for authors."""
+"""Root URLs. The lessons app owns the reading pages; the admin is for authors.
 
+Every page a learner reads lives under i18n_patterns: English at the root, Russian under /ru/.
+"""
+
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from . import i18n
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/setlang/", i18n.set_language, name="set_language"),
+]
+
+urlpatterns += i18n_patterns(
     path("accounts/", include("climb.accounts.urls")),
+    path("teams/", include("climb.teams.urls")),
     path("", include("climb.learning.urls")),
     path("", include("lessons.urls")),
-]
+    prefix_default_language=False,
+)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminTextareaWidget
+from django.db import models
+from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
@@ -22,8 +25,25 @@ from .lessonfile import LessonFileError, dump_question, parse_question_text
 from .models import Choice, Climb, Piece, Question, Source, Status, Step, TierVersion
 
 
+class LessonTextField(forms.CharField):
+    """Multi-line text with the line ends of lesson files.
+
+    Browsers submit a textarea's lines ending in CRLF; the files, the importer and the exporter
+    use LF. Stored as sent, every multi-line field of an imported version would "change" on its
+    first save in the admin (and be rendered again), and the next import would rewrite it back.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+
+
+LESSON_TEXT = {models.TextField: {"form_class": LessonTextField}}
+
+
 @admin.register(Climb)
 class ClimbAdmin(admin.ModelAdmin):
+    formfield_overrides = LESSON_TEXT
     list_display = ["title", "slug", "order", "piece_count"]
     list_editable = ["order"]
     prepopulated_fields = {"slug": ["title"]}
@@ -128,13 +148,18 @@ class StepForm(forms.ModelForm):
 class StepInline(admin.StackedInline):
     model = Step
     form = StepForm
+    formfield_overrides = LESSON_TEXT
     extra = 0
     ordering = ["position", "id"]
     show_change_link = True
 
 
+URL_FIELD = {models.URLField: {"assume_scheme": "https"}}
+
+
 class SourceInline(admin.TabularInline):
     model = Source
+    formfield_overrides = URL_FIELD
     fields = ["position", "title", "url", "note"]
     extra = 0
     ordering = ["position", "id"]
@@ -142,6 +167,7 @@ class SourceInline(admin.TabularInline):
 
 @admin.register(TierVersion)
 class TierVersionAdmin(admin.ModelAdmin):
+    formfield_overrides = LESSON_TEXT
     list_display = ["title", "piece", "tier", "status", "minutes", "updated_at"]
     list_filter = ["status", "tier", "piece__climb"]
     list_select_related = ["piece__climb"]
@@ -232,13 +258,18 @@ class ChoiceInline(admin.TabularInline):
     max_num = 5
     ordering = ["position", "id"]
     formfield_overrides = {
+        # Overrides are looked up by field class; the explanation is Choice's one TextField.
         # Every choice is explained: why it is right, or why it is tempting and wrong.
-        Choice._meta.get_field("explanation"): {"widget": forms.Textarea(attrs={"rows": 3})},
+        models.TextField: {
+            "form_class": LessonTextField,
+            "widget": AdminTextareaWidget(attrs={"rows": 3}),
+        },
     }
 
 
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
+    formfield_overrides = LESSON_TEXT
     list_display = ["short_prompt", "step", "version"]
     list_filter = ["step__version__piece__climb", "step__version__tier", "step__version__status"]
     list_select_related = ["step__version__piece"]
@@ -260,6 +291,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
 class QuestionInline(admin.StackedInline):
     model = Question
+    formfield_overrides = LESSON_TEXT
     fields = ["prompt"]
     extra = 0
     max_num = 1
@@ -268,6 +300,7 @@ class QuestionInline(admin.StackedInline):
 
 @admin.register(Step)
 class StepAdmin(admin.ModelAdmin):
+    formfield_overrides = LESSON_TEXT
     list_display = ["heading", "version", "position", "language"]
     list_filter = ["version__piece__climb", "version__tier", "language"]
     list_select_related = ["version__piece"]
@@ -314,6 +347,7 @@ class ChoiceForm(forms.ModelForm):
 @admin.register(Choice)
 class ChoiceAdmin(admin.ModelAdmin):
     form = ChoiceForm
+    formfield_overrides = LESSON_TEXT
     list_display = ["text", "question", "position", "is_correct"]
     list_filter = ["is_correct", "question__step__version__piece__climb"]
     list_select_related = ["question"]
@@ -323,6 +357,7 @@ class ChoiceAdmin(admin.ModelAdmin):
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELD
     list_display = ["title", "version", "url"]
     list_select_related = ["version"]
     search_fields = ["title", "url", "note"]

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import rendering
@@ -34,6 +35,51 @@ class Tier(models.IntegerChoices):
 class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
+
+
+CONTENT_LANGUAGES = ("ru",)  # translations stored beside the English original
+
+
+class Localized:
+    """A row's fields read in the active language, falling back to the original (English).
+
+    `obj.local.title` is `obj.title_ru` on the Russian site when that is filled in, else
+    `obj.title`; `obj.local.intro_html` likewise reads `intro_ru_html`.
+    """
+
+    __slots__ = ("_obj", "_language")
+
+    def __init__(self, obj: models.Model, language: str) -> None:
+        self._obj = obj
+        self._language = language
+
+    def __getattr__(self, name: str):
+        if self._language in CONTENT_LANGUAGES:
+            if name.endswith("_html"):
+                translated_name = f"{name[:-5]}_{self._language}_html"
+            else:
+                translated_name = f"{name}_{self._language}"
+            value = getattr(self._obj, translated_name, None)
+            if value:
+                return value
+        return getattr(self._obj, name)
+
+
+class TranslatedMixin:
+    """`local` for templates; `translated` says whether the active language has a text."""
+
+    translation_marker = "title"
+
+    @property
+    def local(self) -> Localized:
+        return Localized(self, get_language() or "en")
+
+    @property
+    def translated(self) -> bool:
+        language = get_language() or "en"
+        if language not in CONTENT_LANGUAGES:
+            return True
+        return bool(getattr(self, f"{self.translation_marker}_{language}", ""))
 
 
 class RenderedFieldsMixin(models.Model):
@@ -77,7 +123,8 @@ class RenderedFieldsMixin(models.Model):
         """Render what changed; returns the html fields it rewrote."""
         rewritten = []
         for name, (html_field, renderer) in self.rendered_fields.items():
-            if force or self.source_changed(name) or not getattr(self, html_field):
+            source = getattr(self, name)
+            if force or self.source_changed(name) or (source and not getattr(self, html_field)):
                 setattr(self, html_field, getattr(rendering, renderer)(getattr(self, name)))
                 rewritten.append(html_field)
         return rewritten
@@ -93,14 +140,20 @@ class ClimbQuerySet(models.QuerySet):
         ).filter(pieces_count__gt=0)
 
 
-class Climb(RenderedFieldsMixin, models.Model):
+class Climb(TranslatedMixin, RenderedFieldsMixin, models.Model):
     slug = models.SlugField(_("slug"), unique=True)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     description_html = models.TextField(editable=False, blank=True)
     order = models.PositiveIntegerField(_("order"), default=0)
+    title_ru = models.CharField(_("title (Russian)"), max_length=200, blank=True)
+    description_ru = models.TextField(_("description (Russian)"), blank=True)
+    description_ru_html = models.TextField(editable=False, blank=True)
 
-    rendered_fields = {"description": ("description_html", "render_markdown")}
+    rendered_fields = {
+        "description": ("description_html", "render_markdown"),
+        "description_ru": ("description_ru_html", "render_markdown"),
+    }
 
     objects = ClimbQuerySet.as_manager()
 
@@ -185,7 +238,7 @@ class TierVersionQuerySet(models.QuerySet):
         )
 
 
-class TierVersion(RenderedFieldsMixin, models.Model):
+class TierVersion(TranslatedMixin, RenderedFieldsMixin, models.Model):
     piece = models.ForeignKey(Piece, on_delete=models.CASCADE, related_name="versions")
     tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices)
     status = models.CharField(
@@ -201,11 +254,23 @@ class TierVersion(RenderedFieldsMixin, models.Model):
     recap = models.TextField(_("recap"))
     recap_html = models.TextField(editable=False, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The Russian translation; empty means "not translated": the site shows the English text.
+    title_ru = models.CharField(_("title (Russian)"), max_length=200, blank=True)
+    crux_ru = models.CharField(_("crux (Russian)"), max_length=300, blank=True)
+    intro_ru = models.TextField(_("intro (Russian)"), blank=True)
+    intro_ru_html = models.TextField(editable=False, blank=True)
+    goal_ru = models.TextField(_("goal (Russian)"), blank=True)
+    goal_ru_html = models.TextField(editable=False, blank=True)
+    recap_ru = models.TextField(_("recap (Russian)"), blank=True)
+    recap_ru_html = models.TextField(editable=False, blank=True)
 
     rendered_fields = {
         "intro": ("intro_html", "render_markdown"),
         "goal": ("goal_html", "render_markdown"),
         "recap": ("recap_html", "render_markdown"),
+        "intro_ru": ("intro_ru_html", "render_markdown"),
+        "goal_ru": ("goal_ru_html", "render_markdown"),
+        "recap_ru": ("recap_ru_html", "render_markdown"),
     }
 
     objects = TierVersionQuerySet.as_manager()
@@ -258,7 +323,7 @@ class Source(models.Model):
         return self.title
 
 
-class Step(RenderedFieldsMixin, models.Model):
+class Step(TranslatedMixin, RenderedFieldsMixin, models.Model):
     version = models.ForeignKey(TierVersion, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     heading = models.CharField(_("heading"), max_length=200)
@@ -279,10 +344,24 @@ class Step(RenderedFieldsMixin, models.Model):
         _("prose after the snippet"), blank=True, help_text=_("Markdown shown under the snippet.")
     )
     prose_after_html = models.TextField(editable=False, blank=True)
+    heading_ru = models.CharField(_("heading (Russian)"), max_length=200, blank=True)
+    prose_ru = models.TextField(_("prose (Russian)"), blank=True)
+    prose_ru_html = models.TextField(editable=False, blank=True)
+    code_ru = models.TextField(
+        _("snippet (Russian)"),
+        blank=True,
+        help_text=_("Only if the snippet itself is translated (comments, log text)."),
+    )
+    code_ru_html = models.TextField(editable=False, blank=True)
+    prose_after_ru = models.TextField(_("prose after the snippet (Russian)"), blank=True)
+    prose_after_ru_html = models.TextField(editable=False, blank=True)
 
+    translation_marker = "heading"
     rendered_fields = {
         "prose": ("prose_html", "render_markdown"),
         "prose_after": ("prose_after_html", "render_markdown"),
+        "prose_ru": ("prose_ru_html", "render_markdown"),
+        "prose_after_ru": ("prose_after_ru_html", "render_markdown"),
     }
 
     class Meta:
@@ -315,14 +394,18 @@ class Step(RenderedFieldsMixin, models.Model):
     def render(self, force: bool = False) -> list[str]:
         rewritten = super().render(force)
         loaded = getattr(self, "_loaded_snippet", None)
-        snippet = (self.code, self.language, self.marked_lines)
+        snippet = (self.code, self.code_ru, self.language, self.marked_lines)
         if force or loaded != snippet or (self.code and not self.code_html):
-            self.code_html = (
-                rendering.highlight_snippet(self.code, self.language, self.marked_lines)
-                if self.code.strip()
-                else ""
-            )
-            rewritten.append("code_html")
+            for code_field, html_field in (("code", "code_html"), ("code_ru", "code_ru_html")):
+                code = getattr(self, code_field)
+                setattr(
+                    self,
+                    html_field,
+                    rendering.highlight_snippet(code, self.language, self.marked_lines)
+                    if code.strip()
+                    else "",
+                )
+                rewritten.append(html_field)
         self._loaded_snippet = snippet
         return rewritten
 
@@ -331,18 +414,25 @@ class Step(RenderedFieldsMixin, models.Model):
         instance = super().from_db(db, field_names, values)
         instance._loaded_snippet = (
             instance.__dict__.get("code"),
+            instance.__dict__.get("code_ru"),
             instance.__dict__.get("language"),
             instance.__dict__.get("marked_lines"),
         )
         return instance
 
 
-class Question(RenderedFieldsMixin, models.Model):
+class Question(TranslatedMixin, RenderedFieldsMixin, models.Model):
     step = models.OneToOneField(Step, on_delete=models.CASCADE, related_name="question")
     prompt = models.TextField(_("prompt"))
     prompt_html = models.TextField(editable=False, blank=True)
+    prompt_ru = models.TextField(_("prompt (Russian)"), blank=True)
+    prompt_ru_html = models.TextField(editable=False, blank=True)
 
-    rendered_fields = {"prompt": ("prompt_html", "render_markdown")}
+    translation_marker = "prompt"
+    rendered_fields = {
+        "prompt": ("prompt_html", "render_markdown"),
+        "prompt_ru": ("prompt_ru_html", "render_markdown"),
+    }
 
     class Meta:
         verbose_name = _("question")
@@ -352,7 +442,7 @@ class Question(RenderedFieldsMixin, models.Model):
         return self.prompt[:80]
 
 
-class Choice(RenderedFieldsMixin, models.Model):
+class Choice(TranslatedMixin, RenderedFieldsMixin, models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     text = models.CharField(_("text"), max_length=500)
@@ -360,10 +450,17 @@ class Choice(RenderedFieldsMixin, models.Model):
     is_correct = models.BooleanField(_("correct"), default=False)
     explanation = models.TextField(_("explanation"))
     explanation_html = models.TextField(editable=False, blank=True)
+    text_ru = models.CharField(_("text (Russian)"), max_length=500, blank=True)
+    text_ru_html = models.TextField(editable=False, blank=True)
+    explanation_ru = models.TextField(_("explanation (Russian)"), blank=True)
+    explanation_ru_html = models.TextField(editable=False, blank=True)
 
+    translation_marker = "text"
     rendered_fields = {
         "text": ("text_html", "render_inline_markdown"),
         "explanation": ("explanation_html", "render_markdown"),
+        "text_ru": ("text_ru_html", "render_inline_markdown"),
+        "explanation_ru": ("explanation_ru_html", "render_markdown"),
     }
 
     class Meta:

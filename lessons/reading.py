@@ -7,6 +7,7 @@ same state.
 from __future__ import annotations
 
 from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.utils.translation import get_language
 
 from climb.learning.altitude import Altitude
 from climb.learning.models import Answer, scores_for
@@ -41,6 +42,7 @@ def neighbour(version: TierVersion, direction: str) -> Piece | None:
         .filter(where, climb_id=piece.climb_id)
         .annotate(
             title=Subquery(titled.values("title")[:1]),
+            title_ru=Subquery(titled.values("title_ru")[:1]),
             tier=Subquery(titled.values("tier")[:1]),
         )
         .order_by(*ordering)
@@ -48,6 +50,8 @@ def neighbour(version: TierVersion, direction: str) -> Piece | None:
     )
     if found is not None:
         found.url = f"{piece.climb.get_absolute_url()}{found.slug}/{Tier(found.tier).slug}/"
+        if get_language() == "ru" and found.title_ru:
+            found.title = found.title_ru
     return found
 
 

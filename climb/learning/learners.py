@@ -47,4 +47,6 @@ def adopt_session_learner(request: HttpRequest, user) -> Learner:
         if anonymous is not None:
             anonymous.merge_into(target)
     request.session[SESSION_KEY] = target.pk
+    if target.language:
+        request.restore_language = target.language  # PreferredLanguageMiddleware sets the cookie
     return target

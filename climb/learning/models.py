@@ -54,6 +54,8 @@ class Learner(models.Model):
         related_name="learner",
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The interface language the learner chose, restored when they log in elsewhere.
+    language = models.CharField(max_length=8, blank=True)
 
     class Meta:
         verbose_name = _("learner")

@@ -1,0 +1,71 @@
+"""The language switch, and remembering the choice.
+
+The URL carries the language (/ru/...; English has no prefix). Choosing a language sets
+Django's language cookie and, for a signed-in learner, their stored preference, which is put
+back into the cookie when they log in on another browser. A visitor whose cookie says
+Russian and who opens an English address is sent to the Russian one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import translate_url
+from django.utils.translation import get_language_from_path
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+LANGUAGES = {code for code, _name in settings.LANGUAGES}
+# Addresses outside i18n_patterns: never redirected.
+UNPREFIXED = ("/admin/", "/i18n/", "/static/", "/healthz")
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if language in LANGUAGES and request.user.is_authenticated:
+        from climb.learning.models import Learner
+
+        Learner.objects.update_or_create(user=request.user, defaults={"language": language})
+    return response
+
+
+class PreferredLanguageMiddleware:
+    """Send readers to the language they chose; restore a learner's choice at login."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        redirect = self._redirect_to_preferred(request)
+        if redirect is not None:
+            return redirect
+        response = self.get_response(request)
+        language = getattr(request, "restore_language", None)
+        if language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            )
+        return response
+
+    def _redirect_to_preferred(self, request: HttpRequest) -> HttpResponse | None:
+        if request.method != "GET" or request.headers.get("HX-Request"):
+            return None
+        path = request.path_info
+        if path.startswith(UNPREFIXED) or get_language_from_path(path):
+            return None
+        preferred = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if preferred not in LANGUAGES or preferred == settings.LANGUAGE_CODE:
+            return None
+        target = translate_url(request.get_full_path(), preferred)
+        if target == request.get_full_path():
+            return None
+        return HttpResponseRedirect(target)
