@@ -296,6 +296,11 @@ class QuestionInline(admin.StackedInline):
     max_num = 1
     show_change_link = True
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        # A question is added with its choices (the version's page, or the question's own
+        # page). Added here it would have none: an empty quiz that keeps the recap locked.
+        return False
+
 
 @admin.register(Step)
 class StepAdmin(admin.ModelAdmin):

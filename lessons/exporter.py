@@ -20,7 +20,7 @@ from .lessonfile import (
     dump_climb,
     dump_version,
 )
-from .models import Choice, Climb, Question, Step, Tier, TierVersion
+from .models import CONTENT_LANGUAGES, Choice, Climb, Question, Step, Tier, TierVersion
 
 
 def question_data(question: Question) -> QuestionData:
@@ -66,8 +66,53 @@ def version_data(version: TierVersion) -> VersionData:
     )
 
 
-def file_name(version: TierVersion) -> str:
-    return f"{version.piece.order:02d}-{version.piece.slug}.{Tier(version.tier).slug}.md"
+def translation_data(version: TierVersion, lang: str) -> VersionData:
+    """The translation file of a version: the *_<lang> columns in the original's shape."""
+
+    def tr(obj, name: str) -> str:
+        return getattr(obj, f"{name}_{lang}").strip()
+
+    steps = []
+    for step in version.steps.all():
+        question = getattr(step, "question", None)
+        steps.append(
+            StepData(
+                heading=tr(step, "heading"),
+                prose=tr(step, "prose"),
+                language=step.language if step.code_ru.strip() else "",
+                code=getattr(step, f"code_{lang}"),
+                marked_lines=step.marked_lines if step.code_ru.strip() else "",
+                prose_after=tr(step, "prose_after"),
+                question=QuestionData(
+                    prompt=tr(question, "prompt"),
+                    choices=[
+                        ChoiceData(tr(c, "text"), c.is_correct, tr(c, "explanation"))
+                        for c in question.choices.all()
+                    ],
+                )
+                if question is not None
+                else None,
+            )
+        )
+    return VersionData(
+        climb=version.piece.climb.slug,
+        piece=version.piece.slug,
+        order=0,
+        tier=Tier(version.tier).slug,
+        title=tr(version, "title"),
+        crux=tr(version, "crux"),
+        minutes=0,
+        intro=tr(version, "intro"),
+        goal=tr(version, "goal"),
+        recap=tr(version, "recap"),
+        steps=steps,
+        language=lang,
+    )
+
+
+def file_name(version: TierVersion, lang: str = "en") -> str:
+    suffix = "" if lang == "en" else f".{lang}"
+    return f"{version.piece.order:02d}-{version.piece.slug}.{Tier(version.tier).slug}{suffix}.md"
 
 
 def export_to(directory: str | Path, climb_slugs: list[str] | None = None) -> list[Path]:
@@ -97,8 +142,23 @@ def export_to(directory: str | Path, climb_slugs: list[str] | None = None) -> li
         data = ClimbData(climb.slug, climb.title, climb.order, climb.description.strip())
         path.write_text(dump_climb(data), encoding="utf-8")
         written.append(path)
+        for lang in CONTENT_LANGUAGES:
+            if getattr(climb, f"title_{lang}"):
+                path = folder / f"climb.{lang}.md"
+                title, description = (
+                    getattr(climb, f"title_{lang}"),
+                    getattr(climb, f"description_{lang}"),
+                )
+                data = ClimbData(climb.slug, title, 0, description.strip(), language=lang)
+                path.write_text(dump_climb(data), encoding="utf-8")
+                written.append(path)
     for version in versions:
         path = directory / version.piece.climb.slug / file_name(version)
         path.write_text(dump_version(version_data(version)), encoding="utf-8")
         written.append(path)
+        for lang in CONTENT_LANGUAGES:
+            if getattr(version, f"title_{lang}"):
+                path = directory / version.piece.climb.slug / file_name(version, lang)
+                path.write_text(dump_version(translation_data(version, lang)), encoding="utf-8")
+                written.append(path)
     return written

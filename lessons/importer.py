@@ -61,7 +61,7 @@ def parse_files(files: list[Path]) -> tuple[list[ClimbData], list[VersionData]]:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             raise LessonFileError(path, None, "the file is not UTF-8 text") from None
-        if path.name == "climb.md":
+        if path.name.startswith("climb."):  # climb.md, or a translation such as climb.ru.md
             climbs.append(parse_climb(text, path))
         else:
             versions.append(parse_version(text, path))
@@ -73,6 +73,8 @@ def _check_together(climbs: list[ClimbData], versions: list[VersionData]) -> Non
     """Problems no single file shows: duplicates, disagreeing orders, unknown climbs, lexers."""
     climb_paths: dict[str, str] = {}
     for climb in climbs:
+        if climb.language != "en":
+            continue
         if climb.slug in climb_paths:
             raise LessonFileError(
                 climb.path,
@@ -86,6 +88,14 @@ def _check_together(climbs: list[ClimbData], versions: list[VersionData]) -> Non
     seen: dict[tuple[str, str, str], str] = {}
     orders: dict[tuple[str, str], tuple[int, str]] = {}
     for version in versions:
+        if version.language != "en":
+            key = (version.climb, version.piece, f"{version.tier}.{version.language}")
+            if key in seen:
+                raise LessonFileError(
+                    version.path, None, f"duplicate translation: also in {seen[key]}"
+                )
+            seen[key] = version.path
+            continue
         if version.climb not in known_climbs:
             raise LessonFileError(
                 version.path, None, f"unknown climb {version.climb!r}: add its climb.md"
@@ -134,7 +144,7 @@ def import_paths(paths: Iterable[str | Path]) -> ImportReport:
     climbs, versions = parse_files(files)
     report = ImportReport()
     with transaction.atomic():
-        for climb_data in climbs:
+        for climb_data in sorted(climbs, key=lambda c: c.language != "en"):
             _import_climb(climb_data, report)
         climbs_by_slug = {
             c.slug: c for c in Climb.objects.filter(slug__in={v.climb for v in versions})
@@ -146,6 +156,17 @@ def import_paths(paths: Iterable[str | Path]) -> ImportReport:
 
 def _import_climb(data: ClimbData, report: ImportReport) -> None:
     climb = Climb.objects.filter(slug=data.slug).first()
+    if data.language != "en":
+        if climb is None:
+            raise LessonFileError(data.path, None, f"a translation of unknown climb {data.slug!r}")
+        lang = data.language
+        fields = {f"title_{lang}": data.title, f"description_{lang}": data.description}
+        if _assign(climb, **fields):
+            climb.save()
+            report.updated.append(data.path)
+        else:
+            report.unchanged.append(data.path)
+        return
     values = {"title": data.title, "order": data.order, "description": data.description}
     if climb is None:
         Climb.objects.create(slug=data.slug, **values)
@@ -188,6 +209,98 @@ def _import_version(climb: Climb, data: VersionData, report: ImportReport) -> No
         (report.created if created else report.updated).append(data.path)
     else:
         report.unchanged.append(data.path)
+
+
+def _import_translation(data: VersionData, report: ImportReport) -> None:
+    """Fill the *_<language> columns of an existing version from its translation file.
+
+    The translation must have the original's shape: the same steps, questions, choices and
+    correct choice, so that every answer means the same in both languages.
+    """
+    lang = data.language
+    version = (
+        TierVersion.objects.filter(
+            piece__climb__slug=data.climb, piece__slug=data.piece, tier=Tier.from_slug(data.tier)
+        )
+        .prefetch_related("steps__question__choices")
+        .first()
+    )
+    if version is None:
+        raise LessonFileError(
+            data.path,
+            None,
+            f"a translation of piece {data.piece!r} at tier {data.tier}, which does not exist: "
+            "import the original file too",
+        )
+    steps = sorted(version.steps.all(), key=lambda s: (s.position, s.pk))
+    if len(steps) != len(data.steps):
+        raise LessonFileError(
+            data.path,
+            None,
+            f"the translation has {len(data.steps)} steps, the original has {len(steps)}",
+        )
+    changed = _assign(
+        version,
+        **{
+            f"title_{lang}": data.title,
+            f"crux_{lang}": data.crux,
+            f"intro_{lang}": data.intro,
+            f"goal_{lang}": data.goal,
+            f"recap_{lang}": data.recap,
+        },
+    )
+    if changed:
+        version.save()
+    for number, (step, step_data) in enumerate(zip(steps, data.steps, strict=True), start=1):
+        where = f"step {number} ({step_data.heading!r})"
+        if step_data.code and len(step_data.code.splitlines()) != len(step.code.splitlines()):
+            raise LessonFileError(
+                data.path,
+                None,
+                f"{where}: a translated snippet must keep the original's "
+                f"{len(step.code.splitlines())} lines, so the marked lines still point right",
+            )
+        if _assign(
+            step,
+            **{
+                f"heading_{lang}": step_data.heading,
+                f"prose_{lang}": step_data.prose,
+                f"code_{lang}": step_data.code,
+                f"prose_after_{lang}": step_data.prose_after,
+            },
+        ):
+            step.save()
+            changed = True
+        question = getattr(step, "question", None)
+        if (question is None) != (step_data.question is None):
+            raise LessonFileError(
+                data.path, None, f"{where}: the original and the translation disagree on a question"
+            )
+        if question is None:
+            continue
+        choices = list(question.choices.all())
+        wanted = step_data.question.choices
+        if [c.is_correct for c in choices] != [c.is_correct for c in wanted]:
+            raise LessonFileError(
+                data.path,
+                None,
+                f"{where}: the translation needs the original's {len(choices)} choices "
+                "in the same order, with the same one marked correct",
+            )
+        if _assign(question, **{f"prompt_{lang}": step_data.question.prompt}):
+            question.save()
+            changed = True
+        for choice, choice_data in zip(choices, wanted, strict=True):
+            if _assign(
+                choice,
+                **{
+                    f"text_{lang}": choice_data.text,
+                    f"explanation_{lang}": choice_data.explanation,
+                },
+            ):
+                choice.save()
+                changed = True
+    (report.updated if changed else report.unchanged).append(data.path)
 
 
 def _import_sources(version: TierVersion, data: VersionData) -> bool:

@@ -17,6 +17,7 @@ import yaml
 
 TIERS = ("zero", "junior", "middle", "senior")
 STATUSES = ("draft", "published")
+TRANSLATION_LANGUAGES = ("ru",)
 
 FENCE_RE = re.compile(r"^(```+|~~~+)\s*([^\s`]*)\s*(.*)$")
 CHOICE_RE = re.compile(r"^- \[( |x|X)\] (.+)$")
@@ -82,6 +83,7 @@ class VersionData:
     steps: list[StepData] = field(default_factory=list)
     sources: list[SourceData] = field(default_factory=list)
     status: str = "published"
+    language: str = "en"  # "ru": a translation of the English file with the same piece and tier
     path: str = field(default="", compare=False)
 
 
@@ -91,6 +93,7 @@ class ClimbData:
     title: str
     order: int
     description: str
+    language: str = "en"
     path: str = field(default="", compare=False)
 
 
@@ -164,6 +167,20 @@ def parse_climb(text: str, path: str | Path = "<climb>") -> ClimbData:
     slug = _require(meta, "slug", path, raw)
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
         raise LessonFileError(path, _meta_line(raw, "slug"), f"slug {slug!r} is not a-z, 0-9 and -")
+    language = str(meta.get("language") or "en").lower()
+    if language != "en":
+        if language not in TRANSLATION_LANGUAGES:
+            raise LessonFileError(
+                path, _meta_line(raw, "language"), f"unknown language {language!r}"
+            )
+        return ClimbData(
+            slug=slug,
+            title=_require(meta, "title", path, raw),
+            order=0,
+            description=_strip_blank(body),
+            language=language,
+            path=str(path),
+        )
     return ClimbData(
         slug=slug,
         title=_require(meta, "title", path, raw),
@@ -178,6 +195,8 @@ def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
     meta, body, first_line = _split_front_matter(path, text)
     raw = text.splitlines()
     known = {"climb", "piece", "order", "tier", "title", "crux", "minutes", "status", "sources"}
+    if "language" in meta:
+        return _parse_translation(meta, body, first_line, raw, path)
     unknown = sorted(set(meta) - known)
     if unknown:
         raise LessonFileError(
@@ -214,6 +233,49 @@ def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
         goal="",
         recap="",
         sources=_parse_sources(meta.get("sources") or [], path, raw),
+        path=str(path),
+    )
+    _parse_sections(version, body, first_line, path)
+    return version
+
+
+TRANSLATION_FIELDS = {"climb", "piece", "tier", "language", "title", "crux"}
+
+
+def _parse_translation(meta: dict, body: list[str], first_line: int, raw, path) -> VersionData:
+    """A translation: same sections as the original; order, minutes and sources come from it."""
+    for key in sorted(set(meta) - TRANSLATION_FIELDS):
+        raise LessonFileError(
+            path,
+            _meta_line(raw, key),
+            f"'{key}' comes from the original file; a translation has only "
+            + ", ".join(sorted(TRANSLATION_FIELDS)),
+        )
+    language = _require(meta, "language", path, raw).lower()
+    if language not in TRANSLATION_LANGUAGES:
+        raise LessonFileError(
+            path,
+            _meta_line(raw, "language"),
+            f"unknown language {language!r}: translations can be in "
+            + ", ".join(TRANSLATION_LANGUAGES),
+        )
+    tier = _require(meta, "tier", path, raw).lower()
+    if tier not in TIERS:
+        raise LessonFileError(
+            path, _meta_line(raw, "tier"), f"unknown tier {tier!r}: use one of {', '.join(TIERS)}"
+        )
+    version = VersionData(
+        climb=_require(meta, "climb", path, raw),
+        piece=_require(meta, "piece", path, raw),
+        order=0,
+        tier=tier,
+        title=_require(meta, "title", path, raw),
+        crux=_require(meta, "crux", path, raw),
+        minutes=0,
+        intro="",
+        goal="",
+        recap="",
+        language=language,
         path=str(path),
     )
     _parse_sections(version, body, first_line, path)
@@ -422,7 +484,10 @@ def _indent(text: str) -> str:
 
 
 def dump_climb(climb: ClimbData) -> str:
-    meta = {"slug": climb.slug, "title": climb.title, "order": climb.order}
+    if climb.language != "en":
+        meta = {"slug": climb.slug, "language": climb.language, "title": climb.title}
+    else:
+        meta = {"slug": climb.slug, "title": climb.title, "order": climb.order}
     return _front_matter(meta) + (climb.description.strip() + "\n" if climb.description else "")
 
 
@@ -463,15 +528,25 @@ def _front_matter(meta: dict) -> str:
 
 def dump_version(version: VersionData) -> str:
     """The canonical text of a tier version: parse(dump(v)) == v and dump is stable."""
-    meta: dict = {
-        "climb": version.climb,
-        "piece": version.piece,
-        "order": version.order,
-        "tier": version.tier,
-        "title": version.title,
-        "crux": version.crux,
-        "minutes": version.minutes,
-    }
+    if version.language != "en":
+        meta: dict = {
+            "climb": version.climb,
+            "piece": version.piece,
+            "tier": version.tier,
+            "language": version.language,
+            "title": version.title,
+            "crux": version.crux,
+        }
+    else:
+        meta = {
+            "climb": version.climb,
+            "piece": version.piece,
+            "order": version.order,
+            "tier": version.tier,
+            "title": version.title,
+            "crux": version.crux,
+            "minutes": version.minutes,
+        }
     if version.status != "published":
         meta["status"] = version.status
     if version.sources:
@@ -503,7 +578,7 @@ def main(argv: list[str]) -> int:
     for name in argv:
         text = Path(name).read_text(encoding="utf-8")
         try:
-            if Path(name).name == "climb.md":
+            if Path(name).name.startswith("climb."):
                 parse_climb(text, name)
             else:
                 parse_version(text, name)
