@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format bench install migrate demo clean
+.PHONY: run serve test lint format bench install migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ demo: migrate
 ## Serve the site with the demo climb on http://127.0.0.1:$(PORT)/ (127.0.0.1 only).
 run: demo
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## The production server: static files collected, gunicorn with gunicorn.conf.py.
+## Set DJANGO_DEBUG=0, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS (see the README).
+serve: migrate
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
 
 ## The whole suite: lint, then the tests.
 test: install

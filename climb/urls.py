@@ -7,9 +7,10 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
-from . import i18n
+from . import i18n, ops
 
 urlpatterns = [
+    path("healthz", ops.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", i18n.set_language, name="set_language"),
 ]

@@ -44,7 +44,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             user = form.save()
             # login() sends user_logged_in, which merges the anonymous learner's progress.
-            login(request, user)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     else:
         form = SignupForm()

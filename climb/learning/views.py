@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -14,17 +15,22 @@ from django.views.decorators.http import require_GET, require_POST
 from lessons.models import Climb, Tier, TierVersion
 from lessons.reading import reading_context
 
+from . import ratelimit
 from .altitude import Altitude, Status
 from .forms import AnswerForm
 from .learners import learner_for, learner_id_for
 from .models import Answer, TierReached, scores_for
 
 
-def _answer_error(request: HttpRequest, message: str, form: AnswerForm) -> HttpResponse:
-    """400 with the reason, shown where the learner is looking."""
+def _answer_error(
+    request: HttpRequest, message: str, form: AnswerForm, status: int = 400
+) -> HttpResponse:
+    """4xx with the reason, shown where the learner is looking."""
     question = form.cleaned_data.get("question") if hasattr(form, "cleaned_data") else None
     if request.htmx:
-        response = render(request, "learning/_answer_error.html", {"message": message}, status=400)
+        response = render(
+            request, "learning/_answer_error.html", {"message": message}, status=status
+        )
         # htmx is configured to swap 4xx (see base.html); put the message in the quiz's slot.
         target = f"#quiz-{question.pk}-error" if question else "#toast"
         response["HX-Retarget"] = target
@@ -32,17 +38,34 @@ def _answer_error(request: HttpRequest, message: str, form: AnswerForm) -> HttpR
         return response
     back = question.step.version.get_absolute_url() if question else None
     return render(
-        request, "learning/answer_error.html", {"message": message, "back": back}, status=400
+        request, "learning/answer_error.html", {"message": message, "back": back}, status=status
+    )
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return _answer_error(
+        request,
+        _("Too many answers in a minute. Take a breath, read the explanation, then go on."),
+        AnswerForm(),
+        status=429,
     )
 
 
 @require_POST
 def answer(request: HttpRequest) -> HttpResponse:
+    # Per learner; a client with no learner yet (no session) is counted by address, more
+    # loosely, since a whole office may share one.
+    if learner_id_for(request) is None and not ratelimit.hit(
+        f"answer:ip:{request.META.get('REMOTE_ADDR', '')}", settings.ANSWER_RATE_LIMIT * 10
+    ):
+        return _too_many(request)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         return _answer_error(request, form.first_error(), form)
     question = form.cleaned_data["question"]
     learner = learner_for(request)
+    if not ratelimit.hit(f"answer:learner:{learner.pk}", settings.ANSWER_RATE_LIMIT):
+        return _too_many(request)
     try:
         recorded = Answer.record(learner, form.cleaned_data["choice"], form.cleaned_data["attempt"])
     except ValueError:

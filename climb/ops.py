@@ -1,0 +1,88 @@
+"""Running the site: health check, request logging, a few response headers."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+request_log = logging.getLogger("climb.request")
+
+
+class RequestLogMiddleware:
+    """Log every request once: method, path, status, duration, user; never a secret."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        if request.path.startswith(f"/{settings.STATIC_URL.strip('/')}/"):
+            return response
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        user = getattr(request, "user", None)
+        fields = {
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": duration_ms,
+            "user_id": user.pk if user is not None and user.is_authenticated else None,
+            "htmx": bool(request.headers.get("HX-Request")),
+        }
+        level = logging.WARNING if response.status_code >= 400 else logging.INFO
+        if response.status_code >= 500:
+            level = logging.ERROR
+        request_log.log(
+            level,
+            "%s %s %s %sms",
+            request.method,
+            request.path,
+            response.status_code,
+            duration_ms,
+            extra={"fields": fields},
+        )
+        return response
+
+
+class PermissionsPolicyMiddleware:
+    """Django sets most security headers itself; Permissions-Policy it does not."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For the load balancer: is this process able to reach its database and its cache?"""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means "take me out of rotation"
+        checks["database"] = f"error: {exc.__class__.__name__}"
+    try:
+        key = "healthz:probe"
+        cache.set(key, "1", 10)
+        checks["cache"] = "ok" if cache.get(key) == "1" else "error: read back nothing"
+    except Exception as exc:
+        checks["cache"] = f"error: {exc.__class__.__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )

@@ -1,0 +1,108 @@
+"""Running in production: health check, headers, brute-force and rate limits, deploy checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from climb.learning.models import Answer
+
+from .factories import make_piece, make_version
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_healthz_reports_database_and_cache(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_is_503_when_the_cache_fails(client, monkeypatch):
+    from django.core.cache import cache
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(cache, "set", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["cache"] == "error: ConnectionError"
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+def test_login_is_locked_after_repeated_failures_per_account(client):
+    user = get_user_model().objects.create_user("ada", "ada@example.com", "right password 42")
+    for _ in range(4):
+        response = client.post("/accounts/login/", {"username": "ada", "password": "wrong"})
+        assert response.status_code == 200
+    # the fifth failure locks the account: even the right password is refused for a while
+    assert client.post("/accounts/login/", {"username": "ada", "password": "x"}).status_code == 429
+    response = client.post("/accounts/login/", {"username": "ada", "password": "right password 42"})
+    assert response.status_code == 429
+    assert "Too many failed log-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert user.pk
+
+
+def test_login_is_locked_per_address_across_accounts(client):
+    for n in range(5):
+        client.post("/accounts/login/", {"username": f"someone{n}", "password": "x"})
+    get_user_model().objects.create_user("grace", "g@example.com", "right password 42")
+    response = client.post(
+        "/accounts/login/", {"username": "grace", "password": "right password 42"}
+    )
+    assert response.status_code == 429
+
+
+def test_answer_posts_are_rate_limited_with_a_clear_message(client, settings):
+    settings.ANSWER_RATE_LIMIT = 3
+    version = make_version(make_piece(), steps=5)
+    questions = [step.question for step in version.steps.select_related("question")]
+    statuses = []
+    for question in questions:
+        choice = question.choices.first()
+        response = client.post(
+            "/answer/",
+            {"question": question.pk, "choice": choice.pk, "attempt": 1},
+            headers={"HX-Request": "true"},
+        )
+        statuses.append(response.status_code)
+    assert statuses == [200, 200, 200, 429, 429]
+    assert "Too many answers in a minute" in response.content.decode()
+    assert Answer.objects.count() == 3
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="climb.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="p" * 20 + "x9$Lk2!qZ7@vR4#tW1^mN8&bC5*hJ3(yE6)" + "s" * 10,
+        DJANGO_ALLOWED_HOSTS="climb.example.com",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
