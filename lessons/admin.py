@@ -21,7 +21,17 @@ from django.utils.translation import ngettext
 from .exporter import question_data
 from .importer import sync_question
 from .lessonfile import LessonFileError, dump_question, parse_question_text
-from .models import Choice, Climb, Piece, Question, Source, Status, Step, TierVersion
+from .models import (
+    Choice,
+    Climb,
+    Piece,
+    Question,
+    Source,
+    Status,
+    Step,
+    TierVersion,
+    bump_content_generation,
+)
 
 
 class LessonTextField(forms.CharField):
@@ -195,6 +205,7 @@ class TierVersionAdmin(admin.ModelAdmin):
     @admin.action(description=_("Publish the selected tier versions"))
     def publish(self, request, queryset):
         count = queryset.update(status=Status.PUBLISHED)
+        bump_content_generation()  # update() sends no signals
         self.message_user(
             request,
             ngettext("%d version published.", "%d versions published.", count) % count,
@@ -204,6 +215,7 @@ class TierVersionAdmin(admin.ModelAdmin):
     @admin.action(description=_("Turn the selected tier versions back into drafts"))
     def unpublish(self, request, queryset):
         count = queryset.update(status=Status.DRAFT)
+        bump_content_generation()
         self.message_user(
             request,
             ngettext("%d version is a draft again.", "%d versions are drafts again.", count)

@@ -146,11 +146,15 @@ def import_paths(paths: Iterable[str | Path]) -> ImportReport:
     with transaction.atomic():
         for climb_data in sorted(climbs, key=lambda c: c.language != "en"):
             _import_climb(climb_data, report)
-        climbs_by_slug = {
-            c.slug: c for c in Climb.objects.filter(slug__in={v.climb for v in versions})
-        }
+        slugs = {v.climb for v in versions}
+        climbs_by_slug = {c.slug: c for c in Climb.objects.filter(slug__in=slugs)}
         for version_data in versions:
-            _import_version(climbs_by_slug[version_data.climb], version_data, report)
+            if version_data.language == "en":
+                _import_version(climbs_by_slug[version_data.climb], version_data, report)
+        # Translations after the originals they follow, which may be new in this run.
+        for version_data in versions:
+            if version_data.language != "en":
+                _import_translation(version_data, report)
     return report
 
 

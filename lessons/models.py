@@ -6,9 +6,13 @@ serving a page never runs Markdown or Pygments.
 
 from __future__ import annotations
 
+import time
+
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -479,3 +483,29 @@ class Choice(TranslatedMixin, RenderedFieldsMixin, models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+# --- cache invalidation ----------------------------------------------------------------------
+
+CONTENT_GENERATION_KEY = "lessons:content-generation"
+
+
+def content_generation() -> int:
+    """A number that changes whenever any content changes: part of every page-cache key."""
+    return cache.get_or_set(CONTENT_GENERATION_KEY, 1, timeout=None)
+
+
+def bump_content_generation(**kwargs) -> None:
+    try:
+        cache.incr(CONTENT_GENERATION_KEY)
+    except ValueError:  # not in the cache (first run, or evicted): any new value will do
+        cache.set(CONTENT_GENERATION_KEY, int(time.time()), timeout=None)
+
+
+for _model in (Climb, Piece, TierVersion, Source, Step, Question, Choice):
+    post_save.connect(
+        bump_content_generation, sender=_model, dispatch_uid=f"bump-{_model.__name__}"
+    )
+    post_delete.connect(
+        bump_content_generation, sender=_model, dispatch_uid=f"unbump-{_model.__name__}"
+    )

@@ -27,6 +27,7 @@ def test_demo_loads_twice_without_duplicates():
 
 def test_demo_climb_is_what_the_product_promises():
     climbs, versions = parse_files(collect_files([DEMO_CONTENT]))
+    versions = [v for v in versions if v.language == "en"]  # translations are checked apart
     pieces = {v.piece for v in versions}
     assert len(pieces) >= 8
     assert {v.tier for v in versions} == {t.slug for t in Tier}

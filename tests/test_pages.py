@@ -204,3 +204,45 @@ def test_every_page_sends_a_strict_content_security_policy(client, version):
     assert directives["style-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
     assert "unsafe" not in policy
+
+
+def test_readers_without_progress_share_one_cached_page_with_their_own_csrf_token(
+    client, version, django_assert_num_queries
+):
+    from django.test import Client
+
+    first = client.get(piece_url(version))
+    with django_assert_num_queries(0):
+        second = Client().get(piece_url(version))
+    assert second.status_code == 200
+    assert second.content.count(b"csrfmiddlewaretoken") == first.content.count(
+        b"csrfmiddlewaretoken"
+    )
+    assert b"csrf-token-placeholder" not in second.content
+    assert second.cookies["csrftoken"].value
+
+
+def test_a_content_edit_shows_at_once_on_the_cached_page(client, version):
+    client.get(piece_url(version))
+    version.title = "A sharper title"
+    version.save()
+    assert "A sharper title" in client.get(piece_url(version)).content.decode()
+
+
+def test_a_cached_page_still_accepts_answers(client, version):
+    from django.test import Client
+
+    client.get(piece_url(version))  # fills the cache
+    reader = Client(enforce_csrf_checks=True)
+    html = reader.get(piece_url(version)).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    question = version.steps.first().question
+    response = reader.post(
+        "/answer/",
+        {
+            "question": question.pk,
+            "choice": question.choices.first().pk,
+            "csrfmiddlewaretoken": token,
+        },
+    )
+    assert response.status_code == 302
