@@ -370,6 +370,14 @@ class ChoiceAdmin(admin.ModelAdmin):
     search_fields = ["text", "explanation", "question__prompt"]
     raw_id_fields = ["question"]
 
+    # Adding or removing a choice changes the question's rules (2-5 choices, one correct):
+    # that happens on the question's page, where all its choices are checked together.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):

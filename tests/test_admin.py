@@ -1,0 +1,827 @@
+"""The authors' side: the admin pages, saving through them, their validation and permissions.
+
+Admin forms are submitted the way a browser would submit them: the change page is rendered,
+its form is read back (inputs, checked boxes, selected options, textareas with CRLF line
+ends) and posted with the one change the test is about.
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission, User
+from django.urls import reverse
+
+from climb.learning.models import Learner
+from lessons import rendering
+from lessons.importer import import_paths
+from lessons.lessonfile import LessonFileError
+from lessons.models import Choice, Climb, Piece, Question, Source, Status, Step, Tier, TierVersion
+
+from .factories import (
+    make_answer,
+    make_climb,
+    make_piece,
+    make_source,
+    make_step,
+    make_version,
+)
+
+pytestmark = pytest.mark.django_db
+
+CONTENT_MODELS = [Climb, Piece, TierVersion, Step, Question, Choice, Source]
+LESSONS_ADMINS = sorted(
+    (model for model in admin.site._registry if model._meta.app_label == "lessons"),
+    key=lambda model: model._meta.model_name,
+)
+# Queries a changelist runs (session, user, counts, rows, filter choices...), whatever the rows.
+CHANGELIST_QUERIES = {
+    "choice": 6,
+    "climb": 5,
+    "piece": 7,
+    "question": 6,
+    "source": 5,
+    "step": 7,
+    "tierversion": 6,
+}
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+# --- reading the admin's HTML back ----------------------------------------------------------
+
+
+class _FormReader(HTMLParser):
+    """What a browser would post for one form of the page (no submit buttons)."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.inside = False
+        self.fields: list[tuple[str, str]] = []
+        self._textarea: list[str] | None = None
+        self._select: dict | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "form":
+            self.inside = attributes.get("id") == self.form_id
+            return
+        name = attributes.get("name")
+        if not self.inside:
+            return
+        if tag == "input" and name:
+            kind = (attributes.get("type") or "text").lower()
+            if kind in ("submit", "button", "image", "reset", "file"):
+                return
+            if kind in ("checkbox", "radio"):
+                if "checked" in attributes:
+                    self.fields.append((name, attributes.get("value") or "on"))
+                return
+            self.fields.append((name, attributes.get("value") or ""))
+        elif tag == "textarea" and name:
+            self._textarea = [name, ""]
+        elif tag == "select" and name:
+            self._select = {"name": name, "first": None, "selected": None}
+        elif tag == "option" and self._select is not None:
+            value = attributes.get("value") or ""
+            if self._select["first"] is None:
+                self._select["first"] = value
+            if "selected" in attributes:
+                self._select["selected"] = value
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._textarea[1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea" and self._textarea is not None:
+            name, value = self._textarea
+            value = value.removeprefix("\n")  # the HTML parser drops a textarea's first newline
+            # Browsers submit a textarea's line breaks as CRLF.
+            self.fields.append((name, value.replace("\r\n", "\n").replace("\n", "\r\n")))
+            self._textarea = None
+        elif tag == "select" and self._select is not None:
+            chosen = self._select["selected"]
+            self.fields.append((self._select["name"], chosen or self._select["first"] or ""))
+            self._select = None
+
+
+def form_data(html: str, model) -> dict[str, str]:
+    reader = _FormReader(f"{model._meta.model_name}_form")
+    reader.feed(html)
+    data = {name: value for name, value in reader.fields if "__prefix__" not in name}
+    assert data, "the admin form was not found in the page"
+    data["_save"] = "Save"
+    return data
+
+
+def formset_prefixes(html: str) -> list[str]:
+    return re.findall(r'name="([\w-]+)-TOTAL_FORMS"', html)
+
+
+def prefix_with_field(html: str, field: str) -> str:
+    """The inline whose empty form has `field` (e.g. the steps inline has 'heading')."""
+    found = [p for p in formset_prefixes(html) if f'name="{p}-__prefix__-{field}"' in html]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def field_errors(html: str) -> dict[str, str]:
+    """Errors shown in the row of a field: {field name: error text}."""
+    errors = {}
+    for row in re.finditer(
+        r'<div class="form-row errors field-(\w+)">\s*<ul class="errorlist"[^>]*>(.*?)</ul>',
+        html,
+        re.S,
+    ):
+        errors[row.group(1)] = errors.get(row.group(1), "") + unescape(row.group(2))
+    return errors
+
+
+def page_text(response) -> str:
+    return unescape(response.content.decode())
+
+
+# --- content ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def version():
+    """A published version of two steps (each with a question of three choices), one source."""
+    climb = make_climb(slug="ds", title="Distributed Systems")
+    version = make_version(
+        make_piece(climb, slug="leases", order=1),
+        tier=Tier.JUNIOR,
+        title="Leases and TTLs",
+        recap="A lease is a lock\nwith an expiry date.",
+        steps=2,
+    )
+    make_source(version)
+    return version
+
+
+@pytest.fixture
+def question(version):
+    return Question.objects.filter(step__version=version).order_by("step__position").first()
+
+
+@pytest.fixture
+def answered(version, question):
+    make_answer(Learner.objects.create(), question.choices.get(is_correct=True))
+    return question
+
+
+def instance_of(model, version):
+    return {
+        Climb: lambda: version.piece.climb,
+        Piece: lambda: version.piece,
+        TierVersion: lambda: version,
+        Step: lambda: version.steps.first(),
+        Question: lambda: Question.objects.filter(step__version=version).first(),
+        Choice: lambda: Choice.objects.filter(question__step__version=version).first(),
+        Source: lambda: version.sources.first(),
+    }[model]()
+
+
+def add_content(count: int) -> None:
+    """`count` more of every content row: climbs, pieces, versions, steps, questions, sources."""
+    for _ in range(count):
+        make_source(make_version(steps=1))
+
+
+# --- every page renders ----------------------------------------------------------------------
+
+
+def test_every_content_model_has_an_admin():
+    assert set(LESSONS_ADMINS) == set(CONTENT_MODELS)
+
+
+def test_changelists_run_the_same_queries_for_3_rows_and_for_30(
+    admin_client, monkeypatch, django_assert_max_num_queries
+):
+    # Rendering is not what is measured here: keep building 30 of everything quick.
+    monkeypatch.setattr(rendering, "render_markdown", lambda text: "<p>text</p>")
+    monkeypatch.setattr(rendering, "highlight_snippet", lambda *args: "<pre>code</pre>")
+    counts: dict[str, list[int]] = {}
+    for more in (3, 27):
+        add_content(more)
+        for model in LESSONS_ADMINS:
+            name = model._meta.model_name
+            with django_assert_max_num_queries(CHANGELIST_QUERIES[name]) as queries:
+                response = admin_client.get(admin_url(model, "changelist"))
+            assert response.status_code == 200
+            shown = f"{model.objects.count()} {model._meta.verbose_name}"  # "30 pieces"
+            assert shown in response.content.decode()
+            counts.setdefault(name, []).append(len(queries))
+    assert Choice.objects.count() == 90
+    assert counts == {name: [pinned, pinned] for name, pinned in CHANGELIST_QUERIES.items()}
+
+
+@pytest.mark.parametrize("model", LESSONS_ADMINS, ids=lambda m: m._meta.model_name)
+def test_add_and_change_pages_render_for_a_superuser(admin_client, model, version):
+    # choices are added on their question's page, where the choice rules are checked together
+    expected_add = 403 if model is Choice else 200
+    assert admin_client.get(admin_url(model, "add")).status_code == expected_add
+    response = admin_client.get(admin_url(model, "change", instance_of(model, version).pk))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", LESSONS_ADMINS, ids=lambda m: m._meta.model_name)
+def test_a_change_page_saves_unchanged_as_a_browser_posts_it(admin_client, model, version):
+    obj = instance_of(model, version)
+    url = admin_url(model, "change", obj.pk)
+    response = admin_client.post(url, form_data(admin_client.get(url).content.decode(), model))
+    assert response.status_code == 302, field_errors(response.content.decode())
+
+
+# --- saving a version with its steps and sources ---------------------------------------------
+
+QUESTION_TEXT = """What does writer {n} see?
+
+- [ ] The old value.
+  Tempting, but the lease expired.
+- [x] An error.
+  The lease is gone, so the write is refused.
+- [ ] Nothing at all.
+  Every write gets an answer.
+"""
+
+
+def test_a_version_is_added_with_its_steps_questions_and_sources(admin_client):
+    piece = make_piece(make_climb(slug="ds"), slug="leases")
+    add_page = admin_client.get(admin_url(TierVersion, "add")).content.decode()
+    steps = prefix_with_field(add_page, "heading")
+    sources = prefix_with_field(add_page, "url")
+    data = {
+        "piece": piece.pk,
+        "tier": Tier.JUNIOR,
+        "status": Status.DRAFT,
+        "title": "Leases and TTLs",
+        "crux": "A lease is a lock with an expiry date.",
+        "minutes": 8,
+        "intro": "A lease *expires*.",
+        "goal": "Renew in time.",
+        "recap": "Expiry is the point.",
+        f"{steps}-TOTAL_FORMS": 2,
+        f"{steps}-INITIAL_FORMS": 0,
+        f"{sources}-TOTAL_FORMS": 1,
+        f"{sources}-INITIAL_FORMS": 0,
+        f"{sources}-0-position": 0,
+        f"{sources}-0-title": "How to do distributed locking",
+        f"{sources}-0-url": "https://martin.kleppmann.com/2016/02/08/locking.html",
+        "_save": "Save",
+    }
+    for n in range(2):
+        data.update(
+            {
+                f"{steps}-{n}-position": n,
+                f"{steps}-{n}-heading": f"Step {n}",
+                f"{steps}-{n}-prose": "Read the **code**.",
+                f"{steps}-{n}-language": "go",
+                f"{steps}-{n}-code": "lease := grant()\nkeepAlive(lease)\nwrite()",
+                f"{steps}-{n}-marked_lines": "2",
+                f"{steps}-{n}-question_text": QUESTION_TEXT.format(n=n),
+            }
+        )
+    response = admin_client.post(admin_url(TierVersion, "add"), data)
+
+    assert response.status_code == 302, field_errors(response.content.decode())
+    version = TierVersion.objects.get(piece=piece)
+    assert version.status == Status.DRAFT
+    assert "<em>expires</em>" in version.intro_html
+    steps_saved = list(version.steps.order_by("position"))
+    assert [step.heading for step in steps_saved] == ["Step 0", "Step 1"]
+    assert 'class="line marked"' in steps_saved[0].code_html
+    assert steps_saved[0].code_html.count('class="line marked"') == 1
+    for n, step in enumerate(steps_saved):
+        assert step.question.prompt == f"What does writer {n} see?"
+        choices = list(step.question.choices.order_by("position"))
+        assert [c.text for c in choices] == ["The old value.", "An error.", "Nothing at all."]
+        assert [c.is_correct for c in choices] == [False, True, False]
+        assert choices[1].explanation == "The lease is gone, so the write is refused."
+        assert choices[1].explanation_html.startswith("<p>")
+    assert version.sources.get().url.startswith("https://martin.kleppmann.com/")
+
+
+def test_editing_a_steps_question_text_updates_its_question_and_choices(admin_client, version):
+    step = version.steps.order_by("position").first()
+    url = admin_url(TierVersion, "change", version.pk)
+    page = admin_client.get(url).content.decode()
+    steps = prefix_with_field(page, "heading")
+    data = form_data(page, TierVersion)
+    assert "What happens *next*?" in data[f"{steps}-0-question_text"]
+    data[f"{steps}-0-question_text"] = (
+        "Which write wins?\r\n\r\n- [x] The fenced one.\r\n  It carries the higher token."
+        "\r\n- [ ] The first one.\r\n  Order of arrival decides nothing.\r\n"
+        "- [ ] The last one.\r\n  Neither does the order of sending.\r\n"
+        "- [ ] Both.\r\n  Then the store is corrupt.\r\n"
+    )
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, field_errors(response.content.decode())
+    question = Question.objects.get(step=step)
+    assert question.prompt == "Which write wins?"
+    choices = list(question.choices.order_by("position"))
+    assert [c.text for c in choices] == [
+        "The fenced one.",
+        "The first one.",
+        "The last one.",
+        "Both.",
+    ]
+    assert [c.is_correct for c in choices] == [True, False, False, False]
+    assert "higher token" in choices[0].explanation_html
+
+
+# --- a question's own page, with its choices -------------------------------------------------
+
+
+def choices_of(question) -> list[tuple]:
+    return list(
+        question.choices.order_by("position").values_list("text", "is_correct", "explanation")
+    )
+
+
+def question_page(client, question) -> tuple[str, dict, str]:
+    url = admin_url(Question, "change", question.pk)
+    page = client.get(url).content.decode()
+    return url, form_data(page, Question), prefix_with_field(page, "explanation")
+
+
+def test_the_correct_choice_can_be_moved_to_another_choice(admin_client, question):
+    url, data, choices = question_page(admin_client, question)
+    assert data[f"{choices}-1-is_correct"] == "on"
+    del data[f"{choices}-1-is_correct"]
+    data[f"{choices}-2-is_correct"] = "on"
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, page_text(response)[:3000]
+    assert [c[1] for c in choices_of(question)] == [False, False, True]
+
+
+def test_a_choice_text_is_edited_and_rendered_again(admin_client, question):
+    url, data, choices = question_page(admin_client, question)
+    data[f"{choices}-0-text"] = "Renew with `KeepAlive`"
+    assert admin_client.post(url, data).status_code == 302
+    assert question.choices.get(position=0).text_html == "Renew with <code>KeepAlive</code>"
+
+
+def _two_correct(data, p):
+    data[f"{p}-2-is_correct"] = "on"
+
+
+def _none_correct(data, p):
+    del data[f"{p}-1-is_correct"]
+
+
+def _one_choice(data, p):
+    data[f"{p}-0-DELETE"] = "on"
+    data[f"{p}-2-DELETE"] = "on"
+
+
+def _six_choices(data, p):
+    data[f"{p}-TOTAL_FORMS"] = "6"
+    for n in range(3, 6):
+        data.update(
+            {
+                f"{p}-{n}-id": "",
+                f"{p}-{n}-question": data[f"{p}-0-question"],
+                f"{p}-{n}-position": str(n),
+                f"{p}-{n}-text": f"Extra choice {n}",
+                f"{p}-{n}-explanation": "Why not.",
+            }
+        )
+
+
+def _empty_explanation(data, p):
+    data[f"{p}-0-explanation"] = ""
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        (_two_correct, "Exactly one choice must be correct; 2 are marked correct."),
+        (_none_correct, "Exactly one choice must be correct; 0 are marked correct."),
+        (_one_choice, "A question needs 2 to 5 choices; this one has 1."),
+        (_six_choices, "A question needs 2 to 5 choices; this one has 6."),
+        (_empty_explanation, "This field is required."),
+    ],
+    ids=["two-correct", "none-correct", "one-choice", "six-choices", "empty-explanation"],
+)
+def test_a_question_with_invalid_choices_is_refused_and_nothing_changes(
+    admin_client, question, change, error
+):
+    before = choices_of(question)
+    url, data, choices = question_page(admin_client, question)
+    change(data, choices)
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert error in page_text(response)
+    assert 'class="errornote"' in response.content.decode()
+    assert choices_of(question) == before
+
+
+def test_the_explanation_box_of_a_choice_is_three_rows_high(admin_client, question):
+    page = admin_client.get(admin_url(Question, "change", question.pk)).content.decode()
+    boxes = re.findall(r'<textarea name="choices-\d-explanation"[^>]*>', page)
+    assert boxes and all('rows="3"' in box for box in boxes)
+
+
+def test_a_second_correct_choice_is_refused_on_the_choices_own_page(admin_client, question):
+    wrong = question.choices.get(position=0)
+    url = admin_url(Choice, "change", wrong.pk)
+    data = form_data(admin_client.get(url).content.decode(), Choice)
+    data["is_correct"] = "on"
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    errors = field_errors(response.content.decode())
+    assert "is already the correct choice of this question" in errors.get("is_correct", "")
+    assert [c[1] for c in choices_of(question)] == [False, True, False]
+
+
+def test_a_step_page_edits_its_question_prompt_but_cannot_add_a_bare_question(admin_client):
+    version = make_version()
+    with_question = make_step(version, position=0)
+    url = admin_url(Step, "change", with_question.pk)
+    page = admin_client.get(url).content.decode()
+    data = form_data(page, Step)
+    [prefix] = formset_prefixes(page)
+    data[f"{prefix}-0-prompt"] = "What happens *now*?"
+    assert admin_client.post(url, data).status_code == 302
+    assert "<em>now</em>" in Question.objects.get(step=with_question).prompt_html
+
+    # A question added here would have no choices: an empty quiz on the learners' page.
+    bare = make_step(version, position=1, question=False)
+    url = admin_url(Step, "change", bare.pk)
+    page = admin_client.get(url).content.decode()
+    data = form_data(page, Step)
+    assert f'name="{prefix}-__prefix__-prompt"' not in page  # no "Add another question"
+    data.update(
+        {
+            f"{prefix}-TOTAL_FORMS": "1",
+            f"{prefix}-0-id": "",
+            f"{prefix}-0-step": str(bare.pk),
+            f"{prefix}-0-prompt": "What?",
+        }
+    )
+    assert admin_client.post(url, data).status_code in (200, 302)
+    assert not Question.objects.filter(step=bare).exists()
+
+
+# --- the admin validates as the importer does ------------------------------------------------
+
+LESSON = """---
+climb: ds
+piece: leases
+order: 1
+tier: junior
+title: "Leases and TTLs"
+crux: "A lease is a lock with an expiry date."
+minutes: 8
+---
+
+## Intro
+
+A lease.
+
+## Goal
+
+Renew it.
+
+## Step: Acquire, then write
+
+```{info}
+{code}
+```
+
+### Question
+
+{question}
+
+## Recap
+
+Expiry is the point.
+"""
+CODE = "func main() {\n    lock.Acquire()\n    store.Put(x)\n}"
+NO_CORRECT_CHOICE = (
+    "What happens?\n\n- [ ] One.\n  Because one.\n- [ ] Two.\n  Because two.\n"
+    "- [ ] Three.\n  Because three."
+)
+NO_EXPLANATION = "What happens?\n\n- [ ] One.\n  Because one.\n- [x] Two.\n- [ ] Three.\n  Because."
+VALID_QUESTION = "What happens?\n\n- [ ] One.\n  Because one.\n- [x] Two.\n  Because two."
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("language", "klingon", "unknown snippet language 'klingon'"),
+        ("marked_lines", "2,9", "A marked line is past the end of the snippet."),
+        ("question_text", NO_CORRECT_CHOICE, "exactly one correct choice '- [x]'"),
+        ("question_text", NO_EXPLANATION, "every choice needs an explanation (indented)"),
+    ],
+    ids=["unknown-language", "marked-line-past-the-end", "no-correct-choice", "no-explanation"],
+)
+def test_a_bad_step_shows_the_error_beside_its_field_and_saves_nothing(
+    admin_client, version, field, value, error
+):
+    step = version.steps.order_by("position").first()
+    before = (step.language, step.marked_lines, choices_of(step.question), version.updated_at)
+    url = admin_url(TierVersion, "change", version.pk)
+    page = admin_client.get(url).content.decode()
+    data = form_data(page, TierVersion)
+    data[f"{prefix_with_field(page, 'heading')}-0-{field}"] = value.replace("\n", "\r\n")
+    data["title"] = "A title that must not be saved"
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    errors = field_errors(response.content.decode())
+    assert error in errors.get(field, ""), errors
+    step.refresh_from_db()
+    version.refresh_from_db()
+    after = (step.language, step.marked_lines, choices_of(step.question), version.updated_at)
+    assert after == before
+    assert version.title == "Leases and TTLs"
+
+
+@pytest.mark.parametrize(
+    ("info", "question", "error"),
+    [
+        ("klingon", VALID_QUESTION, "unknown snippet language 'klingon'"),
+        ("go mark=2,9", VALID_QUESTION, "marked line 9 is past the end of the 4-line snippet"),
+        ("go", NO_CORRECT_CHOICE, "exactly one correct choice '- [x]': no correct choice"),
+        ("go", NO_EXPLANATION, "every choice needs an explanation (indented)"),
+    ],
+    ids=["unknown-language", "marked-line-past-the-end", "no-correct-choice", "no-explanation"],
+)
+def test_the_importer_refuses_the_same_steps(tmp_path, info, question, error):
+    make_climb(slug="ds")
+    path = tmp_path / "10-leases.junior.md"
+    path.write_text(LESSON.format(info=info, code=CODE, question=question), encoding="utf-8")
+    with pytest.raises(LessonFileError) as refused:
+        import_paths([path])
+    assert error in refused.value.message
+    assert not TierVersion.objects.exists()
+
+
+def test_the_importer_and_the_admin_give_the_same_message_for_an_unknown_language(tmp_path):
+    make_climb(slug="ds")
+    path = tmp_path / "10-leases.junior.md"
+    path.write_text(LESSON.format(info="klingon", code=CODE, question=VALID_QUESTION))
+    with pytest.raises(LessonFileError) as refused:
+        import_paths([path])
+    with pytest.raises(rendering.UnknownLanguage) as unknown:
+        rendering.check_language("klingon")
+    assert str(unknown.value) in refused.value.message
+
+
+# --- answered questions are protected --------------------------------------------------------
+
+
+def test_removing_an_answered_question_is_refused_with_a_message(admin_client, version, answered):
+    url = admin_url(TierVersion, "change", version.pk)
+    page = admin_client.get(url).content.decode()
+    data = form_data(page, TierVersion)
+    data[f"{prefix_with_field(page, 'heading')}-0-question_text"] = ""
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    errors = field_errors(response.content.decode())
+    assert "Learners have answered this question" in errors.get("question_text", ""), errors
+    assert Question.objects.filter(pk=answered.pk).exists()
+    assert answered.choices.count() == 3
+
+
+def test_an_unanswered_question_can_be_removed(admin_client, version, question):
+    url = admin_url(TierVersion, "change", version.pk)
+    page = admin_client.get(url).content.decode()
+    data = form_data(page, TierVersion)
+    data[f"{prefix_with_field(page, 'heading')}-0-question_text"] = ""
+    assert admin_client.post(url, data).status_code == 302
+    assert not Question.objects.filter(pk=question.pk).exists()
+    assert Step.objects.filter(pk=question.step_id).exists()
+
+
+def test_deleting_an_answered_step_is_refused_and_nothing_is_deleted(
+    admin_client, version, answered
+):
+    url = admin_url(TierVersion, "change", version.pk)
+    page = admin_client.get(url).content.decode()
+    data = form_data(page, TierVersion)
+    data[f"{prefix_with_field(page, 'heading')}-0-DELETE"] = "on"
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "would require deleting the following protected related objects" in page_text(response)
+    assert version.steps.count() == 2
+    assert Question.objects.filter(pk=answered.pk).exists()
+
+
+def test_deleting_an_unanswered_step_inline_deletes_it_and_its_question(admin_client, version):
+    url = admin_url(TierVersion, "change", version.pk)
+    page = admin_client.get(url).content.decode()
+    data = form_data(page, TierVersion)
+    data[f"{prefix_with_field(page, 'heading')}-1-DELETE"] = "on"
+    assert admin_client.post(url, data).status_code == 302
+    assert version.steps.count() == 1
+    assert Question.objects.filter(step__version=version).count() == 1
+
+
+# --- drafts ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def draft():
+    climb = make_climb(slug="ds", title="Distributed Systems")
+    published = make_version(make_piece(climb, slug="leases", order=1), title="Published piece")
+    make_version(published.piece, tier=Tier.SENIOR, title="Draft senior", status=Status.DRAFT)
+    return make_version(
+        make_piece(climb, slug="secret", order=2),
+        title="Secret draft",
+        status=Status.DRAFT,
+        steps=1,
+    )
+
+
+@pytest.fixture
+def learner_client(client):
+    client.force_login(User.objects.create_user("learner", password="x"))
+    return client
+
+
+@pytest.mark.parametrize("who", ["anonymous", "learner"])
+def test_a_draft_is_404_for_learners_at_its_url_and_in_the_preview(client, draft, who):
+    if who == "learner":
+        client.force_login(User.objects.create_user("learner", password="x"))
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert client.get(reverse("lessons:preview", args=[draft.pk])).status_code == 404
+    assert client.get(draft.piece.get_absolute_url()).status_code == 404
+
+
+def test_staff_preview_a_draft_with_a_notice(client, draft):
+    client.force_login(User.objects.create_user("editor", password="x", is_staff=True))
+    response = client.get(reverse("lessons:preview", args=[draft.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="notice preview-notice"' in html and "<strong>Preview</strong>" in html
+    assert "<h1>Secret draft</h1>" in html
+
+
+def test_drafts_are_not_listed_on_the_climb_page_or_home(learner_client, draft):
+    climb_page = learner_client.get(draft.piece.climb.get_absolute_url()).content.decode()
+    assert "Published piece" in climb_page
+    assert "Secret draft" not in climb_page and "Draft senior" not in climb_page
+    assert "tier-badge tier-senior" not in climb_page
+    home = learner_client.get("/").content.decode()
+    assert "Distributed Systems" in home
+    assert re.search(r"<dt>Pieces</dt><dd>1</dd>", home)
+    assert "tier-badge tier-senior" not in home
+
+
+def test_a_climb_with_only_drafts_is_not_on_home(client):
+    make_version(make_piece(make_climb(title="Unfinished climb")), status=Status.DRAFT)
+    assert "Unfinished climb" not in client.get("/").content.decode()
+
+
+def test_view_on_site_of_a_version_is_its_preview(admin_client, draft):
+    page = admin_client.get(admin_url(TierVersion, "change", draft.pk)).content.decode()
+    link = re.search(r'<a href="([^"]+)" class="viewsitelink"', page)
+    preview = reverse("lessons:preview", args=[draft.pk])
+    assert link and link.group(1) == preview
+    assert admin_client.get(preview).status_code == 200
+
+
+# --- the authors group -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def author_client(client):
+    author = User.objects.create_user("author", password="x", is_staff=True)
+    author.groups.add(Group.objects.get(name="authors"))
+    client.force_login(author)
+    return client
+
+
+def test_the_authors_group_has_exactly_the_lessons_permissions():
+    group = Group.objects.get(name="authors")
+    permissions = set(group.permissions.values_list("content_type__app_label", "codename"))
+    expected = {
+        ("lessons", f"{action}_{model._meta.model_name}")
+        for action in ("add", "change", "delete", "view")
+        for model in CONTENT_MODELS
+    }
+    assert permissions == expected
+
+
+@pytest.mark.parametrize("model", LESSONS_ADMINS, ids=lambda m: m._meta.model_name)
+def test_an_author_opens_and_saves_content_pages(author_client, version, model):
+    assert author_client.get(admin_url(model, "changelist")).status_code == 200
+    # choices are added with their question, never alone
+    expected_add = 403 if model is Choice else 200
+    assert author_client.get(admin_url(model, "add")).status_code == expected_add
+    url = admin_url(model, "change", instance_of(model, version).pk)
+    page = author_client.get(url)
+    assert page.status_code == 200
+    response = author_client.post(url, form_data(page.content.decode(), model))
+    assert response.status_code == 302, field_errors(response.content.decode())
+
+
+def test_an_author_cannot_open_users_or_any_admin_page_outside_lessons(author_client):
+    assert author_client.get("/admin/auth/user/").status_code == 403
+    others = [m for m in admin.site._registry if m._meta.app_label != "lessons"]
+    assert User in others
+    for model in others:
+        assert author_client.get(admin_url(model, "changelist")).status_code == 403, model
+
+
+def test_an_author_sees_only_lessons_on_the_admin_index(author_client):
+    html = author_client.get("/admin/").content.decode()
+    assert "/admin/lessons/tierversion/" in html
+    assert "/admin/auth/" not in html
+    assert "/admin/learning/" not in html
+
+
+@pytest.mark.parametrize("who", ["anonymous", "learner"])
+def test_non_staff_are_sent_to_the_admin_login(client, who):
+    if who == "learner":
+        client.force_login(User.objects.create_user("learner", password="x"))
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+    response = client.get(admin_url(TierVersion, "changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_permissions_cover_every_content_model():
+    # The group is built from a list in a migration; a new content model must join it.
+    codenames = set(
+        Permission.objects.filter(content_type__app_label="lessons").values_list(
+            "codename", flat=True
+        )
+    )
+    group = set(Group.objects.get(name="authors").permissions.values_list("codename", flat=True))
+    assert codenames == group
+
+
+# --- rendering only what changed -------------------------------------------------------------
+
+
+@pytest.fixture
+def rendered(monkeypatch) -> list[str]:
+    calls: list[str] = []
+    original = rendering.render_markdown
+
+    def recording(text: str) -> str:
+        calls.append(text)
+        return original(text)
+
+    monkeypatch.setattr(rendering, "render_markdown", recording)
+    return calls
+
+
+def test_saving_only_the_title_does_not_render_the_recap_again(version, rendered):
+    loaded = TierVersion.objects.get(pk=version.pk)
+    loaded.title = "Leases, renewed"
+    loaded.save()
+    assert rendered == []
+
+
+def test_saving_through_the_admin_does_not_render_an_unchanged_recap(
+    admin_client, version, rendered
+):
+    url = admin_url(TierVersion, "change", version.pk)
+    data = form_data(admin_client.get(url).content.decode(), TierVersion)
+    data["title"] = "Leases, renewed"
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, field_errors(response.content.decode())
+    assert TierVersion.objects.get(pk=version.pk).title == "Leases, renewed"
+    assert version.recap not in rendered
+    assert rendered == []
+
+
+def test_a_changed_recap_is_rendered_again(admin_client, version, rendered):
+    url = admin_url(TierVersion, "change", version.pk)
+    data = form_data(admin_client.get(url).content.decode(), TierVersion)
+    data["recap"] = "A lease is a lock with an *expiry* date."
+    assert admin_client.post(url, data).status_code == 302
+    assert rendered == ["A lease is a lock with an *expiry* date."]
+    assert "<em>expiry</em>" in TierVersion.objects.get(pk=version.pk).recap_html
+
+
+def test_text_saved_through_the_admin_keeps_the_line_ends_of_lesson_files(admin_client, version):
+    url = admin_url(TierVersion, "change", version.pk)
+    data = form_data(admin_client.get(url).content.decode(), TierVersion)
+    assert "\r\n" in data["recap"]  # as a browser sends it
+    assert admin_client.post(url, data).status_code == 302
+    assert TierVersion.objects.get(pk=version.pk).recap == "A lease is a lock\nwith an expiry date."
