@@ -9,10 +9,12 @@ Russian and who opens an English address is sent to the Russian one.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import translate_url
+from django.utils import translation
 from django.utils.translation import get_language_from_path
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -24,7 +26,12 @@ UNPREFIXED = ("/admin/", "/i18n/", "/static/", "/healthz")
 
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
-    response = django_set_language(request)
+    # /i18n/setlang/ has no language prefix, so Django would read `next` as English and fail
+    # to translate a /ru/ address back: resolve it in the language it is written in.
+    next_path = urlsplit(request.POST.get("next") or "").path
+    source = get_language_from_path(next_path) or settings.LANGUAGE_CODE
+    with translation.override(source):
+        response = django_set_language(request)
     language = request.POST.get("language", "")
     if language in LANGUAGES and request.user.is_authenticated:
         from climb.learning.models import Learner

@@ -156,16 +156,30 @@
   // The question being worked on: the open one in the step holding focus, else the next open
   // one after focus, else the first. A wrong answer leaves an earlier form open, and the
   // digits should not jump back up to it while the learner reads further down.
+  // Where the learner last clicked or tapped: reading with the mouse moves no focus into the
+  // step being read (a click on text focuses <main>, which contains every step).
+  let lastPointer = null;
+  document.addEventListener('pointerdown', function (event) {
+    lastPointer = event.target instanceof Element ? event.target : null;
+  }, true);
+
   function openQuizForm() {
     const forms = Array.from(document.querySelectorAll(OPEN_QUIZ));
-    const active = document.activeElement;
-    if (forms.length === 0 || !active || active === document.body) {
-      return forms[0] || null;
+    if (forms.length === 0) {
+      return null;
     }
-    const step = active.closest('li.step');
+    let anchor = document.activeElement;
+    // Focus that contains the forms (body, <main>) says nothing about where the learner is.
+    if (!anchor || anchor === document.body || forms.some(function (f) { return anchor.contains(f); })) {
+      anchor = lastPointer && lastPointer.isConnected ? lastPointer : null;
+    }
+    if (!anchor) {
+      return forms[0];
+    }
+    const step = anchor.closest('li.step');
     const own = step && step.querySelector(OPEN_QUIZ);
     const after = forms.find(function (form) {
-      return active.compareDocumentPosition(form) & Node.DOCUMENT_POSITION_FOLLOWING;
+      return anchor.compareDocumentPosition(form) & Node.DOCUMENT_POSITION_FOLLOWING;
     });
     return own || after || forms[0];
   }

@@ -1,0 +1,85 @@
+"""axe-core (bundled by axe-playwright-python) on the learner's pages: zero violations.
+
+Every page is checked with all of axe's rules in the light theme, then again for colour
+contrast in the dark one (site.css follows prefers-color-scheme; only colours change, so the
+other rules would find the same). Each test reads several pages and fails once, with every
+page's report, so that one run shows everything there is to fix.
+"""
+
+from __future__ import annotations
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from .helpers import (
+    CLIMB,
+    SENIOR_PIECE,
+    answer,
+    answer_wrong_then_wait,
+    choice_indexes,
+    question_id,
+    step,
+)
+
+axe = Axe()
+DARK_RULES = {"runOnly": ["color-contrast", "link-in-text-block"], "resultTypes": ["violations"]}
+
+
+def violations(page: Page, label: str) -> list[str]:
+    """axe's reports for the page as it is now, in both themes; empty when it found nothing."""
+    reports = []
+    for scheme, options in [("light", None), ("dark", DARK_RULES)]:
+        # Reduced motion: site.css transitions colours over 0.15 s, and axe must not measure
+        # a theme half-way through its switch.
+        page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
+        results = axe.run(page, options=options) if options else axe.run(page)
+        if results.violations_count:
+            reports.append(
+                f"--- {label}, {scheme} theme ({page.url}): "
+                f"{results.violations_count} violation(s)\n{results.generate_report()}"
+            )
+    page.emulate_media(color_scheme="light", reduced_motion="reduce")
+    return reports
+
+
+def assert_clean(reports: list[str]) -> None:
+    assert not reports, "\n".join(reports)
+
+
+def test_pages_before_answering_have_no_axe_violations(live_server, demo, page: Page):
+    page.emulate_media(color_scheme="light", reduced_motion="reduce")
+    reports = []
+    for path in ["/", CLIMB, "/progress/", "/search/?q=lease"]:
+        page.goto(live_server.url + path)
+        reports += violations(page, f"{path} before answering")
+
+    # The piece with the shortcuts panel open, as a keyboard user opens it. (axe skips what
+    # a closed <details> hides, so this also covers the page with the panel closed.)
+    page.goto(live_server.url + SENIOR_PIECE)
+    page.keyboard.press("?")
+    expect(page.locator("details#shortcuts")).to_have_js_property("open", True)
+    reports += violations(page, "the piece before answering, shortcuts panel open")
+    assert_clean(reports)
+
+
+def test_pages_after_answering_have_no_axe_violations(live_server, demo, page: Page):
+    page.emulate_media(color_scheme="light", reduced_motion="reduce")
+    page.goto(live_server.url + SENIOR_PIECE)
+    # Step 1 wrong (verdict, retry form, "you tried this"), step 2 right (the other choices).
+    answer_wrong_then_wait(page, 1)
+    correct, _ = choice_indexes(question_id(page, 2))
+    answer(page, 2, correct)
+    expect(step(page, 2).locator(".feedback .verdict")).to_contain_text("Right.")
+
+    # Every disclosure open (the correct answer, the other choices, sources, shortcuts), so
+    # that axe sees all that the swaps brought in.
+    for details in page.locator("details").all():
+        if not details.evaluate("element => element.open"):
+            details.locator("summary").first.click()
+    expect(page.locator("details:not([open])")).to_have_count(0)
+    reports = violations(page, "the piece after answering (htmx swaps), every <details> open")
+
+    for path in ["/", CLIMB, "/progress/"]:
+        page.goto(live_server.url + path)
+        reports += violations(page, f"{path} after answering")
+    assert_clean(reports)

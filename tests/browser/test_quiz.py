@@ -1,0 +1,57 @@
+"""Answering with JavaScript: htmx swaps the verdict and the next step in, no page reload."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from .helpers import SENIOR_PIECE, answer, choice_indexes, has_class, question_id, step
+
+
+def test_answers_swap_in_without_a_reload_and_a_wrong_one_can_be_retried(
+    live_server, demo, page: Page
+):
+    from climb.learning.models import Answer
+
+    page.goto(live_server.url + SENIOR_PIECE)
+    expect(step(page, 2)).to_have_class(has_class("is-locked"))
+    # A full page load would start a new window object and lose this.
+    page.evaluate("window.__marker = 1")
+    question = question_id(page, 1)
+    correct, wrong = choice_indexes(question)
+
+    answer(page, 1, wrong)
+
+    feedback = step(page, 1).locator(".feedback")
+    expect(feedback.locator(".verdict")).to_contain_text("Not quite.")
+    # The verdict takes focus, so keyboard and screen-reader users carry on from it.
+    expect(feedback).to_be_focused()
+    assert page.evaluate("window.__marker") == 1
+    expect(step(page, 2)).to_have_class(has_class("is-open"))
+    expect(step(page, 2).get_by_role("button", name="Check answer")).to_be_visible()
+    # The correct answer stays behind a click; the retry form stays.
+    expect(feedback.locator(".correct-choice")).to_be_hidden()
+    expect(
+        step(page, 1).get_by_role("group", name="Try again: choose another answer")
+    ).to_be_visible()
+
+    answer(page, 1, correct)
+
+    expect(step(page, 1).locator(".feedback .verdict")).to_contain_text("Right, on attempt 2.")
+    expect(step(page, 1).locator("form.quiz-form")).to_have_count(0)
+    assert page.evaluate("window.__marker") == 1
+    attempts = list(
+        Answer.objects.filter(question_id=question)
+        .order_by("attempt")
+        .values_list("attempt", "is_correct")
+    )
+    assert attempts == [(1, False), (2, True)]
+
+    # A right first answer explains why each other choice is wrong.
+    correct, _ = choice_indexes(question_id(page, 2))
+    answer(page, 2, correct)
+    feedback = step(page, 2).locator(".feedback")
+    expect(feedback.locator(".verdict")).to_contain_text("Right.")
+    feedback.get_by_text("Why the other choices are wrong").click()
+    expect(feedback.locator(".other-choices dt").first).to_be_visible()
+    expect(step(page, 3)).to_have_class(has_class("is-open"))
+    assert page.evaluate("window.__marker") == 1

@@ -1,0 +1,150 @@
+"""The keyboard shortcuts of static/js/climb.js, pressed in a real browser.
+
+A test per shortcut family rather than per key: each test pays for loading the demo climb.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from .helpers import (
+    SECOND_PIECE,
+    SENIOR_PIECE,
+    TWO_TIER_JUNIOR,
+    TWO_TIER_ZERO,
+    answer_wrong_then_wait,
+    choice_indexes,
+    has_class,
+    question_id,
+    step,
+)
+
+
+def ends_with(path: str) -> re.Pattern[str]:
+    return re.compile(re.escape(path) + "$")
+
+
+def test_j_and_k_go_to_the_next_and_previous_piece(live_server, demo, page: Page):
+    page.goto(live_server.url + TWO_TIER_ZERO)
+    page.evaluate("window.__marker = 1")
+
+    # The first piece has no previous one: a toast says so, the page stays.
+    page.keyboard.press("k")
+    expect(page.get_by_role("status")).to_have_text("This is the first piece of the climb.")
+    assert page.evaluate("window.__marker") == 1
+
+    page.keyboard.press("j")
+    expect(page).to_have_url(ends_with(SECOND_PIECE))
+
+    page.keyboard.press("k")
+    expect(page).to_have_url(re.compile(r"/what-is-a-leader/(zero/)?$"))
+
+
+def test_t_cycles_the_tier_and_says_when_there_is_one(live_server, demo, page: Page):
+    page.goto(live_server.url + TWO_TIER_ZERO)
+
+    page.keyboard.press("t")
+    expect(page).to_have_url(ends_with(TWO_TIER_JUNIOR))
+    # Past the highest tier it wraps round to the lowest.
+    page.keyboard.press("t")
+    expect(page).to_have_url(ends_with(TWO_TIER_ZERO))
+
+    page.goto(live_server.url + SENIOR_PIECE)
+    page.evaluate("window.__marker = 1")
+    page.keyboard.press("t")
+    expect(page.get_by_role("status")).to_have_text("This piece is written at one tier only.")
+    assert page.evaluate("window.__marker") == 1
+    expect(page).to_have_url(ends_with(SENIOR_PIECE))
+
+
+def test_question_mark_opens_the_shortcuts_panel_and_escape_closes_it(
+    live_server, demo, page: Page
+):
+    page.goto(live_server.url + SENIOR_PIECE)
+    panel = page.locator("details#shortcuts")
+    expect(panel).to_have_js_property("open", False)
+
+    page.keyboard.press("?")
+    expect(panel).to_have_js_property("open", True)
+    expect(panel.get_by_text("Cycle the tier of this piece")).to_be_visible()
+    expect(panel.locator("summary")).to_be_focused()
+
+    page.keyboard.press("Escape")
+    expect(panel).to_have_js_property("open", False)
+
+    # Reachable without a keyboard too: it is a plain <details>.
+    panel.get_by_text("Keyboard shortcuts").click()
+    expect(panel).to_have_js_property("open", True)
+
+
+def test_digits_pick_a_choice_and_enter_submits_it(live_server, demo, page: Page):
+    from climb.learning.models import Answer
+
+    page.goto(live_server.url + SENIOR_PIECE)
+    page.evaluate("window.__marker = 1")
+    radios = step(page, 1).get_by_role("radio")
+    correct, _ = choice_indexes(question_id(page, 1))
+
+    page.keyboard.press("2")
+    expect(radios.nth(1)).to_be_checked()
+    expect(radios.nth(1)).to_be_focused()
+    page.keyboard.press("3")
+    expect(radios.nth(2)).to_be_checked()
+    # The right one, so that step 1 closes and step 2 holds the only open question.
+    page.keyboard.press(str(correct + 1))
+    expect(radios.nth(correct)).to_be_checked()
+
+    # Focus is on the radio: Enter is the browser's implicit submission, which htmx catches.
+    page.keyboard.press("Enter")
+
+    expect(step(page, 1).locator(".feedback .verdict")).to_contain_text("Right.")
+    assert page.evaluate("window.__marker") == 1
+    expect(step(page, 2)).to_have_class(has_class("is-open"))
+    assert list(Answer.objects.values_list("attempt", "choice_index")) == [(1, correct)]
+
+    page.keyboard.press("2")
+    expect(step(page, 2).get_by_role("radio").nth(1)).to_be_checked()
+    # With focus off the form (clicking text focuses <main>), Enter is climb.js's to handle.
+    step(page, 2).get_by_role("heading", level=2).click()
+    expect(step(page, 2).get_by_role("radio").nth(1)).not_to_be_focused()
+    page.keyboard.press("Enter")
+
+    expect(step(page, 2).locator(".feedback .verdict")).to_be_visible()
+    assert page.evaluate("window.__marker") == 1
+    assert Answer.objects.count() == 2
+
+
+def test_after_a_wrong_answer_digits_pick_in_the_step_being_read(live_server, demo, page: Page):
+    page.goto(live_server.url + SENIOR_PIECE)
+    answer_wrong_then_wait(page, 1)
+    # The learner moves on: clicks into step 2's text to read it, then picks with a digit.
+    step(page, 2).locator(".prose").first.click()
+
+    page.keyboard.press("1")
+
+    # The key's handler has run when press() returns: no need to wait for anything.
+    assert step(page, 2).get_by_role("radio").first.is_checked()
+    assert not step(page, 1).get_by_role("radio").first.is_checked()
+
+
+def test_slash_and_control_k_open_search_where_letters_are_typed(live_server, demo, page: Page):
+    page.goto(live_server.url + "/")
+    page.keyboard.press("/")
+    expect(page).to_have_url(ends_with("/search/"))
+    field = page.get_by_role("searchbox", name="Search the pieces")
+    expect(field).to_be_focused()
+
+    # In a text field the letters are text: no shortcut fires.
+    page.evaluate("window.__marker = 1")
+    field.press_sequentially("jk t?")
+    expect(field).to_have_value("jk t?")
+    # htmx searches as one types and puts the query in the URL, in place.
+    expect(page).to_have_url(re.compile(r"/search/\?q=jk"))
+    assert page.evaluate("window.__marker") == 1
+
+    page.goto(live_server.url + SENIOR_PIECE)
+    page.keyboard.press("Control+k")
+    expect(page).to_have_url(ends_with("/search/"))
+    expect(page.get_by_role("searchbox", name="Search the pieces")).to_be_focused()
