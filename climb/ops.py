@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 request_log = logging.getLogger("climb.request")
 
@@ -65,7 +65,7 @@ class PermissionsPolicyMiddleware:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """For the load balancer: is this process able to reach its database and its cache?"""
     checks: dict[str, str] = {}

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from climb.learning.altitude import Altitude, Status, VersionScore, piece_status
 from climb.learning.learners import learner_id_for
@@ -38,7 +38,7 @@ def _get_version_or_404(climb_slug: str, piece_slug: str, tier_slug: str) -> Tie
     )
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     climbs = list(Climb.objects.with_summary())
     tiers_by_climb: dict[int, set[int]] = defaultdict(set)
@@ -66,7 +66,7 @@ def _piece_statuses(scores: list[VersionScore]) -> dict[int, Status]:
     return {piece_id: piece_status(versions) for piece_id, versions in by_piece.items()}
 
 
-@require_GET
+@require_safe
 def climb_detail(request: HttpRequest, climb_slug: str) -> HttpResponse:
     climb = _get_climb_or_404(climb_slug)
     pieces = list(Piece.objects.filter(climb=climb).with_published_versions())
@@ -87,7 +87,7 @@ def climb_detail(request: HttpRequest, climb_slug: str) -> HttpResponse:
     return render(request, "lessons/climb.html", context)
 
 
-@require_GET
+@require_safe
 def piece_detail(request: HttpRequest, climb_slug: str, piece_slug: str) -> HttpResponse:
     """A piece without a tier: read it at its lowest published tier."""
     version = (
@@ -113,7 +113,7 @@ def _piece_page(request: HttpRequest, version: TierVersion, learner_id: int | No
     return render(request, "lessons/piece.html", context)
 
 
-@require_GET
+@require_safe
 def preview(request: HttpRequest, version_id: int) -> HttpResponse:
     """Staff only: a tier version, drafts included, exactly as a new learner would see it."""
     if not (request.user.is_active and request.user.is_staff):
@@ -139,7 +139,7 @@ def _shared_page_key(request: HttpRequest) -> str | None:
     return f"page:{content_generation()}:{get_language()}:{request.path}"
 
 
-@require_GET
+@require_safe
 def piece_tier(
     request: HttpRequest, climb_slug: str, piece_slug: str, tier_slug: str
 ) -> HttpResponse:

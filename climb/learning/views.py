@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from lessons.models import Climb, Tier, TierVersion
 from lessons.reading import reading_context
@@ -96,7 +96,7 @@ def _step_number(version: TierVersion, step_id: int) -> int:
     return ids.index(step_id) + 1 if step_id in ids else 1
 
 
-@require_GET
+@require_safe
 def progress(request: HttpRequest) -> HttpResponse:
     learner_id = learner_id_for(request)
     climbs = list(Climb.objects.with_summary())
@@ -181,7 +181,7 @@ class _Echo:
         return value
 
 
-@require_GET
+@require_safe
 def export_answers(request: HttpRequest, fmt: str) -> HttpResponse:
     """Download one's own answers. Streams, so a long history costs no memory."""
     rows = _export_rows(learner_id_for(request))
@@ -209,6 +209,6 @@ def export_answers(request: HttpRequest, fmt: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def about_altitude(request: HttpRequest) -> HttpResponse:
     return render(request, "learning/about_altitude.html", {"tiers": list(Tier)})
