@@ -6,6 +6,7 @@ same state.
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils.translation import get_language
 
@@ -13,7 +14,7 @@ from climb.learning.altitude import Altitude
 from climb.learning.models import Answer, scores_for
 from climb.learning.quiz import finished, unfold
 
-from .models import Piece, Tier, TierVersion
+from .models import Piece, Tier, TierVersion, content_generation
 
 
 def neighbour(version: TierVersion, direction: str) -> Piece | None:
@@ -53,6 +54,31 @@ def neighbour(version: TierVersion, direction: str) -> Piece | None:
         if get_language() == "ru" and found.title_ru:
             found.title = found.title_ru
     return found
+
+
+def version_for_reading(climb_slug: str, piece_slug: str, tier: int) -> TierVersion | None:
+    """The published version with everything its page shows, from the cache when it can.
+
+    The content part of a piece page is the same for every learner: it is fetched once per
+    content generation (and language, for the neighbours' titles) and kept in the cache, so
+    a learner's page or answer costs only the queries about the learner.
+    """
+    key = f"reading:{content_generation()}:{get_language()}:{climb_slug}:{piece_slug}:{tier}"
+    version = cache.get(key)
+    if version is None:
+        version = (
+            TierVersion.objects.published()
+            .for_reading()
+            .filter(piece__climb__slug=climb_slug, piece__slug=piece_slug, tier=tier)
+            .first()
+        )
+        if version is None:
+            return None
+        version.source_list = list(version.sources.all())
+        version.previous_piece = neighbour(version, "previous")
+        version.next_piece = neighbour(version, "next")
+        cache.set(key, version, 3600)
+    return version
 
 
 def tier_bar(version: TierVersion, altitude: Altitude) -> list[dict]:

@@ -19,7 +19,7 @@ from climb.learning.learners import learner_id_for
 from climb.learning.models import scores_for
 
 from .models import Climb, Piece, Tier, TierVersion, content_generation
-from .reading import neighbour, reading_context
+from .reading import neighbour, reading_context, version_for_reading
 
 
 def _get_climb_or_404(climb_slug: str) -> Climb:
@@ -30,12 +30,10 @@ def _get_version_or_404(climb_slug: str, piece_slug: str, tier_slug: str) -> Tie
     tier = Tier.from_slug(tier_slug)
     if tier is None:
         raise Http404("No such tier.")
-    return get_object_or_404(
-        TierVersion.objects.published().for_reading(),
-        piece__climb__slug=climb_slug,
-        piece__slug=piece_slug,
-        tier=tier,
-    )
+    version = version_for_reading(climb_slug, piece_slug, tier)
+    if version is None:
+        raise Http404("No such piece.")
+    return version
 
 
 @require_safe
@@ -104,10 +102,14 @@ def piece_detail(request: HttpRequest, climb_slug: str, piece_slug: str) -> Http
 
 def _piece_page(request: HttpRequest, version: TierVersion, learner_id: int | None, **extra):
     context = reading_context(version, learner_id)
+    if not hasattr(version, "source_list"):  # the preview reads drafts, uncached
+        version.source_list = list(version.sources.all())
+        version.previous_piece = neighbour(version, "previous")
+        version.next_piece = neighbour(version, "next")
     context.update(
-        sources=list(version.sources.all()),
-        previous_piece=neighbour(version, "previous"),
-        next_piece=neighbour(version, "next"),
+        sources=version.source_list,
+        previous_piece=version.previous_piece,
+        next_piece=version.next_piece,
         **extra,
     )
     return render(request, "lessons/piece.html", context)

@@ -92,7 +92,7 @@ def test_unknown_download_format_is_404(client):
 def test_progress_page_query_count_is_fixed(client, version, django_assert_max_num_queries):
     for question in questions(version):
         answer(client, question)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert client.get("/progress/").status_code == 200
 
 

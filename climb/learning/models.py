@@ -11,38 +11,55 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, FilteredRelation, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lessons.models import Choice, Climb, Question, Tier, TierVersion
+from lessons.models import Choice, Climb, Question, Tier, TierVersion, content_generation
 
 from .altitude import VersionScore, altitude_from
+
+
+def question_counts(climb_id: int | None = None) -> list[tuple[int, int, int, int, int]]:
+    """(version, piece, climb, tier, questions) for every published version: the same for
+    every learner, so cached until the content changes."""
+    key = f"question-counts:{content_generation()}:{climb_id or 'all'}"
+    rows = cache.get(key)
+    if rows is None:
+        versions = TierVersion.objects.published()
+        if climb_id is not None:
+            versions = versions.filter(piece__climb_id=climb_id)
+        rows = list(
+            versions.annotate(questions=Count("steps__question")).values_list(
+                "id", "piece_id", "piece__climb_id", "tier", "questions"
+            )
+        )
+        cache.set(key, rows, 3600)
+    return rows
 
 
 def scores_for(learner_id: int | None, climb: Climb | int | None = None) -> list[VersionScore]:
     """Per published tier version: questions, answered, right at the first attempt.
 
-    One aggregated query; the answers join is restricted to this learner's first attempts in
-    its ON clause, so the rows scanned are bounded by the content, not by anyone's history.
+    One query for the learner (their first attempts, counted per version by the database)
+    and the cached question counts; cost grows with the content, not with anyone's history.
     """
-    versions = TierVersion.objects.published()
-    if climb is not None:
-        versions = versions.filter(piece__climb=climb)
-    rows = versions.annotate(
-        mine=FilteredRelation(
-            "steps__question__answers",
-            condition=Q(steps__question__answers__learner_id=learner_id)
-            & Q(steps__question__answers__attempt=1),
-        ),
-        questions=Count("steps__question", distinct=True),
-        answered=Count("mine", distinct=True),
-        first_right=Count("mine", filter=Q(mine__is_correct=True), distinct=True),
-    ).values_list(
-        "id", "piece_id", "piece__climb_id", "tier", "questions", "answered", "first_right"
-    )
-    return [VersionScore(*row) for row in rows]
+    climb_id = climb.pk if isinstance(climb, Climb) else climb
+    answers = Answer.objects.filter(learner_id=learner_id, attempt=1)
+    if climb_id is not None:
+        answers = answers.filter(question__step__version__piece__climb_id=climb_id)
+    mine = {
+        version_id: (answered, right)
+        for version_id, answered, right in answers.values_list("question__step__version_id")
+        .annotate(answered=Count("pk"), right=Count("pk", filter=Q(is_correct=True)))
+        .values_list("question__step__version_id", "answered", "right")
+    }
+    return [
+        VersionScore(version_id, piece_id, climb_, tier, questions, *mine.get(version_id, (0, 0)))
+        for version_id, piece_id, climb_, tier, questions in question_counts(climb_id)
+    ]
 
 
 class Learner(models.Model):

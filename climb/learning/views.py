@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from lessons.models import Climb, Tier, TierVersion
-from lessons.reading import reading_context
+from lessons.reading import reading_context, version_for_reading
 
 from . import ratelimit
 from .altitude import Altitude, Status
@@ -80,7 +80,8 @@ def answer(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         # Post/redirect/get: the page comes back at the same step with the feedback.
         return redirect(version_ref.get_absolute_url() + anchor)
-    version = TierVersion.objects.for_reading().get(pk=version_ref.pk)
+    piece = version_ref.piece
+    version = version_for_reading(piece.climb.slug, piece.slug, version_ref.tier)
     context = reading_context(version, learner.pk)
     states = context["steps"]
     index = next(i for i, s in enumerate(states) if s.step.pk == question.step_id)
