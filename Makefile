@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run serve test lint format bench install migrate demo clean
+.PHONY: run serve test lint format bench bench-faults bench-tools install migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,9 +49,24 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## Time the piece page in-process and print median and p95.
-bench: demo
-	$(BIN)/python manage.py bench
+## The production benchmark (tests/perf/bench_run.py): gunicorn on 127.0.0.1 with SQLite and
+## PostgreSQL under wrk and locust, the team dashboard and search at scale, Lighthouse, then
+## the fault drills. Prints the table and writes docs/bench-latest.md. Takes ~15 minutes.
+bench: install bench-tools
+	$(BIN)/python tests/perf/bench_run.py
+
+## Only the fault drills under load: restarts PostgreSQL, kills a gunicorn worker.
+bench-faults: install bench-tools
+	$(BIN)/python tests/perf/bench_faults.py
+
+# Bench-only tools, not test dependencies: locust in .venv, Debian's wrk (we are root).
+# Lighthouse runs through npx with Debian's Chromium; without them it is skipped.
+bench-tools:
+	@$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/python -m pip install --quiet locust
+	@command -v wrk >/dev/null || (apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	@test -x /usr/bin/chromium || echo "bench: no /usr/bin/chromium: Lighthouse will be skipped"
+	@command -v npx >/dev/null || echo "bench: no npx: Lighthouse will be skipped"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

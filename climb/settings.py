@@ -301,3 +301,10 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# --- full-text search on PostgreSQL ----------------------------------------------------------
+
+# lessons/search_index.py searches with django.contrib.postgres (SearchQuery, SearchRank) when
+# the database is PostgreSQL; on SQLite it uses FTS5 and the app is not needed (nor installed).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    INSTALLED_APPS.append("django.contrib.postgres")

@@ -1,97 +1,37 @@
-"""Search the published pieces: a plain word match, until full-text search comes.
+"""The search page: a form, and the results of lessons.search_index.search() under it.
 
-Every word of the query must appear somewhere in a tier version: its own text, one of its
-steps, or a step's question. Title hits rank first, then crux hits. One query, whatever the
-size of the content.
+Without JavaScript it is a plain GET form; with htmx the results follow the typing and only
+the results fragment comes back. The index and the ranking live in search_index.
 """
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import add, or_
-
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
-from django.db.models.expressions import Combinable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from .models import Step, TierVersion, TierVersionQuerySet
+from . import search_index
+from .search_text import MAX_QUERY_LENGTH
 
-MAX_QUERY_LENGTH = 200
-# Each word adds a subquery and a dozen LIKEs; past a handful, more words only slow it down.
-MAX_WORDS = 8
 MAX_RESULTS = 50
-
-VERSION_FIELDS = ("title", "crux", "intro", "goal", "recap")
-STEP_FIELDS = ("heading", "prose", "code", "prose_after", "question__prompt")
 
 
 def clean_query(raw: str) -> str:
     # PostgreSQL refuses NUL in text parameters; nobody means to search for one.
-    return raw.replace("\x00", "").strip()[:MAX_QUERY_LENGTH]
-
-
-def query_words(query: str) -> list[str]:
-    """The words to look for: each once, at most MAX_WORDS."""
-    return list(dict.fromkeys(query.split()))[:MAX_WORDS]
-
-
-def _contains_any(fields: tuple[str, ...], word: str) -> Q:
-    return reduce(or_, (Q(**{f"{field}__icontains": word}) for field in fields))
-
-
-def _hits(field: str, words: list[str]) -> Combinable:
-    """How many of the words `field` contains, as an SQL expression."""
-    return reduce(
-        add,
-        (
-            Case(
-                When(**{f"{field}__icontains": word}, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-            for word in words
-        ),
-    )
-
-
-def matching_versions(words: list[str]) -> TierVersionQuerySet:
-    """Published tier versions containing every word, best matches first."""
-    versions = TierVersion.objects.published()
-    for word in words:
-        # EXISTS rather than joining the steps: a word may sit in any step (not the same one
-        # for every word), and no row is repeated, so no DISTINCT over the text columns.
-        in_steps = Exists(
-            Step.objects.filter(_contains_any(STEP_FIELDS, word), version=OuterRef("pk"))
-        )
-        versions = versions.filter(_contains_any(VERSION_FIELDS, word) | Q(in_steps))
-    return (
-        versions.select_related("piece__climb")
-        # The result list shows a title and a crux: leave the long rendered HTML behind.
-        .only("title", "crux", "tier", "piece__slug", "piece__climb__slug", "piece__climb__title")
-        .annotate(title_hits=_hits("title", words), crux_hits=_hits("crux", words))
-        .order_by(
-            "-title_hits",
-            "-crux_hits",
-            "piece__climb__order",
-            "piece__climb__title",
-            "piece__order",
-            "piece__slug",
-            "tier",
-        )
-    )
+    return raw.replace("\x00", "")[:MAX_QUERY_LENGTH]
 
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    query = clean_query(request.GET.get("q", ""))
-    words = query_words(query)
-    results = list(matching_versions(words)[:MAX_RESULTS]) if words else []
+    raw = clean_query(request.GET.get("q", ""))
+    query = raw.strip()
+    # The raw text goes to the search: a trailing space says the last word is finished, no
+    # longer a prefix of what is still being typed.
+    results = search_index.search(raw, request.LANGUAGE_CODE, MAX_RESULTS) if query else []
     context = {
         "query": query,
-        "searched": bool(words),
+        "searched": bool(query),
         "results": results,
         "max_results": MAX_RESULTS,
     }

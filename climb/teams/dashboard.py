@@ -1,0 +1,462 @@
+"""The team dashboard's arithmetic: plain data in, plain data out, no database.
+
+`stats.py` runs the aggregated queries (a fixed number, whatever the team's size) and hands
+their rows to `build()`, which applies the learning app's altitude rule per member, sorts,
+pages and summarises. Everything here is O(rows) Python and can be tested without a database.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.core.paginator import Page, Paginator
+
+from climb.learning.altitude import VersionScore, altitude_from
+from lessons.models import Tier
+
+from .models import Role
+
+# The period filter: weeks back from now, None for all time. Keys are what the URL carries.
+PERIODS: dict[str, int | None] = {"4": 4, "12": 12, "52": 52, "all": None}
+DEFAULT_PERIOD = "all"
+
+# Sortable columns, and whether a first click sorts them highest first.
+SORT_COLUMNS: dict[str, bool] = {
+    "member": False,
+    "role": False,
+    "altitude": True,
+    "pieces": True,
+    "accuracy": True,
+    "answers": True,
+    "active": True,
+}
+DEFAULT_SORT = "member"
+PAGE_SIZE = 50
+CHART_WEEKS = 12
+MISSED_LIMIT = 10
+
+ROLE_RANK = {role.value: rank for rank, role in enumerate(Role)}
+
+
+def parse_sort(value: str | None) -> tuple[str, bool]:
+    """`?sort=` as (column, descending). Anything not whitelisted is the default sort."""
+    value = value or ""
+    descending = value.startswith("-")
+    column = value[1:] if descending else value
+    if column not in SORT_COLUMNS:
+        return DEFAULT_SORT, False
+    return column, descending
+
+
+def sort_param(column: str, descending: bool) -> str:
+    return f"-{column}" if descending else column
+
+
+# --- input rows, as the queries return them ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """A tier version of a listed climb and its number of questions."""
+
+    id: int
+    piece_id: int
+    climb_id: int
+    tier: int
+    questions: int
+    published: bool = True
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: int
+    username: str
+    role: str
+    learner_id: int | None
+    last_active: datetime | None = None  # the latest answer anywhere on the site
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One member's answers in the chosen climb and period."""
+
+    answers: int = 0
+    first: int = 0
+    first_right: int = 0
+
+    @property
+    def accuracy(self) -> int | None:
+        """First-try accuracy in whole percent, None before any first attempt."""
+        return round(100 * self.first_right / self.first) if self.first else None
+
+
+NO_ACTIVITY = Activity()
+
+# One row of the grouped scan of the team's answers, per (learner, version):
+# (learner_id, version_id, first, first_right, answers, first, first_right)
+# where the first pair is all time and the last three count the chosen period.
+LEARNER, VERSION, FIRST, FIRST_RIGHT, P_ANSWERS, P_FIRST, P_RIGHT = range(7)
+
+
+@dataclass(frozen=True)
+class ChoiceCount:
+    """First answers in the climb and period, per question and choice as shown."""
+
+    question_id: int
+    revision_id: int
+    choice_index: int
+    is_correct: bool
+    count: int
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    question_id: int
+    prompt: str
+    title: str
+    url: str
+    tier: int
+
+
+@dataclass
+class Fetched:
+    """Everything the queries returned, before any arithmetic."""
+
+    members: list[Member]
+    versions: list[VersionInfo]
+    version_rows: list[tuple]
+    choice_counts: list[ChoiceCount] = field(default_factory=list)
+    questions: dict[int, QuestionInfo] = field(default_factory=dict)
+    revision_choices: dict[int, list] = field(default_factory=dict)  # revision -> choices
+    answers_per_day: dict[date, int] = field(default_factory=dict)  # in the chosen climb
+    tiers_per_day: dict[date, int] = field(default_factory=dict)
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+@dataclass
+class MemberRow:
+    member: Member
+    altitudes: list[Tier | None]  # one per climb, in the order of the climbs
+    altitude: Tier | None  # in the chosen climb
+    pieces_cleared: int
+    pieces_total: int
+    activity: Activity
+
+    @property
+    def user_id(self) -> int:
+        return self.member.user_id
+
+    @property
+    def username(self) -> str:
+        return self.member.username
+
+    @property
+    def role(self) -> str:
+        return self.member.role
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.member.role).label)
+
+    @property
+    def last_active(self) -> datetime | None:
+        return self.member.last_active
+
+    def sort_value(self, column: str) -> object:
+        """The value a column sorts by; None sorts last whichever the direction."""
+        if column == "member":
+            return self.username.lower()
+        if column == "role":
+            return ROLE_RANK.get(self.role, len(ROLE_RANK))
+        if column == "altitude":
+            return -1 if self.altitude is None else int(self.altitude)
+        if column == "pieces":
+            return self.pieces_cleared
+        if column == "accuracy":
+            return self.activity.accuracy
+        if column == "answers":
+            return self.activity.answers
+        return self.last_active
+
+
+@dataclass
+class Distribution:
+    """How many members stand at each altitude of one climb; `counts[0]` is base camp."""
+
+    climb: object
+    counts: list[int]
+
+    @property
+    def cells(self) -> list[tuple[Tier | None, int]]:
+        return list(zip([None, *Tier], self.counts, strict=True))
+
+
+@dataclass
+class MissedQuestion:
+    question: QuestionInfo
+    first: int
+    missed: int
+    wrong_choice: str | None
+    wrong_choice_count: int
+
+    @property
+    def miss_rate(self) -> int:
+        return round(100 * self.missed / self.first) if self.first else 0
+
+    @property
+    def tier(self) -> Tier:
+        return Tier(self.question.tier)
+
+
+@dataclass(frozen=True)
+class Week:
+    start: date
+    answers: int
+    tiers: int
+
+
+@dataclass
+class Totals:
+    members: int
+    active: int  # members with at least one answer in the climb and period
+    answers: int
+    first: int
+    first_right: int
+
+    @property
+    def accuracy(self) -> int | None:
+        return round(100 * self.first_right / self.first) if self.first else None
+
+
+@dataclass
+class Dashboard:
+    rows: list[MemberRow]  # every row the viewer may see, sorted
+    page: Page
+    totals: Totals
+    distribution: list[Distribution]
+    missed: list[MissedQuestion]
+    weeks: list[Week]
+    sort: str
+    descending: bool
+    selected_index: int | None  # the chosen climb's position among the climbs
+
+
+# --- the arithmetic ------------------------------------------------------------------------
+
+
+def member_altitudes(
+    versions: list[VersionInfo],
+    first_attempts: dict[tuple[int, int], tuple[int, int]],
+    climb_ids: list[int],
+    pieces_in: int | None = None,
+) -> dict[int, dict[int, tuple[Tier | None, int]]]:
+    """learner_id -> climb_id -> (altitude, pieces cleared), by the learning app's rule;
+    pieces are counted in the climb `pieces_in` only (the table shows no other).
+
+    Each learner's scores are the VersionScore list `scores_for()` would return (published
+    versions only) and go through `altitude_from()`; a version they never answered is one
+    shared zero score. The work is O(answered rows) plus one pass over a climb's versions
+    per learner who answered in it, and no query.
+    """
+    published = [v for v in versions if v.published]
+    zero = {
+        v.id: VersionScore(v.id, v.piece_id, v.climb_id, v.tier, v.questions, 0, 0)
+        for v in published
+    }
+    by_climb: dict[int, list[int]] = defaultdict(list)
+    # piece_status(): a piece is cleared when every version with questions is. A version
+    # never answered is not cleared, so counting the cleared ones is enough.
+    to_clear: dict[int, int] = defaultdict(int)
+    for version in published:
+        by_climb[version.climb_id].append(version.id)
+        if version.questions and version.climb_id == pieces_in:
+            to_clear[version.piece_id] += 1
+    info = {v.id: v for v in published}
+    answered: dict[int, dict[int, VersionScore]] = defaultdict(dict)
+    for (learner_id, version_id), (count, right) in first_attempts.items():
+        v = info.get(version_id)
+        if v is not None and count:
+            answered[learner_id][version_id] = VersionScore(
+                v.id, v.piece_id, v.climb_id, v.tier, v.questions, count, right
+            )
+    result: dict[int, dict[int, tuple[Tier | None, int]]] = {}
+    for learner_id, mine in answered.items():
+        touched = {score.climb_id for score in mine.values()}
+        per_climb: dict[int, tuple[Tier | None, int]] = {}
+        for climb_id in climb_ids:
+            if climb_id in touched:  # otherwise: base camp, no piece cleared
+                scores = [mine.get(pk) or zero[pk] for pk in by_climb[climb_id]]
+                per_climb[climb_id] = (altitude_from(scores), 0)
+        if pieces_in in per_climb:
+            cleared: dict[int, int] = defaultdict(int)
+            for score in mine.values():
+                if score.climb_id == pieces_in and score.questions and score.cleared:
+                    cleared[score.piece_id] += 1
+            count = sum(1 for piece, n in cleared.items() if n == to_clear[piece])
+            per_climb[pieces_in] = (per_climb[pieces_in][0], count)
+        result[learner_id] = per_climb
+    return result
+
+
+def split_rows(
+    rows: Iterable[tuple], versions: list[VersionInfo], climb_id: int | None
+) -> tuple[dict[tuple[int, int], tuple[int, int]], dict[int, Activity]]:
+    """From the (learner, version) pass: all-time first attempts (for altitudes), and each
+    learner's activity in the chosen climb and period."""
+    in_climb = {v.id for v in versions if v.climb_id == climb_id}
+    first_attempts: dict[tuple[int, int], tuple[int, int]] = {}
+    sums: dict[int, list[int]] = {}
+    for row in rows:
+        learner, version = row[LEARNER], row[VERSION]
+        first_attempts[(learner, version)] = (row[FIRST], row[FIRST_RIGHT])
+        if version in in_climb:
+            total = sums.setdefault(learner, [0, 0, 0])
+            total[0] += row[P_ANSWERS]
+            total[1] += row[P_FIRST]
+            total[2] += row[P_RIGHT]
+    activity = {learner: Activity(*total) for learner, total in sums.items() if total[0]}
+    return first_attempts, activity
+
+
+def top_missed(counts: Iterable[ChoiceCount], limit: int = MISSED_LIMIT) -> list[tuple]:
+    """(question_id, first attempts, missed) of the questions most often wrong at the first
+    attempt: most misses first, then the higher miss rate (fewer first attempts for as
+    many misses), then the oldest question."""
+    first: dict[int, int] = defaultdict(int)
+    missed: dict[int, int] = defaultdict(int)
+    for row in counts:
+        first[row.question_id] += row.count
+        if not row.is_correct:
+            missed[row.question_id] += row.count
+    ranked = sorted(missed, key=lambda q: (-missed[q], first[q], q))
+    return [(q, first[q], missed[q]) for q in ranked[:limit] if missed[q]]
+
+
+def most_chosen_wrong(
+    counts: Iterable[ChoiceCount], revision_choices: dict[int, list]
+) -> dict[int, tuple[str, int]]:
+    """question_id -> (text of the wrong choice chosen most at the first attempt, count).
+
+    Read from the revision each answer was given to, as it was on screen; the same text
+    across two revisions of a question counts once; ties go to the earlier-listed one.
+    """
+    texts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in counts:
+        choices = revision_choices.get(row.revision_id)
+        if row.is_correct or choices is None or not 0 <= row.choice_index < len(choices):
+            continue
+        texts[row.question_id][choices[row.choice_index]["text"]] += row.count
+    best = {}
+    for question_id, by_text in texts.items():
+        text = max(by_text, key=lambda t: by_text[t])  # max keeps the first of equals
+        best[question_id] = (text, by_text[text])
+    return best
+
+
+def sort_rows(rows: list[MemberRow], column: str, descending: bool) -> list[MemberRow]:
+    """Sorted by `column`, ties by username; rows without a value (never answered) last."""
+    by_name = sorted(rows, key=lambda r: (r.username.lower(), r.user_id))
+    valued = [r for r in by_name if r.sort_value(column) is not None]
+    missing = [r for r in by_name if r.sort_value(column) is None]
+    # Python's sort is stable, also with reverse=True: equal values keep username order.
+    valued.sort(key=lambda r: r.sort_value(column), reverse=descending)
+    return valued + missing
+
+
+def distributions(
+    climbs: list, altitudes: dict[int, dict[int, tuple[Tier | None, int]]], members: list[Member]
+) -> list[Distribution]:
+    result = []
+    for climb in climbs:
+        counts = [0] * (len(Tier) + 1)
+        for member in members:
+            tier = altitudes.get(member.learner_id, {}).get(climb.pk, (None, 0))[0]
+            counts[0 if tier is None else int(tier) + 1] += 1
+        result.append(Distribution(climb, counts))
+    return result
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def chart_weeks(today: date) -> list[date]:
+    """The Mondays of the last CHART_WEEKS weeks, oldest first, this week last."""
+    current = week_start(today)
+    return [current - timedelta(weeks=n) for n in range(CHART_WEEKS - 1, -1, -1)]
+
+
+def weekly(starts: list[date], answers: dict[date, int], tiers: dict[date, int]) -> list[Week]:
+    """Per-day counts summed into the weeks that begin on `starts` (Mondays)."""
+
+    def total(per_day: dict[date, int], start: date) -> int:
+        return sum(per_day.get(start + timedelta(days=n), 0) for n in range(7))
+
+    return [Week(start, total(answers, start), total(tiers, start)) for start in starts]
+
+
+def build(
+    fetched: Fetched,
+    climbs: list,
+    selected,
+    *,
+    viewer_user_id: int,
+    sees_everyone: bool,
+    sort: str = DEFAULT_SORT,
+    descending: bool = False,
+    page: int | str | None = 1,
+    today: date,
+) -> Dashboard:
+    climb_ids = [c.pk for c in climbs]
+    selected_id = selected.pk if selected else None
+    first_attempts, activity = split_rows(fetched.version_rows, fetched.versions, selected_id)
+    altitudes = member_altitudes(fetched.versions, first_attempts, climb_ids, selected_id)
+    pieces_total = len(
+        {v.piece_id for v in fetched.versions if v.published and v.climb_id == selected_id}
+    )
+    rows = []
+    for member in fetched.members:
+        mine = altitudes.get(member.learner_id, {})
+        chosen = mine.get(selected_id, (None, 0))
+        rows.append(
+            MemberRow(
+                member=member,
+                altitudes=[mine.get(pk, (None, 0))[0] for pk in climb_ids],
+                altitude=chosen[0],
+                pieces_cleared=chosen[1],
+                pieces_total=pieces_total,
+                activity=activity.get(member.learner_id, NO_ACTIVITY),
+            )
+        )
+    totals = Totals(
+        members=len(rows),
+        active=sum(1 for r in rows if r.activity.answers),
+        answers=sum(r.activity.answers for r in rows),
+        first=sum(r.activity.first for r in rows),
+        first_right=sum(r.activity.first_right for r in rows),
+    )
+    # The aggregates above cover everyone; the rows themselves only what the viewer may see.
+    visible = rows if sees_everyone else [r for r in rows if r.user_id == viewer_user_id]
+    visible = sort_rows(visible, sort, descending)
+    wrong = most_chosen_wrong(fetched.choice_counts, fetched.revision_choices)
+    missed = [
+        MissedQuestion(fetched.questions[q], first, count, *wrong.get(q, (None, 0)))
+        for q, first, count in top_missed(fetched.choice_counts)
+        if q in fetched.questions
+    ]
+    return Dashboard(
+        rows=visible,
+        page=Paginator(visible, PAGE_SIZE).get_page(page),
+        totals=totals,
+        distribution=distributions(climbs, altitudes, fetched.members),
+        missed=missed,
+        weeks=weekly(chart_weeks(today), fetched.answers_per_day, fetched.tiers_per_day),
+        sort=sort,
+        descending=descending,
+        selected_index=climb_ids.index(selected_id) if selected else None,
+    )

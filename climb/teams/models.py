@@ -1,0 +1,330 @@
+"""Teams: who belongs to which team, in which role, and the invite links that let people in.
+
+The rules live here, not in the views: who may invite, remove and change roles, and the one
+rule that a database constraint cannot express, that a team always keeps at least one owner.
+Every change that could break it runs in a transaction that first locks the team's row, so
+two owners demoting each other at the same moment cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    MEMBER = "member", _("Member")
+
+
+# Roles that see every member's row and manage the team.
+MANAGING_ROLES = (Role.OWNER, Role.MANAGER)
+# What an invite link can grant: ownership is only ever given by an owner, by hand.
+INVITE_ROLES = (Role.MEMBER, Role.MANAGER)
+# How long a new invite link works, in days: the choices the members page offers.
+INVITE_DAYS = (1, 7, 30)
+
+
+class TeamRuleError(Exception):
+    """A change the team's rules refuse. The message is translated and meant for the person."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def new_token() -> str:
+    # 32 random bytes: 43 URL-safe characters, unguessable, fits in a link.
+    return secrets.token_urlsafe(32)
+
+
+class TeamQuerySet(models.QuerySet):
+    def of_user(self, user) -> TeamQuerySet:
+        return self.filter(memberships__user=user)
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [models.CheckConstraint(condition=~Q(name=""), name="team_name_not_empty")]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("teams:dashboard", args=[self.pk])
+
+    @classmethod
+    @transaction.atomic
+    def create_with_owner(cls, name: str, user) -> Team:
+        team = cls.objects.create(name=name, created_by=user)
+        Membership.objects.create(team=team, user=user, role=Role.OWNER)
+        return team
+
+
+def lock_team(team_id: int) -> None:
+    """Take the team's row lock until the transaction ends, so that two changes to its
+    owners queue up (SQLite's IMMEDIATE transactions already serialise writers)."""
+    Team.objects.select_for_update().filter(pk=team_id).values_list("pk").first()
+
+
+class MembershipQuerySet(models.QuerySet):
+    def by_role(self) -> MembershipQuerySet:
+        """Owners first, then managers, then members, each by username."""
+        rank = models.Case(
+            *(models.When(role=role, then=index) for index, role in enumerate(Role)),
+            output_field=models.IntegerField(),
+        )
+        return self.annotate(role_rank=rank).order_by("role_rank", "user__username")
+
+
+class Membership(models.Model):
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="team_memberships",
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="one_membership_per_team"),
+            models.CheckConstraint(
+                condition=Q(role__in=[role.value for role in Role]), name="membership_role_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "role"])]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.team_id} ({self.role})"
+
+    @property
+    def manages(self) -> bool:
+        return self.role in MANAGING_ROLES
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+    def may_change(self, target: Membership) -> bool:
+        """Whether this member may remove `target` or change its role (rules aside from the
+        last owner): owners may touch anyone, managers anyone but owners."""
+        return self.is_owner or (self.role == Role.MANAGER and not target.is_owner)
+
+    def assignable_roles(self) -> list[Role]:
+        return list(Role) if self.is_owner else [Role.MANAGER, Role.MEMBER]
+
+    def _refuse_if_last_owner(self, message: str) -> None:
+        owners = Membership.objects.filter(team_id=self.team_id, role=Role.OWNER)
+        if self.is_owner and owners.count() <= 1:
+            raise TeamRuleError(message)
+
+    def leave(self) -> None:
+        with transaction.atomic():
+            lock_team(self.team_id)
+            self.refresh_from_db(fields=["role"])
+            self._refuse_if_last_owner(
+                gettext(
+                    "You are the team's only owner: make someone else an owner before you leave."
+                )
+            )
+            self.delete()
+
+    def remove(self, by: Membership) -> None:
+        """`by` removes this member from the team."""
+        with transaction.atomic():
+            lock_team(self.team_id)
+            self.refresh_from_db(fields=["role"])
+            by.refresh_from_db(fields=["role"])
+            if not by.manages:
+                raise TeamRuleError(gettext("Only owners and managers remove members."))
+            if not by.may_change(self):
+                raise TeamRuleError(gettext("Only an owner can remove an owner."))
+            self._refuse_if_last_owner(
+                gettext("This is the team's only owner: a team cannot be left without an owner.")
+            )
+            self.delete()
+
+    def change_role(self, role: str, by: Membership) -> bool:
+        """`by` gives this member `role`. Returns False if it already was their role."""
+        with transaction.atomic():
+            lock_team(self.team_id)
+            self.refresh_from_db(fields=["role"])
+            by.refresh_from_db(fields=["role"])
+            if role not in Role.values:
+                raise TeamRuleError(gettext("There is no such role."))
+            if not by.manages:
+                raise TeamRuleError(gettext("Only owners and managers change roles."))
+            if not by.may_change(self):
+                raise TeamRuleError(gettext("Only an owner can change an owner's role."))
+            if role == Role.OWNER and not by.is_owner:
+                raise TeamRuleError(gettext("Only an owner can make someone an owner."))
+            if role == self.role:
+                return False
+            self._refuse_if_last_owner(
+                gettext(
+                    "This is the team's only owner: make someone else an owner first, "
+                    "a team cannot be left without an owner."
+                )
+            )
+            self.role = role
+            self.save(update_fields=["role"])
+            return True
+
+
+class InviteQuerySet(models.QuerySet):
+    def usable(self) -> InviteQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+@dataclass
+class Joined:
+    membership: Membership
+    created: bool  # False: the user was already a member, nothing changed
+
+
+class Invite(models.Model):
+    """A link that lets whoever follows it join the team, until it expires or is revoked."""
+
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="invites"
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_token)
+    role = models.CharField(
+        _("role granted"),
+        max_length=10,
+        choices=[(role.value, role.label) for role in INVITE_ROLES],
+        default=Role.MEMBER,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    uses = models.PositiveIntegerField(_("people who joined with it"), default=0)
+
+    objects = InviteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=[role.value for role in INVITE_ROLES]),
+                name="invite_role_member_or_manager",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="invite_expires_after_creation",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_at__gte=models.F("created_at")),
+                name="invite_revoked_after_creation",
+            ),
+        ]
+        verbose_name = _("invite")
+        verbose_name_plural = _("invites")
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.token[:6]}…"
+
+    def get_absolute_url(self) -> str:
+        return reverse("teams:join", args=[self.token])
+
+    @classmethod
+    def issue(cls, team: Team, by: Membership, role: str, days: int) -> Invite:
+        if not by.manages:
+            raise TeamRuleError(gettext("Only owners and managers invite people."))
+        if role not in [r.value for r in INVITE_ROLES]:
+            raise TeamRuleError(gettext("An invite makes people members or managers."))
+        now = timezone.now()
+        return cls.objects.create(
+            team=team,
+            role=role,
+            created_by_id=by.user_id,
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self) -> bool:
+        return not self.is_revoked and not self.is_expired
+
+    def revoke(self) -> bool:
+        """Returns False if it was already revoked (nothing changes then)."""
+        updated = Invite.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        self.refresh_from_db(fields=["revoked_at"])
+        return bool(updated)
+
+    def accept(self, user) -> Joined:
+        """Join the team with this invite. Joining twice changes nothing and says so."""
+        with transaction.atomic():
+            invite = Invite.objects.select_for_update().get(pk=self.pk)
+            if not invite.is_usable:
+                raise TeamRuleError(
+                    gettext("This invite link was revoked.")
+                    if invite.is_revoked
+                    else gettext("This invite link has expired.")
+                )
+            existing = Membership.objects.filter(team_id=self.team_id, user=user).first()
+            if existing is not None:
+                return Joined(existing, created=False)
+            try:
+                with transaction.atomic():
+                    membership = Membership.objects.create(
+                        team_id=self.team_id, user=user, role=invite.role
+                    )
+            except IntegrityError:  # the same person, joining in two tabs at once
+                return Joined(Membership.objects.get(team_id=self.team_id, user=user), False)
+            Invite.objects.filter(pk=self.pk).update(uses=models.F("uses") + 1)
+            return Joined(membership, created=True)

@@ -1,0 +1,488 @@
+"""Team pages: my teams, the dashboard and its CSV, members and invite links, joining.
+
+Who sees what is decided by the "get it or 404" helpers just below, never by templates alone:
+a team exists only for its members. Everyone else, anonymous visitors included, gets the
+same 404 for every team URL, whether or not the team exists. Only "my teams" and the join
+page send anonymous visitors to the log-in page, since neither names a team.
+"""
+
+from __future__ import annotations
+
+import csv
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from lessons.models import Climb, Tier
+
+from . import dashboard, stats
+from .charts import weekly_chart
+from .forms import DashboardFilters, InviteForm, MembersPageFilter, RoleForm, TeamForm
+from .models import Invite, Membership, Role, Team, TeamRuleError
+
+MEMBERS_PAGE_SIZE = 50
+ACTIVE_INVITES_SHOWN = 20
+TOKEN_MAX_LENGTH = 64
+
+# --- get it or 404 -------------------------------------------------------------------------
+
+
+def _membership_or_404(request: HttpRequest, team_id: int) -> Membership:
+    """The signed-in user's membership of the team, with the team; 404 for anyone else."""
+    if not request.user.is_authenticated:
+        raise Http404
+    return get_object_or_404(
+        Membership.objects.select_related("team"), team_id=team_id, user=request.user
+    )
+
+
+def _manager_membership_or_404(request: HttpRequest, team_id: int) -> Membership:
+    """As above, for owners and managers only: to a plain member, these pages do not exist."""
+    membership = _membership_or_404(request, team_id)
+    if not membership.manages:
+        raise Http404
+    return membership
+
+
+def _team_member_or_404(membership: Membership, user_id: int) -> Membership:
+    """Another member of the viewer's team (with user and learner); 404 if not in the team."""
+    return get_object_or_404(
+        Membership.objects.select_related("user__learner"),
+        team_id=membership.team_id,
+        user_id=user_id,
+    )
+
+
+def _visible_member_or_404(
+    request: HttpRequest, team_id: int, user_id: int
+) -> tuple[Membership, Membership]:
+    """(viewer, member) where the viewer may see that member's progress: owners and managers
+    see every member's, a member only their own."""
+    viewer = _membership_or_404(request, team_id)
+    if not viewer.manages and user_id != request.user.pk:
+        raise Http404
+    return viewer, _team_member_or_404(viewer, user_id)
+
+
+def _invite_or_404(membership: Membership, invite_id: int) -> Invite:
+    return get_object_or_404(Invite, pk=invite_id, team_id=membership.team_id)
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def _refused(
+    request: HttpRequest, membership: Membership, message: str, status: int = 400
+) -> HttpResponse:
+    """A change the rules or the input refused: say why, change nothing, offer the way back."""
+    back = (
+        reverse("teams:members", args=[membership.team_id])
+        if membership.manages
+        else membership.team.get_absolute_url()
+    )
+    context = {"team": membership.team, "message": message, "back": back}
+    return render(request, "teams/refused.html", context, status=status)
+
+
+def _full_page(request: HttpRequest) -> bool:
+    # A history restore after a cache miss wants the whole page, as a plain request does.
+    return not request.htmx or request.htmx.history_restore_request
+
+
+def _query(filters: dict, **changes) -> str:
+    """The dashboard's query string for these filters, leaving defaults out."""
+    values = {**filters, **changes}
+    defaults = {"period": dashboard.DEFAULT_PERIOD, "sort": dashboard.DEFAULT_SORT, "page": 1}
+    return urlencode({k: v for k, v in values.items() if v not in (None, "", defaults.get(k))})
+
+
+SORT_LABELS = {
+    "member": lambda: _("Member"),
+    "role": lambda: _("Role"),
+    "pieces": lambda: _("Pieces cleared"),
+    "accuracy": lambda: _("First-try accuracy"),
+    "answers": lambda: _("Answers"),
+    "active": lambda: _("Last active"),
+}
+
+
+def _sort_headers(filters: dict, board: dashboard.Dashboard, climb: Climb | None) -> dict:
+    """Per sortable column: its label, the link that sorts by it, and its aria-sort."""
+    labels = {key: label() for key, label in SORT_LABELS.items()}
+    labels["altitude"] = climb.title if climb else _("Altitude")
+    headers = {}
+    for column, natural_descending in dashboard.SORT_COLUMNS.items():
+        current = board.sort == column
+        descending = not board.descending if current else natural_descending
+        headers[column] = {
+            "id": f"sort-{column}",  # htmx puts the focus back on the same id after a swap
+            "label": labels[column],
+            # Read aloud before a climb's title, which alone names the altitude column.
+            "hidden": _("Altitude") if column == "altitude" else "",
+            "query": _query(filters, sort=dashboard.sort_param(column, descending), page=None),
+            "aria_sort": ("descending" if board.descending else "ascending") if current else "",
+        }
+    return headers
+
+
+def _altitude_slug(tier: Tier | None) -> str:
+    return "base-camp" if tier is None else tier.slug
+
+
+def _load_board(
+    request: HttpRequest, membership: Membership, filters: DashboardFilters, with_charts: bool
+) -> dashboard.Dashboard:
+    data = filters.cleaned_data
+    sort, descending = data["sort"]
+    today = timezone.localdate()
+    fetched = stats.fetch(
+        membership.team,
+        filters.climbs,
+        data["climb"],
+        filters.since(),
+        dashboard.chart_weeks(today)[0] if with_charts else None,
+    )
+    return dashboard.build(
+        fetched,
+        filters.climbs,
+        data["climb"],
+        viewer_user_id=request.user.pk,
+        sees_everyone=membership.manages,
+        sort=sort,
+        descending=descending,
+        page=data["page"],
+        today=today,
+    )
+
+
+# --- my teams --------------------------------------------------------------------------------
+
+
+def _team_list(request: HttpRequest, form: TeamForm, status: int = 200) -> HttpResponse:
+    memberships = (
+        Membership.objects.filter(user=request.user)
+        .select_related("team")
+        .annotate(size=Count("team__memberships"))
+        .order_by("team__name", "team_id")
+    )
+    return render(
+        request, "teams/list.html", {"memberships": memberships, "form": form}, status=status
+    )
+
+
+@login_required
+@require_GET
+def team_list(request: HttpRequest) -> HttpResponse:
+    return _team_list(request, TeamForm())
+
+
+@login_required
+@require_POST
+def team_create(request: HttpRequest) -> HttpResponse:
+    form = TeamForm(request.POST)
+    if not form.is_valid():
+        return _team_list(request, form)
+    team = Team.create_with_owner(form.cleaned_data["name"], request.user)
+    messages.success(
+        request,
+        _("Team “%(name)s” created. Invite people from its members page.") % {"name": team.name},
+    )
+    return redirect(team)
+
+
+# --- the dashboard and its export ------------------------------------------------------------
+
+
+@require_GET
+def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
+    membership = _membership_or_404(request, team_id)
+    filters = DashboardFilters(request.GET, climbs=list(Climb.objects.with_summary()))
+    if not filters.is_valid():
+        context = {
+            "team": membership.team,
+            "message": filters.first_error(),
+            "back": membership.team.get_absolute_url(),
+        }
+        template = "teams/refused.html" if _full_page(request) else "teams/_dashboard_error.html"
+        return render(request, template, context, status=400)
+    board = _load_board(request, membership, filters, with_charts=True)
+    chart = weekly_chart(board.weeks)
+    climb = filters.cleaned_data["climb"]
+    current = {
+        "climb": climb.slug if climb else None,
+        "period": filters.cleaned_data["period"],
+        "sort": dashboard.sort_param(board.sort, board.descending),
+    }
+    context = {
+        "team": membership.team,
+        "membership": membership,
+        "filters": filters,
+        "climbs": filters.climbs,
+        "climb": climb,
+        "period": current["period"],
+        "board": board,
+        "chart": chart,
+        "chart_panels": [
+            (chart.answers, _("Answers per week"), "answers"),
+            (chart.tiers, _("Tiers reached per week"), "tiers"),
+        ],
+        "period_choices": filters.fields["period"].choices,
+        "period_label": dict(filters.fields["period"].choices)[current["period"]],
+        "sort": current["sort"],
+        "headers": _sort_headers(current, board, climb),
+        "query": _query(current),
+        "previous_query": (
+            _query(current, page=board.page.previous_page_number())
+            if board.page.has_previous()
+            else None
+        ),
+        "next_query": (
+            _query(current, page=board.page.next_page_number()) if board.page.has_next() else None
+        ),
+    }
+    template = "teams/dashboard.html" if _full_page(request) else "teams/_dashboard.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+def team_export(request: HttpRequest, team_id: int) -> HttpResponse:
+    """The dashboard's rows as CSV, with the same filters, sort and visibility; all pages."""
+    membership = _membership_or_404(request, team_id)
+    filters = DashboardFilters(request.GET, climbs=list(Climb.objects.with_summary()))
+    if not filters.is_valid():
+        return _refused(request, membership, filters.first_error())
+    board = _load_board(request, membership, filters, with_charts=False)
+    climb = filters.cleaned_data["climb"]
+    period = filters.cleaned_data["period"]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"team-{membership.team_id}-{climb.slug if climb else 'members'}-{period}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "username",
+            "role",
+            *(f"altitude_{c.slug}" for c in filters.climbs),
+            "climb",
+            "period_weeks",
+            "pieces_cleared",
+            "pieces",
+            "first_attempts",
+            "first_right",
+            "first_try_accuracy_percent",
+            "answers",
+            "last_active",
+        ]
+    )
+    for row in board.rows:
+        activity = row.activity
+        writer.writerow(
+            [
+                _csv_safe(row.username),
+                row.role,
+                *(_altitude_slug(tier) for tier in row.altitudes),
+                climb.slug if climb else "",
+                period,
+                row.pieces_cleared,
+                row.pieces_total,
+                activity.first,
+                activity.first_right,
+                "" if activity.accuracy is None else activity.accuracy,
+                activity.answers,
+                row.last_active.isoformat() if row.last_active else "",
+            ]
+        )
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    # Usernames may start with + - or @, which a spreadsheet would run as a formula.
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+
+
+# --- a member's progress, seen from the team ------------------------------------------------
+
+
+@require_GET
+def member_progress(request: HttpRequest, team_id: int, user_id: int) -> HttpResponse:
+    viewer, member = _visible_member_or_404(request, team_id, user_id)
+    try:
+        learner_id = member.user.learner.pk
+    except ObjectDoesNotExist:
+        learner_id = None
+    context = stats.member_progress(learner_id)
+    context.update(team=viewer.team, membership=viewer, member=member)
+    return render(request, "teams/member_progress.html", context)
+
+
+# --- members and invites --------------------------------------------------------------------
+
+
+@require_GET
+def team_members(request: HttpRequest, team_id: int) -> HttpResponse:
+    membership = _manager_membership_or_404(request, team_id)
+    team = membership.team
+    page_filter = MembersPageFilter(request.GET)
+    if not page_filter.is_valid():
+        return _refused(request, membership, page_filter.first_error())
+    page = Paginator(team.memberships.select_related("user").by_role(), MEMBERS_PAGE_SIZE)
+    page = page.get_page(page_filter.cleaned_data["page"])
+    # Leaving is its own form: nobody removes themselves from the list.
+    rows = [
+        {
+            "membership": m,
+            "may_change_role": membership.may_change(m),
+            "may_remove": membership.may_change(m) and m.pk != membership.pk,
+        }
+        for m in page
+    ]
+    invites = list(team.invites.usable().select_related("created_by")[:ACTIVE_INVITES_SHOWN])
+    # Links to send are language-neutral (no /ru/): each reader gets their own language.
+    with translation.override(settings.LANGUAGE_CODE):
+        for invite in invites:
+            invite.link = request.build_absolute_uri(invite.get_absolute_url())
+    context = {
+        "team": team,
+        "membership": membership,
+        "page": page,
+        "rows": rows,
+        "roles": membership.assignable_roles(),
+        "invites": invites,
+        "invite_form": InviteForm(),
+    }
+    return render(request, "teams/members.html", context)
+
+
+@require_POST
+def invite_create(request: HttpRequest, team_id: int) -> HttpResponse:
+    membership = _manager_membership_or_404(request, team_id)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, membership, _first_error(form))
+    try:
+        Invite.issue(
+            membership.team, membership, form.cleaned_data["role"], form.cleaned_data["days"]
+        )
+    except TeamRuleError as refusal:
+        return _refused(request, membership, refusal.message)
+    messages.success(request, _("New invite link created: copy it from the list below."))
+    return redirect("teams:members", team_id)
+
+
+@require_POST
+def invite_revoke(request: HttpRequest, team_id: int, invite_id: int) -> HttpResponse:
+    membership = _manager_membership_or_404(request, team_id)
+    invite = _invite_or_404(membership, invite_id)
+    if invite.revoke():
+        messages.success(request, _("The invite link is revoked: it no longer lets anyone in."))
+    else:
+        messages.info(request, _("That invite link was already revoked."))
+    return redirect("teams:members", team_id)
+
+
+@require_POST
+def member_role(request: HttpRequest, team_id: int, user_id: int) -> HttpResponse:
+    membership = _manager_membership_or_404(request, team_id)
+    member = _team_member_or_404(membership, user_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, membership, _first_error(form))
+    try:
+        changed = member.change_role(form.cleaned_data["role"], by=membership)
+    except TeamRuleError as refusal:
+        return _refused(request, membership, refusal.message)
+    name = member.user.get_username()
+    if changed:
+        messages.success(
+            request,
+            _("%(name)s is now %(role)s.")
+            % {"name": name, "role": Role(member.role).label.lower()},
+        )
+    else:
+        messages.info(request, _("%(name)s already had that role.") % {"name": name})
+    if member.pk == membership.pk and not member.manages:
+        return redirect(membership.team)  # no longer manages: the members page is gone
+    return redirect("teams:members", team_id)
+
+
+@require_POST
+def member_remove(request: HttpRequest, team_id: int, user_id: int) -> HttpResponse:
+    membership = _manager_membership_or_404(request, team_id)
+    member = _team_member_or_404(membership, user_id)
+    try:
+        member.remove(by=membership)
+    except TeamRuleError as refusal:
+        return _refused(request, membership, refusal.message)
+    if member.pk == membership.pk:
+        messages.success(request, _("You left %(team)s.") % {"team": membership.team.name})
+        return redirect("teams:list")
+    messages.success(
+        request,
+        _("%(name)s is no longer in the team.") % {"name": member.user.get_username()},
+    )
+    return redirect("teams:members", team_id)
+
+
+@require_POST
+def team_leave(request: HttpRequest, team_id: int) -> HttpResponse:
+    membership = _membership_or_404(request, team_id)
+    try:
+        membership.leave()
+    except TeamRuleError as refusal:
+        return _refused(request, membership, refusal.message)
+    messages.success(request, _("You left %(team)s.") % {"team": membership.team.name})
+    return redirect("teams:list")
+
+
+def _first_error(form) -> str:
+    for errors in form.errors.values():
+        return str(errors[0])
+    return _("The form could not be read.")
+
+
+# --- joining with an invite link ------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    invite = (
+        Invite.objects.select_related("team").filter(token=token).first()
+        if len(token) <= TOKEN_MAX_LENGTH
+        else None
+    )
+    if invite is None:
+        return render(request, "teams/join_unknown.html", status=404)
+    if not invite.is_usable:
+        return render(request, "teams/join_unusable.html", {"invite": invite}, status=410)
+    if request.method == "POST":
+        try:
+            joined = invite.accept(request.user)
+        except TeamRuleError:  # revoked or expired between the page and the click
+            invite.refresh_from_db()
+            return render(request, "teams/join_unusable.html", {"invite": invite}, status=410)
+        if joined.created:
+            messages.success(request, _("Welcome to %(team)s.") % {"team": invite.team.name})
+        else:
+            messages.info(
+                request,
+                _("You are already a member of %(team)s: nothing changed.")
+                % {"team": invite.team.name},
+            )
+        return redirect(invite.team)
+    already = Membership.objects.filter(team_id=invite.team_id, user=request.user).exists()
+    return render(request, "teams/join.html", {"invite": invite, "already": already})

@@ -1,0 +1,428 @@
+"""The full-text index behind the search page, on SQLite (FTS5) and PostgreSQL (tsvector).
+
+One row per tier version and language (`SearchDocument`), holding the text that language's
+site shows: the title, the crux, and one "body" made of the intro, goal, recap, every step's
+heading, prose, snippet and text after it, and every question's prompt and choices (never the
+explanations: they would give answers away). On the Russian site a field with no Russian
+text shows the English one, so the Russian row holds the English text of that field too. Drafts
+are indexed like the rest and filtered out when searching, against the live status: the admin's
+publish action uses update(), which sends no signal, and must still take effect at once.
+
+  - SQLite: the table is an FTS5 virtual table (created in migration 0005), ranked with
+    bm25() weighting title 10, crux 4, body 1, camelCase parts 0.5.
+  - PostgreSQL: a plain table with a `document` tsvector (title A, crux B, body C, camelCase
+    parts D) under a GIN index, searched with SearchQuery and ranked with SearchRank.
+
+The model is unmanaged: migration 0005 creates the table the database needs. It is defined
+here rather than in models.py because it belongs to search; LessonsConfig.ready() imports
+this module, which registers it.
+
+Updates: saving or deleting a TierVersion, Step, Question or Choice marks its version dirty
+(post_save/post_delete); the dirty versions are re-indexed together when the transaction
+commits, in a fixed number of queries, so an import of the whole demo climb re-indexes each
+version once. A search first applies what is still pending in its own transaction (read your
+writes), which is also what makes the tests, run inside one transaction, see their content.
+`rebuild()` (manage.py rebuild_search_index) rebuilds everything from scratch.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import connection, models, transaction
+from django.db.models import BooleanField, F, FloatField, Prefetch, Value
+from django.db.models.expressions import ExpressionWrapper, RawSQL
+from django.utils.safestring import SafeString
+
+from .models import CONTENT_LANGUAGES, Choice, Localized, Status, Step, TierVersion
+from .search_text import (
+    Highlighter,
+    Phrase,
+    fts5_match,
+    identifier_parts,
+    parse_query,
+    plain_text,
+    tsquery,
+    words,
+)
+
+TABLE = "lessons_search_document"
+LANGUAGES = ("en", *CONTENT_LANGUAGES)
+# A document's id is version id * LANGUAGE_SLOTS + the language's index in LANGUAGES: a
+# version's rows are found by primary key (FTS5's rowid), with no second index to keep.
+LANGUAGE_SLOTS = 8
+assert len(LANGUAGES) <= LANGUAGE_SLOTS
+
+# FTS5 bm25() takes one weight per column, in table order (unindexed ones count for nothing).
+BM25_WEIGHTS = {
+    "version_id": 0,
+    "language": 0,
+    "title": 10,
+    "crux": 4,
+    "body": 1,
+    "terms": 0.5,
+    "document": 0,
+}
+# PostgreSQL ts_rank() weights, in its order: D (parts), C (body), B (crux), A (title).
+RANK_WEIGHTS = [0.05, 0.1, 0.4, 1.0]
+BATCH = 200  # versions per re-index round: bounded memory and IN lists
+
+
+class SearchDocument(models.Model):
+    id = models.BigIntegerField(primary_key=True, db_column="rowid")
+    version = models.ForeignKey(
+        TierVersion, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    language = models.CharField(max_length=8)
+    title = models.TextField()
+    crux = models.TextField()
+    body = models.TextField()
+    # The parts of camelCase identifiers, "keep alive" for KeepAlive: found, never shown.
+    terms = models.TextField()
+    # PostgreSQL: the tsvector searched. SQLite: an empty, unindexed FTS5 column.
+    document = models.TextField(editable=False)
+
+    class Meta:
+        managed = False
+        db_table = TABLE
+        default_permissions = ()  # nobody edits the index by hand
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
+
+
+def document_id(version_id: int, language: str) -> int:
+    return version_id * LANGUAGE_SLOTS + LANGUAGES.index(language)
+
+
+# --- building documents ----------------------------------------------------------------------
+
+
+def versions_to_index() -> models.QuerySet[TierVersion]:
+    """Tier versions with everything a document needs, and none of the rendered HTML."""
+    text = ["title", "crux", "intro", "goal", "recap"]
+    step_text = ["heading", "prose", "code", "prose_after"]
+    translated = [f"{name}_{language}" for language in CONTENT_LANGUAGES for name in text]
+    step_translated = [f"{n}_{lang}" for lang in CONTENT_LANGUAGES for n in step_text]
+    questions = [
+        f"question__prompt{suffix}" for suffix in ("", *(f"_{x}" for x in CONTENT_LANGUAGES))
+    ]
+    choice_text = ["text", *(f"text_{language}" for language in CONTENT_LANGUAGES)]
+    steps = (
+        Step.objects.select_related("question")
+        .only("version_id", "position", *step_text, *step_translated, "question__step", *questions)
+        .prefetch_related(
+            Prefetch(
+                "question__choices",
+                queryset=Choice.objects.only("question_id", "position", *choice_text).order_by(
+                    "position", "id"
+                ),
+            )
+        )
+        .order_by("position", "id")
+    )
+    return (
+        TierVersion.objects.only(*text, *translated)
+        .prefetch_related(Prefetch("steps", queryset=steps))
+        .order_by("pk")  # not the default ordering, which joins the piece and the climb
+    )
+
+
+def _body(version: TierVersion, language: str) -> str:
+    local = Localized(version, language)
+    parts = [plain_text(local.intro), plain_text(local.goal)]
+    for step in version.steps.all():
+        local_step = Localized(step, language)
+        parts += [
+            local_step.heading,
+            plain_text(local_step.prose),
+            local_step.code,
+            plain_text(local_step.prose_after),
+        ]
+        try:
+            question = step.question
+        except ObjectDoesNotExist:
+            continue
+        parts.append(plain_text(Localized(question, language).prompt))
+        parts += [plain_text(Localized(choice, language).text) for choice in question.choices.all()]
+    parts.append(plain_text(local.recap))
+    return "\n".join(part.strip() for part in parts if part.strip())
+
+
+def documents(version: TierVersion) -> Iterator[SearchDocument]:
+    """The version's row for each language, its text as that language's site shows it."""
+    for language in LANGUAGES:
+        local = Localized(version, language)
+        title, crux, body = local.title, local.crux, _body(version, language)
+        terms = identifier_parts(f"{title}\n{crux}\n{body}")
+        yield SearchDocument(
+            id=document_id(version.pk, language),
+            version_id=version.pk,
+            language=language,
+            title=title,
+            crux=crux,
+            body=body,
+            terms=terms,
+            document=_tsvector(title, crux, body, terms),
+        )
+
+
+def _tsvector(title: str, crux: str, body: str, terms: str):
+    """The weighted tsvector on PostgreSQL, from words split as SQLite's tokenizer splits."""
+    if connection.vendor != "postgresql":
+        return ""
+    from django.contrib.postgres.search import SearchVector
+
+    def vector(text: str, weight: str) -> SearchVector:
+        return SearchVector(Value(" ".join(words(text))), config="simple", weight=weight)
+
+    return vector(title, "A") + vector(crux, "B") + vector(body, "C") + vector(terms, "D")
+
+
+def _batches(ids: Iterable[int]) -> Iterator[list[int]]:
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), BATCH):
+        yield ids[start : start + BATCH]
+
+
+def reindex(version_ids: Iterable[int]) -> None:
+    """Bring these versions' rows up to date: rewritten, or removed if the version is gone."""
+    for batch in _batches(version_ids):
+        versions = list(versions_to_index().filter(pk__in=batch))
+        with transaction.atomic():
+            stale = [document_id(pk, language) for pk in batch for language in LANGUAGES]
+            SearchDocument.objects.filter(pk__in=stale).delete()
+            SearchDocument.objects.bulk_create(
+                [document for version in versions for document in documents(version)]
+            )
+
+
+def rebuild() -> int:
+    """Index every tier version from scratch; returns how many."""
+    with transaction.atomic():
+        SearchDocument.objects.all().delete()
+        ids = list(TierVersion.objects.values_list("pk", flat=True))
+        reindex(ids)
+    _optimize()
+    return len(ids)
+
+
+def sync() -> None:
+    """Index the versions that have no rows, drop rows whose version is gone (post_migrate).
+
+    Cheap when nothing is missing. An existing database gets its index on the `migrate`
+    that creates the table, and a test database flushed between tests loses its orphans.
+    """
+    if TABLE not in connection.introspection.table_names():
+        return  # migrated backwards past 0005
+    indexed = set(SearchDocument.objects.values_list("version_id", flat=True).distinct())
+    existing = set(TierVersion.objects.values_list("pk", flat=True))
+    if indexed != existing:
+        reindex(indexed ^ existing)
+
+
+def _optimize() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # Merge FTS5's b-trees into one: fewer segments to read per query.
+            cursor.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")
+        elif connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {TABLE}")
+
+
+# --- keeping it up to date -------------------------------------------------------------------
+
+
+class _Pending(threading.local):
+    """What this thread changed and has not re-indexed yet (one connection per thread)."""
+
+    def __init__(self) -> None:
+        self.versions: set[int] = set()
+        self.steps: set[int] = set()  # from questions: the step knows its version
+        self.questions: set[int] = set()  # from choices
+
+    def __bool__(self) -> bool:
+        return bool(self.versions or self.steps or self.questions)
+
+
+_pending = _Pending()
+
+
+def _mark(dirty: set[int], pk: int | None, using: str) -> None:
+    if pk is None or pk in dirty:
+        return
+    dirty.add(pk)
+    # Runs at once outside a transaction. One callback per new id, not per transaction: a
+    # callback registered in a savepoint that rolls back is dropped, the others still flush.
+    transaction.on_commit(flush_pending, using=using, robust=True)
+
+
+def version_changed(sender, instance: TierVersion, using: str, **kwargs) -> None:
+    _mark(_pending.versions, instance.pk, using)
+
+
+def step_changed(sender, instance: Step, using: str, **kwargs) -> None:
+    _mark(_pending.versions, instance.version_id, using)
+
+
+def question_changed(sender, instance, using: str, **kwargs) -> None:
+    # Resolved to a version when flushing, in one query for all of them: no query per save,
+    # and none per row when a cascade deletes thousands of them.
+    _mark(_pending.steps, instance.step_id, using)
+
+
+def choice_changed(sender, instance: Choice, using: str, **kwargs) -> None:
+    _mark(_pending.questions, instance.question_id, using)
+
+
+def flush_pending() -> None:
+    """Re-index the versions this thread changed. A few queries, however many versions."""
+    if not _pending:
+        return
+    versions, steps, questions = _pending.versions, _pending.steps, _pending.questions
+    _pending.versions, _pending.steps, _pending.questions = set(), set(), set()
+    try:
+        # A step or question deleted with its version is not found: the version was marked.
+        for batch in _batches(steps):
+            versions.update(Step.objects.filter(pk__in=batch).values_list("version_id", flat=True))
+        for batch in _batches(questions):
+            versions.update(
+                Step.objects.filter(question__pk__in=batch).values_list("version_id", flat=True)
+            )
+        reindex(versions)
+    except BaseException:
+        _pending.versions |= versions  # try again at the next commit or search
+        _pending.steps |= steps
+        _pending.questions |= questions
+        raise
+
+
+def forget_pending() -> None:
+    """Drop what is pending without indexing it (tests: a rolled-back test leaves ids)."""
+    _pending.versions.clear()
+    _pending.steps.clear()
+    _pending.questions.clear()
+
+
+# --- searching -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: the version (piece and climb loaded) and its marked text."""
+
+    version: TierVersion
+    rank: float  # higher is better; only comparable within one search
+    title_html: SafeString
+    crux_html: SafeString
+    snippet_html: SafeString  # where the words meet in the body; empty if only title/crux did
+
+
+def search(query: str, language: str, limit: int = 50) -> list[Hit]:
+    """Published tier versions matching every word of `query`, best first, in one query.
+
+    `language` is the site's: its text is searched (English where a field is untranslated).
+    """
+    phrases = parse_query(query)
+    if not phrases:
+        return []
+    flush_pending()
+    if language not in LANGUAGES:
+        language = LANGUAGES[0]
+    documents = (
+        _matching(phrases, language, limit)
+        .select_related("version__piece__climb")
+        .only(
+            "title",
+            "crux",
+            "body",
+            *(f"version__{name}" for name in ("tier", "status", "minutes", "title", "crux")),
+            *(
+                f"version__{name}_{lang}"
+                for lang in CONTENT_LANGUAGES
+                for name in ("title", "crux")
+            ),
+            "version__piece__slug",
+            "version__piece__order",
+            "version__piece__climb__slug",
+            "version__piece__climb__order",
+            "version__piece__climb__title",
+            *(f"version__piece__climb__title_{lang}" for lang in CONTENT_LANGUAGES),
+        )
+        .order_by(
+            "-score",
+            "version__piece__climb__order",
+            "version__piece__climb__title",
+            "version__piece__order",
+            "version__piece__slug",
+            "version__tier",
+        )[:limit]
+    )
+    highlighter = Highlighter(phrases)
+    return [
+        Hit(
+            version=document.version,
+            rank=document.score,
+            title_html=highlighter.mark(document.title),
+            crux_html=highlighter.mark(document.crux),
+            snippet_html=highlighter.snippet(document.body),
+        )
+        for document in documents
+    ]
+
+
+def _matching(phrases: list[Phrase], language: str, limit: int) -> models.QuerySet[SearchDocument]:
+    """The best `limit` published documents matching every phrase, with `score` (higher is
+    better), still to be ordered.
+
+    Both databases first choose the best rows from the index alone, and only then read those
+    rows and join their versions: ranking every match while carrying its columns (the body is
+    long) and joins to the sort was most of the time. At 1,000 pieces, for a word in half of
+    them: SQLite 45 ms → 5 ms, PostgreSQL 17 ms → 10 ms.
+    """
+    published = TierVersion.objects.published().order_by().values("pk")
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+
+        query = SearchQuery(tsquery(phrases), config="simple", search_type="raw")
+        vector = ExpressionWrapper(F("document"), output_field=SearchVectorField())
+        rank = SearchRank(F("vector"), query, weights=RANK_WEIGHTS)
+        # alias(), not annotate(): the vector is matched and ranked, never sent back.
+        best = (
+            SearchDocument.objects.alias(vector=vector)
+            .filter(vector=query, language=language, version__in=published)
+            .alias(score=rank)
+            .order_by("-score", "pk")
+            .values("pk")[:limit]
+        )
+        return (
+            SearchDocument.objects.alias(vector=vector)
+            .filter(pk__in=best, version__status=Status.PUBLISHED)
+            .annotate(score=rank)
+        )
+    # FTS5 stores each row's columns together: even reading version_id or language costs a
+    # read of the row, long body included. The best rows are chosen from what the index and
+    # the rowid alone tell: the rowid holds the version and the language.
+    match = fts5_match(phrases)
+    weights = ", ".join(str(weight) for weight in BM25_WEIGHTS.values())
+    published_sql, published_params = published.query.sql_with_params()
+    best = (
+        f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s"
+        f" AND rowid %% {LANGUAGE_SLOTS} = %s AND rowid / {LANGUAGE_SLOTS} IN ({published_sql})"
+        f" ORDER BY bm25({TABLE}, {weights}), rowid LIMIT %s"
+    )
+    best_params = [match, LANGUAGES.index(language), *published_params, limit]
+    return SearchDocument.objects.filter(
+        RawSQL(f"{TABLE} MATCH %s", [match], output_field=BooleanField()),
+        # The unary + keeps FTS5 from taking the IN list as rowid lookups (a search of the
+        # index per rowid): it reads the matches once and keeps the rows in the list.
+        RawSQL(f"+{TABLE}.rowid IN ({best})", best_params, output_field=BooleanField()),
+        version__status=Status.PUBLISHED,
+    ).annotate(
+        # bm25() is better when lower; negated to read like SearchRank. Not named "rank":
+        # that is a hidden column of every FTS5 table.
+        score=RawSQL(f"-bm25({TABLE}, {weights})", [], output_field=FloatField())
+    )

@@ -1,0 +1,276 @@
+"""Words for full-text search: what gets indexed, how a query is read, how hits are marked.
+
+Pure functions, no database. Both databases must see the same words. SQLite's FTS5 tokenizer
+(`unicode61 remove_diacritics 2`) cuts text at anything that is not a letter or a digit,
+lower-cases it and drops the accents of Latin letters; `words()` does exactly that in Python.
+PostgreSQL is given text that went through `words()` already, because its own parser keeps
+`lease.Held` together as one "host" token and a search for `held` would miss it.
+
+Code identifiers get one more treatment: the parts of camelCase words (`KeepAlive` → `keep`,
+`alive`; `LeaseID` → `lease`, `id`) are indexed too, so either the whole identifier or its
+parts find it. `lease.Held()` and `lease_id` need nothing special: the dot, the brackets and
+the underscore already separate words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html import escape
+
+from django.utils.safestring import SafeString, mark_safe
+
+MAX_QUERY_LENGTH = 200
+# Each word is one more posting list to intersect; past a handful, more words only slow it down.
+MAX_WORDS = 8
+# A one-letter prefix matches a large part of the index for nothing a reader wants.
+MIN_PREFIX_LENGTH = 2
+
+WORD_RE = re.compile(r"[^\W_]+")
+CAMEL_PART_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+SPACES_RE = re.compile(r"\s+")
+QUERY_RE = re.compile(r'"([^"]*)"?|([^\s"]+)')  # "a phrase", to the end if unclosed; a word
+
+
+def _latin_folding_table() -> dict[int, str]:
+    """Latin letters with accents → the bare letter, one character for one (é → e, Ź → Z).
+
+    Only Latin, like FTS5's remove_diacritics: Russian ё and й stay letters of their own.
+    """
+    table = {}
+    for codepoint in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        # An ASCII letter under accents, as unicode61 sees it; letters of their own (ł, ø,
+        # æ) stay. (unicode61 also keeps a handful of rare ones such as ǡ: no matter.)
+        base, *accents = unicodedata.normalize("NFKD", chr(codepoint))
+        if accents and base.isascii() and all(map(unicodedata.combining, accents)):
+            table[codepoint] = base
+    return table
+
+
+_FOLDING = _latin_folding_table()
+# str.translate() with a dict goes character by character in Python objects: slow on long
+# texts. Most texts have no accented Latin letter at all, and a regex says so fast.
+_ACCENTED_RE = re.compile("[" + "".join(map(chr, _FOLDING)) + "]")
+
+
+def fold(text: str) -> str:
+    """Lower-case without Latin accents, and exactly as long as `text` (positions carry over).
+
+    İ is the one letter whose lower case is two characters; the table has already made it I.
+    """
+    if not text.isascii() and _ACCENTED_RE.search(text):
+        text = text.translate(_FOLDING)
+    return text.lower()
+
+
+def words(text: str) -> list[str]:
+    """The words the index holds for `text`, in order."""
+    return WORD_RE.findall(fold(text))
+
+
+# A camelCase word: ASCII letters and digits, some lower case, and a capital after a
+# lower-case letter or digit (KeepAlive, leaseID, clientV3) or before one (HTTPServer).
+CAMEL_WORD_RE = re.compile(
+    r"(?<![^\W_])(?=[A-Za-z0-9]*[a-z])"
+    r"(?:[A-Za-z0-9]*[a-z0-9][A-Z]|[A-Za-z0-9]*[A-Z]{2}[a-z])[A-Za-z0-9]*(?![^\W_])"
+)
+
+
+def _is_camel_case(word: str) -> bool:
+    return CAMEL_WORD_RE.fullmatch(word) is not None
+
+
+def identifier_parts(text: str) -> str:
+    """The parts of each camelCase word in `text`, once per word: "KeepAlive" → "keep alive"."""
+    parts = dict.fromkeys(
+        " ".join(CAMEL_PART_RE.findall(word)).lower() for word in CAMEL_WORD_RE.findall(text)
+    )
+    return " ".join(parts)
+
+
+_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKUP_RE = re.compile(r"[*`]+|^[ \t]{0,3}(?:#{1,6}|>|[-+]|\d+\.)[ \t]+", re.MULTILINE)
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown without its markup, for snippets: links keep their text, emphasis goes."""
+    return _MARKUP_RE.sub("", _LINK_RE.sub(r"\1", markdown))
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Words that must appear together and in this order (often just one word).
+
+    `prefix`: the last word may be the start of a longer one (the reader is still typing).
+    """
+
+    words: tuple[str, ...]
+    prefix: bool = False
+
+
+def parse_query(query: str) -> list[Phrase]:
+    """Read what a reader typed. Nothing in it is syntax except double quotes.
+
+    Every phrase must match (AND). A word with punctuation inside (`lease.Held`, `lease_id`)
+    is a phrase of its parts, as is "text in double quotes". The last word is a prefix while
+    it is being typed: when nothing follows it, not even a space or a closing quote.
+    Everything else (`*`, `-`, `:`, `(`, NEAR, OR) is punctuation or a plain word: the
+    result only ever holds letters and digits.
+    """
+    # NFC: an accent typed as a separate combining character joins its letter, as in the text.
+    query = unicodedata.normalize("NFC", query.replace("\x00", ""))[:MAX_QUERY_LENGTH]
+    phrases: list[Phrase] = []
+    budget = MAX_WORDS
+    last_typed = False  # the last phrase ends where the query ends
+    for match in QUERY_RE.finditer(query):
+        quoted, bare = match.groups()
+        found = words(quoted if bare is None else bare)[:budget]
+        phrase = Phrase(tuple(found))
+        if not found or phrase in phrases:
+            continue
+        phrases.append(phrase)
+        budget -= len(found)
+        last_typed = match.end() == len(query)
+        if budget <= 0:
+            break
+    # Still typing the last word: nothing after it, not a space, a quote or a bracket.
+    still_typing = last_typed and query[-1:].isalnum()
+    if still_typing and len(phrases[-1].words[-1]) >= MIN_PREFIX_LENGTH:
+        phrases[-1] = Phrase(phrases[-1].words, prefix=True)
+    return phrases
+
+
+def fts5_match(phrases: list[Phrase]) -> str:
+    """An FTS5 MATCH expression: every phrase quoted, so no input is read as syntax."""
+    # Words are letters and digits only (parse_query), so they never hold a double quote.
+    return " AND ".join(
+        '"' + " ".join(phrase.words) + '"' + (" *" if phrase.prefix else "") for phrase in phrases
+    )
+
+
+def tsquery(phrases: list[Phrase]) -> str:
+    """A PostgreSQL to_tsquery() expression: quoted lexemes, <-> inside phrases, :* prefix."""
+    # Words are letters and digits only (parse_query), so quoting them needs no escaping.
+    parts = []
+    for phrase in phrases:
+        lexemes = [f"'{word}'" for word in phrase.words]
+        if phrase.prefix:
+            lexemes[-1] += ":*"
+        parts.append("(" + " <-> ".join(lexemes) + ")")
+    return " & ".join(parts)
+
+
+# --- marking the matched words ---------------------------------------------------------------
+
+
+class Highlighter:
+    """Marks the words of a text that the query matched, as the index matched them."""
+
+    def __init__(self, phrases: list[Phrase]) -> None:
+        self.exact: set[str] = set()
+        prefixes = []
+        for phrase in phrases:
+            if phrase.prefix:
+                self.exact.update(phrase.words[:-1])
+                prefixes.append(phrase.words[-1])
+            else:
+                self.exact.update(phrase.words)
+        self.prefixes = tuple(prefixes)
+        self.terms = len(self.exact) + len(self.prefixes)
+        every_word = sorted(self.exact | set(self.prefixes), key=len, reverse=True)
+        # A quick first pass over long texts: any matched word contains one of these.
+        self._candidates = re.compile("|".join(map(re.escape, every_word))) if every_word else None
+
+    def _term(self, folded_word: str) -> str | None:
+        """The query term that `folded_word` matches, if any."""
+        if folded_word in self.exact:
+            return folded_word
+        return next((p for p in self.prefixes if folded_word.startswith(p)), None)
+
+    def spans(self, text: str) -> Iterator[tuple[int, int, str]]:
+        """(start, end, term) of each matched word, or matched part of a camelCase word.
+
+        Only the words holding a candidate (a query word as a substring) are looked at, so a
+        long text with few matches costs one regular-expression scan.
+        """
+        if self._candidates is None:
+            return
+        folded = fold(text)
+        word_end = 0
+        for candidate in self._candidates.finditer(folded):
+            start, end = candidate.span()
+            if start < word_end:
+                continue  # inside a word already looked at
+            while start > 0 and folded[start - 1].isalnum():
+                start -= 1
+            while end < len(folded) and folded[end].isalnum():
+                end += 1
+            word_end = end
+            term = self._term(folded[start:end])
+            if term is not None:
+                yield start, end, term
+                continue
+            word = text[start:end]
+            if _is_camel_case(word):
+                for part in CAMEL_PART_RE.finditer(word):
+                    term = self._term(part.group().lower())
+                    if term is not None:
+                        yield start + part.start(), start + part.end(), term
+
+    def _best_start(self, text: str, reach: int) -> int | None:
+        """Where the first stretch of `reach` characters with the most distinct terms begins.
+
+        Stops at the first stretch holding every term: the rest of a long text is not read.
+        """
+        best, best_count = None, 0
+        window: deque[tuple[int, str]] = deque()
+        in_window: Counter[str] = Counter()
+        for start, _end, term in self.spans(text):
+            window.append((start, term))
+            in_window[term] += 1
+            while window[0][0] <= start - reach:
+                _start, left = window.popleft()
+                in_window[left] -= 1
+                if not in_window[left]:
+                    del in_window[left]
+            if len(in_window) > best_count:
+                best, best_count = window[0][0], len(in_window)
+                if best_count == self.terms:
+                    break
+        return best
+
+    def mark(self, text: str) -> SafeString:
+        """`text` as HTML: escaped, runs of white space made one space, matches in <mark>."""
+        html = []
+        last = 0
+        for start, end, _term in self.spans(text):
+            html.append(escape(SPACES_RE.sub(" ", text[last:start])))
+            html.append(f"<mark>{escape(text[start:end])}</mark>")
+            last = end
+        html.append(escape(SPACES_RE.sub(" ", text[last:])))
+        return mark_safe("".join(html))
+
+    def snippet(self, text: str, width: int = 200) -> SafeString:
+        """About `width` characters of `text` where most query words meet, marked; or ""."""
+        position = self._best_start(text, reach=width * 2 // 3)
+        if position is None:
+            return mark_safe("")
+        start = max(0, position - width // 3)
+        if start:
+            # Start at a word boundary, never after the match itself.
+            space = SPACES_RE.search(text, start, position)
+            start = space.end() if space else position
+        end = min(len(text), start + width)
+        if end < len(text):
+            spaces = list(SPACES_RE.finditer(text, position, end))
+            end = spaces[-1].start() if spaces else end
+        html = self.mark(text[start:end].strip())
+        before = "… " if start else ""
+        after = " …" if end < len(text) else ""
+        return mark_safe(f"{before}{html}{after}")

@@ -1,0 +1,542 @@
+"""Teams: creating, inviting, joining, roles and who may see each team page.
+
+Helpers at the top are shared with test_teams_dashboard.py (imported by name).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from climb.teams.models import Invite, Membership, Role, Team, TeamRuleError
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+
+
+def make_user(username: str):
+    return get_user_model().objects.create_user(username, f"{username}@example.com", "pw")
+
+
+def make_team(owner=None, name: str = "Platform", **roles: str) -> Team:
+    """A team owned by `owner` (created if None), plus `username=role` members."""
+    team = Team.create_with_owner(name, owner or make_user(f"owner-of-{name.lower()}"))
+    for username, role in roles.items():
+        Membership.objects.create(team=team, user=make_user(username), role=role)
+    return team
+
+
+def member(team: Team, username: str) -> Membership:
+    return Membership.objects.select_related("user").get(team=team, user__username=username)
+
+
+def make_invite(team: Team, role: str = Role.MEMBER, **overrides) -> Invite:
+    now = timezone.now()
+    values = {"created_at": now, "expires_at": now + timedelta(days=7), "role": role}
+    values.update(overrides)
+    return Invite.objects.create(team=team, **values)
+
+
+def login(client, team: Team, username: str):
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+@pytest.fixture
+def team():
+    return make_team(
+        make_user("olga"), name="Platform", mike="manager", mia="member", carl="member"
+    )
+
+
+@pytest.fixture
+def other_team():
+    return make_team(make_user("otto"), name="Payments", pat="member")
+
+
+# --- creating a team -----------------------------------------------------------------------
+
+
+def test_creating_a_team_makes_the_creator_its_owner(client):
+    client.force_login(make_user("ada"))
+    response = client.post("/teams/create/", {"name": "  Storage  "})
+    team = Team.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/teams/{team.pk}/"
+    assert team.name == "Storage"
+    assert list(team.memberships.values_list("user__username", "role")) == [("ada", "owner")]
+
+
+def test_a_blank_team_name_re_renders_the_form_and_creates_nothing(client):
+    client.force_login(make_user("ada"))
+    response = client.post("/teams/create/", {"name": "   "})
+    assert response.status_code == 200
+    assert "Give the team a name." in response.content.decode()
+    assert not Team.objects.exists()
+
+
+def test_my_teams_lists_every_team_i_am_in_with_my_role(client, team, other_team):
+    Membership.objects.create(team=other_team, user=member(team, "mia").user)
+    login(client, team, "mia")
+    html = client.get("/teams/").content.decode()
+    assert "Platform" in html and "Payments" in html
+    assert html.count("Member</td>") == 2
+
+
+def test_my_teams_and_create_need_a_login(client):
+    response = client.get("/teams/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert client.post("/teams/create/", {"name": "x"}).status_code == 302
+    assert not Team.objects.exists()
+
+
+def test_the_team_name_cannot_be_empty_in_the_database():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Team.objects.create(name="")
+
+
+def test_one_membership_per_user_and_team_in_the_database(team):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.objects.create(team=team, user=member(team, "mia").user)
+
+
+def test_a_role_outside_the_list_is_refused_by_the_database(team):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Membership.objects.filter(pk=member(team, "mia").pk).update(role="admin")
+
+
+def test_an_invite_cannot_grant_ownership_in_the_database(team):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_invite(team, role=Role.OWNER)
+
+
+def test_an_invite_must_expire_after_it_was_created(team):
+    now = timezone.now()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_invite(team, created_at=now, expires_at=now)
+
+
+def test_the_nav_links_to_teams_for_signed_in_users_only(client):
+    assert 'href="/teams/"' not in client.get("/progress/").content.decode()
+    client.force_login(make_user("ada"))
+    assert 'href="/teams/"' in client.get("/progress/").content.decode()
+
+
+# --- invites ------------------------------------------------------------------------------
+
+
+def test_an_owner_creates_an_invite_link_with_a_role_and_expiry(client, team):
+    login(client, team, "olga")
+    response = client.post(f"/teams/{team.pk}/invites/", {"role": "manager", "days": "30"})
+    assert response.status_code == 302
+    invite = Invite.objects.get()
+    assert invite.role == "manager" and invite.created_by.username == "olga"
+    assert timedelta(days=29, hours=23) < invite.expires_at - timezone.now() <= timedelta(days=30)
+    assert len(invite.token) >= 40
+    html = client.get(f"/teams/{team.pk}/members/").content.decode()
+    assert f"/teams/join/{invite.token}/" in html
+
+
+def test_a_manager_creates_invites_too(client, team):
+    login(client, team, "mike")
+    assert client.post(f"/teams/{team.pk}/invites/", {"role": "member", "days": "1"}).status_code
+    assert Invite.objects.get().created_by.username == "mike"
+
+
+@pytest.mark.parametrize(
+    "data", [{"role": "owner", "days": "7"}, {"role": "member", "days": "365"}, {"days": "x"}]
+)
+def test_an_invite_the_form_cannot_produce_is_400_and_creates_nothing(client, team, data):
+    login(client, team, "olga")
+    response = client.post(f"/teams/{team.pk}/invites/", data)
+    assert response.status_code == 400
+    assert "Nothing was changed." in response.content.decode()
+    assert not Invite.objects.exists()
+
+
+def test_joining_with_a_link_shows_the_team_then_joins(client, team):
+    invite = make_invite(team, role=Role.MANAGER)
+    client.force_login(make_user("newt"))
+    page = client.get(f"/teams/join/{invite.token}/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "Join Platform" in html
+    assert f'action="/teams/join/{invite.token}/"' in html
+    assert not Membership.objects.filter(user__username="newt").exists()  # GET changes nothing
+    response = client.post(f"/teams/join/{invite.token}/")
+    assert response.status_code == 302 and response["Location"] == f"/teams/{team.pk}/"
+    assert member(team, "newt").role == "manager"
+    invite.refresh_from_db()
+    assert invite.uses == 1
+    assert "Welcome to Platform." in client.get(response["Location"]).content.decode()
+
+
+def test_the_join_page_asks_for_a_login_and_comes_back(client, team):
+    invite = make_invite(team)
+    response = client.get(f"/teams/join/{invite.token}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next=/teams/join/{invite.token}/"
+    assert client.post(f"/teams/join/{invite.token}/").status_code == 302
+    assert team.memberships.count() == 4
+
+
+def test_joining_twice_is_a_clear_message_not_an_error(client, team):
+    invite = make_invite(team, role=Role.MANAGER)
+    login(client, team, "mia")
+    page = client.get(f"/teams/join/{invite.token}/").content.decode()
+    assert "You are already a member of Platform." in page
+    assert f'action="/teams/join/{invite.token}/"' not in page
+    response = client.post(f"/teams/join/{invite.token}/", follow=True)
+    assert response.status_code == 200
+    assert "You are already a member of Platform: nothing changed." in response.content.decode()
+    assert member(team, "mia").role == "member"  # a manager invite does not promote
+    invite.refresh_from_db()
+    assert invite.uses == 0 and team.memberships.count() == 4
+
+
+def test_an_expired_invite_says_so_and_changes_nothing(client, team):
+    past = timezone.now() - timedelta(days=10)
+    invite = make_invite(team, created_at=past, expires_at=past + timedelta(days=1))
+    client.force_login(make_user("newt"))
+    for response in (
+        client.get(f"/teams/join/{invite.token}/"),
+        client.post(f"/teams/join/{invite.token}/"),
+    ):
+        assert response.status_code == 410
+        assert "This invite link no longer works" in response.content.decode()
+        assert "It expired on" in response.content.decode()
+    assert not Membership.objects.filter(user__username="newt").exists()
+
+
+def test_a_revoked_invite_says_so_and_changes_nothing(client, team):
+    invite = make_invite(team)
+    login(client, team, "olga").post(f"/teams/{team.pk}/invites/{invite.pk}/revoke/")
+    invite.refresh_from_db()
+    assert invite.revoked_at is not None
+    client.force_login(make_user("newt"))
+    response = client.post(f"/teams/join/{invite.token}/")
+    assert response.status_code == 410 and "The team revoked it." in response.content.decode()
+    assert not Membership.objects.filter(user__username="newt").exists()
+
+
+def test_revoking_twice_is_a_message_and_keeps_the_first_date(client, team):
+    invite = make_invite(team)
+    login(client, team, "mike")
+    client.post(f"/teams/{team.pk}/invites/{invite.pk}/revoke/")
+    invite.refresh_from_db()
+    first = invite.revoked_at
+    response = client.post(f"/teams/{team.pk}/invites/{invite.pk}/revoke/", follow=True)
+    assert "That invite link was already revoked." in response.content.decode()
+    invite.refresh_from_db()
+    assert invite.revoked_at == first
+
+
+def test_a_revoked_or_expired_invite_leaves_the_members_page(client, team):
+    past = timezone.now() - timedelta(days=2)
+    live = make_invite(team)
+    revoked = make_invite(team, created_at=past, revoked_at=past + timedelta(hours=1))
+    expired = make_invite(team, created_at=past, expires_at=past + timedelta(days=1))
+    html = login(client, team, "olga").get(f"/teams/{team.pk}/members/").content.decode()
+    assert live.token in html
+    assert revoked.token not in html and expired.token not in html
+
+
+@pytest.mark.parametrize("token", ["nope", "x" * 43, "x" * 500])
+def test_an_unknown_token_is_a_404_that_explains(client, team, token):
+    client.force_login(make_user("newt"))
+    for response in (client.get(f"/teams/join/{token}/"), client.post(f"/teams/join/{token}/")):
+        assert response.status_code == 404
+        assert "This invite link does not work" in response.content.decode()
+    assert not Membership.objects.filter(user__username="newt").exists()
+
+
+def test_the_accept_rule_refuses_an_invite_revoked_after_the_page_was_shown(team):
+    invite = make_invite(team)
+    Invite.objects.filter(pk=invite.pk).update(revoked_at=timezone.now())
+    with pytest.raises(TeamRuleError):
+        invite.accept(make_user("newt"))
+
+
+def test_a_user_can_be_in_several_teams(client, team, other_team):
+    invite = make_invite(other_team)
+    login(client, team, "mia").post(f"/teams/join/{invite.token}/")
+    assert set(Team.objects.of_user(member(team, "mia").user).values_list("name", flat=True)) == {
+        "Platform",
+        "Payments",
+    }
+
+
+# --- roles, removing, leaving ----------------------------------------------------------------
+
+
+def test_an_owner_promotes_a_member_to_manager_and_owner(client, team):
+    login(client, team, "olga")
+    uid = member(team, "mia").user_id
+    assert client.post(f"/teams/{team.pk}/members/{uid}/role/", {"role": "manager"}).status_code
+    assert member(team, "mia").role == "manager"
+    client.post(f"/teams/{team.pk}/members/{uid}/role/", {"role": "owner"})
+    assert member(team, "mia").role == "owner"
+
+
+def test_a_manager_promotes_a_member_to_manager(client, team):
+    login(client, team, "mike")
+    uid = member(team, "mia").user_id
+    response = client.post(f"/teams/{team.pk}/members/{uid}/role/", {"role": "manager"})
+    assert response.status_code == 302
+    assert member(team, "mia").role == "manager"
+
+
+def test_a_manager_cannot_promote_anyone_to_owner(client, team):
+    login(client, team, "mike")
+    uid = member(team, "mia").user_id
+    response = client.post(f"/teams/{team.pk}/members/{uid}/role/", {"role": "owner"})
+    assert response.status_code == 400
+    assert "Only an owner can make someone an owner." in response.content.decode()
+    assert member(team, "mia").role == "member"
+
+
+def test_a_manager_cannot_demote_the_owner(client, team):
+    Membership.objects.create(team=team, user=make_user("owen"), role=Role.OWNER)
+    login(client, team, "mike")
+    uid = member(team, "olga").user_id
+    response = client.post(f"/teams/{team.pk}/members/{uid}/role/", {"role": "member"})
+    assert response.status_code == 400
+    assert "Only an owner can change an owner&#x27;s role." in response.content.decode()
+    assert member(team, "olga").role == "owner"
+
+
+def test_a_manager_cannot_remove_an_owner(client, team):
+    login(client, team, "mike")
+    response = client.post(f"/teams/{team.pk}/members/{member(team, 'olga').user_id}/remove/")
+    assert response.status_code == 400
+    assert "Only an owner can remove an owner." in response.content.decode()
+    assert member(team, "olga").role == "owner"
+
+
+def test_the_last_owner_cannot_be_demoted(client, team):
+    login(client, team, "olga")
+    uid = member(team, "olga").user_id
+    response = client.post(f"/teams/{team.pk}/members/{uid}/role/", {"role": "manager"})
+    assert response.status_code == 400
+    assert "only owner" in response.content.decode()
+    assert member(team, "olga").role == "owner"
+
+
+def test_the_last_owner_cannot_leave(client, team):
+    response = login(client, team, "olga").post(f"/teams/{team.pk}/leave/")
+    assert response.status_code == 400
+    assert "You are the team&#x27;s only owner" in response.content.decode()
+    assert member(team, "olga").role == "owner"
+
+
+def test_the_last_owner_cannot_be_removed_even_by_the_rule_directly(team):
+    olga = member(team, "olga")
+    with pytest.raises(TeamRuleError):
+        olga.remove(by=olga)
+    assert team.memberships.filter(role="owner").count() == 1
+
+
+def test_with_two_owners_one_may_step_down_or_leave(client, team):
+    Membership.objects.create(team=team, user=make_user("owen"), role=Role.OWNER)
+    login(client, team, "olga")
+    uid = member(team, "olga").user_id
+    response = client.post(f"/teams/{team.pk}/members/{uid}/role/", {"role": "member"})
+    # No longer a manager: back to the dashboard, the members page is not hers any more.
+    assert response.status_code == 302 and response["Location"] == f"/teams/{team.pk}/"
+    assert member(team, "olga").role == "member"
+    assert client.post(f"/teams/{team.pk}/leave/").status_code == 302
+    assert not team.memberships.filter(user__username="olga").exists()
+
+
+def test_an_owner_removes_another_owner_while_one_remains(client, team):
+    Membership.objects.create(team=team, user=make_user("owen"), role=Role.OWNER)
+    login(client, team, "olga")
+    assert client.post(f"/teams/{team.pk}/members/{member(team, 'owen').user_id}/remove/")
+    assert not team.memberships.filter(user__username="owen").exists()
+
+
+def test_owners_and_managers_remove_members(client, team):
+    login(client, team, "mike")
+    response = client.post(f"/teams/{team.pk}/members/{member(team, 'mia').user_id}/remove/")
+    assert response.status_code == 302
+    assert not team.memberships.filter(user__username="mia").exists()
+    login(client, team, "olga")
+    client.post(f"/teams/{team.pk}/members/{member(team, 'mike').user_id}/remove/")
+    assert list(team.memberships.values_list("user__username", flat=True)) == ["olga", "carl"]
+
+
+def test_a_member_leaves_and_keeps_their_answers(client, team):
+    response = login(client, team, "mia").post(f"/teams/{team.pk}/leave/", follow=True)
+    assert "You left Platform." in response.content.decode()
+    assert not team.memberships.filter(user__username="mia").exists()
+    assert get_user_model().objects.filter(username="mia").exists()
+    assert client.get(f"/teams/{team.pk}/").status_code == 404
+
+
+def test_a_role_the_form_cannot_produce_is_400(client, team):
+    login(client, team, "olga")
+    uid = member(team, "mia").user_id
+    response = client.post(f"/teams/{team.pk}/members/{uid}/role/", {"role": "admin"})
+    assert response.status_code == 400 and "There is no such role." in response.content.decode()
+    assert member(team, "mia").role == "member"
+
+
+def test_giving_the_same_role_again_changes_nothing(client, team):
+    login(client, team, "olga")
+    uid = member(team, "mia").user_id
+    response = client.post(f"/teams/{team.pk}/members/{uid}/role/", {"role": "member"}, follow=True)
+    assert "mia already had that role." in response.content.decode()
+
+
+def test_the_members_page_offers_managers_no_control_over_owners(client, team):
+    html = login(client, team, "mike").get(f"/teams/{team.pk}/members/").content.decode()
+    olga = member(team, "olga").user_id
+    assert f"/members/{olga}/remove/" not in html and f"/members/{olga}/role/" not in html
+    assert f"/members/{member(team, 'mia').user_id}/remove/" in html
+    assert '<option value="owner"' not in html
+
+
+def test_the_members_page_is_paginated_and_rejects_a_nonsense_page(client, team):
+    login(client, team, "olga")
+    assert client.get(f"/teams/{team.pk}/members/?page=abc").status_code == 400
+    assert client.get(f"/teams/{team.pk}/members/?page=99").status_code == 200  # last page
+
+
+# --- who sees what: every team URL, every kind of visitor -----------------------------------
+
+VISITORS = ["owner", "manager", "member", "outsider", "other_team", "anonymous"]
+USERNAMES = {
+    "owner": "olga",
+    "manager": "mike",
+    "member": "mia",
+    "outsider": "oscar",
+    "other_team": "otto",
+}
+
+
+def _visit(client, team, other_team, visitor):
+    make_user("oscar")
+    if visitor != "anonymous":
+        client.force_login(get_user_model().objects.get(username=USERNAMES[visitor]))
+    return client
+
+
+def _urls(team):
+    carl = member(team, "carl").user_id
+    mia = member(team, "mia").user_id
+    invite = make_invite(team)
+    return {
+        "dashboard": ("get", f"/teams/{team.pk}/", {}),
+        "dashboard fragment": ("get", f"/teams/{team.pk}/?period=4", {"headers": HTMX}),
+        "export": ("get", f"/teams/{team.pk}/export.csv", {}),
+        "members": ("get", f"/teams/{team.pk}/members/", {}),
+        "carl's progress": ("get", f"/teams/{team.pk}/members/{carl}/progress/", {}),
+        "mia's progress": ("get", f"/teams/{team.pk}/members/{mia}/progress/", {}),
+        "invite": ("post", f"/teams/{team.pk}/invites/", {"data": {"role": "member", "days": 7}}),
+        "revoke": ("post", f"/teams/{team.pk}/invites/{invite.pk}/revoke/", {}),
+        "role": ("post", f"/teams/{team.pk}/members/{carl}/role/", {"data": {"role": "manager"}}),
+        "remove": ("post", f"/teams/{team.pk}/members/{carl}/remove/", {}),
+        "leave": ("post", f"/teams/{team.pk}/leave/", {}),
+    }
+
+
+# Expected status per URL for owner, manager, member; everyone else always gets 404.
+EXPECTED = {
+    "dashboard": (200, 200, 200),
+    "dashboard fragment": (200, 200, 200),
+    "export": (200, 200, 200),
+    "members": (200, 200, 404),
+    "carl's progress": (200, 200, 404),
+    "mia's progress": (200, 200, 200),  # the member's own
+    "invite": (302, 302, 404),
+    "revoke": (302, 302, 404),
+    "role": (302, 302, 404),
+    "remove": (302, 302, 404),
+    "leave": (400, 302, 302),  # the only owner cannot leave
+}
+
+
+def _state(team):
+    return (
+        sorted(Membership.objects.values_list("team_id", "user_id", "role")),
+        sorted(Invite.objects.values_list("pk", "revoked_at")),
+    )
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+@pytest.mark.parametrize("page", list(EXPECTED))
+def test_every_team_url_answers_each_visitor_as_the_rules_say(
+    client, team, other_team, visitor, page
+):
+    method, url, kwargs = _urls(team)[page]
+    _visit(client, team, other_team, visitor)
+    before = _state(team)
+    response = getattr(client, method)(url, **kwargs)
+    roles = {"owner": 0, "manager": 1, "member": 2}
+    expected = EXPECTED[page][roles[visitor]] if visitor in roles else 404
+    assert response.status_code == expected, (page, visitor)
+    if expected == 404:
+        assert _state(team) == before  # refused visitors change nothing
+        assert "Platform" not in response.content.decode()  # and learn nothing
+
+
+def test_a_team_that_does_not_exist_looks_the_same_as_someone_elses(client, team, other_team):
+    client.force_login(member(other_team, "otto").user)
+    missing = Team.objects.order_by("-pk").first().pk + 100
+    for team_id in (team.pk, missing):
+        for suffix in ("", "export.csv", "members/", "members/1/progress/"):
+            assert client.get(f"/teams/{team_id}/{suffix}").status_code == 404
+
+
+def test_ids_from_another_team_do_not_work_inside_mine(client, team, other_team):
+    """An owner of Payments uses Payments' URLs with Platform's invite and member ids."""
+    platform_invite = make_invite(team)
+    mia = member(team, "mia").user_id
+    client.force_login(member(other_team, "otto").user)
+    base = f"/teams/{other_team.pk}"
+    assert client.post(f"{base}/invites/{platform_invite.pk}/revoke/").status_code == 404
+    assert client.post(f"{base}/members/{mia}/remove/").status_code == 404
+    assert client.post(f"{base}/members/{mia}/role/", {"role": "manager"}).status_code == 404
+    assert client.get(f"{base}/members/{mia}/progress/").status_code == 404
+    platform_invite.refresh_from_db()
+    assert platform_invite.revoked_at is None and member(team, "mia").role == "member"
+
+
+def test_posts_need_a_csrf_token(team):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member(team, "olga").user)
+    response = client.post(f"/teams/{team.pk}/invites/", {"role": "member", "days": 7})
+    assert response.status_code == 403 and not Invite.objects.exists()
+
+
+def test_team_pages_answer_get_or_post_only_as_meant(client, team):
+    login(client, team, "olga")
+    assert client.post(f"/teams/{team.pk}/").status_code == 405
+    assert client.get(f"/teams/{team.pk}/leave/").status_code == 405
+    assert client.get(f"/teams/{team.pk}/invites/").status_code == 405
+
+
+def test_managers_see_a_members_progress_page_within_the_team(client, team):
+    login(client, team, "mike")
+    carl = member(team, "carl").user_id
+    html = client.get(f"/teams/{team.pk}/members/{carl}/progress/").content.decode()
+    assert "Progress of carl" in html and "No answers yet." in html
+    # the team's URL, not the learning app's own page, and no download of someone's answers
+    assert "/progress/answers.csv" not in html
+
+
+def test_join_url_reverses_with_the_token(team):
+    invite = make_invite(team)
+    assert reverse("teams:join", args=[invite.token]) == f"/teams/join/{invite.token}/"
+
+
+def test_invite_links_on_a_russian_page_have_no_language_prefix(client, team):
+    invite = make_invite(team)
+    html = login(client, team, "olga").get(f"/ru/teams/{team.pk}/members/").content.decode()
+    assert f'value="http://testserver/teams/join/{invite.token}/"' in html
+    assert '<html lang="ru">' in html

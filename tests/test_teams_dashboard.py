@@ -1,0 +1,630 @@
+"""The team dashboard: its numbers on a small hand-built team, its visibility, filters,
+CSV export, chart, and a query count that does not grow with the team (5 vs 500 members)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from climb.learning.altitude import Status, VersionScore, altitude_from, piece_status
+from climb.learning.models import Answer, Learner, QuestionRevision, TierReached
+from climb.teams import charts, dashboard
+from climb.teams.models import Membership, Role
+from lessons.models import Tier
+
+from .factories import make_answer, make_climb, make_piece, make_version
+from .test_teams import make_invite, make_team, make_user, member
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+
+
+def questions(version):
+    return [step.question for step in version.steps.select_related("question").order_by("pk")]
+
+
+def right(question):
+    return question.choices.get(is_correct=True)
+
+
+def wrong(question, position=0):
+    return question.choices.get(position=position)
+
+
+@pytest.fixture
+def world():
+    """A climb of two pieces (p1 at Zero and Junior, p2 at Zero, two questions each), a
+    second climb of one question, and a team whose members answered like this:
+
+    alice  all right at the first attempt, three weeks ago: Junior; Zero in the second climb
+    bob    p1/zero q1 wrong (choice 1) then right, the rest right, now: base camp, p2 cleared
+    carl   p1/zero q1 wrong (choice 1), q2 wrong (choice 3), p2 right, now: base camp
+    dave   one wrong answer to p2/zero q1 ten weeks ago
+    erin   nothing at all
+    """
+    ds = make_climb(slug="ds", title="Distributed Systems", order=1)
+    p1 = make_piece(ds, slug="leases", order=1)
+    p1_zero = make_version(p1, steps=2, tier=Tier.ZERO, title="Leases")
+    p1_junior = make_version(p1, steps=2, tier=Tier.JUNIOR, title="Leases in practice")
+    p2 = make_piece(ds, slug="clocks", order=2)
+    p2_zero = make_version(p2, steps=2, tier=Tier.ZERO, title="Clocks")
+    other = make_climb(slug="sql", title="SQL", order=2)
+    sql_zero = make_version(make_piece(other, slug="joins"), steps=1, tier=Tier.ZERO)
+
+    team = make_team(
+        make_user("alice"), name="Platform", bob="manager", carl="member", dave="member"
+    )
+    Membership.objects.create(team=team, user=make_user("erin"))
+    learners = {
+        name: Learner.objects.create(user=get_user_model().objects.get(username=name))
+        for name in ("alice", "bob", "carl", "dave")
+    }
+    now = timezone.now()
+    then = now - timedelta(weeks=3)
+    q = {
+        "p1z": questions(p1_zero),
+        "p1j": questions(p1_junior),
+        "p2z": questions(p2_zero),
+        "sql": questions(sql_zero),
+    }
+    for question in q["p1z"] + q["p1j"] + q["p2z"] + q["sql"]:
+        make_answer(learners["alice"], right(question), created_at=then)
+    for tier in (Tier.ZERO, Tier.JUNIOR):
+        TierReached.objects.create(learner=learners["alice"], climb=ds, tier=tier, reached_at=then)
+    TierReached.objects.create(learner=learners["alice"], climb=other, tier=0, reached_at=then)
+
+    bob, carl = learners["bob"], learners["carl"]
+    make_answer(bob, wrong(q["p1z"][0], 0), created_at=now)
+    make_answer(bob, right(q["p1z"][0]), attempt=2, created_at=now)
+    make_answer(bob, right(q["p1z"][1]), created_at=now)
+    make_answer(carl, wrong(q["p1z"][0], 0), created_at=now)
+    make_answer(carl, wrong(q["p1z"][1], 2), created_at=now)
+    for question in q["p2z"]:
+        make_answer(bob, right(question), created_at=now)
+        make_answer(carl, right(question), created_at=now)
+    make_answer(learners["dave"], wrong(q["p2z"][0], 2), created_at=now - timedelta(weeks=10))
+    return {
+        "team": team,
+        "ds": ds,
+        "other": other,
+        "q": q,
+        "learners": learners,
+        "versions": (p1_zero, p1_junior, p2_zero),
+    }
+
+
+def get(client, world, username, query="", **kwargs):
+    client.force_login(get_user_model().objects.get(username=username))
+    return client.get(f"/teams/{world['team'].pk}/{query}", **kwargs)
+
+
+def table_rows(html: str) -> list[str]:
+    """The members table's body rows, as text."""
+    table = html.split('class="table team-table"', 1)[1].split("</table>", 1)[0]
+    body = table.split("<tbody>", 1)[1]
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in body.split("<tr>")[1:]
+    ]
+
+
+def export(client, world, username, query=""):
+    client.force_login(get_user_model().objects.get(username=username))
+    response = client.get(f"/teams/{world['team'].pk}/export.csv{query}")
+    return response, list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+# --- the numbers -----------------------------------------------------------------------------
+
+
+def test_altitudes_follow_the_learning_apps_rule(client, world):
+    html = get(client, world, "alice").content.decode()
+    rows = {row.split()[0]: row for row in table_rows(html)}
+    assert list(rows) == ["alice", "bob", "carl", "dave", "erin"]
+    assert rows["alice"].startswith("alice (you) Owner Junior Zero 2 / 2 100% 6")
+    assert rows["bob"].startswith("bob Manager Base camp Base camp 1 / 2 75% 5")
+    assert rows["carl"].startswith("carl Member Base camp Base camp 1 / 2 50% 4")
+    assert rows["dave"].startswith("dave Member Base camp Base camp 0 / 2 0% 1")
+    assert rows["erin"] == "erin Member Base camp Base camp 0 / 2 — no first attempts 0 never"
+    # the same answer as the learner's own altitude, computed by the learning app
+    for name, learner in world["learners"].items():
+        expected = learner.altitude_in(world["ds"])
+        assert str(expected.label if expected is not None else "Base camp") in rows[name]
+
+
+def test_the_distribution_counts_members_at_each_altitude(client, world):
+    html = get(client, world, "alice").content.decode()
+    section = html.split('id="distribution-heading"', 1)[1].split("</section>", 1)[0]
+    cells = [re.sub(r"<[^>]+>", " ", row).split() for row in section.split("<tr>")[2:]]
+    # base camp, Zero, Junior, Middle, Senior
+    assert cells[0][-5:] == ["4", "0", "1", "0", "0"]  # Distributed Systems
+    assert cells[1][-5:] == ["4", "1", "0", "0", "0"]  # SQL
+
+
+def test_the_most_missed_question_comes_with_its_most_chosen_wrong_answer(client, world):
+    html = get(client, world, "alice").content.decode()
+    section = html.split('id="missed-heading"', 1)[1].split("</section>", 1)[0]
+    rows = section.split("<tbody>", 1)[1].split("<tr>")[1:]
+    assert len(rows) == 3
+    first = rows[0]
+    assert "67% (2 of 3)" in first  # p1/zero q1: alice right, bob and carl wrong
+    assert "Choice 1" in first and "(2 times)" in first
+    assert 'href="/climbs/ds/leases/zero/"' in first and "Leases" in first
+    assert "50% (1 of 2)" in rows[1] or "33% (1 of 3)" in rows[1]
+
+
+def test_the_most_chosen_wrong_answer_is_read_from_the_revision_shown(world):
+    question = world["q"]["p1z"][0]
+    revision = QuestionRevision.objects.get(question=question)
+    counts = [
+        dashboard.ChoiceCount(question.pk, revision.pk, 0, False, 2),
+        dashboard.ChoiceCount(question.pk, 999, 1, False, 3),  # a later revision, reordered
+        dashboard.ChoiceCount(question.pk, revision.pk, 2, False, 1),
+        dashboard.ChoiceCount(question.pk, revision.pk, 1, True, 9),
+    ]
+    revisions = {revision.pk: revision.choices, 999: [{"text": "Choice 3"}] * 3}
+    # "Choice 3" was shown at two different positions: counted together by its text
+    assert dashboard.most_chosen_wrong(counts, revisions) == {question.pk: ("Choice 3", 4)}
+    assert dashboard.top_missed(counts) == [(question.pk, 15, 6)]
+
+
+def test_weekly_activity_counts_answers_and_tiers_per_week(client, world):
+    response = get(client, world, "alice")
+    weeks = response.context["board"].weeks
+    assert len(weeks) == 12
+    assert weeks[-1].start == dashboard.week_start(timezone.localdate())
+    assert [w.answers for w in weeks] == [0, 1, 0, 0, 0, 0, 0, 0, 6, 0, 0, 9]
+    assert [w.tiers for w in weeks] == [0] * 8 + [2, 0, 0, 0]
+
+
+def test_the_period_filter_narrows_activity_but_not_altitude(client, world):
+    html = get(client, world, "alice", "?period=4").content.decode()
+    rows = {row.split()[0]: row for row in table_rows(html)}
+    assert "0 / 2 — no first attempts 0" in rows["dave"]
+    assert not rows["dave"].endswith("never")  # last active is the latest answer, any time
+    assert rows["alice"].startswith("alice (you) Owner Junior Zero 2 / 2 100% 6")
+    html = get(client, world, "alice", "?period=all").content.decode()
+    assert "0% 1" in {row.split()[0]: row for row in table_rows(html)}["dave"]
+
+
+def test_the_climb_filter_switches_the_chosen_climb(client, world):
+    html = get(client, world, "alice", "?climb=sql").content.decode()
+    rows = {row.split()[0]: row for row in table_rows(html)}
+    assert rows["alice"].startswith("alice (you) Owner Junior Zero 1 / 1 100% 1")
+    assert rows["bob"].startswith("bob Manager Base camp Base camp 0 / 1")
+    assert "aria-sort" not in html.split('<th scope="col">SQL</th>')[0].split("Role")[-1]
+
+
+def test_the_pure_piece_count_agrees_with_piece_status(world):
+    """member_altitudes() counts cleared pieces the way altitude.piece_status does."""
+    versions = [
+        dashboard.VersionInfo(1, 10, 1, 0, 2),
+        dashboard.VersionInfo(2, 10, 1, 1, 2),
+        dashboard.VersionInfo(3, 11, 1, 0, 0),  # no questions: never counts
+        dashboard.VersionInfo(4, 12, 1, 0, 4),
+    ]
+    answered = {(7, 1): (2, 2), (7, 2): (2, 1), (7, 4): (4, 3), (8, 1): (2, 2)}
+    result = dashboard.member_altitudes(versions, answered, [1], pieces_in=1)
+    for learner in (7, 8):
+        scores = [
+            VersionScore(
+                v.id,
+                v.piece_id,
+                v.climb_id,
+                v.tier,
+                v.questions,
+                *answered.get((learner, v.id), (0, 0)),
+            )
+            for v in versions
+        ]
+        pieces = {s.piece_id for s in scores}
+        cleared = sum(
+            1
+            for p in pieces
+            if piece_status([s for s in scores if s.piece_id == p]) is Status.CLEARED
+        )
+        assert result[learner][1] == (altitude_from(scores), cleared)
+    assert result[7][1] == (Tier.ZERO, 1) and result[8][1] == (None, 0)
+
+
+# --- who sees which rows ---------------------------------------------------------------------
+
+
+def test_a_member_sees_the_aggregates_and_only_their_own_row(client, world):
+    html = get(client, world, "carl").content.decode()
+    rows = table_rows(html)
+    assert len(rows) == 1 and rows[0].startswith("carl (you)")
+    for other in ("alice", "bob", "dave", "erin"):
+        assert all(other not in row for row in rows)
+        assert f"/members/{member(world['team'], other).user_id}/progress/" not in html
+    # the team's aggregates are there
+    assert "Altitude distribution" in html and "67% (2 of 3)" in html
+    assert "<dd>5</dd>" in html  # members
+    assert 'href="/progress/"' in html  # carl's own row links to his progress page
+    assert "Members and invites" not in html
+
+
+def test_managers_see_every_row_linked_to_the_members_progress(client, world):
+    html = get(client, world, "bob").content.decode()
+    assert len(table_rows(html)) == 5
+    carl = member(world["team"], "carl").user_id
+    assert f'href="/teams/{world["team"].pk}/members/{carl}/progress/"' in html
+    response = client.get(f"/teams/{world['team'].pk}/members/{carl}/progress/")
+    page = response.content.decode()
+    assert response.status_code == 200 and "Progress of carl" in page and "50%" in page
+
+
+def test_a_member_export_holds_only_their_own_row(client, world):
+    response, rows = export(client, world, "carl")
+    assert response.status_code == 200 and [r["username"] for r in rows] == ["carl"]
+
+
+# --- sorting and paging ----------------------------------------------------------------------
+
+
+def names(html):
+    return [row.split()[0] for row in table_rows(html)]
+
+
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("", ["alice", "bob", "carl", "dave", "erin"]),
+        ("-member", ["erin", "dave", "carl", "bob", "alice"]),
+        ("role", ["alice", "bob", "carl", "dave", "erin"]),
+        ("-altitude", ["alice", "bob", "carl", "dave", "erin"]),
+        ("altitude", ["bob", "carl", "dave", "erin", "alice"]),
+        ("-accuracy", ["alice", "bob", "carl", "dave", "erin"]),
+        ("accuracy", ["dave", "carl", "bob", "alice", "erin"]),  # no value: last
+        ("-answers", ["alice", "bob", "carl", "dave", "erin"]),
+        ("-pieces", ["alice", "bob", "carl", "dave", "erin"]),
+        ("-active", ["bob", "carl", "alice", "dave", "erin"]),
+        ("nonsense", ["alice", "bob", "carl", "dave", "erin"]),  # unknown: the default
+        ("-", ["alice", "bob", "carl", "dave", "erin"]),
+    ],
+)
+def test_each_column_sorts(client, world, sort, expected):
+    assert names(get(client, world, "alice", f"?sort={sort}").content.decode()) == expected
+
+
+def test_sort_links_flip_the_direction_and_keep_the_filters(client, world):
+    html = get(client, world, "alice", "?climb=sql&period=4&sort=-accuracy").content.decode()
+    assert 'aria-sort="descending"' in html
+    assert 'href="?climb=sql&amp;period=4&amp;sort=accuracy"' in html
+    assert 'href="?climb=sql&amp;period=4&amp;sort=-answers"' in html
+    assert (
+        f'href="/teams/{world["team"].pk}/export.csv?climb=sql&amp;period=4&amp;sort=-accuracy"'
+        in html
+    )
+
+
+def test_the_table_is_paginated_by_fifty(client, world, monkeypatch):
+    monkeypatch.setattr(dashboard, "PAGE_SIZE", 2)
+    html = get(client, world, "alice", "?page=2").content.decode()
+    assert names(html) == ["carl", "dave"]
+    assert "Page 2 of 3" in html
+    assert 'href="?climb=ds&amp;page=3"' in html and 'rel="next"' in html
+    assert 'href="?climb=ds" hx-get="?climb=ds"' in html and "page=1" not in html
+    assert names(get(client, world, "alice", "?page=99").content.decode()) == ["erin"]
+
+
+# --- bad filters -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("?climb=nope", "There is no climb called “nope”."),
+        ("?period=7", "The period must be 4, 12 or 52 weeks, or all."),
+        ("?period=%00", "The period must be 4, 12 or 52 weeks, or all."),
+        ("?page=abc", "The page must be a whole number."),
+        ("?page=0", "Pages start at 1."),
+    ],
+)
+def test_nonsense_filters_are_400_with_a_message(client, world, query, message):
+    response = get(client, world, "alice", query)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    fragment = get(client, world, "alice", query, headers=HTMX)
+    assert fragment.status_code == 400 and b"<html" not in fragment.content
+    assert message in fragment.content.decode() and 'id="dashboard"' in fragment.content.decode()
+    export_response, _ = export(client, world, "alice", query)
+    assert export_response.status_code == 400
+
+
+def test_bad_filters_on_someone_elses_team_are_still_404(client, world):
+    make_user("oscar")
+    response = get(client, world, "oscar", "?period=nonsense")
+    assert response.status_code == 404
+
+
+# --- htmx -----------------------------------------------------------------------------------
+
+
+def test_htmx_gets_the_dashboard_region_only(client, world):
+    response = get(client, world, "alice", "?sort=-altitude", headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert html.lstrip().startswith("{% load") is False and 'id="dashboard"' in html
+    assert "HX-Request" in response["Vary"]
+    page = get(client, world, "alice").content.decode()
+    assert 'hx-get="/teams/' in page and 'action="/teams/' in page  # the form works either way
+
+
+def test_a_history_restore_gets_the_whole_page(client, world):
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    assert b"<html" in get(client, world, "alice", headers=headers).content
+
+
+# --- the chart ------------------------------------------------------------------------------
+
+
+def test_the_chart_is_an_inline_svg_with_a_text_alternative(client, world):
+    html = get(client, world, "alice").content.decode()
+    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert 'role="img"' in svg and 'aria-labelledby="activity-title activity-desc"' in svg
+    assert '<title id="activity-title">' in svg and '<desc id="activity-desc">' in svg
+    assert "16 answers and 2 tiers reached in all" in svg
+    assert svg.count('class="chart-bar chart-bar-answers"') == 12
+    assert svg.count('class="chart-bar chart-bar-tiers"') == 12
+    assert "The numbers, week by week" in html  # the table alternative
+
+
+def test_no_style_attributes_handlers_or_scripts_on_team_pages(client, world):
+    team = world["team"]
+    carl = member(team, "carl").user_id
+    client.force_login(get_user_model().objects.get(username="alice"))
+    for url in (
+        "/teams/",
+        f"/teams/{team.pk}/",
+        f"/teams/{team.pk}/members/",
+        f"/teams/{team.pk}/members/{carl}/progress/",
+    ):
+        html = client.get(url).content.decode()
+        assert not re.search(r"\sstyle=", html), url
+        assert not re.search(r"\son[a-z]+=", html), url
+        assert "hx-on" not in html and "<script>" not in html, url
+        assert "<script" not in html.split("</head>", 1)[1], url
+
+
+def test_chart_geometry_scales_each_panel_to_a_round_maximum():
+    weeks = [
+        dashboard.Week(date(2026, 1, 5) + timedelta(weeks=i), i * 10, i % 3) for i in range(12)
+    ]
+    chart = charts.weekly_chart(weeks)
+    assert chart.answers.scale_max == 200 and chart.tiers.scale_max == 2
+    tallest = chart.answers.bars[-1]
+    assert tallest.value == 110 and tallest.height == round(120 * 110 / 200, 1)
+    assert all(
+        bar.y + bar.height == pytest.approx(chart.answers.baseline) for bar in chart.answers.bars
+    )
+    assert [charts.nice_ceiling(n) for n in (0, 1, 3, 10, 11, 260, 999)] == [
+        1,
+        1,
+        5,
+        10,
+        20,
+        500,
+        1000,
+    ]
+
+
+def test_the_dashboard_in_russian_keeps_svg_numbers_unlocalised(client, world):
+    client.force_login(get_user_model().objects.get(username="alice"))
+    response = client.get(f"/ru/teams/{world['team'].pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200 and '<html lang="ru">' in html
+    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert re.search(r'x="\d+\.\d"', svg)  # decimal points, as SVG needs
+    assert not re.search(r'(x|y|width|height)="\d+,\d', svg)
+    # links inside the page stay in Russian
+    assert 'href="/ru/climbs/ds/leases/zero/"' in html
+
+
+# --- CSV export -----------------------------------------------------------------------------
+
+
+def test_the_csv_export_holds_every_row_with_the_filters(client, world):
+    response, rows = export(client, world, "alice", "?period=4&sort=-accuracy")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="team-' in response["Content-Disposition"]
+    assert [r["username"] for r in rows] == ["alice", "bob", "carl", "dave", "erin"]
+    alice, bob, dave = rows[0], rows[1], rows[3]
+    assert alice["altitude_ds"] == "junior" and alice["altitude_sql"] == "zero"
+    assert alice["climb"] == "ds" and alice["period_weeks"] == "4"
+    assert (alice["pieces_cleared"], alice["pieces"]) == ("2", "2")
+    assert (bob["first_attempts"], bob["first_right"], bob["first_try_accuracy_percent"]) == (
+        "4",
+        "3",
+        "75",
+    )
+    assert bob["answers"] == "5" and bob["last_active"]
+    assert dave["first_try_accuracy_percent"] == "" and dave["answers"] == "0"
+    assert dave["altitude_ds"] == "base-camp"
+
+
+def test_the_csv_export_defuses_spreadsheet_formulas_in_usernames(client, world):
+    Membership.objects.create(team=world["team"], user=make_user("+cmd"), role=Role.MEMBER)
+    _, rows = export(client, world, "alice")
+    assert "'+cmd" in [r["username"] for r in rows]
+
+
+# --- a fixed number of queries, whatever the size -------------------------------------------
+
+
+def build_team(size: int):
+    """A team of `size` members (bulk-created), each with a few first answers, some wrong."""
+    climb = make_climb(slug="big", title="Big")
+    versions = [
+        make_version(make_piece(climb, slug=f"piece-{i}"), steps=2, tier=tier)
+        for i, tier in enumerate((Tier.ZERO, Tier.ZERO, Tier.JUNIOR))
+    ]
+    owner = make_user("owner")
+    team = make_team(owner, name="Big")
+    User = get_user_model()
+    users = User.objects.bulk_create(
+        [User(username=f"user{i:04d}", password="!") for i in range(size - 1)]
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(team=team, user=u, role=Role.MANAGER if i == 0 else Role.MEMBER)
+            for i, u in enumerate(users)
+        ]
+    )
+    learners = Learner.objects.bulk_create([Learner(user=u) for u in [owner, *users]])
+    qs = [q for v in versions for q in questions(v)]
+    choices = {q.pk: list(q.choices.all()) for q in qs}
+    revisions = {q.pk: QuestionRevision.current(q, choices[q.pk]) for q in qs}
+    now = timezone.now()
+    answers = []
+    for n, learner in enumerate(learners):
+        for k, question in enumerate(qs[: 2 + n % 4]):
+            choice = choices[question.pk][(n + k) % 3]
+            answers.append(
+                Answer(
+                    learner=learner,
+                    question=question,
+                    choice=choice,
+                    revision=revisions[question.pk],
+                    choice_index=choice.position,
+                    is_correct=choice.is_correct,
+                    attempt=1,
+                    created_at=now - timedelta(days=n % 60),
+                )
+            )
+    Answer.objects.bulk_create(answers, batch_size=2000)
+    TierReached.objects.bulk_create(
+        [TierReached(learner=x, climb=climb, tier=0, reached_at=now) for x in learners[::7]]
+    )
+    return team, owner, users[1]
+
+
+# Per page: session + user + membership + the page's own queries. The member progress page
+# reuses the learning app's scores_for(), whose own count is the learning app's business:
+# pinned as a ceiling there, exactly everywhere else.
+QUERIES = {
+    "dashboard": 13,
+    "dashboard fragment": 13,
+    "export": 7,
+    "members": 6,
+    "progress": 12,
+    "list": 3,
+}
+AT_MOST = {"progress"}
+
+
+@pytest.mark.parametrize("size", [5, 500])
+def test_query_counts_do_not_grow_with_the_team(
+    client, size, django_assert_num_queries, django_assert_max_num_queries
+):
+    team, owner, someone = build_team(size)
+    client.force_login(owner)
+    client.get("/teams/")  # the session row exists from here on
+    pages = {
+        "dashboard": (f"/teams/{team.pk}/", {}),
+        "dashboard fragment": (f"/teams/{team.pk}/?sort=-altitude&page=2", {"headers": HTMX}),
+        "export": (f"/teams/{team.pk}/export.csv?period=4", {}),
+        "members": (f"/teams/{team.pk}/members/?page=2", {}),
+        "progress": (f"/teams/{team.pk}/members/{someone.pk}/progress/", {}),
+        "list": ("/teams/", {}),
+    }
+    for name, (url, kwargs) in pages.items():
+        pinned = django_assert_max_num_queries if name in AT_MOST else django_assert_num_queries
+        with pinned(QUERIES[name]):
+            response = client.get(url, **kwargs)
+        assert response.status_code == 200, name
+    html = client.get(f"/teams/{team.pk}/").content.decode()
+    if size == 500:
+        assert len(table_rows(html)) == dashboard.PAGE_SIZE
+        assert f"Page 1 of {-(-size // dashboard.PAGE_SIZE)}" in html
+        _, rows = export(client, {"team": team}, "owner")
+        assert len(rows) == size
+
+
+def test_a_member_dashboard_costs_the_same_queries(client, django_assert_num_queries):
+    team, owner, someone = build_team(40)
+    client.force_login(someone)
+    client.get("/teams/")
+    with django_assert_num_queries(QUERIES["dashboard"]):
+        assert client.get(f"/teams/{team.pk}/").status_code == 200
+
+
+def test_week_start_is_monday():
+    assert dashboard.week_start(date(2026, 11, 26)) == date(2026, 11, 23)  # a Thursday
+    assert dashboard.chart_weeks(date(2026, 11, 23))[0] == date(2026, 9, 7)
+    assert isinstance(datetime.now(), datetime)
+
+
+# --- the pure arithmetic against the learning app's own functions --------------------------
+
+
+@st.composite
+def content_and_answers(draw):
+    versions, next_id = [], 1
+    for piece in range(draw(st.integers(1, 4))):
+        for tier in sorted(draw(st.sets(st.sampled_from(list(Tier)), min_size=1))):
+            questions = draw(st.integers(0, 3))
+            versions.append(dashboard.VersionInfo(next_id, piece, 1, int(tier), questions))
+            next_id += 1
+    answered = {}
+    for version in versions:
+        if version.questions and draw(st.booleans()):
+            count = draw(st.integers(1, version.questions))
+            answered[(7, version.id)] = (count, draw(st.integers(0, count)))
+    return versions, answered
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(content_and_answers())
+def test_member_altitudes_agree_with_altitude_from_and_piece_status(data):
+    versions, answered = data
+    scores = [
+        VersionScore(v.id, v.piece_id, 1, v.tier, v.questions, *answered.get((7, v.id), (0, 0)))
+        for v in versions
+    ]
+    by_piece = {}
+    for score in scores:
+        by_piece.setdefault(score.piece_id, []).append(score)
+    cleared = sum(1 for p in by_piece.values() if piece_status(p) is Status.CLEARED)
+    result = dashboard.member_altitudes(versions, answered, [1], pieces_in=1)
+    expected = (altitude_from(scores), cleared)
+    assert result.get(7, {}).get(1, (None, 0)) == expected
+
+
+def test_htmx_fragment_carries_the_filter_form_with_the_current_sort(client, world):
+    html = get(client, world, "alice", "?sort=-answers", headers=HTMX).content.decode()
+    assert 'class="team-filters"' in html
+    assert '<input type="hidden" name="sort" value="-answers">' in html
+
+
+def test_the_join_page_costs_a_fixed_number_of_queries(client, world, django_assert_num_queries):
+    invite = make_invite(world["team"])
+    client.force_login(make_user("newt"))
+    client.get("/teams/")
+    with django_assert_num_queries(4):  # session, user, invite with team, already a member?
+        assert client.get(f"/teams/join/{invite.token}/").status_code == 200
+
+
+def test_a_dashboard_with_no_published_climb_still_lists_the_members(client):
+    team = make_team(make_user("ada"), name="Empty", bo="member")
+    client.force_login(member(team, "ada").user)
+    response = client.get(f"/teams/{team.pk}/")
+    assert response.status_code == 200
+    assert names(response.content.decode()) == ["ada", "bo"]
+    assert "No climbs are published yet." in response.content.decode()
+    _, rows = export(client, {"team": team}, "ada")
+    assert [r["username"] for r in rows] == ["ada", "bo"]
+
+
+def test_climb_columns_are_announced_as_altitudes(client, world):
+    html = get(client, world, "alice").content.decode()
+    header = html.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert header.count('<span class="visually-hidden">Altitude: </span>') == 2
