@@ -296,7 +296,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
-        # Requests are logged once, by climb.ops.RequestLogMiddleware.
+        # Requests are logged once, by climb.ops.RequestLogMiddleware (runserver logs them
+        # itself in development, so only problems there).
+        "climb.request": {"level": "WARNING" if DEBUG else "INFO"},
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
     },
