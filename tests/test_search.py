@@ -12,6 +12,7 @@ but the hooks it reads are the server's to provide.
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import pytest
 from django.core.management import call_command
@@ -33,6 +34,7 @@ from lessons.search_text import (
     identifier_parts,
     parse_query,
     tsquery,
+    words,
 )
 
 from .factories import make_climb, make_piece, make_question, make_step, make_version
@@ -691,6 +693,16 @@ def test_database_queries_quote_every_word():
 def test_camel_case_identifiers_are_indexed_by_their_parts_too():
     text = "cli.KeepAlive(ctx, leaseID); HTTPServer; lease_id; CONSTANT; plain"
     assert identifier_parts(text) == "keep alive lease id http server"
+
+
+def test_words_are_split_and_folded_as_fts5_splits_and_folds_them():
+    # PostgreSQL gets words() as its text; SQLite's FTS5 splits on its own: they must agree.
+    fts5 = sqlite3.connect(":memory:")
+    fts5.execute("CREATE VIRTUAL TABLE t USING fts5(a, tokenize='unicode61 remove_diacritics 2')")
+    fts5.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+    text = "Café NAÏVE façade, Ёжик: lease.Held() lease_id KeepAlive ŁÓDŹ 日本語 v3.1 Ærø İ-42"
+    fts5.execute("INSERT INTO t(a) VALUES (?)", [text])
+    assert words(text) == [term for (term,) in fts5.execute("SELECT term FROM v ORDER BY offset")]
 
 
 def test_folding_keeps_every_position():

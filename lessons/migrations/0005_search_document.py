@@ -1,8 +1,8 @@
 """The full-text search index (lessons/search_index.py): a table each database searches its way.
 
-SQLite gets an FTS5 virtual table, PostgreSQL a plain table with a weighted tsvector under a
-GIN index. The model is unmanaged, so Django creates nothing itself; the rows are written by
-the first post_migrate (search_index.sync), which indexes any content already there.
+SQLite gets an FTS5 virtual table, PostgreSQL a table partitioned by language with a weighted
+tsvector under a GIN index. The model is unmanaged, so Django creates nothing itself; rows are
+written by the first post_migrate (search_index.sync), which indexes any content already there.
 """
 
 from django.db import migrations, models
@@ -37,8 +37,10 @@ POSTGRESQL = [
         PRIMARY KEY (rowid, language)
     ) PARTITION BY LIST (language)
     """,
-    "CREATE TABLE lessons_search_document_en PARTITION OF lessons_search_document FOR VALUES IN ('en')",
-    "CREATE TABLE lessons_search_document_ru PARTITION OF lessons_search_document FOR VALUES IN ('ru')",
+    "CREATE TABLE lessons_search_document_en PARTITION OF lessons_search_document"
+    " FOR VALUES IN ('en')",
+    "CREATE TABLE lessons_search_document_ru PARTITION OF lessons_search_document"
+    " FOR VALUES IN ('ru')",
     "CREATE TABLE lessons_search_document_other PARTITION OF lessons_search_document DEFAULT",
     # Ranking reads every matching vector: kept in the row (compressed), not in the TOAST
     # table, that read is a decompression instead of an index lookup and two more reads.
