@@ -34,7 +34,9 @@ def learner_for(request: HttpRequest) -> Learner:
         learner = Learner.objects.filter(pk=learner_id, user__isnull=True).first()
         if learner is None:
             learner = Learner.objects.create()
-    request.session[SESSION_KEY] = learner.pk
+    # Write the session only when it changes: an answer post should cost one write, not two.
+    if request.session.get(SESSION_KEY) != learner.pk:
+        request.session[SESSION_KEY] = learner.pk
     return learner
 
 

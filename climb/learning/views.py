@@ -76,9 +76,9 @@ def answer(request: HttpRequest) -> HttpResponse:
     if recorded.created and recorded.answer.attempt == 1:
         # Only first attempts move the altitude.
         learner.record_altitude(version_ref.piece.climb)
-    anchor = f"#step-{_step_number(version_ref, question.step_id)}"
     if not request.htmx:
         # Post/redirect/get: the page comes back at the same step with the feedback.
+        anchor = f"#step-{_step_number(version_ref, question.step_id)}"
         return redirect(version_ref.get_absolute_url() + anchor)
     piece = version_ref.piece
     version = version_for_reading(piece.climb.slug, piece.slug, version_ref.tier)

@@ -14,6 +14,7 @@ Each prints one JSON object on its last line; bench_lib.django_helper() reads it
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "climb.settings")
 
 import django  # noqa: E402
 

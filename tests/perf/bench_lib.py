@@ -6,7 +6,8 @@ orchestrating process can drive SQLite and PostgreSQL one after the other.
 
 Every server, load generator and browser is started with `start_new_session=True`, remembered
 here, and stopped by its own process id (its process group) in `stop_all()`; the scripts call
-it from `finally`, and SIGTERM/SIGINT are turned into exceptions so that `finally` runs.
+it from `finally`; Ctrl-C raises KeyboardInterrupt, and SIGTERM/SIGHUP are turned into it
+too (install_signal_handlers), so that `finally` always runs.
 """
 
 from __future__ import annotations
@@ -34,14 +35,14 @@ PYTHON = str(BIN / "python")
 PERF_DIR = BASE_DIR / "tests" / "perf"
 WORK_DIR = BASE_DIR / "var" / "bench"  # git-ignored: databases, logs, CSVs, JSON reports
 STATIC_ROOT = BASE_DIR / "staticfiles"  # settings.STATIC_ROOT
-BENCH_STATIC_DIR = STATIC_ROOT / "bench"  # the same-size file, generated, removed at the end
+BENCH_STATIC_DIR = STATIC_ROOT / "bench"  # the same-size files: generated, removed at the end
 
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "climb_bench"
 PG_BENCH_URL = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
 REDIS_BENCH_URL = "redis://127.0.0.1:6379/5"
 
-# The demo climb's senior piece: the README's reference page (4 steps, ~39 KiB).
+# The demo climb's senior piece: the README's reference page (4 steps).
 PIECE_PATH = "/climbs/distributed-systems/leader-election-code-and-log-reading/senior/"
 CLIMB_PATH = "/climbs/distributed-systems/"
 
@@ -73,7 +74,7 @@ def machine_info() -> dict[str, str]:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "nproc": str(os.cpu_count()),
+        "nproc": subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip(),
         "cpu": cpu,
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "load": load,
@@ -266,7 +267,10 @@ def reset_database(backend: Backend) -> None:
 
 def drop_database(backend: Backend) -> None:
     try:
-        if backend.sqlite_path is None:
+        if backend.sqlite_path is not None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{backend.sqlite_path}{suffix}").unlink(missing_ok=True)
+        else:
             psql(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
         if backend.redis_url:
             subprocess.run(["redis-cli", "-n", "5", "FLUSHDB"], timeout=30, capture_output=True)
@@ -332,6 +336,25 @@ class Server:
         except psutil.NoSuchProcess:
             return []
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by gunicorn: master, live workers, and workers that have
+        exited (recycled by max_requests or killed), which the master's children_* count.
+        The difference over a run, divided by its requests, is the server's CPU cost per
+        request: unlike throughput, it barely depends on what else the machine is doing."""
+        import psutil
+
+        try:
+            master = psutil.Process(self.proc.pid)
+            times = master.cpu_times()
+            total = times.user + times.system + times.children_user + times.children_system
+            for child in master.children():
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    child_times = child.cpu_times()
+                    total += child_times.user + child_times.system
+            return total
+        except (psutil.NoSuchProcess, AttributeError):
+            return 0.0
+
     def stop(self) -> None:
         if self.proc is not None:
             stop(self.proc)
@@ -378,6 +401,7 @@ class WrkResult:
     socket_errors: int
     size_bytes: int = 0
     load1: float = 0.0  # the machine's 1-minute load average when the run started
+    cpu_ms: float = 0.0  # gunicorn's CPU time per request (Server.cpu_seconds)
 
 
 def run_wrk(
@@ -436,6 +460,7 @@ class LocustResult:
     timeline: dict[str, list[int]]  # second -> [accepted, failed]
     lost_exact: int = -1  # accepted (session, question, attempt) with no row; -1: not checked
     load1: float = 0.0  # the machine's 1-minute load average when the run started
+    cpu_ms: float = 0.0  # gunicorn's CPU time per accepted answer (GETs of new learners too)
 
     @property
     def rows_created(self) -> int:

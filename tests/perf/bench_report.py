@@ -23,12 +23,14 @@ def pages_section(backends: list[dict]) -> list[str]:
     for backend in backends:
         static = None
         for page in backend.get("pages") or []:
-            ratio = ""
+            ratio = cpu_ratio = ""
             if page.label.startswith("static"):
                 static = page  # the file of the same size as the page in the next row
             elif static is not None:
                 value = page.rps / static.rps
                 ratio = f"{value:.2f} {_mark(value >= GOAL_RATIO)}"
+                if page.cpu_ms:
+                    cpu_ratio = f"{static.cpu_ms / page.cpu_ms:.2f}"
             rows.append(
                 [
                     backend["database"],
@@ -38,6 +40,8 @@ def pages_section(backends: list[dict]) -> list[str]:
                     f"{page.p99_ms:.1f}",
                     f"{page.size_bytes / 1024:.1f}",
                     ratio,
+                    f"{page.cpu_ms:.2f}",
+                    cpu_ratio,
                     page.non_2xx + page.socket_errors,
                     f"{page.load1:.1f}",
                 ]
@@ -56,6 +60,8 @@ def pages_section(backends: list[dict]) -> list[str]:
                 "p99 ms",
                 "KiB",
                 f"page/static (goal ≥ {GOAL_RATIO})",
+                "server CPU ms/req",
+                "static/page CPU",
                 "errors",
                 "load",
             ],
@@ -82,6 +88,7 @@ def answers_section(backends: list[dict]) -> list[str]:
                 f"{answers.answers_per_s:,.0f}{goal}",
                 f"{answers.p50_ms:.0f}",
                 f"{answers.p99_ms:.0f}",
+                f"{answers.cpu_ms:.1f}",
                 f"{answers.accepted:,}",
                 f"{answers.failed} {_mark(answers.failed == 0)}",
                 f"{answers.rows_created:,}",
@@ -102,6 +109,7 @@ def answers_section(backends: list[dict]) -> list[str]:
                 f"answers/s (goal ≥ {GOAL_ANSWERS_PER_S} on SQLite)",
                 "p50 ms",
                 "p99 ms",
+                "server CPU ms/answer",
                 "accepted",
                 "errors",
                 "rows created",
@@ -130,8 +138,8 @@ def _inprocess_section(title: str, key: str, backends: list[dict]) -> list[str]:
         columns = columns or table.get("columns", [])
         rows += [[backend["database"], *row] for row in table.get("rows", [])]
         notes.append(
-            f"- {backend['database']}: {data.get('generated', '')} Timed by `{data.get('source')}`"
-            + (f": {table['note']}" if table.get("note") else "")
+            f"- {backend['database']}: {data.get('generated', '').rstrip('.')}. "
+            f"Timed by `{data.get('source')}`" + (f": {table['note']}" if table.get("note") else "")
         )
     if rows:
         lines += _table(["database", *columns], rows) + [""]
@@ -164,6 +172,8 @@ def lighthouse_section(backends: list[dict]) -> list[str]:
         f"### 5. Lighthouse 12 ({database} server, headless Chromium, simulated throttling)",
         "",
     ]
+    if not rows and not notes:
+        notes.append("- not run (BENCH_LIGHTHOUSE=0)")
     if rows:
         header = ["page", "form factor", "performance", "accessibility", "best practices", "SEO"]
         lines += _table([*header, "runs"], rows)
@@ -254,6 +264,12 @@ def render(results: dict) -> str:
         f"- Python: {info['python']}",
         "- databases: SQLite (WAL, fresh file under var/bench/), PostgreSQL "
         f"(`{lib.PG_BENCH_DB}`, Redis cache and cached_db sessions)",
+        "- `server CPU ms/req`: gunicorn's CPU time (master and workers, recycled ones "
+        "included) over the run divided by its requests; unlike req/s it hardly depends on "
+        "what else the machine runs. `static/page CPU` is the page/static ratio those costs "
+        "predict. 2 cores give 2,000 CPU ms per second, shared with the load generator: "
+        f"{GOAL_ANSWERS_PER_S} answers/s needs well under "
+        f"{2000 // GOAL_ANSWERS_PER_S} CPU ms per answer",
         "- the `load` columns: the 1-minute load average just before that run started (this "
         "bench's own server idle): above ~0.5 on 2 cores, other work was competing for the CPUs",
         f"- load average at start / end: {info['load']} / {info.get('load_end', '?')}; "

@@ -14,8 +14,12 @@ database 5), this script:
 5. stops gunicorn, then times the team dashboard and search in-process (with the other
    engineers' commands when this checkout has them, otherwise says "skipped");
 
-then runs Lighthouse on the SQLite server's pages, the fault drills of bench_faults.py (unless
-BENCH_FAULTS=0), prints the table and writes it to docs/bench-latest.md.
+then runs Lighthouse on the SQLite server's pages, the fault drills of bench_faults.py, prints
+the table and writes it to docs/bench-latest.md.
+
+For a quicker partial re-run (written to var/bench/bench-partial.md instead):
+BENCH_DATABASES=sqlite (or postgresql), BENCH_INPROCESS=0 (no dashboard/search),
+BENCH_LIGHTHOUSE=0, BENCH_FAULTS=0; BENCH_WRK_SECONDS and BENCH_LOCUST_SECONDS shorten runs.
 
 Every loop is bounded (wrk -d, locust -t, timeouts on every child), and every server is
 stopped in `finally`, whatever happens.
@@ -43,6 +47,18 @@ LOCUST_SECONDS = int(os.environ.get("BENCH_LOCUST_SECONDS", "60"))
 LOCUST_USERS = 32
 HISTORY_ANSWERS = 200
 LEARNER = ("bench-learner", "bench-Learner-password-1")
+DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
+INPROCESS = os.environ.get("BENCH_INPROCESS", "1") != "0"
+LIGHTHOUSE = os.environ.get("BENCH_LIGHTHOUSE", "1") != "0"
+FAULTS = os.environ.get("BENCH_FAULTS", "1") != "0"
+COMPLETE = (
+    set(DATABASES) == {"sqlite", "postgresql"}
+    and INPROCESS
+    and LIGHTHOUSE
+    and FAULTS
+    and WRK_SECONDS == 15
+    and LOCUST_SECONDS == 60
+)
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -78,7 +94,9 @@ def check_cookies(server: lib.Server, questions: dict) -> list[str]:
     form = {"csrfmiddlewaretoken": token, "question": question["id"], "choice": wrong}
     headers = {**lib.PROXY_HEADERS, "Origin": origin, "HX-Request": "true"}
 
-    refused = jar.post(server.url + "/answer/", data={**form, "attempt": 1}, headers=headers)
+    refused = jar.post(
+        server.url + "/answer/", data={**form, "attempt": 1}, headers=headers, timeout=30
+    )
     notes.append(f"cookie jar over http (Secure cookies withheld): {refused.status_code}")
 
     cookies = "; ".join(f"{c.name}={c.value}" for c in jar.cookies)
@@ -87,6 +105,7 @@ def check_cookies(server: lib.Server, questions: dict) -> list[str]:
         data={**form, "attempt": 1},
         headers={**headers, "Cookie": cookies},
         allow_redirects=False,
+        timeout=30,
     )
     session = first.cookies.get("sessionid")
     second = requests.post(
@@ -94,6 +113,7 @@ def check_cookies(server: lib.Server, questions: dict) -> list[str]:
         data={**form, "choice": question["correct"], "attempt": 2},
         headers={**headers, "Cookie": f"{cookies}; sessionid={session}"},
         allow_redirects=False,
+        timeout=30,
     )
     ok = (
         first.status_code == 200
@@ -162,7 +182,9 @@ def measure_pages(server: lib.Server, session: str) -> list[lib.WrkResult]:
         if status != 200:
             raise RuntimeError(f"{url} answered {status}")
         lib.log(f"wrk {WRK_SECONDS}s: {label} ({len(body)} bytes)")
+        cpu = server.cpu_seconds()
         result = lib.run_wrk(f"{server.backend.name}-{index}", url, headers, duration=WRK_SECONDS)
+        result.cpu_ms = (server.cpu_seconds() - cpu) * 1000 / max(1, result.requests)
         result.label, result.size_bytes = label, len(body)
         results.append(result)
     return results
@@ -178,12 +200,14 @@ def measure_answers(
     out_json.unlink(missing_ok=True)
     lib.log(f"locust: {users} learners posting answers for {LOCUST_SECONDS}s on {name}")
     load1 = os.getloadavg()[0]
+    cpu = server.cpu_seconds()
     rc, output = lib.run_bounded(
         lib.locust_cmd(server.url, users, LOCUST_SECONDS, csv_prefix),
         env=lib.locust_env(questions_json, out_json),
         timeout=LOCUST_SECONDS + 120,
         log_path=lib.WORK_DIR / f"locust-{name}.log",
     )
+    cpu = server.cpu_seconds() - cpu
     time.sleep(1)  # let the last responses' transactions settle (they are committed already)
     after = lib.django_helper(server.env, "count")["answers"]
     if not out_json.exists():
@@ -191,6 +215,7 @@ def measure_answers(
     result = lib.read_locust(name, out_json, csv_prefix, before, after)
     result.lost_exact = lib.django_helper(server.env, "verify", str(out_json))["missing"]
     result.load1 = load1
+    result.cpu_ms = cpu * 1000 / max(1, result.accepted)
     return result
 
 
@@ -285,6 +310,9 @@ def bench_backend(backend: lib.Backend, with_lighthouse: bool) -> dict:
     finally:
         server.stop()
 
+    if not INPROCESS:
+        result["dashboard"] = result["search"] = {"skipped": "BENCH_INPROCESS=0"}
+        return result
     commands = lib.available_commands(env)
     lib.log(f"team dashboard and search on {backend.name} (in-process, server stopped)")
     for key, measure in (
@@ -311,15 +339,20 @@ def main() -> int:
     info["busy"] = ", ".join(lib.busy_processes()) or "none"
     lib.log(f"{info['nproc']} x {info['cpu']}, {info['python']}, load {info['load']}")
     results: dict = {"machine": info, "backends": []}
-    backends = [lib.sqlite_backend(), lib.postgres_backend()]
+    backends = [
+        make()
+        for name, make in (("sqlite", lib.sqlite_backend), ("postgresql", lib.postgres_backend))
+        if name in DATABASES
+    ]
     failures: list[str] = []
     try:
         collectstatic()
         for index, backend in enumerate(backends):
-            results["backends"].append(bench_backend(backend, with_lighthouse=index == 0))
+            lighthouse_here = LIGHTHOUSE and index == 0
+            results["backends"].append(bench_backend(backend, with_lighthouse=lighthouse_here))
             failures += [f"{backend.name} {f}" for f in results["backends"][-1].get("failures", [])]
             lib.drop_database(backend)
-        if os.environ.get("BENCH_FAULTS", "1") != "0":
+        if FAULTS:
             try:
                 results["faults"] = bench_faults.run()
             except Exception as exc:
@@ -337,6 +370,8 @@ def main() -> int:
     print()
     print(table)
     out = lib.BASE_DIR / "docs" / "bench-latest.md"
+    if not COMPLETE:
+        out = lib.WORK_DIR / "bench-partial.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text(table)
     (lib.WORK_DIR / "results.json").write_text(
