@@ -95,8 +95,13 @@ def tier_bar(version: TierVersion, altitude: Altitude) -> list[dict]:
     ]
 
 
-def reading_context(version: TierVersion, learner_id: int | None) -> dict:
-    """`version` must come from TierVersion.objects.for_reading()."""
+def reading_context(
+    version: TierVersion, learner_id: int | None, scores: list | None = None
+) -> dict:
+    """`version` must come from TierVersion.objects.for_reading().
+
+    `scores`: the learner's scores in this climb when the caller already computed them.
+    """
     steps = list(version.steps.all())
     if learner_id is None:
         answers, scores = [], []
@@ -104,7 +109,8 @@ def reading_context(version: TierVersion, learner_id: int | None) -> dict:
         answers = list(
             Answer.objects.filter(learner_id=learner_id, question__step__version=version)
         )
-        scores = scores_for(learner_id, version.piece.climb_id)
+        if scores is None:
+            scores = scores_for(learner_id, version.piece.climb_id)
         # The choices are prefetched with the steps: reuse them instead of a query per answer.
         choices = {
             choice.pk: choice

@@ -73,16 +73,18 @@ def answer(request: HttpRequest) -> HttpResponse:
             request, _("This answer is out of date. Reload the page and try again."), form
         )
     version_ref = question.step.version
+    scores = None
     if recorded.created and recorded.answer.attempt == 1:
-        # Only first attempts move the altitude.
-        learner.record_altitude(version_ref.piece.climb)
+        # Only first attempts move the altitude. The fragment below shows the same scores.
+        scores = scores_for(learner.pk, version_ref.piece.climb_id)
+        learner.record_altitude(version_ref.piece.climb, scores)
     if not request.htmx:
         # Post/redirect/get: the page comes back at the same step with the feedback.
         anchor = f"#step-{_step_number(version_ref, question.step_id)}"
         return redirect(version_ref.get_absolute_url() + anchor)
     piece = version_ref.piece
     version = version_for_reading(piece.climb.slug, piece.slug, version_ref.tier)
-    context = reading_context(version, learner.pk)
+    context = reading_context(version, learner.pk, scores)
     states = context["steps"]
     index = next(i for i, s in enumerate(states) if s.step.pk == question.step_id)
     context.update(
