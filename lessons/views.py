@@ -9,7 +9,6 @@ from collections import defaultdict
 
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
@@ -18,6 +17,7 @@ from climb.learning.altitude import Altitude, Status, VersionScore, piece_status
 from climb.learning.learners import learner_id_for
 from climb.learning.models import scores_for
 
+from .assembly import piece_html, with_csrf_token
 from .models import Climb, Piece, Tier, TierVersion, content_generation
 from .reading import neighbour, reading_context, version_for_reading
 
@@ -100,7 +100,10 @@ def piece_detail(request: HttpRequest, climb_slug: str, piece_slug: str) -> Http
     return redirect(version)
 
 
-def _piece_page(request: HttpRequest, version: TierVersion, learner_id: int | None, **extra):
+def _piece_page(
+    request: HttpRequest, version: TierVersion, learner_id: int | None, *, preview: bool = False
+) -> str:
+    """The page's HTML with the CSRF placeholder still in it (see `assembly`)."""
     context = reading_context(version, learner_id)
     if not hasattr(version, "source_list"):  # the preview reads drafts, uncached
         version.source_list = list(version.sources.all())
@@ -110,9 +113,9 @@ def _piece_page(request: HttpRequest, version: TierVersion, learner_id: int | No
         sources=version.source_list,
         previous_piece=version.previous_piece,
         next_piece=version.next_piece,
-        **extra,
+        preview=preview,
     )
-    return render(request, "lessons/piece.html", context)
+    return piece_html(request, context, cached=not (preview or request.GET))
 
 
 @require_safe
@@ -121,16 +124,14 @@ def preview(request: HttpRequest, version_id: int) -> HttpResponse:
     if not (request.user.is_active and request.user.is_staff):
         raise Http404("No such page.")
     version = get_object_or_404(TierVersion.objects.for_reading(), pk=version_id)
-    return _piece_page(request, version, learner_id=None, preview=True)
+    html = _piece_page(request, version, learner_id=None, preview=True)
+    return HttpResponse(with_csrf_token(request, html))
 
 
-# A reader with no progress sees exactly what every other such reader sees: the page is
-# rendered once per content change and language, with a placeholder where the CSRF token
-# goes, and each request only swaps in its own token. Keyed by the content generation, so any
-# edit shows at once with a shared cache (Redis); the timeout bounds staleness when each
-# process has its own local-memory cache.
+# A reader with no progress sees exactly what every other such reader sees: the whole page is
+# kept, and each request only swaps in its own CSRF token. Keyed by the content generation, so
+# an edit shows at once.
 PAGE_CACHE_SECONDS = 60
-CSRF_PLACEHOLDER = "csrf-token-placeholder-8f1e"
 
 
 def _shared_page_key(request: HttpRequest) -> str | None:
@@ -146,15 +147,11 @@ def piece_tier(
     request: HttpRequest, climb_slug: str, piece_slug: str, tier_slug: str
 ) -> HttpResponse:
     key = _shared_page_key(request)
-    if key is not None:
-        html = cache.get(key)
-        if html is not None:
-            return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
-    version = _get_version_or_404(climb_slug, piece_slug, tier_slug)
-    if key is None:
-        return _piece_page(request, version, learner_id_for(request))
-    response = _piece_page(request, version, None, csrf_token=CSRF_PLACEHOLDER)
-    html = response.content.decode()
-    cache.set(key, html, PAGE_CACHE_SECONDS)
-    response.content = html.replace(CSRF_PLACEHOLDER, get_token(request))
-    return response
+    html = cache.get(key) if key is not None else None
+    if html is None:
+        version = _get_version_or_404(climb_slug, piece_slug, tier_slug)
+        learner_id = None if key is not None else learner_id_for(request)
+        html = _piece_page(request, version, learner_id)
+        if key is not None:
+            cache.set(key, html, PAGE_CACHE_SECONDS)
+    return HttpResponse(with_csrf_token(request, html))

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from lessons.assembly import answer_html, with_csrf_token
 from lessons.models import Climb, Tier, TierVersion
 from lessons.reading import reading_context, version_for_reading
 
@@ -87,11 +88,9 @@ def answer(request: HttpRequest) -> HttpResponse:
     context = reading_context(version, learner.pk, scores)
     states = context["steps"]
     index = next(i for i, s in enumerate(states) if s.step.pk == question.step_id)
-    context.update(
-        state=states[index],
-        following=states[index + 1] if index + 1 < len(states) else None,
-    )
-    return render(request, "learning/_answer_result.html", context)
+    following = states[index + 1] if index + 1 < len(states) else None
+    html = answer_html(context, states[index], following)
+    return HttpResponse(with_csrf_token(request, html))
 
 
 def _step_number(version: TierVersion, step_id: int) -> int:

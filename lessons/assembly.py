@@ -1,0 +1,161 @@
+"""Piece pages put together from parts rendered once.
+
+A piece page differs between readers in a few places only: the state of each step (open,
+locked, or answered with these attempts), the altitude panel, the recap, the signed-in name
+and the CSRF token. The rest of the page is rendered once per content generation, language,
+path and kind of reader, with a *slot* where each of those places is; each part is rendered
+once per state it can be in. A request fetches all of them in one cache call and joins
+strings, so a learner's page costs no template rendering however long their history is.
+
+The parts are the same templates the page always used, so a page from parts is the page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from climb.learning.quiz import StepState
+
+from .models import content_generation
+
+PARTS_SECONDS = 3600
+# Rendered in place of the CSRF token; each response swaps in its own.
+CSRF_PLACEHOLDER = "csrf-token-placeholder-8f1e"
+_SLOT = "\ue000slot:{}\ue000"  # private-use characters: not in any text we render
+_SLOT_PATTERN = re.compile("\ue000slot:([a-z0-9-]+)\ue000")
+
+
+def slot(name: str) -> SafeString:
+    return mark_safe(_SLOT.format(name))
+
+
+@dataclass(frozen=True)
+class Part:
+    """A template rendered with `context`; `key` names everything else its HTML depends on."""
+
+    key: str
+    template: str
+    context: dict
+
+
+def render_parts(parts: list[Part], cached: bool = True) -> list[str]:
+    """The parts' HTML, from the cache in one call; the missing ones rendered and stored."""
+    prefix = f"part:{content_generation()}:{get_language()}:"
+    keys = [prefix + part.key for part in parts]
+    found = cache.get_many(keys) if cached else {}
+    rendered = {}
+    html = []
+    for key, part in zip(keys, parts, strict=True):
+        if key not in found:
+            context = {"csrf_token": CSRF_PLACEHOLDER, **part.context}
+            found[key] = rendered[key] = render_to_string(part.template, context)
+        html.append(found[key])
+    if cached and rendered:
+        cache.set_many(rendered, PARTS_SECONDS)
+    return html
+
+
+def step_part(state: StepState, oob: bool = False) -> Part:
+    attempts = ".".join(
+        f"{answer.choice_id}{'y' if answer.is_correct else 'n'}" for answer in state.answers
+    )
+    return Part(
+        f"step:{state.step.pk}:{state.number}:{state.state}:{attempts}:{int(oob)}",
+        "lessons/_step.html",
+        {"state": state, "oob": oob},
+    )
+
+
+def altitude_part(context: dict, oob: bool = False) -> Part:
+    altitude = context["altitude"]
+    reached = ".".join(str(int(tier)) for tier in altitude.reached)
+    return Part(
+        f"altitude:{context['version'].pk}:{altitude.tier}:{reached}:{int(oob)}",
+        "lessons/_altitude.html",
+        {**context, "oob": oob},
+    )
+
+
+def recap_part(context: dict, oob: bool = False) -> Part:
+    return Part(
+        f"recap:{context['version'].pk}:{int(context['finished'])}:{int(oob)}",
+        "lessons/_recap.html",
+        {**context, "oob": oob},
+    )
+
+
+class _SignedInSlot:
+    """Stands in for the user while the page around the parts is rendered: every signed-in
+    reader gets the same page, with a slot for the name."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_username(self) -> SafeString:
+        return slot("username")
+
+
+def _skeleton(request: HttpRequest, context: dict, steps: int, cached: bool) -> list[str]:
+    """The page with slots, split into [text, slot name, text, ...]."""
+    signed_in = request.user.is_authenticated
+    key = (
+        f"part:{content_generation()}:{get_language()}:"
+        f"page:{context['version'].pk}:{int(signed_in)}:{request.path}"
+    )
+    skeleton = cache.get(key) if cached else None
+    if skeleton is None:
+        page = {
+            **context,
+            "csrf_token": CSRF_PLACEHOLDER,
+            "step_html": [slot(f"step-{number}") for number in range(1, steps + 1)],
+            "altitude_html": slot("altitude"),
+            "recap_html": slot("recap"),
+        }
+        if signed_in:
+            page["user"] = _SignedInSlot()
+        html = render_to_string("lessons/piece.html", page, request=request)
+        skeleton = _SLOT_PATTERN.split(html)
+        if cached:
+            cache.set(key, skeleton, PARTS_SECONDS)
+    return skeleton
+
+
+def piece_html(request: HttpRequest, context: dict, cached: bool = True) -> str:
+    """The whole piece page for `context` (from `reading_context`, plus the page's extras),
+    still with the CSRF placeholder in it: see `with_csrf_token`."""
+    states = context["steps"]
+    parts = [step_part(state) for state in states]
+    parts += [altitude_part(context), recap_part(context)]
+    *steps, altitude, recap = render_parts(parts, cached)
+    values = {f"step-{number}": html for number, html in enumerate(steps, start=1)}
+    values.update(altitude=altitude, recap=recap)
+    if request.user.is_authenticated:
+        values["username"] = escape(request.user.get_username())
+    pieces = _skeleton(request, context, len(states), cached)[:]
+    pieces[1::2] = [values[name] for name in pieces[1::2]]
+    return "".join(pieces)
+
+
+def answer_html(context: dict, state: StepState, following: StepState | None) -> str:
+    """The HTMX answer response: the step, then out-of-band the next step, the altitude and,
+    once every question is answered, the recap."""
+    parts = [step_part(state)]
+    if following is not None:
+        parts.append(step_part(following, oob=True))
+    parts.append(altitude_part(context, oob=True))
+    if context["finished"]:
+        parts.append(recap_part(context, oob=True))
+    return "\n".join(render_parts(parts))
+
+
+def with_csrf_token(request: HttpRequest, html: str) -> str:
+    return html.replace(CSRF_PLACEHOLDER, get_token(request))

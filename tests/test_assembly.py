@@ -1,0 +1,123 @@
+"""Piece pages from cached parts: each reader still gets exactly their own page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from climb.learning.models import Learner
+from lessons.assembly import CSRF_PLACEHOLDER
+
+from .factories import make_answer, make_climb, make_piece, make_version
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def version():
+    climb = make_climb(slug="ds")
+    return make_version(make_piece(climb, slug="leader"), steps=3, recap="The rule, at last.")
+
+
+def questions(version):
+    return [step.question for step in version.steps.select_related("question")]
+
+
+def signed_in(username: str) -> tuple[Client, Learner]:
+    user = get_user_model().objects.create_user(username=username, password="pw")
+    client = Client()
+    client.force_login(user)
+    return client, Learner.objects.get_or_create(user=user)[0]
+
+
+def step_html(page: str, number: int) -> str:
+    return re.search(rf'<li class="step[^"]*" id="step-{number}".*?</li>', page, re.S).group(0)
+
+
+def test_learners_in_different_states_each_get_their_own_steps(version):
+    first, second, _ = questions(version)
+    right = first.choices.get(is_correct=True)
+    wrong = first.choices.filter(is_correct=False).first()
+    ann, ann_learner = signed_in("ann")
+    bob, bob_learner = signed_in("bob")
+    make_answer(ann_learner, right)
+    make_answer(bob_learner, wrong)
+
+    # Every page comes from the same cache, filled by whoever came first.
+    anonymous = Client().get(version.get_absolute_url()).content.decode()
+    ann_page = ann.get(version.get_absolute_url()).content.decode()
+    bob_page = bob.get(version.get_absolute_url()).content.decode()
+
+    assert "is-open" in step_html(anonymous, 1) and "is-locked" in step_html(anonymous, 2)
+    assert "Right." in step_html(ann_page, 1) and "Not quite." in step_html(bob_page, 1)
+    assert 'name="attempt" value="2"' in step_html(bob_page, 1)  # Bob may retry
+    assert 'name="attempt"' not in step_html(ann_page, 1)  # Ann is done with it
+    for page in (ann_page, bob_page):  # either answer opens the next step
+        assert f'name="question" value="{second.pk}"' in step_html(page, 2)
+    assert "ann" in ann_page and "bob" not in ann_page
+    assert "bob" in bob_page and "ann" not in bob_page
+
+
+def test_a_second_learner_in_the_same_state_costs_no_template_rendering(version):
+    first = questions(version)[0]
+    for name in ("ann", "bob"):
+        client, learner = signed_in(name)
+        make_answer(learner, first.choices.get(is_correct=True))
+        response = client.get(version.get_absolute_url())
+        assert response.status_code == 200
+    assert response.templates == []
+    assert "bob" in response.content.decode()
+
+
+def test_the_page_changes_with_the_learners_own_progress(version):
+    first = questions(version)[0]
+    client, learner = signed_in("ann")
+    before = client.get(version.get_absolute_url()).content.decode()
+    assert "Answer every question to see the recap." in before
+    for question in questions(version):
+        make_answer(learner, question.choices.get(is_correct=True))
+    after = client.get(version.get_absolute_url()).content.decode()
+    assert "The rule, at last." in after
+    assert "Right." in step_html(after, 1) and "Right." in step_html(after, 3)
+    assert first.choices.get(is_correct=True).explanation in after
+
+
+def test_names_are_escaped_where_the_page_shows_them(version):
+    user = get_user_model().objects.create(username="<b>ann</b>")
+    client = Client()
+    client.force_login(user)
+    html = client.get(version.get_absolute_url()).content.decode()
+    assert "&lt;b&gt;ann&lt;/b&gt;" in html and "<b>ann</b>" not in html
+
+
+def test_no_placeholder_is_left_and_every_form_carries_the_readers_token(version):
+    first = questions(version)[0]
+    client, learner = signed_in("ann")
+    make_answer(learner, first.choices.filter(is_correct=False).first())
+    client.get(version.get_absolute_url())
+    response = client.get(version.get_absolute_url())
+    html = response.content.decode()
+    token = response.cookies.get("csrftoken") or client.cookies["csrftoken"]
+    assert CSRF_PLACEHOLDER not in html and "\ue000" not in html
+    values = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert len(values) >= 3  # log out, language switch, the retry form
+    assert token.value
+    fragment = client.post(
+        "/answer/",
+        {"question": first.pk, "choice": first.choices.get(is_correct=True).pk, "attempt": 2},
+        headers=HTMX,
+    ).content.decode()
+    assert CSRF_PLACEHOLDER not in fragment and "Right, on attempt 2." in fragment
+
+
+def test_a_query_string_bypasses_the_parts(version, django_assert_max_num_queries):
+    client, _ = signed_in("ann")
+    client.get(version.get_absolute_url())
+    response = client.get(version.get_absolute_url() + "?utm_source=mail")
+    assert response.status_code == 200
+    assert response.templates  # rendered, not assembled
