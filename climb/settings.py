@@ -160,6 +160,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# How often a process checks the database for a content change (lessons.models
+# ContentGeneration): an edit reaches every app server within this many seconds.
+CONTENT_CHECK_SECONDS = float(os.environ.get("CONTENT_CHECK_SECONDS", "1"))
+
 # --- auth ------------------------------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -25,6 +24,7 @@ from django.utils.translation import get_language
 
 from climb.learning.quiz import StepState
 
+from . import contentcache
 from .models import content_generation
 
 PARTS_SECONDS = 3600
@@ -51,7 +51,7 @@ def render_parts(parts: list[Part], cached: bool = True) -> list[str]:
     """The parts' HTML, from the cache in one call; the missing ones rendered and stored."""
     prefix = f"part:{content_generation()}:{get_language()}:"
     keys = [prefix + part.key for part in parts]
-    found = cache.get_many(keys) if cached else {}
+    found = contentcache.get_many(keys) if cached else {}
     rendered = {}
     html = []
     for key, part in zip(keys, parts, strict=True):
@@ -60,7 +60,7 @@ def render_parts(parts: list[Part], cached: bool = True) -> list[str]:
             found[key] = rendered[key] = render_to_string(part.template, context)
         html.append(found[key])
     if cached and rendered:
-        cache.set_many(rendered, PARTS_SECONDS)
+        contentcache.set_many(rendered, PARTS_SECONDS)
     return html
 
 
@@ -111,7 +111,7 @@ def _skeleton(request: HttpRequest, context: dict, steps: int, cached: bool) -> 
         f"part:{content_generation()}:{get_language()}:"
         f"page:{context['version'].pk}:{int(signed_in)}:{request.path}"
     )
-    skeleton = cache.get(key) if cached else None
+    skeleton = contentcache.get(key) if cached else None
     if skeleton is None:
         page = {
             **context,
@@ -125,7 +125,7 @@ def _skeleton(request: HttpRequest, context: dict, steps: int, cached: bool) -> 
         html = render_to_string("lessons/piece.html", page, request=request)
         skeleton = _SLOT_PATTERN.split(html)
         if cached:
-            cache.set(key, skeleton, PARTS_SECONDS)
+            contentcache.set(key, skeleton, PARTS_SECONDS)
     return skeleton
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import time
 
-from django.core.cache import cache
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db import models, transaction
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -487,19 +487,51 @@ class Choice(TranslatedMixin, RenderedFieldsMixin, models.Model):
 
 # --- cache invalidation ----------------------------------------------------------------------
 
-CONTENT_GENERATION_KEY = "lessons:content-generation"
+
+class ContentGeneration(models.Model):
+    """One row holding a number that every content change bumps.
+
+    It is part of every cache key derived from content, so an edit changes the keys and no
+    page shows stale content. It lives in the database, not the cache, so that processes
+    with their own local-memory cache (several gunicorn workers on SQLite) all see a bump;
+    each process reads it at most every CONTENT_CHECK_SECONDS.
+    """
+
+    value = models.PositiveBigIntegerField(default=1)
+
+    class Meta:
+        default_permissions = ()  # bookkeeping, not content: nobody edits it
+        verbose_name = _("content generation")
+        verbose_name_plural = _("content generation")
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+_generation: tuple[int, float] | None = None  # (value, monotonic time to check again)
 
 
 def content_generation() -> int:
-    """A number that changes whenever any content changes: part of every page-cache key."""
-    return cache.get_or_set(CONTENT_GENERATION_KEY, 1, timeout=None)
+    """The current content generation, as this process last read it."""
+    global _generation
+    now = time.monotonic()
+    if _generation is None or _generation[1] <= now:
+        value = ContentGeneration.objects.filter(pk=1).values_list("value", flat=True).first()
+        _generation = (value or 0, now + settings.CONTENT_CHECK_SECONDS)
+    return _generation[0]
+
+
+def forget_content_generation() -> None:
+    global _generation
+    _generation = None
 
 
 def bump_content_generation(**kwargs) -> None:
-    try:
-        cache.incr(CONTENT_GENERATION_KEY)
-    except ValueError:  # not in the cache (first run, or evicted): any new value will do
-        cache.set(CONTENT_GENERATION_KEY, int(time.time()), timeout=None)
+    if not ContentGeneration.objects.filter(pk=1).update(value=F("value") + 1):
+        ContentGeneration.objects.get_or_create(pk=1, defaults={"value": 2})
+    # This process reads the new number at once, and again once the change is committed.
+    forget_content_generation()
+    transaction.on_commit(forget_content_generation)
 
 
 for _model in (Climb, Piece, TierVersion, Source, Step, Question, Choice):

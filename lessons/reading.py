@@ -6,7 +6,6 @@ same state.
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils.translation import get_language
 
@@ -14,6 +13,7 @@ from climb.learning.altitude import Altitude
 from climb.learning.models import Answer, scores_for
 from climb.learning.quiz import finished, unfold
 
+from . import contentcache
 from .models import Piece, Tier, TierVersion, content_generation
 
 
@@ -64,7 +64,7 @@ def version_for_reading(climb_slug: str, piece_slug: str, tier: int) -> TierVers
     a learner's page or answer costs only the queries about the learner.
     """
     key = f"reading:{content_generation()}:{get_language()}:{climb_slug}:{piece_slug}:{tier}"
-    version = cache.get(key)
+    version = contentcache.get(key)
     if version is None:
         version = (
             TierVersion.objects.published()
@@ -77,7 +77,7 @@ def version_for_reading(climb_slug: str, piece_slug: str, tier: int) -> TierVers
         version.source_list = list(version.sources.all())
         version.previous_piece = neighbour(version, "previous")
         version.next_piece = neighbour(version, "next")
-        cache.set(key, version, 3600)
+        contentcache.set(key, version, 3600)
     return version
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
@@ -17,6 +16,7 @@ from climb.learning.altitude import Altitude, Status, VersionScore, piece_status
 from climb.learning.learners import learner_id_for
 from climb.learning.models import scores_for
 
+from . import contentcache
 from .assembly import piece_html, with_csrf_token
 from .models import Climb, Piece, Tier, TierVersion, content_generation
 from .reading import neighbour, reading_context, version_for_reading
@@ -131,7 +131,7 @@ def preview(request: HttpRequest, version_id: int) -> HttpResponse:
 # A reader with no progress sees exactly what every other such reader sees: the whole page is
 # kept, and each request only swaps in its own CSRF token. Keyed by the content generation, so
 # an edit shows at once.
-PAGE_CACHE_SECONDS = 60
+PAGE_CACHE_SECONDS = 3600
 
 
 def _shared_page_key(request: HttpRequest) -> str | None:
@@ -147,11 +147,11 @@ def piece_tier(
     request: HttpRequest, climb_slug: str, piece_slug: str, tier_slug: str
 ) -> HttpResponse:
     key = _shared_page_key(request)
-    html = cache.get(key) if key is not None else None
+    html = contentcache.get(key) if key is not None else None
     if html is None:
         version = _get_version_or_404(climb_slug, piece_slug, tier_slug)
         learner_id = None if key is not None else learner_id_for(request)
         html = _piece_page(request, version, learner_id)
         if key is not None:
-            cache.set(key, html, PAGE_CACHE_SECONDS)
+            contentcache.set(key, html, PAGE_CACHE_SECONDS)
     return HttpResponse(with_csrf_token(request, html))

@@ -3,6 +3,9 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
+from lessons import contentcache
+from lessons.models import forget_content_generation
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
@@ -11,8 +14,18 @@ def _fast_passwords(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings):
-    """Rate-limit counters live in the cache: every test starts from zero, with room to spare."""
+    """Rate-limit counters live in the cache: every test starts from zero, with room to spare.
+
+    One process runs the suite, so every content change is seen at once (the bump resets the
+    remembered generation); each test starts with the generation unread, since the database
+    it was read from has been rolled back.
+    """
     settings.ANSWER_RATE_LIMIT = 10_000
+    settings.CONTENT_CHECK_SECONDS = 3600
     cache.clear()
+    contentcache.clear_local()
+    forget_content_generation()
     yield
     cache.clear()
+    contentcache.clear_local()
+    forget_content_generation()

@@ -246,9 +246,9 @@ def test_piece_page_query_count_does_not_grow_with_history(
             )
         )
     Answer.objects.bulk_create(answers)
-    # Cold: session + version + steps + choices + sources + neighbours (2) + question counts,
-    # then the learner's answers here and their first attempts in the climb.
-    with django_assert_max_num_queries(10):
+    # Cold: session + content generation + version + steps + choices + sources + neighbours
+    # (2) + question counts, then the learner's answers here and their first attempts.
+    with django_assert_max_num_queries(11):
         response = client.get(version.get_absolute_url())
     assert response.status_code == 200
     # Warm: the content comes from the cache; only the session and the learner's two queries.

@@ -11,12 +11,12 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lessons import contentcache
 from lessons.models import Choice, Climb, Question, Tier, TierVersion, content_generation
 
 from .altitude import VersionScore, altitude_from
@@ -26,7 +26,7 @@ def question_counts(climb_id: int | None = None) -> list[tuple[int, int, int, in
     """(version, piece, climb, tier, questions) for every published version: the same for
     every learner, so cached until the content changes."""
     key = f"question-counts:{content_generation()}:{climb_id or 'all'}"
-    rows = cache.get(key)
+    rows = contentcache.get(key)
     if rows is None:
         versions = TierVersion.objects.published()
         if climb_id is not None:
@@ -36,7 +36,7 @@ def question_counts(climb_id: int | None = None) -> list[tuple[int, int, int, in
                 "id", "piece_id", "piece__climb_id", "tier", "questions"
             )
         )
-        cache.set(key, rows, 3600)
+        contentcache.set(key, rows, 3600)
     return rows
 
 
