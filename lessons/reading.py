@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 
 from climb.learning.altitude import Altitude
 from climb.learning.models import Answer, scores_for
-from climb.learning.quiz import finished, unfold
+from climb.learning.quiz import Attempt, finished, unfold
 
 from . import contentcache
 from .models import Piece, Tier, TierVersion, content_generation
@@ -106,20 +106,23 @@ def reading_context(
     if learner_id is None:
         answers, scores = [], []
     else:
-        answers = list(
-            Answer.objects.filter(learner_id=learner_id, question__step__version=version)
-        )
+        # The choices are prefetched with the steps: reuse them instead of a query per answer.
+        choices = {}
+        question_ids = []
+        for step in steps:
+            if hasattr(step, "question"):
+                question_ids.append(step.question.pk)
+                choices.update((choice.pk, choice) for choice in step.question.choices.all())
+        answers = [
+            Attempt(question_id, choice_id, is_correct, attempt, choices.get(choice_id))
+            for question_id, choice_id, is_correct, attempt in Answer.objects.filter(
+                learner_id=learner_id, question_id__in=question_ids
+            )
+            .order_by()
+            .values_list("question_id", "choice_id", "is_correct", "attempt")
+        ]
         if scores is None:
             scores = scores_for(learner_id, version.piece.climb_id)
-        # The choices are prefetched with the steps: reuse them instead of a query per answer.
-        choices = {
-            choice.pk: choice
-            for step in steps
-            if hasattr(step, "question")
-            for choice in step.question.choices.all()
-        }
-        for answer in answers:
-            answer.choice = choices.get(answer.choice_id) or answer.choice
     states = unfold(steps, answers)
     altitude = Altitude.from_scores(scores)
     return {

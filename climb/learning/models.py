@@ -47,7 +47,7 @@ def scores_for(learner_id: int | None, climb: Climb | int | None = None) -> list
     and the cached question counts; cost grows with the content, not with anyone's history.
     """
     climb_id = climb.pk if isinstance(climb, Climb) else climb
-    answers = Answer.objects.filter(learner_id=learner_id, attempt=1)
+    answers = Answer.objects.filter(learner_id=learner_id, attempt=1).order_by()
     if climb_id is not None:
         answers = answers.filter(question__step__version__piece__climb_id=climb_id)
     mine = {

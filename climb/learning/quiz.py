@@ -16,6 +16,17 @@ ANSWERED = "answered"
 LOCKED = "locked"
 
 
+@dataclass(slots=True)
+class Attempt:
+    """One of the learner's answers, as much of it as a page shows."""
+
+    question_id: int
+    choice_id: int | None
+    is_correct: bool
+    attempt: int
+    choice: Choice | None  # None once an author removed the choice
+
+
 @dataclass
 class StepState:
     step: Step
