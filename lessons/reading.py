@@ -9,12 +9,12 @@ from __future__ import annotations
 from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils.translation import get_language
 
-from climb.learning.altitude import Altitude
+from climb.learning.altitude import Altitude, VersionScore
 from climb.learning.models import Answer, scores_for
 from climb.learning.quiz import Attempt, finished, unfold
 
 from . import contentcache
-from .models import Piece, Tier, TierVersion, content_generation
+from .models import Piece, Question, Tier, TierVersion, content_generation
 
 
 def neighbour(version: TierVersion, direction: str) -> Piece | None:
@@ -81,6 +81,33 @@ def version_for_reading(climb_slug: str, piece_slug: str, tier: int) -> TierVers
     return version
 
 
+def question_for_answering(question_id: int) -> Question | None:
+    """A published question as its piece page has it, from the cache: its choices, and
+    `question.step.version` with everything `reading_context` needs. None if there is no
+    such published question."""
+    key = f"question-home:{content_generation()}:{question_id}"
+    home = contentcache.get(key)
+    if home is None:
+        home = (
+            TierVersion.objects.published()
+            .filter(steps__question__id=question_id)
+            .values_list("piece__climb__slug", "piece__slug", "tier")
+            .first()
+        ) or ()
+        contentcache.set(key, home, 3600)
+    version = version_for_reading(*home) if home else None
+    if version is None:
+        return None
+    return next(
+        (
+            q
+            for q in (getattr(step, "question", None) for step in version.steps.all())
+            if q and q.pk == question_id
+        ),
+        None,
+    )
+
+
 def tier_bar(version: TierVersion, altitude: Altitude) -> list[dict]:
     piece_url = version.piece.get_absolute_url()
     return [
@@ -95,42 +122,55 @@ def tier_bar(version: TierVersion, altitude: Altitude) -> list[dict]:
     ]
 
 
+def attempts_in(version: TierVersion, learner_id: int) -> list[Attempt]:
+    """The learner's answers to the version's questions: one query, by question id."""
+    # The choices are prefetched with the steps: reuse them instead of a query per answer.
+    choices = {}
+    question_ids = []
+    for step in version.steps.all():
+        if hasattr(step, "question"):
+            question_ids.append(step.question.pk)
+            choices.update((choice.pk, choice) for choice in step.question.choices.all())
+    return [
+        Attempt(question_id, choice_id, is_correct, attempt, choices.get(choice_id))
+        for question_id, choice_id, is_correct, attempt in Answer.objects.filter(
+            learner_id=learner_id, question_id__in=question_ids
+        )
+        .order_by()
+        .values_list("question_id", "choice_id", "is_correct", "attempt")
+    ]
+
+
+def altitude_context(version: TierVersion, scores: list[VersionScore]) -> dict:
+    altitude = Altitude.from_scores(scores)
+    return {"altitude": altitude, "tier_bar": tier_bar(version, altitude)}
+
+
 def reading_context(
-    version: TierVersion, learner_id: int | None, scores: list | None = None
+    version: TierVersion,
+    learner_id: int | None,
+    scores: list[VersionScore] | None = None,
+    answers: list[Attempt] | None = None,
 ) -> dict:
     """`version` must come from TierVersion.objects.for_reading().
 
-    `scores`: the learner's scores in this climb when the caller already computed them.
+    `scores` (the learner's in this climb) and `answers` (from `attempts_in`): when the
+    caller already has them.
     """
     steps = list(version.steps.all())
     if learner_id is None:
         answers, scores = [], []
     else:
-        # The choices are prefetched with the steps: reuse them instead of a query per answer.
-        choices = {}
-        question_ids = []
-        for step in steps:
-            if hasattr(step, "question"):
-                question_ids.append(step.question.pk)
-                choices.update((choice.pk, choice) for choice in step.question.choices.all())
-        answers = [
-            Attempt(question_id, choice_id, is_correct, attempt, choices.get(choice_id))
-            for question_id, choice_id, is_correct, attempt in Answer.objects.filter(
-                learner_id=learner_id, question_id__in=question_ids
-            )
-            .order_by()
-            .values_list("question_id", "choice_id", "is_correct", "attempt")
-        ]
+        if answers is None:
+            answers = attempts_in(version, learner_id)
         if scores is None:
             scores = scores_for(learner_id, version.piece.climb_id)
     states = unfold(steps, answers)
-    altitude = Altitude.from_scores(scores)
     return {
         "version": version,
         "piece": version.piece,
         "climb": version.piece.climb,
         "steps": states,
         "finished": finished(states),
-        "altitude": altitude,
-        "tier_bar": tier_bar(version, altitude),
+        **altitude_context(version, scores),
     }

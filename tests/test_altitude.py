@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from climb.learning.altitude import Altitude, Status, VersionScore, altitude_from, piece_status
+from climb.learning.altitude import (
+    Altitude,
+    Status,
+    VersionScore,
+    altitude_from,
+    piece_status,
+    without_first_answer,
+)
 from lessons.models import Tier
 
 
@@ -55,3 +62,13 @@ def test_piece_status():
     assert piece_status([score(Tier.ZERO), score(Tier.JUNIOR)]) is Status.CLEARED
     assert piece_status([score(Tier.ZERO), score(Tier.JUNIOR, answered=1)]) is Status.IN_PROGRESS
     assert piece_status([score(Tier.ZERO, answered=0, first_right=0)]) is Status.NOT_STARTED
+
+
+def test_without_first_answer_is_the_score_before_that_answer_counted():
+    after = [score(Tier.ZERO, version=1), score(Tier.ZERO, version=2, first_right=3)]
+    before = without_first_answer(after, version_id=2, is_correct=True)
+    assert before[0] == after[0]
+    assert (before[1].answered, before[1].first_right) == (3, 2)
+    assert altitude_from(after) == Tier.ZERO and altitude_from(before) is None
+    wrong = without_first_answer(after, version_id=1, is_correct=False)
+    assert (wrong[0].answered, wrong[0].first_right) == (3, 4)

@@ -262,3 +262,45 @@ def test_climb_and_home_pages_show_progress(client, version):
     html = client.get(reverse("lessons:climb", args=["ds"])).content.decode()
     assert "In progress" in html and "Not started" in html
     assert "Climbing toward Zero" in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("history", [0, 200])
+def test_an_answer_post_costs_a_fixed_number_of_queries(
+    client, version, django_assert_max_num_queries, history
+):
+    first, second, third = questions(version)
+    post(client, first, wrong(first))  # the learner exists, the content is in the cache
+    learner = Learner.objects.get()
+    other = make_version(make_piece(version.piece.climb, order=9), steps=1)
+    elsewhere = other.steps.get().question
+    Answer.objects.bulk_create(
+        Answer(
+            learner=learner,
+            question=elsewhere,
+            choice=wrong(elsewhere),
+            revision=QuestionRevision.current(elsewhere, list(elsewhere.choices.all())),
+            choice_index=0,
+            is_correct=False,
+            attempt=n,
+        )
+        for n in range(1, history + 1)
+    )
+    from django.test import Client
+
+    for question in (first, second, third):  # someone else warms the content caches
+        post(Client(), question, wrong(question))
+    post(client, first, correct(first), attempt=2)
+    wrong_second, right_second, right_third = wrong(second), correct(second), correct(third)
+    # A first attempt: session, learner, their answers in this piece, the insert (in a
+    # savepoint here, a transaction in production), and the climb's first attempts counted
+    # for the altitude.
+    with django_assert_max_num_queries(7):
+        assert "Not quite." in post(client, second, wrong_second).content.decode()
+    # A retry leaves the altitude alone: one query fewer.
+    with django_assert_max_num_queries(6):
+        response = post(client, second, right_second, attempt=2)
+    assert "Right, on attempt 2." in response.content.decode()
+    assert 'id="altitude"' not in response.content.decode()
+    with django_assert_max_num_queries(7):
+        response = post(client, third, right_third)
+    assert re.search(r'id="altitude"[^>]*hx-swap-oob="true"', response.content.decode())

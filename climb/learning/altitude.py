@@ -8,7 +8,7 @@ climb has no pieces at neither blocks the climb nor counts on its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from django.utils.translation import gettext_lazy as _
@@ -76,6 +76,22 @@ def altitude_from(scores: list[VersionScore]) -> Tier | None:
             break
         altitude = tier
     return altitude
+
+
+def without_first_answer(
+    scores: list[VersionScore], version_id: int, is_correct: bool
+) -> list[VersionScore]:
+    """The scores as they were before one first attempt in `version_id` was counted."""
+    return [
+        replace(
+            score,
+            answered=score.answered - 1,
+            first_right=score.first_right - (1 if is_correct else 0),
+        )
+        if score.version_id == version_id
+        else score
+        for score in scores
+    ]
 
 
 def next_tier(altitude: Tier | None) -> Tier | None:

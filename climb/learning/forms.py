@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lessons.models import Choice, Question, Status
+from lessons.models import Question
+from lessons.reading import question_for_answering
 
 
 class AnswerForm(forms.Form):
@@ -33,11 +34,8 @@ class AnswerForm(forms.Form):
     )
 
     def clean_question(self) -> Question:
-        question = (
-            Question.objects.select_related("step__version__piece__climb")
-            .filter(pk=self.cleaned_data["question"], step__version__status=Status.PUBLISHED)
-            .first()
-        )
+        # As the page has it, from the cache: choices, step and version come along.
+        question = question_for_answering(self.cleaned_data["question"])
         if question is None:
             raise forms.ValidationError(
                 _("This question does not exist or is no longer published.")
@@ -48,7 +46,7 @@ class AnswerForm(forms.Form):
         cleaned = super().clean()
         question, choice_id = cleaned.get("question"), cleaned.get("choice")
         if question is not None and choice_id is not None:
-            choice = Choice.objects.filter(pk=choice_id, question=question).first()
+            choice = next((c for c in question.choices.all() if c.pk == choice_id), None)
             if choice is None:
                 self.add_error("choice", _("That choice does not belong to this question."))
             else:

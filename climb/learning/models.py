@@ -173,12 +173,7 @@ class QuestionRevision(models.Model):
 
     @classmethod
     def current(cls, question: Question, choices: list[Choice]) -> QuestionRevision:
-        frozen = [
-            {"text": c.text, "is_correct": c.is_correct, "explanation": c.explanation}
-            for c in choices
-        ]
-        payload = json.dumps([question.prompt, frozen], ensure_ascii=False, sort_keys=True)
-        digest = hashlib.sha256(payload.encode()).hexdigest()
+        frozen, digest = cls._freeze(question, choices)
         revision = cls.objects.filter(question=question, content_hash=digest).first()
         if revision is None:
             try:
@@ -192,6 +187,27 @@ class QuestionRevision(models.Model):
             except IntegrityError:  # created by a concurrent answer
                 revision = cls.objects.get(question=question, content_hash=digest)
         return revision
+
+    @classmethod
+    def current_id(cls, question: Question, choices: list[Choice]) -> int:
+        """`current(...).pk`, remembered: the key is the content's own hash, so it holds for
+        as long as the question reads this way."""
+        digest = cls._freeze(question, choices)[1]
+        key = f"revision:{question.pk}:{digest}"
+        revision_id = contentcache.get(key)
+        if revision_id is None:
+            revision_id = cls.current(question, choices).pk
+            contentcache.set(key, revision_id, 3600)
+        return revision_id
+
+    @staticmethod
+    def _freeze(question: Question, choices: list[Choice]) -> tuple[list[dict], str]:
+        frozen = [
+            {"text": c.text, "is_correct": c.is_correct, "explanation": c.explanation}
+            for c in choices
+        ]
+        payload = json.dumps([question.prompt, frozen], ensure_ascii=False, sort_keys=True)
+        return frozen, hashlib.sha256(payload.encode()).hexdigest()
 
 
 class AnswerQuerySet(models.QuerySet):
@@ -241,18 +257,23 @@ class Answer(models.Model):
         return f"{self.learner} · q{self.question_id} · attempt {self.attempt}"
 
     @classmethod
-    def record(cls, learner: Learner, choice: Choice, attempt: int) -> Recorded:
+    def record(
+        cls, learner: Learner, choice: Choice, attempt: int, previous: list | None = None
+    ) -> Recorded:
         """Store `attempt` of the learner at the choice's question, exactly once.
 
         `attempt` comes from the form (the number of attempts the learner had seen, plus one),
         so a resent post names an attempt that already exists and gets that answer back.
+        `previous`: the learner's earlier answers to this question, in attempt order, when the
+        caller has them already (anything with `attempt` and `is_correct`).
         Raises ValueError for an attempt the learner could not have been offered.
         """
-        question_id = choice.question_id
-        choices = list(choice.question.choices.all())
-        previous = list(
-            cls.objects.filter(learner=learner, question_id=question_id).order_by("attempt")
-        )
+        question = choice.question
+        choices = list(question.choices.all())
+        if previous is None:
+            previous = list(
+                cls.objects.filter(learner=learner, question_id=question.pk).order_by("attempt")
+            )
         if attempt <= len(previous):
             return Recorded(previous[attempt - 1], created=False)
         if previous and previous[-1].is_correct:
@@ -264,16 +285,16 @@ class Answer(models.Model):
             with transaction.atomic():
                 answer = cls.objects.create(
                     learner=learner,
-                    question_id=question_id,
+                    question_id=question.pk,
                     choice=choice,
-                    revision=QuestionRevision.current(choice.question, choices),
+                    revision_id=QuestionRevision.current_id(question, choices),
                     choice_index=[c.pk for c in choices].index(choice.pk),
                     is_correct=choice.is_correct,
                     attempt=attempt,
                 )
         except IntegrityError:
             # Two identical posts raced; the other one stored it.
-            answer = cls.objects.get(learner=learner, question_id=question_id, attempt=attempt)
+            answer = cls.objects.get(learner=learner, question_id=question.pk, attempt=attempt)
             return Recorded(answer, created=False)
         return Recorded(answer, created=True)
 

@@ -13,14 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from lessons.assembly import answer_html, with_csrf_token
-from lessons.models import Climb, Tier, TierVersion
-from lessons.reading import reading_context, version_for_reading
+from lessons.models import Climb, Tier
+from lessons.reading import altitude_context, attempts_in
 
 from . import ratelimit
-from .altitude import Altitude, Status
+from .altitude import Altitude, Status, altitude_from, without_first_answer
 from .forms import AnswerForm
 from .learners import learner_for, learner_id_for
 from .models import Answer, TierReached, scores_for
+from .quiz import Attempt, finished, unfold
 
 
 def _answer_error(
@@ -63,39 +64,46 @@ def answer(request: HttpRequest) -> HttpResponse:
     form = AnswerForm(request.POST)
     if not form.is_valid():
         return _answer_error(request, form.first_error(), form)
-    question = form.cleaned_data["question"]
+    question, choice = form.cleaned_data["question"], form.cleaned_data["choice"]
+    version = question.step.version  # as the page has it, from the cache
     learner = learner_for(request)
     if not ratelimit.hit(f"answer:learner:{learner.pk}", settings.ANSWER_RATE_LIMIT):
         return _too_many(request)
+    # The learner's answers in this piece, once: for the attempt check and for the fragment.
+    answers = attempts_in(version, learner.pk)
+    previous = sorted((a for a in answers if a.question_id == question.pk), key=_by_attempt)
     try:
-        recorded = Answer.record(learner, form.cleaned_data["choice"], form.cleaned_data["attempt"])
+        recorded = Answer.record(learner, choice, form.cleaned_data["attempt"], previous)
     except ValueError:
         return _answer_error(
             request, _("This answer is out of date. Reload the page and try again."), form
         )
-    version_ref = question.step.version
     scores = None
-    if recorded.created and recorded.answer.attempt == 1:
-        # Only first attempts move the altitude. The fragment below shows the same scores.
-        scores = scores_for(learner.pk, version_ref.piece.climb_id)
-        learner.record_altitude(version_ref.piece.climb, scores)
+    if recorded.created:
+        attempt = recorded.answer.attempt
+        answers.append(Attempt(question.pk, choice.pk, choice.is_correct, attempt, choice))
+        if attempt == 1:
+            # Only first attempts move the altitude; a tier is recorded when one does.
+            scores = scores_for(learner.pk, version.piece.climb_id)
+            before = without_first_answer(scores, version.pk, choice.is_correct)
+            if altitude_from(scores) != altitude_from(before):
+                learner.record_altitude(version.piece.climb, scores)
     if not request.htmx:
         # Post/redirect/get: the page comes back at the same step with the feedback.
-        anchor = f"#step-{_step_number(version_ref, question.step_id)}"
-        return redirect(version_ref.get_absolute_url() + anchor)
-    piece = version_ref.piece
-    version = version_for_reading(piece.climb.slug, piece.slug, version_ref.tier)
-    context = reading_context(version, learner.pk, scores)
-    states = context["steps"]
-    index = next(i for i, s in enumerate(states) if s.step.pk == question.step_id)
+        step_ids = [step.pk for step in version.steps.all()]
+        return redirect(f"{version.get_absolute_url()}#step-{step_ids.index(question.step_id) + 1}")
+    states = unfold(version.steps.all(), answers)
+    index = next(i for i, state in enumerate(states) if state.step.pk == question.step_id)
     following = states[index + 1] if index + 1 < len(states) else None
+    context = {"version": version, "finished": finished(states)}
+    if scores is not None:  # a retry leaves the altitude as it was: no panel to swap
+        context.update(altitude_context(version, scores))
     html = answer_html(context, states[index], following)
     return HttpResponse(with_csrf_token(request, html))
 
 
-def _step_number(version: TierVersion, step_id: int) -> int:
-    ids = list(version.steps.values_list("pk", flat=True))
-    return ids.index(step_id) + 1 if step_id in ids else 1
+def _by_attempt(answer: Attempt) -> int:
+    return answer.attempt
 
 
 @require_safe
