@@ -106,3 +106,28 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_the_csp_header_is_the_policy_django_csp_builds(client, settings):
+    import csp.utils
+
+    assert client.get("/")["Content-Security-Policy"] == csp.utils.build_policy()
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert client.get("/")["Content-Security-Policy"] == "default-src 'none'"
+
+
+def test_a_per_response_policy_still_goes_through_django_csp(rf):
+    from csp.decorators import csp_update
+    from django.http import HttpResponse
+
+    from climb.ops import CSPMiddleware
+
+    @csp_update({"img-src": ["https://images.example"]})
+    def view(request):
+        return HttpResponse("ok")
+
+    request = rf.get("/")
+    middleware = CSPMiddleware(view)
+    header = middleware(request)["Content-Security-Policy"]
+    assert "img-src 'self' https://images.example" in header
+    assert "script-src 'self'" in header
