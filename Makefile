@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run serve test lint format bench bench-faults bench-tools install migrate demo clean
+.PHONY: run serve test lint format bench bench-faults bench-tools profile install migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ bench: install bench-tools
 ## Only the fault drills under load: restarts PostgreSQL, kills a gunicorn worker.
 bench-faults: install bench-tools
 	$(BIN)/python tests/perf/bench_faults.py
+
+## CPU per request in-process (anonymous page, learner page, answer post), no server:
+## a quick, steady figure; PROFILE=page|learner|answer adds a cProfile listing.
+profile: install
+	$(BIN)/python tests/perf/profile_requests.py $(if $(PROFILE),--profile $(PROFILE))
 
 # Bench-only tools, not test dependencies: locust in .venv, Debian's wrk (we are root).
 # Lighthouse runs through npx with Debian's Chromium; without them it is skipped.
