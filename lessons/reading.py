@@ -93,9 +93,11 @@ def question_for_answering(question_id: int) -> Question | None:
             .filter(steps__question__id=question_id)
             .values_list("piece__climb__slug", "piece__slug", "tier")
             .first()
-        ) or ()
+        )
+        if home is None:  # not remembered: any number can be posted
+            return None
         contentcache.set(key, home, 3600)
-    version = version_for_reading(*home) if home else None
+    version = version_for_reading(*home)
     if version is None:
         return None
     return next(
