@@ -170,6 +170,8 @@ def _queries_of(request, connection) -> int:
 
     with connection.execute_wrapper(count):
         request()
+    if os.environ.get("PROFILE_SQL"):
+        print("\n".join(f"    {sql[:120]}" for sql in queries))
     return len(queries)
 
 
@@ -190,7 +192,7 @@ def main() -> None:
     print(f"CPython {sys.version.split()[0]}, SQLite, {options.requests} requests each\n")
     print("| request | CPU ms | queries |\n|---|---|---|")
     for name, request in timed.items():
-        for _ in range(20):  # warm the caches
+        for _ in range(200):  # warm the caches: the answers cover every question once
             request()
         queries = _queries_of(request, connection)
         started = time.process_time()
