@@ -530,3 +530,55 @@ def test_account_forms_survive_arbitrary_bytes(body, content_type, name):
         created = name == "accounts:signup" and response.status_code == 302
         assert User.objects.count() == before + (1 if created else 0)
         transaction.set_rollback(True)
+
+
+def test_the_database_refuses_a_second_account_with_an_address_or_name_in_another_case():
+    from django.db import IntegrityError
+
+    make_user(username="ada", email="Ada@Example.com")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        get_user_model().objects.create_user(username="someone", email="ada@example.COM")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        get_user_model().objects.create_user(username="ADA", email="other@example.com")
+    # Accounts made without an address (the admin, createsuperuser) may share the empty one.
+    get_user_model().objects.create_user(username="x1", email="")
+    get_user_model().objects.create_user(username="x2", email="")
+
+
+def test_a_signup_that_loses_a_race_gets_the_forms_message_not_a_server_error(client, monkeypatch):
+    # Another request creates the account between this form's check and its save: the
+    # first check misses it.
+    import climb.accounts.forms
+
+    make_user(username="rival", email="grace@example.com")
+    real = climb.accounts.forms.email_in_use
+    calls = []
+
+    def too_early(email, exclude_pk=None):
+        calls.append(email)
+        return False if len(calls) == 1 else real(email, exclude_pk)
+
+    monkeypatch.setattr(climb.accounts.forms, "email_in_use", too_early)
+    response = client.post(reverse("accounts:signup"), signup_data())
+    assert response.status_code == 200
+    assert "An account with this email already exists." in response.content.decode()
+    assert list(get_user_model().objects.values_list("username", flat=True)) == ["rival"]
+    assert not is_logged_in(client)
+
+
+def test_the_admin_refuses_an_address_another_account_has_as_a_form_error(admin_client):
+    make_user(username="ada", email="ada@example.com")
+    grace = make_user(username="grace", email="grace@example.com")
+    url = reverse("admin:auth_user_change", args=[grace.pk])
+    form = {
+        "username": "grace",
+        "email": "ADA@example.com",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "is_active": "on",
+    }
+    response = admin_client.post(url, form)
+    assert response.status_code == 200
+    assert "An account with this email already exists." in response.content.decode()
+    grace.refresh_from_db()
+    assert grace.email == "grace@example.com"

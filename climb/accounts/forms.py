@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 User = get_user_model()
+
+
+def email_in_use(email: str, exclude_pk: int | None = None) -> bool:
+    """Does another account have this address, in any case? (The database refuses it too.)"""
+    others = User.objects.filter(email__iexact=email)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    return bool(email) and others.exists()
 
 
 class SignupForm(UserCreationForm):
@@ -36,8 +44,21 @@ class SignupForm(UserCreationForm):
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
+        if email_in_use(email):
             raise forms.ValidationError(
                 self.error_messages["duplicate_email"], code="duplicate_email"
+            )
+        return email
+
+
+class AccountChangeForm(UserChangeForm):
+    """The admin's user form, with sign-up's email rule as a form error, not a refusal by the
+    database."""
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data.get("email") or "")
+        if email_in_use(email, self.instance.pk):
+            raise forms.ValidationError(
+                SignupForm.error_messages["duplicate_email"], code="duplicate_email"
             )
         return email

@@ -9,10 +9,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -42,10 +44,19 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SignupForm(request.POST)
         if form.is_valid():
-            user = form.save()
-            # login() sends user_logged_in, which merges the anonymous learner's progress.
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+            try:
+                with transaction.atomic():
+                    user = form.save()
+            except IntegrityError:
+                # Another sign-up took the name or address since the check: the database
+                # refused this one. Checking again names which, as the form always does.
+                form = SignupForm(request.POST)
+                if form.is_valid():
+                    form.add_error(None, _("That account was just taken. Try again."))
+            else:
+                # login() sends user_logged_in, which merges the anonymous learner's progress.
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     else:
         form = SignupForm()
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
