@@ -160,7 +160,8 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            # Room for rate-limit counters and page parts (the default, 300, culls early).
+            # Room for every learner's rate-limit counter (the default, 300, culls early);
+            # content parts stay in lessons.contentcache's own bounded copy instead.
             "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }

@@ -4,6 +4,10 @@ Every key here includes the content generation (`lessons.models.content_generati
 value under a key never goes stale: an edit changes the keys instead. That makes a copy in
 each process safe, and it saves unpickling the value on every request (and, with Redis, a
 round trip). Values are shared by the requests of one process: callers must not change them.
+
+With a shared cache (Redis) entries also go there, so a new process starts warm. With the
+local-memory cache they stay in this module's bounded copy only: the same process would hold
+them twice, and the local cache's own limit counts entries, not bytes.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 
 LOCAL_ENTRIES = 1000  # parts are a few KiB, a page around them tens: tens of MiB at most
 
@@ -29,7 +34,7 @@ def get_many(keys: list[str]) -> dict[str, object]:
                 found[key] = _local[key]
             else:
                 missing.append(key)
-    if missing:
+    if missing and _shared():
         shared = cache.get_many(missing)
         _remember(shared)
         found.update(shared)
@@ -41,12 +46,17 @@ def get(key: str):
 
 
 def set_many(values: dict[str, object], timeout: float) -> None:
-    cache.set_many(values, timeout)
+    if _shared():
+        cache.set_many(values, timeout)
     _remember(values)
 
 
 def set(key: str, value, timeout: float) -> None:
     set_many({key: value}, timeout)
+
+
+def _shared() -> bool:
+    return not isinstance(caches["default"], LocMemCache)
 
 
 def _remember(values: dict[str, object]) -> None:
