@@ -121,3 +121,44 @@ def test_a_query_string_bypasses_the_parts(version, django_assert_max_num_querie
     response = client.get(version.get_absolute_url() + "?utm_source=mail")
     assert response.status_code == 200
     assert response.templates  # rendered, not assembled
+
+
+def test_the_assembled_page_is_the_page_rendered_whole_for_that_reader(version, rf):
+    """Guards the slots: anything about the reader a template starts to show beyond the
+    name must change the page's key, or this fails."""
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    from lessons.assembly import altitude_part, piece_html, recap_part, render_parts, step_part
+    from lessons.reading import reading_context, version_for_reading
+
+    first = questions(version)[0]
+    user = get_user_model().objects.create_user(
+        username="ann", email="ann@example.com", password="pw", is_staff=True
+    )
+    learner = Learner.objects.create(user=user)
+    make_answer(learner, first.choices.filter(is_correct=False).first())
+    request = rf.get(version.get_absolute_url())
+    request.user = user
+    cached = version_for_reading("ds", "leader", version.tier)
+    context = reading_context(cached, learner.pk)
+    context.update(sources=[], previous_piece=None, next_piece=None, preview=False)
+
+    assembled = piece_html(request, context)
+    again = piece_html(request, context)  # every part from the cache this time
+    parts = [step_part(state) for state in context["steps"]]
+    *steps, altitude, recap = render_parts(
+        [*parts, altitude_part(context), recap_part(context)], cached=False
+    )
+    whole = render_to_string(
+        "lessons/piece.html",
+        {
+            **context,
+            "csrf_token": CSRF_PLACEHOLDER,
+            "step_html": [mark_safe(html) for html in steps],
+            "altitude_html": mark_safe(altitude),
+            "recap_html": mark_safe(recap),
+        },
+        request=request,
+    )
+    assert assembled == again == whole
