@@ -190,6 +190,9 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_IPWARE_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
+# How long a team dashboard's figures are kept for sorting, paging and other viewers (0: off).
+TEAM_DASHBOARD_SECONDS = envint("TEAM_DASHBOARD_SECONDS", 30)
+
 # Answer posts per learner (or address) per minute; a human answers far fewer.
 ANSWER_RATE_LIMIT = envint("ANSWER_RATE_LIMIT", 60)
 

@@ -111,8 +111,11 @@ def test_generate_team_says_when_the_content_is_too_small():
 def test_bench_team_times_the_team_pages():
     made = generate(members=8, pieces=2, answers=100, seed=6)
     timings = run(made.team, requests=2, climb="synthetic-6")
-    assert [t.label for t in timings] == ["dashboard", "fragment", "export", "members"]
+    labels = [t.label for t in timings]
+    assert labels == ["dashboard", "fragment", "export", "members", "kept"]
     assert all(t.queries > 0 and t.median_ms > 0 for t in timings)
+    by_label = {t.label: t for t in timings}
+    assert by_label["kept"].queries < by_label["fragment"].queries  # the figures were kept
     out = StringIO()
     call_command("bench_team", "--requests", "1", stdout=out)
     assert "median ms" in out.getvalue() and "/teams/" in out.getvalue()

@@ -19,7 +19,7 @@ from climb.learning.altitude import Status, VersionScore, altitude_from, piece_s
 from climb.learning.models import Answer, Learner, QuestionRevision, TierReached
 from climb.teams import charts, dashboard
 from climb.teams.models import Membership, Role
-from lessons.models import Tier
+from lessons.models import Tier, content_generation
 
 from .factories import make_answer, make_climb, make_piece, make_version
 from .test_teams import make_invite, make_team, make_user, member
@@ -523,11 +523,13 @@ AT_MOST = {"progress"}
 
 @pytest.mark.parametrize("size", [5, 500])
 def test_query_counts_do_not_grow_with_the_team(
-    client, size, django_assert_num_queries, django_assert_max_num_queries
+    client, size, settings, django_assert_num_queries, django_assert_max_num_queries
 ):
+    settings.TEAM_DASHBOARD_SECONDS = 0  # every page computes its figures: the full cost
     team, owner, someone = build_team(size)
     client.force_login(owner)
     client.get("/teams/")  # the session row exists from here on
+    content_generation()  # read once a second at most: not part of any one page's cost
     pages = {
         "dashboard": (f"/teams/{team.pk}/", {}),
         "dashboard fragment": (f"/teams/{team.pk}/?sort=-altitude&page=2", {"headers": HTMX}),
@@ -554,8 +556,25 @@ def test_a_member_dashboard_costs_the_same_queries(client, django_assert_max_num
     team, owner, someone = build_team(40)
     client.force_login(someone)
     client.get("/teams/")
+    content_generation()
     with django_assert_max_num_queries(QUERIES["dashboard"]):
         assert client.get(f"/teams/{team.pk}/").status_code == 200
+
+
+def test_sorting_and_paging_reuse_the_figures_and_a_membership_change_shows_at_once(
+    client, django_assert_max_num_queries
+):
+    team, owner, someone = build_team(5)  # one page: everyone is on it
+    client.force_login(owner)
+    first = client.get(f"/teams/{team.pk}/").content.decode()
+    assert someone.username in first
+    # The figures come from the first request: session, user, membership, climbs.
+    with django_assert_max_num_queries(5):
+        response = client.get(f"/teams/{team.pk}/?sort=username&page=1", headers=HTMX)
+    assert response.status_code == 200 and someone.username in response.content.decode()
+    team.memberships.get(user=someone).delete()
+    after = client.get(f"/teams/{team.pk}/?sort=username").content.decode()
+    assert someone.username not in after
 
 
 def test_week_start_is_monday():

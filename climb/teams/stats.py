@@ -22,17 +22,21 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connections
 from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast, Substr
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import get_language
 
 from climb.learning.altitude import Altitude, piece_status
 from climb.learning.altitude import Status as PieceStatus
 from climb.learning.models import Answer, Learner, QuestionRevision, TierReached, scores_for
-from lessons.models import Climb, Question, Status, Tier, TierVersion
+from lessons.models import Climb, Question, Status, Tier, TierVersion, content_generation
 
 from .dashboard import (
     ChoiceCount,
@@ -208,6 +212,62 @@ def fetch(
     fetched.answers_per_day = answers_per_day(team, climb, chart_from)
     fetched.tiers_per_day = tiers_per_day(team, climb, chart_from)
     return fetched
+
+
+def fetch_shared(
+    team: Team,
+    climbs: list,
+    climb: Climb | None,
+    period: str,
+    since: datetime | None,
+    chart_from: date | None,
+) -> Fetched:
+    """`fetch`, kept for TEAM_DASHBOARD_SECONDS so that sorting and paging the table, or a
+    second viewer, do not repeat the grouped passes over the team's answers.
+
+    What is kept is the same for every viewer (each one's view of it is worked out after).
+    It is keyed by the team's membership (bumped on every join, leave and role change), the
+    content generation, the language and the filters, so only new answers can be missing,
+    and for at most that many seconds.
+    """
+    seconds = settings.TEAM_DASHBOARD_SECONDS
+    if not seconds:
+        return fetch(team, climbs, climb, since, chart_from)
+    key = ":".join(
+        str(part)
+        for part in (
+            "team-board",
+            team.pk,
+            cache.get(_membership_key(team.pk), 0),
+            content_generation(),
+            get_language(),
+            climb.pk if climb else "-",
+            period,
+            chart_from or "-",
+        )
+    )
+    fetched = cache.get(key)
+    if fetched is None:
+        fetched = fetch(team, climbs, climb, since, chart_from)
+        cache.set(key, fetched, seconds)
+    return fetched
+
+
+def _membership_key(team_id: int) -> str:
+    return f"team-board-membership:{team_id}"
+
+
+def forget_team_board(sender, instance: Membership, **kwargs) -> None:
+    key = _membership_key(instance.team_id)
+    if not cache.add(key, 1, timeout=None):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired or evicted between the two calls
+            cache.set(key, 1, timeout=None)
+
+
+post_save.connect(forget_team_board, sender=Membership, dispatch_uid="team-board-join")
+post_delete.connect(forget_team_board, sender=Membership, dispatch_uid="team-board-leave")
 
 
 def member_progress(learner_id: int | None) -> dict:

@@ -147,10 +147,11 @@ def _load_board(
     data = filters.cleaned_data
     sort, descending = data["sort"]
     today = timezone.localdate()
-    fetched = stats.fetch(
+    fetched = stats.fetch_shared(
         membership.team,
         filters.climbs,
         data["climb"],
+        data["period"],
         filters.since(),
         dashboard.chart_weeks(today)[0] if with_charts else None,
     )

@@ -14,7 +14,9 @@ class Command(BaseCommand):
         "Time a team's dashboard, its htmx fragment, its CSV export and its members page "
         "in-process (Django test client signed in as the team's owner, no network) and print "
         "the median and p95 in milliseconds (wall clock, and the median CPU time of this "
-        "process, which other load on the machine disturbs less), the query count and the size."
+        "process, which other load on the machine disturbs less), the query count and the size; "
+        "each with its full cost, then the fragment again with the figures kept "
+        "(TEAM_DASHBOARD_SECONDS)."
     )
 
     def add_arguments(self, parser):
