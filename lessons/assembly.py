@@ -47,9 +47,14 @@ class Part:
     context: dict
 
 
+def _key_prefix() -> str:
+    """What every part depends on besides its own key."""
+    return f"part:{content_generation()}:{get_language()}:"
+
+
 def render_parts(parts: list[Part], cached: bool = True) -> list[str]:
     """The parts' HTML, from the cache in one call; the missing ones rendered and stored."""
-    prefix = f"part:{content_generation()}:{get_language()}:"
+    prefix = _key_prefix()
     keys = [prefix + part.key for part in parts]
     found = contentcache.get_many(keys) if cached else {}
     rendered = {}
@@ -107,10 +112,7 @@ class _SignedInSlot:
 def _skeleton(request: HttpRequest, context: dict, steps: int, cached: bool) -> list[str]:
     """The page with slots, split into [text, slot name, text, ...]."""
     signed_in = request.user.is_authenticated
-    key = (
-        f"part:{content_generation()}:{get_language()}:"
-        f"page:{context['version'].pk}:{int(signed_in)}:{request.path}"
-    )
+    key = f"{_key_prefix()}page:{context['version'].pk}:{int(signed_in)}:{request.path}"
     skeleton = contentcache.get(key) if cached else None
     if skeleton is None:
         page = {

@@ -115,7 +115,7 @@ def test_no_placeholder_is_left_and_every_form_carries_the_readers_token(version
     assert CSRF_PLACEHOLDER not in fragment and "Right, on attempt 2." in fragment
 
 
-def test_a_query_string_bypasses_the_parts(version, django_assert_max_num_queries):
+def test_a_query_string_bypasses_the_parts(version):
     client, _ = signed_in("ann")
     client.get(version.get_absolute_url())
     response = client.get(version.get_absolute_url() + "?utm_source=mail")

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import csv
 import json
+from operator import attrgetter
 
 from django.conf import settings
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from lessons.assembly import answer_html, with_csrf_token
-from lessons.models import Climb, Tier
+from lessons.models import Tier
 from lessons.reading import altitude_context, attempts_in
 
 from . import ratelimit
-from .altitude import Altitude, Status, altitude_from, without_first_answer
+from .altitude import altitude_from, without_first_answer
 from .forms import AnswerForm
 from .learners import learner_for, learner_id_for
-from .models import Answer, TierReached, scores_for
+from .models import Answer, scores_for
+from .progress import progress_context
 from .quiz import Attempt, finished, unfold
 
 
@@ -71,7 +72,9 @@ def answer(request: HttpRequest) -> HttpResponse:
         return _too_many(request)
     # The learner's answers in this piece, once: for the attempt check and for the fragment.
     answers = attempts_in(version, learner.pk)
-    previous = sorted((a for a in answers if a.question_id == question.pk), key=_by_attempt)
+    previous = sorted(
+        (a for a in answers if a.question_id == question.pk), key=attrgetter("attempt")
+    )
     try:
         recorded = Answer.record(learner, choice, form.cleaned_data["attempt"], previous)
     except ValueError:
@@ -102,51 +105,9 @@ def answer(request: HttpRequest) -> HttpResponse:
     return HttpResponse(with_csrf_token(request, html))
 
 
-def _by_attempt(answer: Attempt) -> int:
-    return answer.attempt
-
-
 @require_safe
 def progress(request: HttpRequest) -> HttpResponse:
-    learner_id = learner_id_for(request)
-    climbs = list(Climb.objects.with_summary())
-    scores = scores_for(learner_id) if learner_id else []
-    rows = []
-    for climb in climbs:
-        mine = [s for s in scores if s.climb_id == climb.pk]
-        pieces: dict[int, list] = {}
-        for score in mine:
-            pieces.setdefault(score.piece_id, []).append(score)
-        cleared = sum(1 for versions in pieces.values() if all(v.cleared for v in versions))
-        rows.append(
-            {
-                "climb": climb,
-                "altitude": Altitude.from_scores(mine),
-                "versions_cleared": sum(1 for s in mine if s.status is Status.CLEARED),
-                "versions": len(mine),
-                "pieces_cleared": cleared,
-                "questions_answered": sum(s.answered for s in mine),
-                "questions": sum(s.questions for s in mine),
-            }
-        )
-    context = {"rows": rows, "recent": [], "accuracy": None, "reached": []}
-    if learner_id:
-        totals = Answer.objects.filter(learner_id=learner_id, attempt=1).aggregate(
-            first=Count("pk"), right=Count("pk", filter=Q(is_correct=True))
-        )
-        if totals["first"]:
-            context["accuracy"] = round(100 * totals["right"] / totals["first"])
-            context["first_answers"] = totals["first"]
-        context["recent"] = list(
-            Answer.objects.filter(learner_id=learner_id)
-            .select_related("question__step__version__piece__climb", "choice")
-            .order_by("-created_at", "-pk")[:20]
-        )
-        context["reached"] = list(
-            TierReached.objects.filter(learner_id=learner_id)
-            .select_related("climb")
-            .order_by("-reached_at")
-        )
+    context = progress_context(learner_id_for(request))
     return render(request, "learning/progress.html", context)
 
 

@@ -21,6 +21,7 @@ TruncDate: on SQLite those call back into Python for every row, which took secon
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from time import time_ns
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,9 +34,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import get_language
 
-from climb.learning.altitude import Altitude, piece_status
-from climb.learning.altitude import Status as PieceStatus
-from climb.learning.models import Answer, Learner, QuestionRevision, TierReached, scores_for
+from climb.learning.models import Answer, Learner, QuestionRevision, TierReached
 from lessons.models import Climb, Question, Status, Tier, TierVersion, content_generation
 
 from .dashboard import (
@@ -258,58 +257,9 @@ def _membership_key(team_id: int) -> str:
 
 
 def forget_team_board(sender, instance: Membership, **kwargs) -> None:
-    key = _membership_key(instance.team_id)
-    if not cache.add(key, 1, timeout=None):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired or evicted between the two calls
-            cache.set(key, 1, timeout=None)
+    # Any new value changes the dashboard's key; an evicted one reads as 0, also new.
+    cache.set(_membership_key(instance.team_id), time_ns(), timeout=None)
 
 
 post_save.connect(forget_team_board, sender=Membership, dispatch_uid="team-board-join")
 post_delete.connect(forget_team_board, sender=Membership, dispatch_uid="team-board-leave")
-
-
-def member_progress(learner_id: int | None) -> dict:
-    """What a member's progress page shows, as the learning app's own page computes it
-    (`scores_for`, `Altitude`): altitude and pieces per climb, first-try accuracy, tiers
-    reached and recent answers. Five queries, whatever the history."""
-    climbs = list(Climb.objects.with_summary())
-    scores = scores_for(learner_id) if learner_id else []
-    rows = []
-    for climb in climbs:
-        mine = [s for s in scores if s.climb_id == climb.pk]
-        pieces: dict[int, list] = {}
-        for score in mine:
-            pieces.setdefault(score.piece_id, []).append(score)
-        rows.append(
-            {
-                "climb": climb,
-                "altitude": Altitude.from_scores(mine),
-                "pieces_cleared": sum(
-                    1 for p in pieces.values() if piece_status(p) is PieceStatus.CLEARED
-                ),
-                "questions_answered": sum(s.answered for s in mine),
-                "questions": sum(s.questions for s in mine),
-            }
-        )
-    context = {"rows": rows, "recent": [], "accuracy": None, "first_answers": 0, "reached": []}
-    if learner_id is None:
-        return context
-    totals = Answer.objects.filter(learner_id=learner_id, attempt=1).aggregate(
-        first=Count("pk"), right=Count("pk", filter=Q(is_correct=True))
-    )
-    if totals["first"]:
-        context["accuracy"] = round(100 * totals["right"] / totals["first"])
-        context["first_answers"] = totals["first"]
-    context["recent"] = list(
-        Answer.objects.filter(learner_id=learner_id)
-        .select_related("question__step__version__piece__climb")
-        .order_by("-created_at", "-pk")[:20]
-    )
-    context["reached"] = list(
-        TierReached.objects.filter(learner_id=learner_id)
-        .select_related("climb")
-        .order_by("-reached_at")
-    )
-    return context

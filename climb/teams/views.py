@@ -25,6 +25,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from climb.learning.progress import progress_context
 from lessons.models import Climb, Tier
 
 from . import dashboard, stats
@@ -325,7 +326,7 @@ def member_progress(request: HttpRequest, team_id: int, user_id: int) -> HttpRes
         learner_id = member.user.learner.pk
     except ObjectDoesNotExist:
         learner_id = None
-    context = stats.member_progress(learner_id)
+    context = progress_context(learner_id)
     context.update(team=viewer.team, membership=viewer, member=member)
     return render(request, "teams/member_progress.html", context)
 

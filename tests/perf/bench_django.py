@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -32,11 +30,11 @@ from importlib import import_module  # noqa: E402
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from climb.learning.learners import SESSION_KEY  # noqa: E402
 from climb.learning.models import Answer, Learner  # noqa: E402
+from lessons.benchmarks import time_page  # noqa: E402
 from lessons.models import Question, Status  # noqa: E402
 
 
@@ -126,30 +124,14 @@ def page_html(path: str, out: str, username: str = "") -> dict:
 
 def _time(client: Client, url: str, requests: int) -> dict:
     """Median and p95 in ms, and the queries of one request, after a warm-up."""
-    client.get(url)
-    queries: list[str] = []
-
-    def counting(execute, sql, params, many, context):
-        queries.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(counting):
-        response = client.get(url)
-    if response.status_code != 200:
-        raise SystemExit(f"{url} answered {response.status_code}")
-    samples = []
-    for _ in range(requests):
-        start = time.perf_counter()
-        client.get(url)
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
+    timing = time_page(client, url, url, requests)
     return {
         "url": url,
         "requests": requests,
-        "median_ms": round(statistics.median(samples), 2),
-        "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 2),
-        "queries": len(queries),
-        "bytes": len(response.content),
+        "median_ms": round(timing.median_ms, 2),
+        "p95_ms": round(timing.p95_ms, 2),
+        "queries": timing.queries,
+        "bytes": timing.size_bytes,
     }
 
 

@@ -1,0 +1,58 @@
+"""What a learner's progress page shows: shared by their own page and a team manager's view
+of a member, so the two can never count differently."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, Q
+
+from lessons.models import Climb
+
+from .altitude import Altitude, Status, piece_status
+from .models import Answer, TierReached, scores_for
+
+
+def progress_context(learner_id: int | None) -> dict:
+    """Per climb: altitude, pieces cleared (as the climb page counts them), questions
+    answered; first-try accuracy, tiers reached and recent answers. Five queries, whatever
+    the history; one (the climbs) without a learner."""
+    climbs = list(Climb.objects.with_summary())
+    scores = scores_for(learner_id) if learner_id else []
+    rows = []
+    for climb in climbs:
+        mine = [s for s in scores if s.climb_id == climb.pk]
+        pieces: dict[int, list] = defaultdict(list)
+        for score in mine:
+            pieces[score.piece_id].append(score)
+        rows.append(
+            {
+                "climb": climb,
+                "altitude": Altitude.from_scores(mine),
+                "pieces_cleared": sum(
+                    1 for versions in pieces.values() if piece_status(versions) is Status.CLEARED
+                ),
+                "questions_answered": sum(s.answered for s in mine),
+                "questions": sum(s.questions for s in mine),
+            }
+        )
+    context = {"rows": rows, "recent": [], "accuracy": None, "first_answers": 0, "reached": []}
+    if learner_id is None:
+        return context
+    totals = Answer.objects.filter(learner_id=learner_id, attempt=1).aggregate(
+        first=Count("pk"), right=Count("pk", filter=Q(is_correct=True))
+    )
+    if totals["first"]:
+        context["accuracy"] = round(100 * totals["right"] / totals["first"])
+        context["first_answers"] = totals["first"]
+    context["recent"] = list(
+        Answer.objects.filter(learner_id=learner_id)
+        .select_related("question__step__version__piece__climb")
+        .order_by("-created_at", "-pk")[:20]
+    )
+    context["reached"] = list(
+        TierReached.objects.filter(learner_id=learner_id)
+        .select_related("climb")
+        .order_by("-reached_at")
+    )
+    return context
