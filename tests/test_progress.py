@@ -161,3 +161,18 @@ def test_logging_out_starts_a_fresh_anonymous_learner(client, version):
     client.post("/accounts/logout/")
     html = client.get(version.get_absolute_url()).content.decode()
     assert "Right." not in html
+
+
+def test_a_version_without_questions_does_not_keep_a_piece_from_being_cleared():
+    from climb.learning.progress import progress_context
+
+    climb = make_climb()
+    piece = make_piece(climb)
+    make_version(piece, tier=Tier.ZERO, steps=1)
+    make_version(piece, tier=Tier.JUNIOR, steps=0)  # prose only: nothing to answer
+    learner = Learner.objects.create()
+    for version in piece.versions.filter(tier=Tier.ZERO):
+        for step in version.steps.select_related("question"):
+            make_answer(learner, step.question.choices.get(is_correct=True))
+    row = next(r for r in progress_context(learner.pk)["rows"] if r["climb"] == climb)
+    assert row["pieces_cleared"] == 1  # as the climb page counts it (piece_status)
