@@ -53,6 +53,21 @@ def test_progress_page_shows_altitude_accuracy_and_recent_answers(client, versio
     assert "/progress/answers.csv" in html and "/progress/answers.json" in html
 
 
+def test_recent_answers_say_how_long_ago_in_the_reader_s_language(client, version):
+    first, second = questions(version)
+    answer(client, first)
+    answer(client, second)
+    Answer.objects.filter(question=second).update(
+        created_at=timezone.now() - timedelta(hours=3, minutes=5)
+    )
+    html = client.get("/progress/").content.decode()
+    assert ">now</time>" in html  # not "0 minutes"
+    assert ">3\xa0hours ago</time>" in html
+    html = client.get("/ru/progress/").content.decode()
+    assert ">сейчас</time>" in html
+    assert ">3\xa0часа назад</time>" in html
+
+
 def test_progress_page_with_no_answers(client, version):
     html = client.get("/progress/").content.decode()
     assert "No answers yet." in html and "Base camp" in html
