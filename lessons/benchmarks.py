@@ -1,4 +1,5 @@
-"""In-process timing of the reading pages (`manage.py bench`): figures, not assertions."""
+"""In-process timing of pages with the test client (`manage.py bench`, `bench_team`): figures,
+not assertions."""
 
 from __future__ import annotations
 
@@ -19,12 +20,15 @@ class PageTiming:
     requests: int
     median_ms: float
     p95_ms: float
+    cpu_median_ms: float  # this process's CPU time: SQLite runs in it, other load does not
     queries: int
     size_bytes: int
 
 
-def time_page(client: Client, label: str, url: str, requests: int) -> PageTiming:
-    client.get(url)  # warm caches, template loading, connection set-up
+def time_page(client: Client, label: str, url: str, requests: int, **kwargs) -> PageTiming:
+    """`requests` GETs of `url` after a warm-up (`kwargs` go to each, headers for one); the
+    query count is taken from one request with an execute wrapper."""
+    client.get(url, **kwargs)  # warm caches, template loading, connection set-up
     queries: list[str] = []
 
     def count(execute, sql, params, many, context):
@@ -32,21 +36,23 @@ def time_page(client: Client, label: str, url: str, requests: int) -> PageTiming
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(count):
-        response = client.get(url)
+        response = client.get(url, **kwargs)
     if response.status_code != 200:
         raise RuntimeError(f"{url} answered {response.status_code}")
-    samples = []
+    samples, cpu = [], []
     for _ in range(requests):
-        start = time.perf_counter()
-        client.get(url)
+        start, start_cpu = time.perf_counter(), time.process_time()
+        client.get(url, **kwargs)
         samples.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
     samples.sort()
     return PageTiming(
         label=label,
         url=url,
         requests=requests,
         median_ms=statistics.median(samples),
-        p95_ms=samples[int(len(samples) * 0.95) - 1],
+        p95_ms=samples[max(int(len(samples) * 0.95) - 1, 0)],
+        cpu_median_ms=statistics.median(cpu),
         queries=len(queries),
         size_bytes=len(response.content),
     )

@@ -5,8 +5,6 @@
     bench_django.py count                     how many Answer rows there are
     bench_django.py verify LOCUST_OUT.json    is every accepted answer a row? (exact check)
     bench_django.py page-html PATH OUT [USER] the page's HTML (anonymous or USER's) to OUT
-    bench_django.py search N                  time GET /search/?q=... in-process (fallback)
-    bench_django.py dashboard TEAM USER N     time a team dashboard in-process (fallback)
 
 Each prints one JSON object on its last line; bench_lib.django_helper() reads it.
 """
@@ -34,7 +32,6 @@ from django.test import Client  # noqa: E402
 
 from climb.learning.learners import SESSION_KEY  # noqa: E402
 from climb.learning.models import Answer, Learner  # noqa: E402
-from lessons.benchmarks import time_page  # noqa: E402
 from lessons.models import Question, Status  # noqa: E402
 
 
@@ -122,42 +119,12 @@ def page_html(path: str, out: str, username: str = "") -> dict:
     return {"bytes": len(response.content)}
 
 
-def _time(client: Client, url: str, requests: int) -> dict:
-    """Median and p95 in ms, and the queries of one request, after a warm-up."""
-    timing = time_page(client, url, url, requests)
-    return {
-        "url": url,
-        "requests": requests,
-        "median_ms": round(timing.median_ms, 2),
-        "p95_ms": round(timing.p95_ms, 2),
-        "queries": timing.queries,
-        "bytes": timing.size_bytes,
-    }
-
-
-def search(requests: int) -> dict:
-    """GET /search/ for a few typical queries: one word, two words, a rare word."""
-    client = Client(HTTP_HOST="127.0.0.1", headers={"X-Forwarded-Proto": "https"})
-    results = {}
-    for q in ("leader", "lease expiry", "fencing token"):
-        results[q] = _time(client, f"/search/?q={q.replace(' ', '+')}", requests)
-    return {"queries": results}
-
-
-def dashboard(team_id: int, username: str, requests: int) -> dict:
-    client = Client(HTTP_HOST="127.0.0.1", headers={"X-Forwarded-Proto": "https"})
-    client.force_login(get_user_model().objects.get(username=username))
-    return _time(client, f"/teams/{team_id}/", requests)
-
-
 ACTIONS = {
     "questions": lambda out: questions(out),
     "learner": lambda user, password, n: learner(user, password, int(n)),
     "count": count,
     "verify": verify,
     "page-html": page_html,
-    "search": lambda n: search(int(n)),
-    "dashboard": lambda team, user, n: dashboard(int(team), user, int(n)),
 }
 
 if __name__ == "__main__":

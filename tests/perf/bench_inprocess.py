@@ -1,10 +1,7 @@
 """The in-process parts of the bench: the team dashboard and search at scale.
 
-They use the commands the teams and lessons engineers wrote (`generate_team` + `bench_team`,
-`synthetic_content` + `bench_search`) when this checkout has them, and fall back to our own
-timing with the Django test client (bench_django.py) when only the data generator exists.
-A missing generator is reported as "skipped: <command> not available", never a failure.
-
+Each generates its data with a management command (`generate_team`, `synthetic_content`)
+and times it with another (`bench_team`, `bench_search`), whose table is read back here.
 They run against the bench database after gunicorn has stopped, so nothing else competes.
 """
 
@@ -41,10 +38,8 @@ def parse_table(output: str, first_column: str) -> dict:
     return {"note": lines[index - 1].strip() if index else "", "columns": columns, "rows": rows}
 
 
-def dashboard(env: dict[str, str], commands: set[str]) -> dict:
+def dashboard(env: dict[str, str]) -> dict:
     """The team dashboard at 500 members and 100,000 answers."""
-    if "generate_team" not in commands:
-        return {"skipped": "generate_team not available"}
     lib.log("generate_team --members 500 --answers 100000")
     made = table_text(
         lib.manage(env, "generate_team", "--members", "500", "--answers", "100000", timeout=1800)
@@ -54,49 +49,20 @@ def dashboard(env: dict[str, str], commands: set[str]) -> dict:
     climb = re.search(r"--climb (\S+)", made)
     if team is None:
         return {**result, "skipped": f"could not read the team id from: {made[:300]}"}
-    if "bench_team" in commands:
-        args = ["bench_team", "--team", team.group(1), "--requests", "50"]
-        if climb:
-            args += ["--climb", climb.group(1)]
-        output = table_text(lib.manage(env, *args, timeout=1200))
-        result.update(source="manage.py " + " ".join(args), table=parse_table(output, "page"))
-        return result
-    # No timing command: our own, signed in as the team's owner.
-    owner = re.search(r"owner (\S+?)\)", made)
-    if owner is None:
-        return {**result, "skipped": "bench_team not available and no owner in the output"}
-    timing = lib.django_helper(env, "dashboard", team.group(1), owner.group(1), "50")
-    result.update(source="bench_django.py dashboard (test client)", table=_own_table([timing]))
+    args = ["bench_team", "--team", team.group(1), "--requests", "50"]
+    if climb:
+        args += ["--climb", climb.group(1)]
+    output = table_text(lib.manage(env, *args, timeout=1200))
+    result.update(source="manage.py " + " ".join(args), table=parse_table(output, "page"))
     return result
 
 
-def search(env: dict[str, str], commands: set[str]) -> dict:
+def search(env: dict[str, str]) -> dict:
     """Search at 1,000 pieces."""
-    if "synthetic_content" not in commands:
-        return {"skipped": "synthetic_content not available"}
     lib.log("synthetic_content --pieces 1000")
     made = table_text(lib.manage(env, "synthetic_content", "--pieces", "1000", timeout=1800))
     result: dict = {"generated": made.strip().splitlines()[-1] if made.strip() else ""}
-    if "bench_search" in commands:
-        args = ["bench_search", "--iterations", "100"]
-        output = table_text(lib.manage(env, *args, timeout=1800))
-        result.update(source="manage.py " + " ".join(args), table=parse_table(output, "query"))
-        return result
-    timing = lib.django_helper(env, "search", "50")
-    result.update(
-        source="bench_django.py search (test client, 50 requests per query)",
-        table=_own_table(list(timing["queries"].values())),
-    )
+    args = ["bench_search", "--iterations", "100"]
+    output = table_text(lib.manage(env, *args, timeout=1800))
+    result.update(source="manage.py " + " ".join(args), table=parse_table(output, "query"))
     return result
-
-
-def _own_table(timings: list[dict]) -> dict:
-    """Our own test-client timings (bench_django.py) in the commands' table shape."""
-    return {
-        "note": "",
-        "columns": ["url", "median ms", "p95 ms", "queries", "KiB"],
-        "rows": [
-            [t["url"], t["median_ms"], t["p95_ms"], t["queries"], f"{t['bytes'] / 1024:.1f}"]
-            for t in timings
-        ],
-    }

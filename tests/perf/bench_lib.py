@@ -284,12 +284,6 @@ def prepare_database(backend: Backend, env: dict[str, str]) -> None:
     manage(env, "load_demo")
 
 
-def available_commands(env: dict[str, str]) -> set[str]:
-    """The management commands of this checkout (other engineers add some while we work)."""
-    out = manage(env, "help", "--commands")
-    return {line.strip() for line in out.splitlines() if line.strip()}
-
-
 # --- gunicorn --------------------------------------------------------------------------------
 
 
