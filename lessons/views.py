@@ -6,9 +6,11 @@ Every page runs a fixed number of queries whatever the size of the content; the 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
@@ -17,7 +19,7 @@ from climb.learning.learners import learner_id_for
 from climb.learning.models import scores_for
 
 from . import contentcache
-from .assembly import piece_html, with_csrf_token
+from .assembly import CSRF_PLACEHOLDER, piece_html, with_csrf_token
 from .models import Climb, Piece, Tier, TierVersion, content_generation
 from .reading import neighbour, reading_context, version_for_reading
 
@@ -36,15 +38,48 @@ def _get_version_or_404(climb_slug: str, piece_slug: str, tier_slug: str) -> Tie
     return version
 
 
+# A reader with no progress sees exactly what every other such reader sees: the whole page is
+# kept, and each request only swaps in its own CSRF token. Keyed by the content generation, so
+# an edit shows at once.
+PAGE_CACHE_SECONDS = 3600
+
+
+def _shared_page_key(request: HttpRequest) -> str | None:
+    if request.GET or request.htmx or request.user.is_authenticated:
+        return None
+    if learner_id_for(request) is not None:
+        return None
+    return f"page:{content_generation()}:{get_language()}:{request.path}"
+
+
+def _page(request: HttpRequest, render_html: Callable[[int | None], str]) -> HttpResponse:
+    """The response for `render_html(learner id)`, which returns the page with the CSRF
+    placeholder in it; a reader with no progress gets the shared copy when there is one."""
+    key = _shared_page_key(request)
+    html = contentcache.get(key) if key is not None else None
+    if html is None:
+        html = render_html(None if key is not None else learner_id_for(request))
+        if key is not None:
+            contentcache.set(key, html, PAGE_CACHE_SECONDS)
+    return HttpResponse(with_csrf_token(request, html))
+
+
+def _render(request: HttpRequest, template: str, context: dict) -> str:
+    return render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER}, request)
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
+    return _page(request, lambda learner_id: _home_html(request, learner_id))
+
+
+def _home_html(request: HttpRequest, learner_id: int | None) -> str:
     climbs = list(Climb.objects.with_summary())
     tiers_by_climb: dict[int, set[int]] = defaultdict(set)
     for climb_id, tier in (
         TierVersion.objects.published().values_list("piece__climb_id", "tier").distinct()
     ):
         tiers_by_climb[climb_id].add(tier)
-    learner_id = learner_id_for(request)
     scores = scores_for(learner_id) if learner_id else []
     for climb in climbs:
         climb.tiers = [tier for tier in Tier if tier in tiers_by_climb[climb.pk]]
@@ -54,7 +89,7 @@ def home(request: HttpRequest) -> HttpResponse:
             1 for status in _piece_statuses(mine).values() if status is Status.CLEARED
         )
         climb.started = any(score.answered for score in mine)
-    return render(request, "lessons/home.html", {"climbs": climbs})
+    return _render(request, "lessons/home.html", {"climbs": climbs})
 
 
 def _piece_statuses(scores: list[VersionScore]) -> dict[int, Status]:
@@ -66,9 +101,12 @@ def _piece_statuses(scores: list[VersionScore]) -> dict[int, Status]:
 
 @require_safe
 def climb_detail(request: HttpRequest, climb_slug: str) -> HttpResponse:
+    return _page(request, lambda learner_id: _climb_html(request, climb_slug, learner_id))
+
+
+def _climb_html(request: HttpRequest, climb_slug: str, learner_id: int | None) -> str:
     climb = _get_climb_or_404(climb_slug)
     pieces = list(Piece.objects.filter(climb=climb).with_published_versions())
-    learner_id = learner_id_for(request)
     scores = scores_for(learner_id, climb) if learner_id else []
     by_version = {score.version_id: score.status for score in scores}
     statuses = _piece_statuses(scores)
@@ -82,7 +120,7 @@ def climb_detail(request: HttpRequest, climb_slug: str) -> HttpResponse:
         "altitude": Altitude.from_scores(scores),
         "tiers_all": list(Tier),
     }
-    return render(request, "lessons/climb.html", context)
+    return _render(request, "lessons/climb.html", context)
 
 
 @require_safe
@@ -128,30 +166,13 @@ def preview(request: HttpRequest, version_id: int) -> HttpResponse:
     return HttpResponse(with_csrf_token(request, html))
 
 
-# A reader with no progress sees exactly what every other such reader sees: the whole page is
-# kept, and each request only swaps in its own CSRF token. Keyed by the content generation, so
-# an edit shows at once.
-PAGE_CACHE_SECONDS = 3600
-
-
-def _shared_page_key(request: HttpRequest) -> str | None:
-    if request.GET or request.htmx or request.user.is_authenticated:
-        return None
-    if learner_id_for(request) is not None:
-        return None
-    return f"page:{content_generation()}:{get_language()}:{request.path}"
-
-
 @require_safe
 def piece_tier(
     request: HttpRequest, climb_slug: str, piece_slug: str, tier_slug: str
 ) -> HttpResponse:
-    key = _shared_page_key(request)
-    html = contentcache.get(key) if key is not None else None
-    if html is None:
-        version = _get_version_or_404(climb_slug, piece_slug, tier_slug)
-        learner_id = None if key is not None else learner_id_for(request)
-        html = _piece_page(request, version, learner_id)
-        if key is not None:
-            contentcache.set(key, html, PAGE_CACHE_SECONDS)
-    return HttpResponse(with_csrf_token(request, html))
+    return _page(
+        request,
+        lambda learner_id: _piece_page(
+            request, _get_version_or_404(climb_slug, piece_slug, tier_slug), learner_id
+        ),
+    )

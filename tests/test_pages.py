@@ -192,9 +192,14 @@ def test_home_and_climb_pages_have_a_fixed_query_count(client, django_assert_max
         climb = make_climb()
         for order in range(5):
             make_version(make_piece(climb, order=order), steps=0)
-    with django_assert_max_num_queries(2):
-        client.get("/")
+    # Rendered: the page's own queries, and the content generation (read again after an edit:
+    # it keys the shared copy). A second reader without progress then gets that copy.
     with django_assert_max_num_queries(3):
+        client.get("/")
+    with django_assert_max_num_queries(4):
+        client.get(climb.get_absolute_url())
+    with django_assert_max_num_queries(0):
+        client.get("/")
         client.get(climb.get_absolute_url())
 
 
@@ -207,27 +212,62 @@ def test_every_page_sends_a_strict_content_security_policy(client, version):
     assert "unsafe" not in policy
 
 
+READING_PAGES = {
+    "home": lambda version: "/",
+    "climb": lambda version: version.piece.climb.get_absolute_url(),
+    "piece": piece_url,
+}
+
+
+@pytest.mark.parametrize("page", READING_PAGES)
 def test_readers_without_progress_share_one_cached_page_with_their_own_csrf_token(
-    client, version, django_assert_num_queries
+    client, version, page, django_assert_num_queries
 ):
     from django.test import Client
 
-    first = client.get(piece_url(version))
+    url = READING_PAGES[page](version)
+    first = client.get(url)
     with django_assert_num_queries(0):
-        second = Client().get(piece_url(version))
+        second = Client().get(url)
     assert second.status_code == 200
     assert second.content.count(b"csrfmiddlewaretoken") == first.content.count(
         b"csrfmiddlewaretoken"
     )
+    assert second.content.count(b"csrfmiddlewaretoken") >= 1  # the language switch, at least
     assert b"csrf-token-placeholder" not in second.content
+    tokens = {
+        re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', response.content).group(1)
+        for response in (first, second)
+    }
+    assert len(tokens) == 2  # each reader its own
     assert second.cookies["csrftoken"].value
 
 
-def test_a_content_edit_shows_at_once_on_the_cached_page(client, version):
-    client.get(piece_url(version))
-    version.title = "A sharper title"
-    version.save()
-    assert "A sharper title" in client.get(piece_url(version)).content.decode()
+@pytest.mark.parametrize("page", READING_PAGES)
+def test_a_learner_with_progress_never_gets_the_shared_page(client, version, page):
+    from django.test import Client
+
+    url = READING_PAGES[page](version)
+    Client().get(url)  # a reader without progress fills the shared copy
+    question = version.first.steps.first().question
+    right = question.choices.get(is_correct=True)
+    client.post("/answer/", {"question": question.pk, "choice": right.pk, "attempt": 1})
+    mine = client.get(url).content.decode()
+    shared = Client().get(url).content.decode()
+    assert mine != shared
+    if page == "home":
+        assert re.search(r"Pieces cleared</dt>\s*<dd>1 / 3", mine)
+        assert re.search(r"Pieces cleared</dt>\s*<dd>0 / 3", shared)
+
+
+@pytest.mark.parametrize("page", READING_PAGES)
+def test_a_content_edit_shows_at_once_on_the_cached_page(client, version, page):
+    url = READING_PAGES[page](version)
+    client.get(url)
+    climb = version.piece.climb
+    climb.title = "Distributed Systems, sharper"
+    climb.save()
+    assert "Distributed Systems, sharper" in client.get(url).content.decode()
 
 
 def test_an_edit_saved_by_another_app_server_shows_here_within_the_check_interval(
