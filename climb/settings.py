@@ -123,7 +123,8 @@ SQLITE_PATH = BASE_DIR / "var" / "db.sqlite3"
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"),
+        # Unset or empty (as an env file's `DATABASE_URL=` leaves it): the embedded SQLite file.
+        os.environ.get("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}",
         conn_max_age=envint("CONN_MAX_AGE", 0),
         conn_health_checks=True,
     )

@@ -55,3 +55,22 @@ def test_sqlite_is_configured_for_concurrent_use(settings):
     assert options["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in options["init_command"]
     assert options["timeout"] >= 5
+
+
+def test_an_empty_database_url_means_the_embedded_sqlite_file():
+    # As an env file's `DATABASE_URL=` line leaves it: not a traceback about a scheme.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['NAME'])",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "climb.settings", "DATABASE_URL": ""},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    engine, name = result.stdout.split()
+    assert engine == "django.db.backends.sqlite3" and name.endswith("var/db.sqlite3")
