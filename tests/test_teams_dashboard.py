@@ -650,3 +650,52 @@ def test_climb_columns_are_announced_as_altitudes(client, world):
     html = get(client, world, "alice").content.decode()
     header = html.split("<thead>", 1)[1].split("</thead>", 1)[0]
     assert header.count('<span class="visually-hidden">Altitude: </span>') == 2
+
+
+# --- the kept figures (TEAM_DASHBOARD_SECONDS) ------------------------------------------------
+
+
+def member_names(html: str) -> list[str]:
+    return [row.split()[0] for row in table_rows(html)]
+
+
+def test_kept_figures_follow_joins_leaves_and_role_changes_at_once(client, world, settings):
+    settings.TEAM_DASHBOARD_SECONDS = 30
+    team = world["team"]
+    assert "carl" in member_names(get(client, world, "alice").content.decode())
+    client.post(f"/teams/{team.pk}/members/{member(team, 'carl').user_id}/remove/")
+    Membership.objects.create(team=team, user=make_user("fred"))
+    client.post(
+        f"/teams/{team.pk}/members/{member(team, 'dave').user_id}/role/", {"role": "manager"}
+    )
+    html = get(client, world, "alice").content.decode()
+    assert "carl" not in member_names(html) and "fred" in member_names(html)
+    assert re.search(r"dave.*Manager", next(row for row in table_rows(html) if "dave" in row))
+
+
+def test_a_roster_change_made_on_another_app_server_shows_here_at_once(client, world, settings):
+    """Each gunicorn worker may have a cache of its own (the local-memory default): the
+    change is read from the team row, which every worker reads anyway."""
+    from django.db import connection
+    from django.db.models import F
+
+    from climb.teams.models import Team
+
+    settings.TEAM_DASHBOARD_SECONDS = 30
+    team = world["team"]
+    assert "carl" in member_names(get(client, world, "alice").content.decode())
+    # Another process removes carl: its signal bumps the row, and our cache hears nothing.
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM teams_membership WHERE id = %s", [member(team, "carl").pk])
+    Team.objects.filter(pk=team.pk).update(roster_version=F("roster_version") + 1)
+    assert "carl" not in member_names(get(client, world, "alice").content.decode())
+
+
+def test_new_answers_can_wait_for_the_kept_figures_to_expire(client, world, settings):
+    settings.TEAM_DASHBOARD_SECONDS = 30
+    before = table_rows(get(client, world, "alice").content.decode())
+    erin = Learner.objects.create(user=get_user_model().objects.get(username="erin"))
+    make_answer(erin, right(world["q"]["p2z"][0]))
+    assert table_rows(get(client, world, "alice").content.decode()) == before
+    settings.TEAM_DASHBOARD_SECONDS = 0
+    assert table_rows(get(client, world, "alice").content.decode()) != before

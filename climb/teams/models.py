@@ -64,6 +64,10 @@ class Team(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Bumped by every join, leave and role change (climb.teams.stats): the dashboard's kept
+    # figures are keyed by it. In the database, not the cache, so that every app server sees
+    # the change on its next request even with a cache of its own per process.
+    roster_version = models.PositiveBigIntegerField(_("roster version"), default=0, editable=False)
 
     objects = TeamQuerySet.as_manager()
 

@@ -21,7 +21,6 @@ TruncDate: on SQLite those call back into Python for every row, which took secon
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from time import time_ns
 
 from django.conf import settings
 from django.core.cache import cache
@@ -225,9 +224,9 @@ def fetch_shared(
     second viewer, do not repeat the grouped passes over the team's answers.
 
     What is kept is the same for every viewer (each one's view of it is worked out after).
-    It is keyed by the team's membership (bumped on every join, leave and role change), the
-    content generation, the language and the filters, so only new answers can be missing,
-    and for at most that many seconds.
+    It is keyed by the team's roster version (a column of the team row the view has already
+    read, bumped on every join, leave and role change), the content generation, the language
+    and the filters, so only new answers can be missing, and for at most that many seconds.
     """
     seconds = settings.TEAM_DASHBOARD_SECONDS
     if not seconds:
@@ -237,7 +236,7 @@ def fetch_shared(
         for part in (
             "team-board",
             team.pk,
-            cache.get(_membership_key(team.pk), 0),
+            team.roster_version,
             content_generation(),
             get_language(),
             climb.pk if climb else "-",
@@ -252,13 +251,10 @@ def fetch_shared(
     return fetched
 
 
-def _membership_key(team_id: int) -> str:
-    return f"team-board-membership:{team_id}"
-
-
 def forget_team_board(sender, instance: Membership, **kwargs) -> None:
-    # Any new value changes the dashboard's key; an evicted one reads as 0, also new.
-    cache.set(_membership_key(instance.team_id), time_ns(), timeout=None)
+    # One UPDATE, in the transaction of the change itself. A team being deleted takes its
+    # memberships with it: updating the row that is going away matches nothing.
+    Team.objects.filter(pk=instance.team_id).update(roster_version=F("roster_version") + 1)
 
 
 post_save.connect(forget_team_board, sender=Membership, dispatch_uid="team-board-join")
