@@ -5,12 +5,23 @@ Every page a learner reads lives under i18n_patterns: English at the root, Russi
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
 
-from . import i18n, ops
+from lessons.sitemaps import SITEMAPS
+
+from . import crawlers, i18n, ops
 
 urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
+    path("robots.txt", crawlers.robots_txt, name="robots_txt"),
+    path(
+        "sitemap.xml",
+        cache_control(max_age=3600, public=True)(sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", i18n.set_language, name="set_language"),
 ]
