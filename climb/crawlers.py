@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -20,6 +22,7 @@ PRIVATE_SECTIONS = [
 ]
 
 
+@cache  # the URLconf and the languages are fixed for the life of the process
 def disallowed_paths() -> list[str]:
     paths = ["/admin/", "/i18n/"]
     for code, _name in settings.LANGUAGES:

@@ -167,6 +167,7 @@ def measure_pages(server: lib.Server, session: str) -> list[lib.WrkResult]:
     piece_url = server.url + lib.PIECE_PATH
     static = f"{server.url}/static/bench/"
     runs = [
+        (bench_report.FLOOR_LABEL, server.url + "/robots.txt", {}),
         ("static, anonymous page's size", static + "anonymous.html", {}),
         ("piece page, anonymous", piece_url, {}),
         ("static, learner page's size", static + "learner.html", {}),
