@@ -69,6 +69,11 @@ def test_robots_keeps_crawlers_out_of_private_and_endless_pages(client, path):
     assert not robots(client).can_fetch("*", f"https://climb.example{path}")
 
 
+def test_robots_runs_no_query(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client.get("/robots.txt").status_code == 200
+
+
 def test_robots_points_at_the_sitemap(client):
     text = client.get("/robots.txt", headers={"X-Forwarded-Proto": "https"}).content.decode()
     sitemap = [line for line in text.splitlines() if line.startswith("Sitemap: ")]
