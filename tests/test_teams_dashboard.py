@@ -699,3 +699,23 @@ def test_new_answers_can_wait_for_the_kept_figures_to_expire(client, world, sett
     assert table_rows(get(client, world, "alice").content.decode()) == before
     settings.TEAM_DASHBOARD_SECONDS = 0
     assert table_rows(get(client, world, "alice").content.decode()) != before
+
+
+def test_sorting_paging_and_other_viewers_reuse_the_kept_summary(
+    client, world, settings, monkeypatch
+):
+    from climb.teams import stats
+
+    settings.TEAM_DASHBOARD_SECONDS = 30
+    calls = []
+    real = stats.summarise
+    monkeypatch.setattr(stats, "summarise", lambda *a, **k: calls.append(1) or real(*a, **k))
+    get(client, world, "alice")  # the owner: every row
+    get(client, world, "alice", "?sort=-altitude", headers={"HX-Request": "true"})
+    get(client, world, "bob", "?sort=member&page=1")  # a manager
+    carl = get(client, world, "carl").content.decode()  # a member, after the managers
+    assert len(calls) == 1
+    # What was kept holds every member; a member still sees only their own row.
+    assert member_names(carl) == ["carl"]
+    get(client, world, "alice", "?period=4")  # other filters: other figures
+    assert len(calls) == 2

@@ -1,8 +1,10 @@
 """The team dashboard's arithmetic: plain data in, plain data out, no database.
 
 `stats.py` runs the aggregated queries (a fixed number, whatever the team's size) and hands
-their rows to `build()`, which applies the learning app's altitude rule per member, sorts,
-pages and summarises. Everything here is O(rows) Python and can be tested without a database.
+their rows to `summarise()`, which applies the learning app's altitude rule per member and
+adds up the team's figures, the same for every viewer; `view()` then keeps the rows a viewer
+may see, sorted and paged. Everything here is O(rows) Python and can be tested without a
+database.
 """
 
 from __future__ import annotations
@@ -400,18 +402,21 @@ def weekly(starts: list[date], answers: dict[date, int], tiers: dict[date, int])
     return [Week(start, total(answers, start), total(tiers, start)) for start in starts]
 
 
-def build(
-    fetched: Fetched,
-    climbs: list,
-    selected,
-    *,
-    viewer_user_id: int,
-    sees_everyone: bool,
-    sort: str = DEFAULT_SORT,
-    descending: bool = False,
-    page: int | str | None = 1,
-    today: date,
-) -> Dashboard:
+@dataclass
+class Summary:
+    """Everything the dashboard shows that is the same for every viewer of the team: kept
+    for TEAM_DASHBOARD_SECONDS (see stats.summary_shared), so that sorting and paging redo
+    neither the queries nor the per-member arithmetic."""
+
+    rows: list[MemberRow]  # every member, unsorted
+    totals: Totals
+    distribution: list[Distribution]
+    missed: list[MissedQuestion]
+    weeks: list[Week]
+    selected_index: int | None
+
+
+def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summary:
     climb_ids = [c.pk for c in climbs]
     selected_id = selected.pk if selected else None
     first_attempts, activity = split_rows(fetched.version_rows, fetched.versions, selected_id)
@@ -440,23 +445,67 @@ def build(
         first=sum(r.activity.first for r in rows),
         first_right=sum(r.activity.first_right for r in rows),
     )
-    # The aggregates above cover everyone; the rows themselves only what the viewer may see.
-    visible = rows if sees_everyone else [r for r in rows if r.user_id == viewer_user_id]
-    visible = sort_rows(visible, sort, descending)
     wrong = most_chosen_wrong(fetched.choice_counts, fetched.revision_choices)
     missed = [
         MissedQuestion(fetched.questions[q], first, count, *wrong.get(q, (None, 0)))
         for q, first, count in top_missed(fetched.choice_counts)
         if q in fetched.questions
     ]
-    return Dashboard(
-        rows=visible,
-        page=Paginator(visible, PAGE_SIZE).get_page(page),
+    return Summary(
+        rows=rows,
         totals=totals,
         distribution=distributions(climbs, altitudes, fetched.members),
         missed=missed,
         weeks=weekly(chart_weeks(today), fetched.answers_per_day, fetched.tiers_per_day),
+        selected_index=climb_ids.index(selected_id) if selected else None,
+    )
+
+
+def view(
+    summary: Summary,
+    *,
+    viewer_user_id: int,
+    sees_everyone: bool,
+    sort: str = DEFAULT_SORT,
+    descending: bool = False,
+    page: int | str | None = 1,
+) -> Dashboard:
+    """One viewer's dashboard: the aggregates cover everyone; the rows only what the viewer
+    may see, sorted and paged."""
+    rows = summary.rows
+    visible = rows if sees_everyone else [r for r in rows if r.user_id == viewer_user_id]
+    visible = sort_rows(visible, sort, descending)
+    return Dashboard(
+        rows=visible,
+        page=Paginator(visible, PAGE_SIZE).get_page(page),
+        totals=summary.totals,
+        distribution=summary.distribution,
+        missed=summary.missed,
+        weeks=summary.weeks,
         sort=sort,
         descending=descending,
-        selected_index=climb_ids.index(selected_id) if selected else None,
+        selected_index=summary.selected_index,
+    )
+
+
+def build(
+    fetched: Fetched,
+    climbs: list,
+    selected,
+    *,
+    viewer_user_id: int,
+    sees_everyone: bool,
+    sort: str = DEFAULT_SORT,
+    descending: bool = False,
+    page: int | str | None = 1,
+    today: date,
+) -> Dashboard:
+    """`view` of `summarise`: the whole dashboard from the fetched rows."""
+    return view(
+        summarise(fetched, climbs, selected, today=today),
+        viewer_user_id=viewer_user_id,
+        sees_everyone=sees_everyone,
+        sort=sort,
+        descending=descending,
+        page=page,
     )

@@ -41,7 +41,9 @@ from .dashboard import (
     Fetched,
     Member,
     QuestionInfo,
+    Summary,
     VersionInfo,
+    summarise,
     top_missed,
 )
 from .models import Membership, Team
@@ -212,25 +214,31 @@ def fetch(
     return fetched
 
 
-def fetch_shared(
+def summary_shared(
     team: Team,
     climbs: list,
     climb: Climb | None,
     period: str,
     since: datetime | None,
     chart_from: date | None,
-) -> Fetched:
-    """`fetch`, kept for TEAM_DASHBOARD_SECONDS so that sorting and paging the table, or a
-    second viewer, do not repeat the grouped passes over the team's answers.
+    today: date,
+) -> Summary:
+    """The dashboard's figures for every viewer (`dashboard.summarise` of `fetch`), kept for
+    TEAM_DASHBOARD_SECONDS so that sorting and paging the table, or a second viewer, redo
+    neither the grouped passes over the team's answers nor the per-member arithmetic.
 
-    What is kept is the same for every viewer (each one's view of it is worked out after).
-    It is keyed by the team's roster version (a column of the team row the view has already
-    read, bumped on every join, leave and role change), the content generation, the language
-    and the filters, so only new answers can be missing, and for at most that many seconds.
+    Keyed by the team's roster version (a column of the team row the view has already read,
+    bumped on every join, leave and role change), the content generation, the language and
+    the filters, so only new answers can be missing, and for at most that many seconds.
     """
+
+    def compute() -> Summary:
+        fetched = fetch(team, climbs, climb, since, chart_from)
+        return summarise(fetched, climbs, climb, today=today)
+
     seconds = settings.TEAM_DASHBOARD_SECONDS
     if not seconds:
-        return fetch(team, climbs, climb, since, chart_from)
+        return compute()
     key = ":".join(
         str(part)
         for part in (
@@ -242,13 +250,14 @@ def fetch_shared(
             climb.pk if climb else "-",
             period,
             chart_from or "-",
+            today,
         )
     )
-    fetched = cache.get(key)
-    if fetched is None:
-        fetched = fetch(team, climbs, climb, since, chart_from)
-        cache.set(key, fetched, seconds)
-    return fetched
+    summary = cache.get(key)
+    if summary is None:
+        summary = compute()
+        cache.set(key, summary, seconds)
+    return summary
 
 
 def forget_team_board(sender, instance: Membership, **kwargs) -> None:

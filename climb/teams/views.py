@@ -148,24 +148,22 @@ def _load_board(
     data = filters.cleaned_data
     sort, descending = data["sort"]
     today = timezone.localdate()
-    fetched = stats.fetch_shared(
+    summary = stats.summary_shared(
         membership.team,
         filters.climbs,
         data["climb"],
         data["period"],
         filters.since(),
         dashboard.chart_weeks(today)[0] if with_charts else None,
+        today,
     )
-    return dashboard.build(
-        fetched,
-        filters.climbs,
-        data["climb"],
+    return dashboard.view(
+        summary,
         viewer_user_id=request.user.pk,
         sees_everyone=membership.manages,
         sort=sort,
         descending=descending,
         page=data["page"],
-        today=today,
     )
 
 
