@@ -486,26 +486,3 @@ def view(
         descending=descending,
         selected_index=summary.selected_index,
     )
-
-
-def build(
-    fetched: Fetched,
-    climbs: list,
-    selected,
-    *,
-    viewer_user_id: int,
-    sees_everyone: bool,
-    sort: str = DEFAULT_SORT,
-    descending: bool = False,
-    page: int | str | None = 1,
-    today: date,
-) -> Dashboard:
-    """`view` of `summarise`: the whole dashboard from the fetched rows."""
-    return view(
-        summarise(fetched, climbs, selected, today=today),
-        viewer_user_id=viewer_user_id,
-        sees_everyone=sees_everyone,
-        sort=sort,
-        descending=descending,
-        page=page,
-    )
