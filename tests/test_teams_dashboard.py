@@ -190,6 +190,7 @@ def test_the_period_filter_narrows_activity_but_not_altitude(client, world):
     rows = {row.split()[0]: row for row in table_rows(html)}
     assert "0 / 2 — no first attempts 0" in rows["dave"]
     assert not rows["dave"].endswith("never")  # last active is the latest answer, any time
+    assert rows["dave"].endswith(" 2 months, 1 week ago")  # ten weeks, said as a reader would
     assert rows["alice"].startswith("alice (you) Owner Junior Zero 2 / 2 100% 6")
     html = get(client, world, "alice", "?period=all").content.decode()
     assert "0% 1" in {row.split()[0]: row for row in table_rows(html)}["dave"]
