@@ -47,6 +47,12 @@ class Part:
     context: dict
 
 
+def render_shareable(template: str, context: dict, request: HttpRequest | None = None) -> str:
+    """`template` rendered with the CSRF placeholder for a token: the same HTML for every
+    reader it fits, kept and served through `with_csrf_token`."""
+    return render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER}, request)
+
+
 def _key_prefix() -> str:
     """What every part depends on besides its own key."""
     return f"part:{content_generation()}:{get_language()}:"
@@ -61,8 +67,7 @@ def render_parts(parts: list[Part], cached: bool = True) -> list[str]:
     html = []
     for key, part in zip(keys, parts, strict=True):
         if key not in found:
-            context = {"csrf_token": CSRF_PLACEHOLDER, **part.context}
-            found[key] = rendered[key] = render_to_string(part.template, context)
+            found[key] = rendered[key] = render_shareable(part.template, part.context)
         html.append(found[key])
     if cached and rendered:
         contentcache.set_many(rendered, PARTS_SECONDS)
@@ -117,14 +122,13 @@ def _skeleton(request: HttpRequest, context: dict, steps: int, cached: bool) -> 
     if skeleton is None:
         page = {
             **context,
-            "csrf_token": CSRF_PLACEHOLDER,
             "step_html": [slot(f"step-{number}") for number in range(1, steps + 1)],
             "altitude_html": slot("altitude"),
             "recap_html": slot("recap"),
         }
         if signed_in:
             page["user"] = _SignedInSlot()
-        html = render_to_string("lessons/piece.html", page, request=request)
+        html = render_shareable("lessons/piece.html", page, request)
         skeleton = _SLOT_PATTERN.split(html)
         if cached:
             contentcache.set(key, skeleton, PARTS_SECONDS)

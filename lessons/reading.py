@@ -148,25 +148,14 @@ def altitude_context(version: TierVersion, scores: list[VersionScore]) -> dict:
     return {"altitude": altitude, "tier_bar": tier_bar(version, altitude)}
 
 
-def reading_context(
-    version: TierVersion,
-    learner_id: int | None,
-    scores: list[VersionScore] | None = None,
-    answers: list[Attempt] | None = None,
-) -> dict:
-    """`version` must come from TierVersion.objects.for_reading().
-
-    `scores` (the learner's in this climb) and `answers` (from `attempts_in`): when the
-    caller already has them.
-    """
+def reading_context(version: TierVersion, learner_id: int | None) -> dict:
+    """`version` must come from TierVersion.objects.for_reading()."""
     steps = list(version.steps.all())
     if learner_id is None:
         answers, scores = [], []
     else:
-        if answers is None:
-            answers = attempts_in(version, learner_id)
-        if scores is None:
-            scores = scores_for(learner_id, version.piece.climb_id)
+        answers = attempts_in(version, learner_id)
+        scores = scores_for(learner_id, version.piece.climb_id)
     states = unfold(steps, answers)
     return {
         "version": version,

@@ -10,16 +10,15 @@ from collections.abc import Callable
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
-from climb.learning.altitude import Altitude, Status, VersionScore, piece_status
+from climb.learning.altitude import Altitude, Status, piece_statuses
 from climb.learning.learners import learner_id_for
 from climb.learning.models import scores_for
 
 from . import contentcache
-from .assembly import CSRF_PLACEHOLDER, piece_html, with_csrf_token
+from .assembly import piece_html, render_shareable, with_csrf_token
 from .models import Climb, Piece, Tier, TierVersion, content_generation
 from .reading import neighbour, reading_context, version_for_reading
 
@@ -44,28 +43,20 @@ def _get_version_or_404(climb_slug: str, piece_slug: str, tier_slug: str) -> Tie
 PAGE_CACHE_SECONDS = 3600
 
 
-def _shared_page_key(request: HttpRequest) -> str | None:
-    if request.GET or request.htmx or request.user.is_authenticated:
-        return None
-    if learner_id_for(request) is not None:
-        return None
-    return f"page:{content_generation()}:{get_language()}:{request.path}"
-
-
 def _page(request: HttpRequest, render_html: Callable[[int | None], str]) -> HttpResponse:
     """The response for `render_html(learner id)`, which returns the page with the CSRF
-    placeholder in it; a reader with no progress gets the shared copy when there is one."""
-    key = _shared_page_key(request)
+    placeholder in it. A reader with no learner (a signed-in user always has one) has no
+    progress, and gets the shared copy of the page when there is one."""
+    learner_id = learner_id_for(request)
+    key = None
+    if learner_id is None and not (request.GET or request.htmx):
+        key = f"page:{content_generation()}:{get_language()}:{request.path}"
     html = contentcache.get(key) if key is not None else None
     if html is None:
-        html = render_html(None if key is not None else learner_id_for(request))
+        html = render_html(learner_id)
         if key is not None:
             contentcache.set(key, html, PAGE_CACHE_SECONDS)
     return HttpResponse(with_csrf_token(request, html))
-
-
-def _render(request: HttpRequest, template: str, context: dict) -> str:
-    return render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER}, request)
 
 
 @require_safe
@@ -86,17 +77,10 @@ def _home_html(request: HttpRequest, learner_id: int | None) -> str:
         mine = [score for score in scores if score.climb_id == climb.pk]
         climb.altitude = Altitude.from_scores(mine)
         climb.pieces_cleared = sum(
-            1 for status in _piece_statuses(mine).values() if status is Status.CLEARED
+            1 for status in piece_statuses(mine).values() if status is Status.CLEARED
         )
         climb.started = any(score.answered for score in mine)
-    return _render(request, "lessons/home.html", {"climbs": climbs})
-
-
-def _piece_statuses(scores: list[VersionScore]) -> dict[int, Status]:
-    by_piece: dict[int, list[VersionScore]] = defaultdict(list)
-    for score in scores:
-        by_piece[score.piece_id].append(score)
-    return {piece_id: piece_status(versions) for piece_id, versions in by_piece.items()}
+    return render_shareable("lessons/home.html", {"climbs": climbs}, request)
 
 
 @require_safe
@@ -109,7 +93,7 @@ def _climb_html(request: HttpRequest, climb_slug: str, learner_id: int | None) -
     pieces = list(Piece.objects.filter(climb=climb).with_published_versions())
     scores = scores_for(learner_id, climb) if learner_id else []
     by_version = {score.version_id: score.status for score in scores}
-    statuses = _piece_statuses(scores)
+    statuses = piece_statuses(scores)
     for piece in pieces:
         piece.status = statuses.get(piece.pk, Status.NOT_STARTED)
         for version in piece.published_versions:
@@ -120,7 +104,7 @@ def _climb_html(request: HttpRequest, climb_slug: str, learner_id: int | None) -
         "altitude": Altitude.from_scores(scores),
         "tiers_all": list(Tier),
     }
-    return _render(request, "lessons/climb.html", context)
+    return render_shareable("lessons/climb.html", context, request)
 
 
 @require_safe

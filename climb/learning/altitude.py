@@ -110,6 +110,14 @@ def piece_status(scores: list[VersionScore]) -> Status:
     return Status.NOT_STARTED
 
 
+def piece_statuses(scores: list[VersionScore]) -> dict[int, Status]:
+    """piece_id -> its status, for the pieces these scores cover."""
+    by_piece: dict[int, list[VersionScore]] = {}
+    for score in scores:
+        by_piece.setdefault(score.piece_id, []).append(score)
+    return {piece_id: piece_status(versions) for piece_id, versions in by_piece.items()}
+
+
 ALTITUDE_LINES = {
     None: _("At base camp: every climb starts with one answer."),
     Tier.ZERO: _("Off the ground: you know what these things are and why they exist."),

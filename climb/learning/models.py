@@ -173,7 +173,10 @@ class QuestionRevision(models.Model):
 
     @classmethod
     def current(cls, question: Question, choices: list[Choice]) -> QuestionRevision:
-        frozen, digest = cls._freeze(question, choices)
+        return cls._current(question, *cls._freeze(question, choices))
+
+    @classmethod
+    def _current(cls, question: Question, frozen: list[dict], digest: str) -> QuestionRevision:
         revision = cls.objects.filter(question=question, content_hash=digest).first()
         if revision is None:
             try:
@@ -192,11 +195,11 @@ class QuestionRevision(models.Model):
     def current_id(cls, question: Question, choices: list[Choice]) -> int:
         """`current(...).pk`, remembered: the key is the content's own hash, so it holds for
         as long as the question reads this way."""
-        digest = cls._freeze(question, choices)[1]
+        frozen, digest = cls._freeze(question, choices)
         key = f"revision:{question.pk}:{digest}"
         revision_id = contentcache.get(key)
         if revision_id is None:
-            revision_id = cls.current(question, choices).pk
+            revision_id = cls._current(question, frozen, digest).pk
             contentcache.set(key, revision_id, 3600)
         return revision_id
 

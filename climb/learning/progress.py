@@ -3,13 +3,11 @@ of a member, so the two can never count differently."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.db.models import Count, Q
 
 from lessons.models import Climb
 
-from .altitude import Altitude, Status, piece_status
+from .altitude import Altitude, Status, piece_statuses
 from .models import Answer, TierReached, scores_for
 
 
@@ -22,15 +20,12 @@ def progress_context(learner_id: int | None) -> dict:
     rows = []
     for climb in climbs:
         mine = [s for s in scores if s.climb_id == climb.pk]
-        pieces: dict[int, list] = defaultdict(list)
-        for score in mine:
-            pieces[score.piece_id].append(score)
         rows.append(
             {
                 "climb": climb,
                 "altitude": Altitude.from_scores(mine),
                 "pieces_cleared": sum(
-                    1 for versions in pieces.values() if piece_status(versions) is Status.CLEARED
+                    1 for status in piece_statuses(mine).values() if status is Status.CLEARED
                 ),
                 "questions_answered": sum(s.answered for s in mine),
                 "questions": sum(s.questions for s in mine),
