@@ -92,6 +92,27 @@ def test_downloads_contain_every_answer(client, version):
     assert len(data) == 3 and data[2]["correct"] is True
 
 
+def test_downloads_read_answers_as_shown_after_the_choice_is_edited_or_removed(
+    client, version
+):
+    first, second = questions(version)
+    wrong = first.choices.filter(is_correct=False).first()
+    shown_prompt, shown_text = first.prompt, wrong.text
+    answer(client, first, right=False)
+    answer(client, second)
+    wrong.delete()  # the author drops the choice this learner picked
+    first.prompt = "A rewritten prompt"
+    first.save()
+    data = json.loads(b"".join(client.get("/progress/answers.json").streaming_content))
+    assert [(row["question"], row["choice"]) for row in data][0] == (shown_prompt, shown_text)
+    rows = list(
+        csv.DictReader(
+            io.StringIO(b"".join(client.get("/progress/answers.csv").streaming_content).decode())
+        )
+    )
+    assert len(rows) == 2 and rows[0]["choice"] == shown_text
+
+
 def test_downloads_only_ever_hold_ones_own_answers(client, version):
     first = questions(version)[0]
     answer(client, first)

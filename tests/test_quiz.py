@@ -113,10 +113,24 @@ def test_without_javascript_the_post_redirects_back_to_the_same_step(client, ver
     post(client, first, wrong(first), htmx=False)
     response = post(client, second, correct(second), htmx=False)
     assert response.status_code == 302
-    assert response["Location"] == version.get_absolute_url() + "#step-2"
+    assert response["Location"] == version.get_absolute_url() + f"#feedback-{second.pk}"
     html = client.get(response["Location"]).content.decode()
     assert "Right." in html and "Not quite." in html
+    assert f'id="feedback-{second.pk}"' in html  # where the redirect lands
     assert 'class="step is-open" id="step-3"' in html
+
+
+def test_an_answer_whose_choice_was_since_removed_still_reads_sensibly(client, version):
+    first = questions(version)[0]
+    chosen = wrong(first)
+    post(client, first, chosen)
+    chosen.delete()
+    response = client.get(version.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Not quite." in html
+    assert "a choice the author has since removed" in html
+    assert 'name="attempt" value="2"' in html  # and the question can still be retried
 
 
 def test_a_returning_learner_sees_every_answered_step_and_the_recap(client, version):

@@ -92,9 +92,9 @@ def answer(request: HttpRequest) -> HttpResponse:
             if altitude_from(scores) != altitude_from(before):
                 learner.record_altitude(version.piece.climb, scores)
     if not request.htmx:
-        # Post/redirect/get: the page comes back at the same step with the feedback.
-        step_ids = [step.pk for step in version.steps.all()]
-        return redirect(f"{version.get_absolute_url()}#step-{step_ids.index(question.step_id) + 1}")
+        # Post/redirect/get: the page comes back scrolled to the verdict (the top of the step
+        # would leave it below the prose and the snippet).
+        return redirect(f"{version.get_absolute_url()}#feedback-{question.pk}")
     states = unfold(version.steps.all(), answers)
     index = next(i for i, state in enumerate(states) if state.step.pk == question.step_id)
     following = states[index + 1] if index + 1 < len(states) else None
@@ -129,19 +129,21 @@ def _export_rows(learner_id: int | None):
         return
     answers = (
         Answer.objects.filter(learner_id=learner_id)
-        .select_related("question__step__version__piece__climb", "choice")
+        .select_related("question__step__version__piece__climb", "revision")
         .order_by("created_at", "pk")
     )
     for answer in answers.iterator(chunk_size=500):
         step = answer.question.step
+        # As the learner saw it: the choice may since have been edited or removed.
+        shown = answer.revision
         yield {
             "answered_at": answer.created_at.isoformat(),
             "climb": step.version.piece.climb.slug,
             "piece": step.version.piece.slug,
             "tier": Tier(step.version.tier).slug,
             "step": step.heading,
-            "question": answer.question.prompt,
-            "choice": answer.choice.text,
+            "question": shown.prompt,
+            "choice": shown.choices[answer.choice_index]["text"],
             "correct": answer.is_correct,
             "attempt": answer.attempt,
         }
