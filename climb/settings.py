@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "climb.ops.RequestLogMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "climb.learning.sessions.RenewSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "climb.i18n.PreferredLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -276,6 +277,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A session (an anonymous learner's progress, or a sign-in) lasts this long after its last
+# visit: RenewSessionMiddleware moves the expiry forward once a day while it is in use.
+SESSION_COOKIE_AGE = envint("SESSION_DAYS", 90) * 24 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
