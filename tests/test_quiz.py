@@ -318,3 +318,25 @@ def test_an_answer_post_costs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(7):
         response = post(client, third, right_third)
     assert re.search(r'id="altitude"[^>]*hx-swap-oob="true"', response.content.decode())
+
+
+def test_a_stale_token_gets_a_readable_403_in_the_quiz_or_as_a_page(version):
+    from django.test import Client
+
+    first = questions(version)[0]
+    data = {"question": first.pk, "choice": correct(first).pk, "attempt": 1}
+    stale = Client(enforce_csrf_checks=True)
+    response = stale.post(ANSWER_URL, data, headers=HTMX)
+    assert response.status_code == 403
+    assert response["HX-Retarget"] == f"#quiz-{first.pk}-error"
+    assert "This page has gone stale." in response.content.decode()
+    assert "<html" not in response.content.decode()
+
+    response = stale.post("/ru" + ANSWER_URL, data)
+    html = response.content.decode()
+    assert response.status_code == 403 and "<html" in html and "DEBUG" not in html
+    assert 'lang="ru"' in html
+
+    response = stale.post("/i18n/setlang/", {"language": "ru"}, headers=HTMX)
+    assert response.status_code == 403 and response["HX-Retarget"] == "#toast"
+    assert not Answer.objects.exists()

@@ -280,6 +280,17 @@
     hadFocus.delete(button);
   });
 
+  // A request that never got an answer (offline) or got a 5xx swaps nothing (see htmx-config
+  // in base.html): say so, or the learner is left wondering whether their answer counted.
+  // Nothing was recorded by a request that failed to arrive; after a 5xx, the resend is
+  // safe too, because an answer is stored once per attempt.
+  document.addEventListener('htmx:sendError', function () {
+    toast(bodyData('msgOffline'), TOAST_MS * 2);
+  });
+  document.addEventListener('htmx:responseError', function () {
+    toast(bodyData('msgServerError'), TOAST_MS * 2);
+  });
+
   // The answered step comes back as a new <li>: move focus to its feedback, so keyboard and
   // screen-reader users carry on from the verdict rather than from the top of the page.
   // An error lands in the quiz's aria-live slot instead, and focus stays where it is.

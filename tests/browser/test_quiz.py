@@ -55,3 +55,39 @@ def test_answers_swap_in_without_a_reload_and_a_wrong_one_can_be_retried(
     expect(feedback.locator(".other-choices dt").first).to_be_visible()
     expect(step(page, 3)).to_have_class(has_class("is-open"))
     assert page.evaluate("window.__marker") == 1
+
+
+def test_an_answer_that_fails_to_arrive_or_fails_on_the_server_says_so(
+    live_server, demo, page: Page
+):
+    page.goto(live_server.url + SENIOR_PIECE)
+    correct, _ = choice_indexes(question_id(page, 1))
+    toast = page.locator("#toast")
+
+    page.route("**/answer/", lambda route: route.abort("internetdisconnected"))
+    answer(page, 1, correct)
+    expect(toast).to_contain_text("Could not reach Climb")
+    page.unroute("**/answer/")
+
+    page.route("**/answer/", lambda route: route.fulfill(status=502, body="Bad gateway"))
+    answer(page, 1, correct)
+    expect(toast).to_contain_text("Something went wrong on our side")
+    page.unroute("**/answer/")
+
+    # The question is still there, and answering now works.
+    expect(step(page, 1).get_by_role("button", name="Check answer")).to_be_enabled()
+    answer(page, 1, correct)
+    expect(step(page, 1).locator(".feedback .verdict")).to_contain_text("Right.")
+
+
+def test_a_stale_page_says_so_in_the_quiz_instead_of_swapping_in_an_error_page(
+    live_server, demo, page: Page
+):
+    page.goto(live_server.url + SENIOR_PIECE)
+    correct, _ = choice_indexes(question_id(page, 1))
+    # As if the reader had logged in or out in another tab: the page's token no longer fits.
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "csrftoken", "value": "x" * 32, "url": live_server.url}])
+    answer(page, 1, correct)
+    expect(step(page, 1).locator(".quiz-error")).to_contain_text("This page has gone stale.")
+    expect(step(page, 1).get_by_role("button", name="Check answer")).to_be_visible()
