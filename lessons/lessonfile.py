@@ -97,6 +97,11 @@ class ClimbData:
     path: str = field(default="", compare=False)
 
 
+# No snippet we teach from is this long; the bound keeps '1-999999999' from expanding into
+# a billion-item list (in the importer, and in the admin's form) before any other check.
+MAX_MARKED_LINE = 10_000
+
+
 def parse_marked_lines(value: str) -> list[int]:
     """'3,5-7' -> [3, 5, 6, 7]. Raises ValueError on anything else."""
     value = value.strip()
@@ -110,6 +115,8 @@ def parse_marked_lines(value: str) -> list[int]:
         first, last = int(start), int(end or start)
         if first < 1 or last < first:
             raise ValueError(f"bad marked line range {part!r}")
+        if last > MAX_MARKED_LINE:
+            raise ValueError(f"marked lines go up to {MAX_MARKED_LINE}, not {last}")
         lines.extend(range(first, last + 1))
     return sorted(set(lines))
 

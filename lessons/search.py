@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import search_index
 from .search_text import MAX_QUERY_LENGTH
@@ -22,7 +22,7 @@ def clean_query(raw: str) -> str:
     return raw.replace("\x00", "")[:MAX_QUERY_LENGTH]
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     raw = clean_query(request.GET.get("q", ""))
     query = raw.strip()

@@ -1,5 +1,7 @@
 from django.urls import path
 
+import climb.converters  # noqa: F401  (registers <id:...>)
+
 from . import search, views
 
 app_name = "lessons"
@@ -7,7 +9,7 @@ app_name = "lessons"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", search.search, name="search"),
-    path("preview/<int:version_id>/", views.preview, name="preview"),
+    path("preview/<id:version_id>/", views.preview, name="preview"),
     path("climbs/<slug:climb_slug>/", views.climb_detail, name="climb"),
     path("climbs/<slug:climb_slug>/<slug:piece_slug>/", views.piece_detail, name="piece"),
     path(

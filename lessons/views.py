@@ -91,6 +91,9 @@ def climb_detail(request: HttpRequest, climb_slug: str) -> HttpResponse:
 def _climb_html(request: HttpRequest, climb_slug: str, learner_id: int | None) -> str:
     climb = _get_climb_or_404(climb_slug)
     pieces = list(Piece.objects.filter(climb=climb).with_published_versions())
+    if not pieces:
+        # Only drafts so far: as hidden as it is on the home page and in the sitemap.
+        raise Http404("Nothing is published in this climb yet.")
     scores = scores_for(learner_id, climb) if learner_id else []
     by_version = {score.version_id: score.status for score in scores}
     statuses = piece_statuses(scores)

@@ -112,6 +112,13 @@ def test_marked_lines_expand_ranges():
         parse_marked_lines("two")
 
 
+def test_a_huge_marked_range_is_refused_before_it_is_expanded():
+    # Expanded first, this would be a billion-item list: the process runs out of memory.
+    with pytest.raises(ValueError, match="marked lines go up to 10000"):
+        parse_marked_lines("1-999999999")
+    assert len(parse_marked_lines("1-10000")) == 10_000
+
+
 def test_climb_file():
     climb = parse_climb("---\nslug: ds\ntitle: DS\norder: 2\n---\nAbout it.\n", "climb.md")
     assert (climb.slug, climb.title, climb.order, climb.description) == ("ds", "DS", 2, "About it.")

@@ -140,6 +140,12 @@ def test_drafts_are_not_readable(client, version):
     assert client.get(piece_url(version)).status_code == 404
 
 
+def test_a_climb_with_only_drafts_is_not_readable(client):
+    climb = make_climb(slug="unfinished", title="Unfinished")
+    make_version(make_piece(climb, slug="soon"), status=Status.DRAFT, steps=1)
+    assert client.get("/climbs/unfinished/").status_code == 404
+
+
 def test_pages_refuse_post_with_405(client, version):
     assert client.post("/").status_code == 405
 

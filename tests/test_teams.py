@@ -129,6 +129,26 @@ def test_the_nav_links_to_teams_for_signed_in_users_only(client):
 # --- invites ------------------------------------------------------------------------------
 
 
+def test_ids_too_big_for_the_database_are_404_not_500(client, team):
+    client.force_login(member(team, "olga").user)
+    huge = "9223372036854775808"  # 2**63: past any BigAutoField
+    for url in (
+        f"/teams/{huge}/",
+        f"/teams/{huge}/export.csv",
+        f"/teams/{team.pk}/members/{huge}/progress/",
+        f"/preview/{huge}/",
+    ):
+        assert client.get(url).status_code == 404, url
+    for url in (f"/teams/{team.pk}/members/{huge}/role/", f"/teams/{huge}/leave/"):
+        assert client.post(url, {"role": "member"}).status_code == 404, url
+
+
+def test_team_pages_answer_head_as_they_answer_get(client, team):
+    client.force_login(member(team, "olga").user)
+    for url in ("/teams/", f"/teams/{team.pk}/", f"/teams/{team.pk}/members/", "/search/"):
+        assert client.head(url).status_code == 200, url
+
+
 def test_an_owner_creates_an_invite_link_with_a_role_and_expiry(client, team):
     login(client, team, "olga")
     response = client.post(f"/teams/{team.pk}/invites/", {"role": "manager", "days": "30"})

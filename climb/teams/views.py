@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from climb.learning.progress import progress_context
 from lessons.models import Climb, Tier
@@ -183,7 +183,7 @@ def _team_list(request: HttpRequest, form: TeamForm, status: int = 200) -> HttpR
 
 
 @login_required
-@require_GET
+@require_safe
 def team_list(request: HttpRequest) -> HttpResponse:
     return _team_list(request, TeamForm())
 
@@ -205,7 +205,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
 # --- the dashboard and its export ------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
     membership = _membership_or_404(request, team_id)
     filters = DashboardFilters(request.GET, climbs=list(Climb.objects.with_summary()))
@@ -258,7 +258,7 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def team_export(request: HttpRequest, team_id: int) -> HttpResponse:
     """The dashboard's rows as CSV, with the same filters, sort and visibility; all pages."""
     membership = _membership_or_404(request, team_id)
@@ -317,7 +317,7 @@ def _csv_safe(value: str) -> str:
 # --- a member's progress, seen from the team ------------------------------------------------
 
 
-@require_GET
+@require_safe
 def member_progress(request: HttpRequest, team_id: int, user_id: int) -> HttpResponse:
     viewer, member = _visible_member_or_404(request, team_id, user_id)
     try:
@@ -332,7 +332,7 @@ def member_progress(request: HttpRequest, team_id: int, user_id: int) -> HttpRes
 # --- members and invites --------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def team_members(request: HttpRequest, team_id: int) -> HttpResponse:
     membership = _manager_membership_or_404(request, team_id)
     team = membership.team
