@@ -403,9 +403,11 @@ def sync_question(step: Step, data: QuestionData | None, path: str = "") -> bool
         return changed
     # Clear the correct flag first so the one-correct constraint holds at every statement.
     question.choices.filter(is_correct=True).update(is_correct=False)
-    by_position = {c.position: c for c in current}
-    for position, (text, is_correct, explanation) in enumerate(wanted):
-        choice = by_position.pop(position, None)
+    matched = _match_choices(current, [text for text, _, _ in wanted])
+    leftovers = [choice for choice in current if choice not in matched]
+    for position, (choice, (text, is_correct, explanation)) in enumerate(
+        zip(matched, wanted, strict=True)
+    ):
         if choice is None:
             Choice.objects.create(
                 question=question,
@@ -416,8 +418,36 @@ def sync_question(step: Step, data: QuestionData | None, path: str = "") -> bool
             )
         else:
             choice.is_correct = False
-            _assign(choice, text=text, explanation=explanation, is_correct=is_correct)
+            _assign(
+                choice,
+                position=position,
+                text=text,
+                explanation=explanation,
+                is_correct=is_correct,
+            )
             choice.save()
-    for leftover in by_position.values():
+    for leftover in leftovers:
         leftover.delete()
     return True
+
+
+def _match_choices(current: list[Choice], texts: list[str]) -> list[Choice | None]:
+    """The stored choice each of the file's choices updates: the one with the same text,
+    else the next unmatched one in display order (an edited text), else none (a new one).
+
+    A choice row is what answers point at and what carries the translation, so it has to
+    stay with its text when choices are reordered. Matching on the `position` field instead
+    duplicated choices that all had the admin's default position 0, and moved every choice
+    one place when the admin numbered them from 1.
+    """
+    unmatched = list(current)
+    matched: list[Choice | None] = []
+    for text in texts:
+        same = next((choice for choice in unmatched if choice.text == text), None)
+        if same is not None:
+            unmatched.remove(same)
+        matched.append(same)
+    for index, choice in enumerate(matched):
+        if choice is None and unmatched:
+            matched[index] = unmatched.pop(0)
+    return matched

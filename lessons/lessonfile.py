@@ -347,6 +347,12 @@ def _parse_sections(version: VersionData, body: list[str], first_line: int, path
             step_heading = heading[5:].strip()
             if not step_heading:
                 raise LessonFileError(path, line, "a step needs a heading: '## Step: <heading>'")
+            # The importer finds a step again by its heading: two alike would be one step
+            # in the database and a new copy on every import.
+            if any(step.heading == step_heading for step in version.steps):
+                raise LessonFileError(
+                    path, line, f"two steps are headed {step_heading!r}: give each its own"
+                )
             version.steps.append(_parse_step(step_heading, lines, line + 1, path))
         else:
             raise LessonFileError(

@@ -370,6 +370,10 @@ class Step(TranslatedMixin, RenderedFieldsMixin, models.Model):
 
     class Meta:
         ordering = ["version", "position", "id"]
+        constraints = [
+            # Lesson files name a step by its heading (the importer matches on it).
+            models.UniqueConstraint(fields=["version", "heading"], name="one_step_per_heading")
+        ]
         verbose_name = _("step")
         verbose_name_plural = _("steps")
 

@@ -43,8 +43,10 @@ def make_version(piece: Piece | None = None, steps: int = 0, **overrides) -> Tie
 
 
 def make_step(version: TierVersion, question: bool = True, **overrides) -> Step:
+    # Headings are unique in a version (lesson files find a step by its heading).
+    taken = version.steps.count()
     values = {
-        "heading": "Acquire, then write",
+        "heading": "Acquire, then write" + (f" ({taken + 1})" if taken else ""),
         "prose": "Read the **snippet**.",
         "language": "go",
         "code": "func main() {\n    lock.Acquire()\n    store.Put(x)\n}",

@@ -261,8 +261,8 @@ QUESTION_TEXT = """What does writer {n} see?
 """
 
 
-def test_a_version_is_added_with_its_steps_questions_and_sources(admin_client):
-    piece = make_piece(make_climb(slug="ds"), slug="leases")
+def new_version_data(admin_client, piece, headings: list[str]) -> dict:
+    """What the admin's add-version page posts for a version with these steps."""
     add_page = admin_client.get(admin_url(TierVersion, "add")).content.decode()
     steps = prefix_with_field(add_page, "heading")
     sources = prefix_with_field(add_page, "url")
@@ -276,7 +276,7 @@ def test_a_version_is_added_with_its_steps_questions_and_sources(admin_client):
         "intro": "A lease *expires*.",
         "goal": "Renew in time.",
         "recap": "Expiry is the point.",
-        f"{steps}-TOTAL_FORMS": 2,
+        f"{steps}-TOTAL_FORMS": len(headings),
         f"{steps}-INITIAL_FORMS": 0,
         f"{sources}-TOTAL_FORMS": 1,
         f"{sources}-INITIAL_FORMS": 0,
@@ -285,11 +285,11 @@ def test_a_version_is_added_with_its_steps_questions_and_sources(admin_client):
         f"{sources}-0-url": "https://martin.kleppmann.com/2016/02/08/locking.html",
         "_save": "Save",
     }
-    for n in range(2):
+    for n, heading in enumerate(headings):
         data.update(
             {
                 f"{steps}-{n}-position": n,
-                f"{steps}-{n}-heading": f"Step {n}",
+                f"{steps}-{n}-heading": heading,
                 f"{steps}-{n}-prose": "Read the **code**.",
                 f"{steps}-{n}-language": "go",
                 f"{steps}-{n}-code": "lease := grant()\nkeepAlive(lease)\nwrite()",
@@ -297,6 +297,12 @@ def test_a_version_is_added_with_its_steps_questions_and_sources(admin_client):
                 f"{steps}-{n}-question_text": QUESTION_TEXT.format(n=n),
             }
         )
+    return data
+
+
+def test_a_version_is_added_with_its_steps_questions_and_sources(admin_client):
+    piece = make_piece(make_climb(slug="ds"), slug="leases")
+    data = new_version_data(admin_client, piece, ["Step 0", "Step 1"])
     response = admin_client.post(admin_url(TierVersion, "add"), data)
 
     assert response.status_code == 302, field_errors(response.content.decode())
@@ -315,6 +321,16 @@ def test_a_version_is_added_with_its_steps_questions_and_sources(admin_client):
         assert choices[1].explanation == "The lease is gone, so the write is refused."
         assert choices[1].explanation_html.startswith("<p>")
     assert version.sources.get().url.startswith("https://martin.kleppmann.com/")
+
+
+def test_two_steps_with_one_heading_are_refused_and_nothing_is_saved(admin_client):
+    piece = make_piece(make_climb(slug="ds"), slug="leases")
+    data = new_version_data(admin_client, piece, ["Renew in time", "Renew in time"])
+    response = admin_client.post(admin_url(TierVersion, "add"), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Please correct the duplicate data for heading" in html, field_errors(html)
+    assert not TierVersion.objects.filter(piece=piece).exists()
 
 
 def test_editing_a_steps_question_text_updates_its_question_and_choices(admin_client, version):

@@ -204,3 +204,73 @@ def test_draft_files_import_as_drafts_that_learners_cannot_read(client, lessons)
     version = TierVersion.objects.get(piece__slug="leases-and-ttls")
     assert version.status == Status.DRAFT
     assert client.get(version.get_absolute_url()).status_code == 404
+
+
+def test_choices_keep_their_rows_whatever_the_admin_left_in_position(lessons, tmp_path):
+    """The admin's default position is 0 and authors may number from 1: a re-import must
+    update each choice in place, not duplicate them or shift them under learners' answers."""
+    import_paths([lessons.parent])
+    question = first_question()
+    choices = list(question.choices.all())
+    wrong = next(c for c in choices if not c.is_correct)
+    answer = make_answer(Learner.objects.create(), wrong)
+    for positions in ([0] * len(choices), list(range(1, len(choices) + 1))):
+        for choice, position in zip(choices, positions, strict=True):
+            Choice.objects.filter(pk=choice.pk).update(position=position)
+        out = tmp_path / f"export-{positions[0]}"
+        export_to(out)
+        lesson = out / "distributed-systems" / LESSON.name
+        wrong.refresh_from_db()
+        edit(lesson, wrong.explanation.splitlines()[0], f"A clearer explanation {positions[0]}.")
+        import_paths([out])
+        after = list(question.choices.order_by("position", "id"))
+        assert [c.pk for c in after] == [c.pk for c in choices]
+        assert [c.position for c in after] == list(range(len(choices)))
+        answer.refresh_from_db()
+        assert answer.choice.text == wrong.text
+        assert answer.choice.explanation.startswith(f"A clearer explanation {positions[0]}.")
+
+
+def test_reordered_choices_keep_their_rows_and_answers(lessons):
+    import_paths([lessons.parent])
+    question = first_question()
+    texts = [c.text for c in question.choices.all()]
+    picked = question.choices.get(text=texts[-1])
+    answer = make_answer(Learner.objects.create(), picked)
+    text = (lessons / LESSON.name).read_text()
+    lines = text.splitlines(keepends=True)
+    # Move the last choice (its line and its explanation) to the front of the list.
+    start = next(i for i, line in enumerate(lines) if line.startswith("- [") and texts[0] in line)
+    last = next(i for i, line in enumerate(lines) if line.startswith("- [") and texts[-1] in line)
+    end = last + 1
+    while end < len(lines) and lines[end].startswith("  "):
+        end += 1
+    moved = lines[last:end]
+    (lessons / LESSON.name).write_text(
+        "".join(lines[:start] + moved + lines[start:last] + lines[end:])
+    )
+    import_paths([lessons.parent])
+    assert [c.text for c in question.choices.all()] == [texts[-1], *texts[:-1]]
+    answer.refresh_from_db()
+    assert answer.choice_id == picked.pk and answer.choice.text == texts[-1]
+
+
+def test_two_steps_with_one_heading_are_refused_with_the_line(lessons):
+    import_paths([lessons.parent])
+    before = content_snapshot()
+    text = (lessons / LESSON.name).read_text()
+    headings = [line for line in text.splitlines() if line.startswith("## Step:")]
+    edit(lessons / LESSON.name, headings[2], headings[1])
+    with pytest.raises(CommandError, match="two steps are headed") as excinfo:
+        call_command("import_lessons", str(lessons.parent))
+    assert f"{LESSON.name}:" in str(excinfo.value)
+    assert content_snapshot() == before
+
+
+def test_the_database_refuses_two_steps_with_one_heading(lessons):
+    from django.db import IntegrityError, transaction
+
+    import_paths([lessons.parent])
+    step = Step.objects.filter(version__piece__slug="leases-and-ttls").first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Step.objects.create(version=step.version, heading=step.heading, position=99)

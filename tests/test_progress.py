@@ -92,9 +92,7 @@ def test_downloads_contain_every_answer(client, version):
     assert len(data) == 3 and data[2]["correct"] is True
 
 
-def test_downloads_read_answers_as_shown_after_the_choice_is_edited_or_removed(
-    client, version
-):
+def test_downloads_read_answers_as_shown_after_the_choice_is_edited_or_removed(client, version):
     first, second = questions(version)
     wrong = first.choices.filter(is_correct=False).first()
     shown_prompt, shown_text = first.prompt, wrong.text

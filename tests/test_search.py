@@ -276,7 +276,12 @@ def bulk_versions(count: int) -> list[TierVersion]:
         for n, piece in enumerate(pieces)
     )
     Step.objects.bulk_create(
-        Step(version=version, position=position, heading="Acquire, then write", code="Put(x)")
+        Step(
+            version=version,
+            position=position,
+            heading=f"Acquire, then write ({position + 1})",
+            code="Put(x)",
+        )
         for version in versions
         for position in range(2)
     )

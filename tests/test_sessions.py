@@ -39,9 +39,7 @@ def test_a_returning_learner_s_session_expiry_moves_forward_once_a_day(client, v
     session = client.session
     session[RENEWED_KEY] = (timezone.now() - timedelta(days=80)).date().isoformat()
     session.save()
-    Session.objects.filter(session_key=key).update(
-        expire_date=timezone.now() + timedelta(days=10)
-    )
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + timedelta(days=10))
 
     response = client.get(version.get_absolute_url())
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]

@@ -15,6 +15,13 @@ from django.utils import timezone
 RENEWED_KEY = "renewed"
 
 
+def mark_renewed(session) -> None:
+    """Stamp today on the session; saving it then sets the expiry from now."""
+    today = timezone.now().date().isoformat()
+    if session.get(RENEWED_KEY) != today:
+        session[RENEWED_KEY] = today
+
+
 class RenewSessionMiddleware:
     """Inside SessionMiddleware, which saves the session and sets the cookie on the way out."""
 
@@ -27,7 +34,5 @@ class RenewSessionMiddleware:
         # Only a session the request read anyway (no extra query) and that holds something:
         # a first-time reader gets no session from this.
         if session is not None and session.accessed and not session.is_empty():
-            today = timezone.now().date().isoformat()
-            if session.get(RENEWED_KEY) != today:
-                session[RENEWED_KEY] = today
+            mark_renewed(session)
         return response

@@ -365,6 +365,8 @@ def _steps(writer: _Writer, version: TierVersion, translated: bool) -> list[Step
     steps = []
     for position in range(writer.random.randint(3, 5)):
         heading = writer.fill(("Where the {noun} {verb}", "Где {noun} {verb}"))
+        if any(step.heading == heading[0] for step in steps):  # unique in a version
+            heading = tuple(f"{text} ({position + 1})" for text in heading)
         prose = writer.paragraph(writer.random.randint(2, 4))
         after = writer.paragraph(1) if writer.random.random() < 0.5 else ("", "")
         language, code = writer.snippet()
