@@ -6,19 +6,21 @@ def number_repeated_headings(apps, schema_editor):
     both, the later ones numbered ("Heading (2)"), so nothing is lost and the import that
     made the copies can be cleaned up by hand."""
     Step = apps.get_model("lessons", "Step")
-    seen = set()
-    for step in Step.objects.order_by("version_id", "position", "id"):
+    steps = list(Step.objects.order_by("version_id", "position", "id"))
+    taken = {(step.version_id, step.heading) for step in steps}
+    kept = set()
+    for step in steps:
         key = (step.version_id, step.heading)
-        if key not in seen:
-            seen.add(key)
+        if key not in kept:
+            kept.add(key)
             continue
         number = 2
-        while (step.version_id, f"{step.heading} ({number})") in seen:
+        while (step.version_id, f"{step.heading} ({number})"[:200]) in taken:
             number += 1
         step.heading = f"{step.heading} ({number})"[:200]
-        seen.add((step.version_id, step.heading))
+        taken.add((step.version_id, step.heading))
+        kept.add((step.version_id, step.heading))
         step.save(update_fields=["heading"])
-
 
 class Migration(migrations.Migration):
     dependencies = [
