@@ -180,7 +180,8 @@ CONTENT_CHECK_SECONDS = float(os.environ.get("CONTENT_CHECK_SECONDS", "1"))
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out account or address before any password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, finding the account by username or email in any case.
+    "climb.accounts.backends.UsernameOrEmailBackend",
 ]
 # Brute force: 5 failures lock the account, and separately the address, for 15 minutes.
 # Attempts are stored in the database, so this works on SQLite and across app servers.
@@ -188,7 +189,8 @@ AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "climb.accounts.views.locked_out"
+AXES_USERNAME_CALLABLE = "climb.accounts.backends.lockout_username"
 AXES_HTTP_RESPONSE_CODE = 429
 # Behind the load balancer the client address is the last X-Forwarded-For hop it added.
 AXES_IPWARE_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0) or None

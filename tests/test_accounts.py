@@ -219,8 +219,31 @@ def test_login_with_a_wrong_password_shows_an_alert(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert '<div class="form-errors" role="alert">' in html
-    assert "Please enter a correct username and password." in html
+    assert "do not match an account" in html
     assert not is_logged_in(client)
+
+
+@pytest.mark.parametrize("login", ["ADA", " ada ", "ada@example.com", "Ada@Example.COM"])
+def test_login_takes_the_username_or_email_in_any_case(client, login):
+    make_user()
+    response = client.post(reverse("accounts:login"), {"username": login, "password": PASSWORD})
+    assert response.status_code == 302
+    assert is_logged_in(client)
+
+
+def test_a_username_wins_over_another_account_s_email(client):
+    make_user(username="bob@example.com", email="bob@elsewhere.example", password="b-" + PASSWORD)
+    make_user(username="robert", email="bob@example.com")
+    client.post(reverse("accounts:login"), {"username": "bob@example.com", "password": PASSWORD})
+    assert not is_logged_in(client)
+    client.post(
+        reverse("accounts:login"), {"username": "BOB@example.com", "password": "b-" + PASSWORD}
+    )
+    assert get_user(client).username == "bob@example.com"
+
+
+def test_the_login_field_says_what_it_takes(client):
+    assert "Username or email" in client.get(reverse("accounts:login")).content.decode()
 
 
 def test_logout_is_post_only(client):

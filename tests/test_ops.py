@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,24 @@ def test_login_is_locked_after_repeated_failures_per_account(client):
     assert "Too many failed log-in attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert user.pk
+
+
+def test_every_spelling_of_an_account_counts_towards_its_lockout(client, settings):
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=30)
+    get_user_model().objects.create_user("ada", "ada@example.com", "right password 42")
+    # From five addresses, so that only the account's own count can lock it.
+    for n, login in enumerate(("ada", "ADA", "Ada", "ada@example.com", "ADA@EXAMPLE.COM")):
+        response = client.post(
+            "/accounts/login/", {"username": login, "password": "wrong"}, REMOTE_ADDR=f"10.0.0.{n}"
+        )
+        assert response.status_code in (200, 429)
+    response = client.post(
+        "/accounts/login/",
+        {"username": "ada", "password": "right password 42"},
+        REMOTE_ADDR="10.0.0.99",
+    )
+    assert response.status_code == 429
+    assert "Try again in 30 minutes." in response.content.decode()
 
 
 def test_login_is_locked_per_address_across_accounts(client):

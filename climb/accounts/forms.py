@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserChangeForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 User = get_user_model()
@@ -16,6 +16,22 @@ def email_in_use(email: str, exclude_pk: int | None = None) -> bool:
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
     return bool(email) and others.exists()
+
+
+class LoginForm(AuthenticationForm):
+    """Django's, saying what the backend accepts (climb.accounts.backends)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "That username or email and password do not match an account. "
+            "Check the password: it is case-sensitive."
+        ),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Username or email")
 
 
 class SignupForm(UserCreationForm):

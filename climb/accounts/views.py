@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from .forms import SignupForm
+from .forms import LoginForm, SignupForm
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -55,7 +55,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                     form.add_error(None, _("That account was just taken. Try again."))
             else:
                 # login() sends user_logged_in, which merges the anonymous learner's progress.
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="climb.accounts.backends.UsernameOrEmailBackend")
                 return redirect(next_url or settings.LOGIN_REDIRECT_URL)
     else:
         form = SignupForm()
@@ -64,8 +64,22 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 login_view = auth_views.LoginView.as_view(
     template_name="accounts/login.html",
+    authentication_form=LoginForm,
     redirect_authenticated_user=True,
 )
+
+
+def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **kwargs):
+    """django-axes' lockout response (AXES_LOCKOUT_CALLABLE): the page says how long the
+    pause really is (AXES_COOLOFF_MINUTES), not a number written into the template."""
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    return render(
+        request,
+        "accounts/locked_out.html",
+        {"minutes": minutes},
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    )
+
 
 # POST only (Django 5): a GET gets 405, so a link or an <img> cannot sign anyone out.
 logout_view = auth_views.LogoutView.as_view()

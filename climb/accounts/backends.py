@@ -1,0 +1,50 @@
+"""Logging in by username or email address, in any case.
+
+Sign-up already treats "Alice" and "alice" as one name (unique indexes on LOWER(username)
+and LOWER(email), accounts migration 0001), so logging in must too: otherwise "Alice" is
+refused as taken at sign-up and then refused again at log-in. The lookups are on those same
+indexes, so each is one indexed query.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+
+
+class UsernameOrEmailBackend(ModelBackend):
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None:
+            username = kwargs.get(get_user_model().USERNAME_FIELD)
+        if not username or password is None:
+            return None
+        user = self._find(username.strip())
+        if user is None:
+            # As ModelBackend does: hash anyway, so a missing account takes as long to
+            # refuse as a wrong password.
+            get_user_model()().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+    @staticmethod
+    def _find(login: str):
+        users = get_user_model()._default_manager
+        # A username wins over another account's email address (usernames may contain '@').
+        user = users.filter(username__iexact=login).first()
+        if user is None and "@" in login:
+            user = users.filter(email__iexact=login).first()
+        return user
+
+
+def lockout_username(request, credentials: dict | None) -> str:
+    """AXES_USERNAME_CALLABLE: the account a login attempt is counted against.
+
+    Since "Ada", "ada" and ada@example.com all log in to one account, they must all count
+    towards that account's lockout; counted as typed, each spelling would get its own five
+    tries.
+    """
+    typed = ((credentials or {}).get("username") or "").strip()
+    user = UsernameOrEmailBackend._find(typed) if typed else None
+    return (user.get_username() if user is not None else typed).lower()
