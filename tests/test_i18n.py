@@ -482,6 +482,18 @@ def test_switching_back_to_english_gives_the_unprefixed_page(client, demo):
 
 
 @pytest.mark.django_db
+def test_switching_language_keeps_the_query_string(client, demo):
+    html = client.get("/search/?q=lease").content.decode()
+    assert '<input type="hidden" name="next" value="/search/?q=lease">' in html
+    response = client.post("/i18n/setlang/", {"language": "ru", "next": "/search/?q=lease"})
+    assert response["Location"] == "/ru/search/?q=lease"
+    response = client.post(
+        "/i18n/setlang/", {"language": "ru", "next": "/accounts/login/?next=/climbs/x/"}
+    )
+    assert response["Location"] == "/ru/accounts/login/?next=/climbs/x/"
+
+
+@pytest.mark.django_db
 def test_every_page_offers_the_language_switch(client, demo):
     for url in ("/", "/ru/", "/ru" + TRANSLATED, "/ru/accounts/login/"):
         html = client.get(url).content.decode()

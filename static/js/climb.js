@@ -212,8 +212,21 @@
     return true;
   }
 
-  function handleShortcut(event) {
+  // The key a shortcut is named by. A letter comes from the physical key when the layout
+  // types a non-Latin letter there (Cyrillic, Greek...): j on a Russian keyboard types "о",
+  // and Ctrl-K is Ctrl-л. A Latin layout keeps its own letters, so Dvorak's j is still j.
+  // (Punctuation is taken as typed: the Russian layout has "?" on Shift-7 and "/" too.)
+  function shortcutKey(event) {
     const key = event.key;
+    const letter = /^Key([A-Z])$/.exec(event.code || '');
+    if (!letter || key.length !== 1 || /^[\x20-\x7e]$/.test(key)) {
+      return key;
+    }
+    return event.shiftKey ? letter[1] : letter[1].toLowerCase();
+  }
+
+  function handleShortcut(event) {
+    const key = shortcutKey(event);
     if (key === 'Escape') {
       return closeShortcuts();
     }

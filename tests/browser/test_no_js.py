@@ -31,8 +31,10 @@ def test_answering_without_javascript_comes_back_at_the_same_step(
     with page.expect_navigation():
         answer(page, 1, wrong)
 
-    expect(page).to_have_url(re.compile(re.escape(SENIOR_PIECE) + "#step-1$"))
+    expect(page).to_have_url(re.compile(re.escape(SENIOR_PIECE) + f"#feedback-{question}$"))
     expect(step(page, 1).locator(".feedback .verdict")).to_contain_text("Not quite.")
+    # The page comes back scrolled to the verdict, not to the top of the step above it.
+    expect(step(page, 1).locator(".feedback .verdict")).to_be_in_viewport()
     expect(step(page, 2)).to_have_class(has_class("is-open"))
     expect(step(page, 2).get_by_role("button", name="Check answer")).to_be_visible()
     # <details> needs no script: the correct answer is one click away.

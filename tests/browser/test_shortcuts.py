@@ -42,6 +42,17 @@ def test_j_and_k_go_to_the_next_and_previous_piece(live_server, demo, page: Page
     expect(page).to_have_url(re.compile(r"/what-is-a-leader/(zero/)?$"))
 
 
+def test_letter_shortcuts_work_on_a_russian_keyboard_layout(live_server, demo, page: Page):
+    """The physical J key types "о" on a Russian layout, and Ctrl-K is Ctrl-л."""
+    page.goto(live_server.url + "/ru" + TWO_TIER_ZERO)
+    page.dispatch_event("body", "keydown", {"key": "о", "code": "KeyJ", "bubbles": True})
+    expect(page).to_have_url(ends_with("/ru" + SECOND_PIECE))
+    page.dispatch_event(
+        "body", "keydown", {"key": "л", "code": "KeyK", "ctrlKey": True, "bubbles": True}
+    )
+    expect(page).to_have_url(ends_with("/ru/search/"))
+
+
 def test_t_cycles_the_tier_and_says_when_there_is_one(live_server, demo, page: Page):
     page.goto(live_server.url + TWO_TIER_ZERO)
 
@@ -138,11 +149,14 @@ def test_slash_and_control_k_open_search_where_letters_are_typed(live_server, de
 
     # In a text field the letters are text: no shortcut fires.
     page.evaluate("window.__marker = 1")
-    field.press_sequentially("jk t?")
+    history = page.evaluate("history.length")
+    field.press_sequentially("jk t?", delay=300)
     expect(field).to_have_value("jk t?")
-    # htmx searches as one types and puts the query in the URL, in place.
+    # htmx searches as one types and puts the query in the URL, in place: pauses in the
+    # typing leave no trail of half-words for Back to step through.
     expect(page).to_have_url(re.compile(r"/search/\?q=jk"))
     assert page.evaluate("window.__marker") == 1
+    assert page.evaluate("history.length") == history
 
     page.goto(live_server.url + SENIOR_PIECE)
     page.keyboard.press("Control+k")
