@@ -390,6 +390,39 @@ def test_owners_and_managers_remove_members(client, team):
     assert list(team.memberships.values_list("user__username", flat=True)) == ["olga", "carl"]
 
 
+def test_a_removed_manager_cannot_rejoin_with_a_link_made_before_the_removal(client, team):
+    old_link = make_invite(team, role=Role.MANAGER, created_at=timezone.now() - timedelta(days=1))
+    mike = member(team, "mike")
+    mike.remove(by=member(team, "olga"))
+
+    login(client, team, "mike")
+    page = client.get(f"/teams/join/{old_link.token}/")
+    assert page.status_code == 403
+    assert "You were removed from this team" in page.content.decode()
+    response = client.post(f"/teams/join/{old_link.token}/")
+    assert response.status_code == 403
+    assert not team.memberships.filter(user__username="mike").exists()
+    old_link.refresh_from_db()
+    assert old_link.uses == 0
+    # The rule itself, not only the page:
+    with pytest.raises(TeamRuleError, match="You were removed"):
+        old_link.accept(mike.user)
+
+    # Others still join with that link, and a link made after the removal lets Mike back.
+    login(client, team, "olga")
+    new_link = Invite.issue(team, member(team, "olga"), Role.MEMBER, days=7)
+    login(client, team, "mike")
+    assert client.post(f"/teams/join/{new_link.token}/").status_code == 302
+    assert member(team, "mike").role == Role.MEMBER
+
+
+def test_someone_who_left_may_come_back_with_an_open_link(client, team):
+    link = make_invite(team, created_at=timezone.now() - timedelta(days=1))
+    login(client, team, "mia").post(f"/teams/{team.pk}/leave/")
+    assert client.post(f"/teams/join/{link.token}/").status_code == 302
+    assert team.memberships.filter(user__username="mia").exists()
+
+
 def test_a_member_leaves_and_keeps_their_answers(client, team):
     response = login(client, team, "mia").post(f"/teams/{team.pk}/leave/", follow=True)
     assert "You left Platform." in response.content.decode()

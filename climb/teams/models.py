@@ -183,6 +183,12 @@ class Membership(models.Model):
                 gettext("This is the team's only owner: a team cannot be left without an owner.")
             )
             self.delete()
+            # Remembered, so that no link made before now lets them straight back in.
+            Removal.objects.update_or_create(
+                team_id=self.team_id,
+                user_id=self.user_id,
+                defaults={"removed_at": timezone.now(), "removed_by_id": by.user_id},
+            )
 
     def change_role(self, role: str, by: Membership) -> bool:
         """`by` gives this member `role`. Returns False if it already was their role."""
@@ -209,6 +215,37 @@ class Membership(models.Model):
             self.role = role
             self.save(update_fields=["role"])
             return True
+
+
+class Removal(models.Model):
+    """Someone an owner or manager removed from a team, and when.
+
+    Invite links are shared, and a removed member (a manager most of all, who saw every
+    open link) could otherwise rejoin with any link still open. A link made before the
+    removal no longer admits them; a link made after it is a deliberate new invitation.
+    Leaving of one's own accord records nothing.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    removed_at = models.DateTimeField(_("removed at"), default=timezone.now)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="one_removal_per_team_user")
+        ]
+        verbose_name = _("removal")
+        verbose_name_plural = _("removals")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} removed from {self.team_id} at {self.removed_at:%Y-%m-%d %H:%M}"
 
 
 class InviteQuerySet(models.QuerySet):
@@ -302,6 +339,12 @@ class Invite(models.Model):
     def is_usable(self) -> bool:
         return not self.is_revoked and not self.is_expired
 
+    def was_made_before_removing(self, user) -> bool:
+        """Was `user` removed from the team after this link was made?"""
+        return Removal.objects.filter(
+            team_id=self.team_id, user=user, removed_at__gte=self.created_at
+        ).exists()
+
     def revoke(self) -> bool:
         """Returns False if it was already revoked (nothing changes then)."""
         updated = Invite.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
@@ -323,6 +366,13 @@ class Invite(models.Model):
             existing = Membership.objects.filter(team_id=self.team_id, user=user).first()
             if existing is not None:
                 return Joined(existing, created=False)
+            if invite.was_made_before_removing(user):
+                raise TeamRuleError(
+                    gettext(
+                        "You were removed from this team after this link was made: ask an "
+                        "owner or a manager for a new one."
+                    )
+                )
             try:
                 with transaction.atomic():
                     membership = Membership.objects.create(

@@ -469,12 +469,21 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "teams/join_unknown.html", status=404)
     if not invite.is_usable:
         return render(request, "teams/join_unusable.html", {"invite": invite}, status=410)
+    already = Membership.objects.filter(team_id=invite.team_id, user=request.user).exists()
+    if not already and invite.was_made_before_removing(request.user):
+        return render(
+            request, "teams/join_unusable.html", {"invite": invite, "removed": True}, status=403
+        )
     if request.method == "POST":
         try:
             joined = invite.accept(request.user)
-        except TeamRuleError:  # revoked or expired between the page and the click
+        except TeamRuleError:  # revoked, expired or removed between the page and the click
             invite.refresh_from_db()
-            return render(request, "teams/join_unusable.html", {"invite": invite}, status=410)
+            removed = invite.was_made_before_removing(request.user)
+            context = {"invite": invite, "removed": removed}
+            return render(
+                request, "teams/join_unusable.html", context, status=403 if removed else 410
+            )
         if joined.created:
             messages.success(request, _("Welcome to %(team)s.") % {"team": invite.team.name})
         else:
@@ -484,5 +493,4 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
                 % {"team": invite.team.name},
             )
         return redirect(invite.team)
-    already = Membership.objects.filter(team_id=invite.team_id, user=request.user).exists()
     return render(request, "teams/join.html", {"invite": invite, "already": already})
