@@ -340,3 +340,29 @@ def test_a_stale_token_gets_a_readable_403_in_the_quiz_or_as_a_page(version):
     response = stale.post("/i18n/setlang/", {"language": "ru"}, headers=HTMX)
     assert response.status_code == 403 and response["HX-Retarget"] == "#toast"
     assert not Answer.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_to_a_choice_deleted_meanwhile_is_a_400_not_a_500(client, monkeypatch):
+    """The form read the choice (another process could still hold it in its content cache),
+    then an author deleted it before the insert: the foreign key refuses the row at commit."""
+    from django.db import connection
+
+    from climb.learning.forms import AnswerForm
+
+    version = make_version(make_piece(make_climb(slug="ds")), steps=1)
+    question = questions(version)[0]
+    chosen = wrong(question)
+    clean = AnswerForm.clean
+
+    def clean_then_delete(form):
+        cleaned = clean(form)
+        with connection.cursor() as cursor:  # behind the ORM's back, as another process would
+            cursor.execute("DELETE FROM lessons_choice WHERE id = %s", [chosen.pk])
+        return cleaned
+
+    monkeypatch.setattr(AnswerForm, "clean", clean_then_delete)
+    response = post(client, question, chosen)
+    assert response.status_code == 400
+    assert "out of date" in response.content.decode()
+    assert not Answer.objects.exists()

@@ -296,8 +296,13 @@ class Answer(models.Model):
                     attempt=attempt,
                 )
         except IntegrityError:
-            # Two identical posts raced; the other one stored it.
-            answer = cls.objects.get(learner=learner, question_id=question.pk, attempt=attempt)
+            # Two identical posts raced, and the other one stored it; or the choice was
+            # deleted by an author after this process read it (the foreign key refused it).
+            answer = cls.objects.filter(
+                learner=learner, question_id=question.pk, attempt=attempt
+            ).first()
+            if answer is None:
+                raise ValueError("the question changed while the answer was posted") from None
             return Recorded(answer, created=False)
         return Recorded(answer, created=True)
 
