@@ -1,10 +1,22 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.utils import translation
 
 from lessons import contentcache
 from lessons.models import forget_content_generation
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """A request to a /ru/ page leaves Russian active in the thread (Django activates a
+    language per request and never resets it), so a later test's reverse() would build /ru/
+    addresses: every test starts in English."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
