@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .exporter import question_data
-from .importer import sync_question
+from .importer import sync_question, translate_question
 from .lessonfile import LessonFileError, dump_question, parse_question_text
 from .models import (
     Choice,
@@ -97,6 +97,12 @@ class PieceAdmin(admin.ModelAdmin):
         return ", ".join(v.get_tier_display() for v in piece.versions.all())
 
 
+# The Russian columns the lesson file's .ru.md sibling holds (README: "Russian").
+VERSION_RUSSIAN = ["title_ru", "crux_ru", "intro_ru", "goal_ru", "recap_ru"]
+STEP_RUSSIAN = ["heading_ru", "prose_ru", "code_ru", "prose_after_ru"]
+RUSSIAN = _("Russian translation")
+
+
 class StepForm(forms.ModelForm):
     """A step, with its question as text in the lesson-file syntax (see the README)."""
 
@@ -121,25 +127,60 @@ class StepForm(forms.ModelForm):
             "code",
             "marked_lines",
             "prose_after",
+            *STEP_RUSSIAN,
         ]
+
+    question_text_ru = forms.CharField(
+        label=_("question (Russian)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 90}),
+        help_text=_(
+            "The same question in Russian, with the same choices in the same order and the "
+            "same one marked right."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         question = getattr(self.instance, "question", None) if self.instance.pk else None
         if question is not None:
             self.fields["question_text"].initial = dump_question(question_data(question))
+            if question.prompt_ru.strip():
+                translated = question_data(question, "ru")
+                self.fields["question_text_ru"].initial = dump_question(translated)
 
-    def clean_question_text(self):
-        text = self.cleaned_data["question_text"].strip()
+    @staticmethod
+    def _parse_question(text: str, label: str):
+        text = text.strip()
         if not text:
             return None
         try:
-            return parse_question_text(text, path=str(_("question")))
+            return parse_question_text(text, path=label)
         except LessonFileError as exc:
             raise forms.ValidationError(exc.message) from None
 
+    def clean_question_text(self):
+        return self._parse_question(self.cleaned_data["question_text"], str(_("question")))
+
+    def clean_question_text_ru(self):
+        label = str(_("question (Russian)"))
+        return self._parse_question(self.cleaned_data["question_text_ru"], label)
+
     def clean(self):
         cleaned = super().clean()
+        original, translated = cleaned.get("question_text"), cleaned.get("question_text_ru")
+        if translated is not None and (
+            original is None
+            or [c.is_correct for c in original.choices]
+            != [c.is_correct for c in translated.choices]
+        ):
+            self.add_error(
+                "question_text_ru",
+                _(
+                    "The translation needs the question's choices, as many and in the same "
+                    "order, with the same one right."
+                ),
+            )
         question = getattr(self.instance, "question", None) if self.instance.pk else None
         if (
             "question_text" in cleaned
@@ -154,9 +195,33 @@ class StepForm(forms.ModelForm):
         return cleaned
 
 
+class StepFormSet(BaseInlineFormSet):
+    """A translated version (it has a Russian title) is exported with a .ru.md file that
+    must have every step and question of the original: each step needs its translation."""
+
+    def clean(self):
+        super().clean()
+        if not self.instance.title_ru.strip():
+            return
+        for form in self.forms:
+            cleaned = getattr(form, "cleaned_data", None)
+            if not cleaned or cleaned.get("DELETE"):
+                continue
+            if not cleaned.get("heading_ru", "").strip():
+                form.add_error(
+                    "heading_ru", _("This version is translated: give the step a Russian heading.")
+                )
+            if cleaned.get("question_text") and not cleaned.get("question_text_ru"):
+                form.add_error(
+                    "question_text_ru",
+                    _("This version is translated: give the question its Russian text."),
+                )
+
+
 class StepInline(admin.StackedInline):
     model = Step
     form = StepForm
+    formset = StepFormSet
     formfield_overrides = LESSON_TEXT
     extra = 0
     ordering = ["position", "id"]
@@ -182,7 +247,25 @@ class TierVersionAdmin(admin.ModelAdmin):
     list_select_related = ["piece__climb"]
     search_fields = ["title", "crux", "piece__slug"]
     ordering = ["piece__climb__order", "piece__order", "tier"]
-    fields = ["piece", "tier", "status", "title", "crux", "minutes", "intro", "goal", "recap"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "piece",
+                    "tier",
+                    "status",
+                    "title",
+                    "crux",
+                    "minutes",
+                    "intro",
+                    "goal",
+                    "recap",
+                ]
+            },
+        ),
+        (RUSSIAN, {"fields": VERSION_RUSSIAN, "classes": ["collapse"]}),
+    ]
     inlines = [StepInline, SourceInline]
     actions = ["publish", "unpublish"]
     save_on_top = True
@@ -201,6 +284,7 @@ class TierVersionAdmin(admin.ModelAdmin):
             if step_form.instance.pk is None:
                 continue
             sync_question(step_form.instance, step_form.cleaned_data.get("question_text"))
+            translate_question(step_form.instance, step_form.cleaned_data.get("question_text_ru"))
 
     @admin.action(description=_("Publish the selected tier versions"))
     def publish(self, request, queryset):
@@ -263,7 +347,7 @@ class ChoiceFormSet(BaseInlineFormSet):
 class ChoiceInline(admin.TabularInline):
     model = Choice
     formset = ChoiceFormSet
-    fields = ["position", "text", "is_correct", "explanation"]
+    fields = ["position", "text", "is_correct", "explanation", "text_ru", "explanation_ru"]
     extra = 0
     min_num = 2
     max_num = 5
@@ -303,7 +387,7 @@ class QuestionAdmin(admin.ModelAdmin):
 class QuestionInline(admin.StackedInline):
     model = Question
     formfield_overrides = LESSON_TEXT
-    fields = ["prompt"]
+    fields = ["prompt", "prompt_ru"]
     extra = 0
     max_num = 1
     show_change_link = True
@@ -322,15 +406,23 @@ class StepAdmin(admin.ModelAdmin):
     list_select_related = ["version__piece"]
     search_fields = ["heading", "prose", "code", "version__title"]
     raw_id_fields = ["version"]
-    fields = [
-        "version",
-        "position",
-        "heading",
-        "prose",
-        "language",
-        "code",
-        "marked_lines",
-        "prose_after",
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "version",
+                    "position",
+                    "heading",
+                    "prose",
+                    "language",
+                    "code",
+                    "marked_lines",
+                    "prose_after",
+                ]
+            },
+        ),
+        (RUSSIAN, {"fields": STEP_RUSSIAN, "classes": ["collapse"]}),
     ]
     inlines = [QuestionInline]
 

@@ -23,11 +23,17 @@ from .lessonfile import (
 from .models import CONTENT_LANGUAGES, Choice, Climb, Question, Step, Tier, TierVersion
 
 
-def question_data(question: Question) -> QuestionData:
+def question_data(question: Question, lang: str = "") -> QuestionData:
+    """The question as its file has it; `lang` reads the translated columns instead."""
+    suffix = f"_{lang}" if lang else ""
     return QuestionData(
-        prompt=question.prompt.strip(),
+        prompt=getattr(question, f"prompt{suffix}").strip(),
         choices=[
-            ChoiceData(c.text.strip(), c.is_correct, c.explanation.strip())
+            ChoiceData(
+                getattr(c, f"text{suffix}").strip(),
+                c.is_correct,
+                getattr(c, f"explanation{suffix}").strip(),
+            )
             for c in question.choices.all()
         ],
     )
@@ -79,19 +85,11 @@ def translation_data(version: TierVersion, lang: str) -> VersionData:
             StepData(
                 heading=tr(step, "heading"),
                 prose=tr(step, "prose"),
-                language=step.language if step.code_ru.strip() else "",
+                language=step.language if tr(step, "code") else "",
                 code=getattr(step, f"code_{lang}"),
-                marked_lines=step.marked_lines if step.code_ru.strip() else "",
+                marked_lines=step.marked_lines if tr(step, "code") else "",
                 prose_after=tr(step, "prose_after"),
-                question=QuestionData(
-                    prompt=tr(question, "prompt"),
-                    choices=[
-                        ChoiceData(tr(c, "text"), c.is_correct, tr(c, "explanation"))
-                        for c in question.choices.all()
-                    ],
-                )
-                if question is not None
-                else None,
+                question=question_data(question, lang) if question is not None else None,
             )
         )
     return VersionData(
@@ -127,7 +125,9 @@ def export_to(directory: str | Path, climb_slugs: list[str] | None = None) -> li
             Prefetch(
                 "steps",
                 queryset=Step.objects.select_related("question").prefetch_related(
-                    Prefetch("question__choices", queryset=Choice.objects.order_by("position"))
+                    Prefetch(
+                        "question__choices", queryset=Choice.objects.order_by("position", "id")
+                    )
                 ),
             ),
             "sources",

@@ -17,6 +17,7 @@ from django.db.models import Count
 
 from . import rendering
 from .lessonfile import (
+    ChoiceData,
     ClimbData,
     LessonFileError,
     QuestionData,
@@ -283,28 +284,37 @@ def _import_translation(data: VersionData, report: ImportReport) -> None:
         if question is None:
             continue
         choices = list(question.choices.all())
-        wanted = step_data.question.choices
-        if [c.is_correct for c in choices] != [c.is_correct for c in wanted]:
+        if [c.is_correct for c in choices] != [c.is_correct for c in step_data.question.choices]:
             raise LessonFileError(
                 data.path,
                 None,
                 f"{where}: the translation needs the original's {len(choices)} choices "
                 "in the same order, with the same one marked correct",
             )
-        if _assign(question, **{f"prompt_{lang}": step_data.question.prompt}):
-            question.save()
-            changed = True
-        for choice, choice_data in zip(choices, wanted, strict=True):
-            if _assign(
-                choice,
-                **{
-                    f"text_{lang}": choice_data.text,
-                    f"explanation_{lang}": choice_data.explanation,
-                },
-            ):
-                choice.save()
-                changed = True
+        changed |= translate_question(step, step_data.question, lang)
     (report.updated if changed else report.unchanged).append(data.path)
+
+
+def translate_question(step: Step, data: QuestionData | None, lang: str = "ru") -> bool:
+    """Fill the question's and its choices' *_<lang> columns from `data` (the original's
+    shape: the caller checked it), or empty them for None. Returns whether anything changed."""
+    question = getattr(step, "question", None)
+    if question is None or question.pk is None:  # none, or just removed by sync_question
+        return False
+    choices = list(question.choices.all())
+    wanted = data.choices if data is not None else [ChoiceData("", False, "")] * len(choices)
+    changed = False
+    if _assign(question, **{f"prompt_{lang}": data.prompt if data is not None else ""}):
+        question.save()
+        changed = True
+    for choice, choice_data in zip(choices, wanted, strict=True):
+        if _assign(
+            choice,
+            **{f"text_{lang}": choice_data.text, f"explanation_{lang}": choice_data.explanation},
+        ):
+            choice.save()
+            changed = True
+    return changed
 
 
 def _import_sources(version: TierVersion, data: VersionData) -> bool:

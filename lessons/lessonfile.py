@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from django.utils.translation import gettext as _
 
 TIERS = ("zero", "junior", "middle", "senior")
 STATUSES = ("draft", "published")
@@ -95,6 +96,39 @@ class ClimbData:
     description: str
     language: str = "en"
     path: str = field(default="", compare=False)
+
+
+def structure_problem(text: str, *, step: bool = False, before_snippet: bool = False) -> str:
+    """Why Markdown typed in the admin would not come back the same from a lesson file, or "".
+
+    In a file, a '## ' line outside fenced code starts a section, '### Question' starts a
+    step's question, and a step's first fence is its snippet. Text written into a field can
+    use none of them, or the export would read back as a different lesson (or not at all).
+    """
+    fence: str | None = None
+    for line in text.splitlines():
+        match = FENCE_RE.match(line)
+        if match and (fence is None or match.group(1).startswith(fence)):
+            if fence is None and before_snippet:
+                return str(
+                    _(
+                        "Code in the text before the snippet would be read back as the "
+                        "snippet: put it in the snippet, or in the text after it."
+                    )
+                )
+            fence = None if fence else match.group(1)
+            continue
+        if fence is not None:
+            continue
+        if line.startswith("## "):
+            return str(
+                _("A line starting with '## ' would start a new section: use '#### ' or bold.")
+            )
+        if step and line.strip() == "### Question":
+            return str(_("A '### Question' line would start the step's question."))
+    if fence is not None:
+        return str(_("A code fence (```) is opened and never closed."))
+    return ""
 
 
 # No snippet we teach from is this long; the bound keeps '1-999999999' from expanding into

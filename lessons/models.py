@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import rendering
-from .lessonfile import parse_marked_lines
+from .lessonfile import parse_marked_lines, structure_problem
 
 
 class Tier(models.IntegerChoices):
@@ -180,6 +180,14 @@ class PieceQuerySet(models.QuerySet):
             Exists(TierVersion.objects.filter(piece=OuterRef("pk"), status=Status.PUBLISHED))
         )
 
+    def clean(self) -> None:
+        if self.description_ru.strip() and not self.title_ru.strip():
+            # climb.ru.md is written only for a climb with a translated title.
+            raise ValidationError({"title_ru": _("A translation needs its title too.")})
+        problem = structure_problem(self.description) or structure_problem(self.description_ru)
+        if problem:
+            raise ValidationError(problem)
+
     def with_published_versions(self) -> PieceQuerySet:
         return self.published().prefetch_related(
             Prefetch(
@@ -234,7 +242,9 @@ class TierVersionQuerySet(models.QuerySet):
                 Prefetch(
                     "steps",
                     queryset=Step.objects.select_related("question").prefetch_related(
-                        Prefetch("question__choices", queryset=Choice.objects.order_by("position"))
+                        Prefetch(
+                            "question__choices", queryset=Choice.objects.order_by("position", "id")
+                        )
                     ),
                 ),
                 "sources",
@@ -298,6 +308,19 @@ class TierVersion(TranslatedMixin, RenderedFieldsMixin, models.Model):
         return reverse(
             "lessons:piece_tier", args=[self.piece.climb.slug, self.piece.slug, self.tier_slug]
         )
+
+    def clean(self) -> None:
+        errors = {}
+        for name in ("intro", "goal", "recap", "intro_ru", "goal_ru", "recap_ru"):
+            problem = structure_problem(getattr(self, name))
+            if problem:
+                errors[name] = problem
+        translated = [f"{name}_ru" for name in ("crux", "intro", "goal", "recap")]
+        if not self.title_ru.strip() and any(getattr(self, n).strip() for n in translated):
+            # The translation file is written only for a version with a translated title.
+            errors["title_ru"] = _("A translation needs its title too.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def tier_slug(self) -> str:
@@ -396,6 +419,24 @@ class Step(TranslatedMixin, RenderedFieldsMixin, models.Model):
         else:
             if marked and max(marked) > len(self.code.splitlines()):
                 errors["marked_lines"] = _("A marked line is past the end of the snippet.")
+        lines = len(self.code.splitlines())
+        if self.code_ru.strip() and len(self.code_ru.splitlines()) != lines:
+            errors["code_ru"] = _(
+                "A translated snippet keeps the original's %(lines)d lines, so that the marked "
+                "lines still point at the same code."
+            ) % {"lines": lines}
+        # What the lesson file could not hold (see lessonfile.structure_problem).
+        for name, before_snippet in (
+            ("prose", True),
+            ("prose_ru", True),
+            ("prose_after", False),
+            ("prose_after_ru", False),
+        ):
+            problem = structure_problem(
+                getattr(self, name), step=True, before_snippet=before_snippet
+            )
+            if problem:
+                errors[name] = problem
         if errors:
             raise ValidationError(errors)
 

@@ -846,3 +846,136 @@ def test_text_saved_through_the_admin_keeps_the_line_ends_of_lesson_files(admin_
     assert "\r\n" in data["recap"]  # as a browser sends it
     assert admin_client.post(url, data).status_code == 302
     assert TierVersion.objects.get(pk=version.pk).recap == "A lease is a lock\nwith an expiry date."
+
+
+# --- what the admin saves, the lesson files can hold ------------------------------------------
+
+
+@pytest.fixture
+def translated():
+    """The demo climb imported; its first Zero piece has a Russian translation."""
+    from lessons.importer import DEMO_CONTENT
+
+    import_paths([DEMO_CONTENT])
+    return TierVersion.objects.get(piece__slug="what-is-a-leader", tier=Tier.ZERO)
+
+
+def version_page(admin_client, version) -> tuple[str, dict]:
+    html = admin_client.get(admin_url(TierVersion, "change", version.pk)).content.decode()
+    return html, form_data(html, TierVersion)
+
+
+def round_trip_is_stable(tmp_path) -> bool:
+    """Export, import the export, export again: the same files, nothing changed."""
+    from lessons.exporter import export_to
+
+    first = tmp_path / "first"
+    export_to(first)
+    report = import_paths([first])
+    second = tmp_path / "second"
+    export_to(second)
+    same = all(
+        (second / path.relative_to(first)).read_bytes() == path.read_bytes()
+        for path in first.rglob("*.md")
+    )
+    return same and not report.updated and not report.created
+
+
+def test_the_admin_edits_a_translation_and_the_files_follow(admin_client, translated, tmp_path):
+    html, data = version_page(admin_client, translated)
+    steps = prefix_with_field(html, "heading")
+    assert f'name="{steps}-0-question_text_ru"' in html and 'name="title_ru"' in html
+    data["title_ru"] = "Что такое лидер"
+    data[f"{steps}-0-heading_ru"] = "Новый заголовок шага"
+    ru_question = data[f"{steps}-0-question_text_ru"]
+    data[f"{steps}-0-question_text_ru"] = ru_question.replace("\r\n", "\n").replace(
+        "\n\n", "\n\nУточнение.\n\n", 1
+    )
+    response = admin_client.post(admin_url(TierVersion, "change", translated.pk), data)
+    assert response.status_code == 302, field_errors(response.content.decode())
+    step = translated.steps.order_by("position").first()
+    assert step.heading_ru == "Новый заголовок шага"
+    assert "Уточнение." in step.question.prompt_ru
+    assert round_trip_is_stable(tmp_path)
+
+
+def test_a_step_added_to_a_translated_version_needs_its_translation(
+    admin_client, translated, tmp_path
+):
+    html, data = version_page(admin_client, translated)
+    steps = prefix_with_field(html, "heading")
+    n = int(data[f"{steps}-TOTAL_FORMS"])
+    data[f"{steps}-TOTAL_FORMS"] = str(n + 1)
+    new = {
+        f"{steps}-{n}-position": str(n),
+        f"{steps}-{n}-heading": "One more step",
+        f"{steps}-{n}-prose": "Read on.",
+        f"{steps}-{n}-question_text": QUESTION_TEXT.format(n=n),
+    }
+    data.update(new)
+    response = admin_client.post(admin_url(TierVersion, "change", translated.pk), data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "give the step a Russian heading" in page
+    assert "give the question its Russian text" in page
+    assert translated.steps.count() == n
+
+    # A Russian question of another shape is refused too.
+    data[f"{steps}-{n}-heading_ru"] = "Ещё один шаг"
+    data[f"{steps}-{n}-question_text_ru"] = (
+        "Что видит писатель?\n\n- [x] Ошибку.\n  Потому что.\n- [ ] Старое значение.\n  Нет."
+    )
+    response = admin_client.post(admin_url(TierVersion, "change", translated.pk), data)
+    assert "as many and in the same order" in response.content.decode()
+
+    data[f"{steps}-{n}-question_text_ru"] = (
+        "Что видит писатель?\n\n- [ ] Старое значение.\n  Аренда истекла.\n"
+        "- [x] Ошибку.\n  Аренды больше нет.\n- [ ] Ничего.\n  Ответ есть всегда."
+    )
+    response = admin_client.post(admin_url(TierVersion, "change", translated.pk), data)
+    assert response.status_code == 302, field_errors(response.content.decode())
+    added = translated.steps.get(heading="One more step")
+    assert added.question.choices.get(is_correct=True).text_ru == "Ошибку."
+    assert round_trip_is_stable(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "message"),
+    [
+        ("prose", "Look:\n\n```go\nlease.Renew()\n```", "would be read back as the snippet"),
+        ("prose_after", "Then:\n\n### Question\n\nWhy?", "would start the step's question"),
+        ("prose", "## A heading\n\nText.", "would start a new section"),
+        ("prose_after", "```go\nunclosed()", "never closed"),
+    ],
+)
+def test_step_text_the_lesson_file_cannot_hold_is_refused(
+    admin_client, translated, field, text, message
+):
+    html, data = version_page(admin_client, translated)
+    steps = prefix_with_field(html, "heading")
+    data[f"{steps}-0-{field}"] = text
+    response = admin_client.post(admin_url(TierVersion, "change", translated.pk), data)
+    assert response.status_code == 200
+    assert message in unescape(response.content.decode())
+
+
+def test_a_translated_snippet_keeps_the_original_s_lines(admin_client, translated):
+    step = translated.steps.exclude(code="").order_by("position").first()
+    url = admin_url(Step, "change", step.pk)
+    data = form_data(admin_client.get(url).content.decode(), Step)
+    data["code_ru"] = "одна строка"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "keeps the original's" in unescape(response.content.decode())
+
+
+def test_a_version_s_intro_cannot_start_a_section_and_a_translation_needs_a_title(
+    admin_client, translated
+):
+    html, data = version_page(admin_client, translated)
+    data["intro"] = "Intro.\n\n## Surprise section"
+    data["title_ru"] = ""
+    response = admin_client.post(admin_url(TierVersion, "change", translated.pk), data)
+    errors = field_errors(response.content.decode())
+    assert "would start a new section" in errors.get("intro", "")
+    assert "A translation needs its title too." in errors.get("title_ru", "")
