@@ -96,8 +96,9 @@ def altitude_part(context: dict, oob: bool = False) -> Part:
 
 
 def recap_part(context: dict, oob: bool = False) -> Part:
+    result = context.get("outcome")
     return Part(
-        f"recap:{context['version'].pk}:{int(context['finished'])}:{int(oob)}",
+        f"recap:{context['version'].pk}:{result.key if result else '-'}:{int(oob)}",
         "lessons/_recap.html",
         {**context, "oob": oob},
     )

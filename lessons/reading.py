@@ -10,8 +10,8 @@ from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, W
 from django.utils.translation import get_language
 
 from climb.learning.altitude import Altitude, VersionScore
-from climb.learning.models import Answer, scores_for
-from climb.learning.quiz import Attempt, finished, unfold
+from climb.learning.models import Answer, current_round, scores_for
+from climb.learning.quiz import Attempt, finished, outcome, unfold
 
 from . import contentcache
 from .models import Piece, Question, Tier, TierVersion, content_generation
@@ -125,7 +125,8 @@ def tier_bar(version: TierVersion, altitude: Altitude) -> list[dict]:
 
 
 def attempts_in(version: TierVersion, learner_id: int) -> list[Attempt]:
-    """The learner's answers to the version's questions: one query, by question id."""
+    """The learner's answers to the version's questions in the round they are on: one query,
+    by question id (the round comes along as a subquery)."""
     # The choices are prefetched with the steps: reuse them instead of a query per answer.
     choices = {}
     question_ids = []
@@ -136,7 +137,9 @@ def attempts_in(version: TierVersion, learner_id: int) -> list[Attempt]:
     return [
         Attempt(question_id, choice_id, is_correct, attempt, choices.get(choice_id))
         for question_id, choice_id, is_correct, attempt in Answer.objects.filter(
-            learner_id=learner_id, question_id__in=question_ids
+            learner_id=learner_id,
+            question_id__in=question_ids,
+            round=current_round(learner_id, version.pk),
         )
         .order_by()
         .values_list("question_id", "choice_id", "is_correct", "attempt")
@@ -163,5 +166,6 @@ def reading_context(version: TierVersion, learner_id: int | None) -> dict:
         "climb": version.piece.climb,
         "steps": states,
         "finished": finished(states),
+        "outcome": outcome(states),
         **altitude_context(version, scores),
     }

@@ -1,9 +1,11 @@
 """The altitude rule, as plain functions (documented on the "about altitude" page).
 
 A tier version is *cleared* when every question in it has been answered and at least three
-quarters were right at the first attempt. A learner's altitude in a climb is the highest tier
-such that every piece version at that tier and at each tier below it is cleared. A tier the
-climb has no pieces at neither blocks the climb nor counts on its own.
+quarters were right at the first attempt. A learner who answered every question without
+clearing it may climb it again: the new round's first attempts count, and the version is
+cleared when any of its rounds is (`best_round`). A learner's altitude in a climb is the
+highest tier such that every piece version at that tier and at each tier below it is
+cleared. A tier the climb has no pieces at neither blocks the climb nor counts on its own.
 """
 
 from __future__ import annotations
@@ -16,6 +18,18 @@ from django.utils.translation import gettext_lazy as _
 from lessons.models import Tier
 
 CLEAR_RATIO = (3, 4)  # right at the first attempt / questions
+
+
+def clears(questions: int, answered: int, first_right: int) -> bool:
+    """The rule for one round of a tier version."""
+    right, out_of = CLEAR_RATIO
+    return questions > 0 and answered >= questions and first_right * out_of >= questions * right
+
+
+def needed_to_clear(questions: int) -> int:
+    """How many first attempts must be right to clear `questions` questions."""
+    right, out_of = CLEAR_RATIO
+    return -(-questions * right // out_of)
 
 
 class Status(str, Enum):
@@ -47,18 +61,22 @@ class VersionScore:
 
     @property
     def cleared(self) -> bool:
-        right, out_of = CLEAR_RATIO
-        return (
-            self.questions > 0
-            and self.answered >= self.questions
-            and self.first_right * out_of >= self.questions * right
-        )
+        return clears(self.questions, self.answered, self.first_right)
 
     @property
     def status(self) -> Status:
         if self.cleared:
             return Status.CLEARED
         return Status.IN_PROGRESS if self.answered else Status.NOT_STARTED
+
+
+def best_round(rounds: dict[int, tuple[int, int]], questions: int) -> tuple[int, int]:
+    """(answered, right at the first attempt) of the round that counts for a version: one
+    that cleared it, else the latest. `rounds`: round -> those two counts."""
+    for number in sorted(rounds):
+        if clears(questions, *rounds[number]):
+            return rounds[number]
+    return rounds[max(rounds)] if rounds else (0, 0)
 
 
 def altitude_from(scores: list[VersionScore]) -> Tier | None:

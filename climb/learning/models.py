@@ -12,14 +12,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lessons import contentcache
 from lessons.models import Choice, Climb, Question, Tier, TierVersion, content_generation
 
-from .altitude import VersionScore, altitude_from
+from .altitude import VersionScore, altitude_from, best_round
 
 
 def question_counts(climb_id: int | None = None) -> list[tuple[int, int, int, int, int]]:
@@ -50,14 +51,22 @@ def scores_for(learner_id: int | None, climb: Climb | int | None = None) -> list
     answers = Answer.objects.filter(learner_id=learner_id, attempt=1).order_by()
     if climb_id is not None:
         answers = answers.filter(question__step__version__piece__climb_id=climb_id)
-    mine = {
-        version_id: (answered, right)
-        for version_id, answered, right in answers.values_list("question__step__version_id")
+    rounds: dict[int, dict[int, tuple[int, int]]] = {}
+    for version_id, round_, answered, right in (
+        answers.values_list("question__step__version_id", "round")
         .annotate(answered=Count("pk"), right=Count("pk", filter=Q(is_correct=True)))
-        .values_list("question__step__version_id", "answered", "right")
-    }
+        .values_list("question__step__version_id", "round", "answered", "right")
+    ):
+        rounds.setdefault(version_id, {})[round_] = (answered, right)
     return [
-        VersionScore(version_id, piece_id, climb_, tier, questions, *mine.get(version_id, (0, 0)))
+        VersionScore(
+            version_id,
+            piece_id,
+            climb_,
+            tier,
+            questions,
+            *best_round(rounds.get(version_id, {}), questions),
+        )
         for version_id, piece_id, climb_, tier, questions in question_counts(climb_id)
     ]
 
@@ -107,8 +116,9 @@ class Learner(models.Model):
     def merge_into(self, target: Learner) -> None:
         """Move this (anonymous) learner's history to `target`, losing nothing.
 
-        Per question, the attempts of both are put in time order and renumbered, so the earliest
-        first answer stays the first answer. Tier records keep the earliest date.
+        Per question and round, the attempts of both are put in time order and renumbered, so
+        the earliest first answer stays the first answer. A version's round is the later of
+        the two. Tier records keep the earliest date.
         """
         if target.pk == self.pk:
             return
@@ -118,13 +128,21 @@ class Learner(models.Model):
             theirs = list(target.answers.filter(question_id__in=questions))
             merged = sorted(mine + theirs, key=lambda a: (a.created_at, a.pk))
             Answer.objects.filter(pk__in=[a.pk for a in merged]).delete()
-            attempts: dict[int, int] = {}
+            attempts: dict[tuple[int, int], int] = {}
             for answer in merged:
-                attempts[answer.question_id] = attempts.get(answer.question_id, 0) + 1
+                key = (answer.question_id, answer.round)
+                attempts[key] = attempts.get(key, 0) + 1
                 answer.pk = None
                 answer.learner = target
-                answer.attempt = attempts[answer.question_id]
+                answer.attempt = attempts[key]
             Answer.objects.bulk_create(merged)
+        for retake in self.retakes.all():
+            theirs = Retake.objects.filter(learner=target, version_id=retake.version_id).first()
+            if theirs is None:
+                Retake.objects.filter(pk=retake.pk).update(learner=target)
+            elif theirs.round < retake.round:
+                theirs.round, theirs.started_at = retake.round, retake.started_at
+                theirs.save(update_fields=["round", "started_at"])
         for record in self.tiers_reached.all():
             existing = target.tiers_reached.filter(climb_id=record.climb_id, tier=record.tier)
             if not existing.exists():
@@ -238,19 +256,24 @@ class Answer(models.Model):
     revision = models.ForeignKey(QuestionRevision, on_delete=models.PROTECT, related_name="+")
     choice_index = models.PositiveSmallIntegerField()
     is_correct = models.BooleanField()
+    # A learner who finished a piece without clearing it may climb it again: each round
+    # numbers its attempts from 1 (see Retake). Round 1 is the learner's first prediction.
+    round = models.PositiveSmallIntegerField(default=1)
     attempt = models.PositiveSmallIntegerField()
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = AnswerQuerySet.as_manager()
 
     class Meta:
-        ordering = ["learner", "question", "attempt"]
+        ordering = ["learner", "question", "round", "attempt"]
         constraints = [
             # A double click or a resent form carries the same attempt number: it lands here.
             models.UniqueConstraint(
-                fields=["learner", "question", "attempt"], name="one_answer_per_attempt"
+                fields=["learner", "question", "round", "attempt"],
+                name="one_answer_per_round_attempt",
             ),
             models.CheckConstraint(condition=Q(attempt__gte=1), name="attempt_is_positive"),
+            models.CheckConstraint(condition=Q(round__gte=1), name="answer_round_is_positive"),
         ]
         indexes = [models.Index(fields=["learner", "-created_at"])]
         verbose_name = _("answer")
@@ -261,21 +284,29 @@ class Answer(models.Model):
 
     @classmethod
     def record(
-        cls, learner: Learner, choice: Choice, attempt: int, previous: list | None = None
+        cls,
+        learner: Learner,
+        choice: Choice,
+        attempt: int,
+        previous: list | None = None,
+        round: int | Coalesce = 1,
     ) -> Recorded:
         """Store `attempt` of the learner at the choice's question, exactly once.
 
         `attempt` comes from the form (the number of attempts the learner had seen, plus one),
         so a resent post names an attempt that already exists and gets that answer back.
-        `previous`: the learner's earlier answers to this question, in attempt order, when the
-        caller has them already (anything with `attempt` and `is_correct`).
+        `previous`: the learner's earlier answers to this question in this round, in attempt
+        order, when the caller has them already (anything with `attempt` and `is_correct`).
+        `round`: the round, or `current_round(...)` to let the database fill it in.
         Raises ValueError for an attempt the learner could not have been offered.
         """
         question = choice.question
         choices = list(question.choices.all())
         if previous is None:
             previous = list(
-                cls.objects.filter(learner=learner, question_id=question.pk).order_by("attempt")
+                cls.objects.filter(
+                    learner=learner, question_id=question.pk, round=round
+                ).order_by("attempt")
             )
         if attempt <= len(previous):
             return Recorded(previous[attempt - 1], created=False)
@@ -293,18 +324,52 @@ class Answer(models.Model):
                     revision_id=QuestionRevision.current_id(question, choices),
                     choice_index=[c.pk for c in choices].index(choice.pk),
                     is_correct=choice.is_correct,
+                    round=round,
                     attempt=attempt,
                 )
         except IntegrityError:
             # Two identical posts raced, and the other one stored it; or the choice was
             # deleted by an author after this process read it (the foreign key refused it).
             answer = cls.objects.filter(
-                learner=learner, question_id=question.pk, attempt=attempt
+                learner=learner, question_id=question.pk, round=round, attempt=attempt
             ).first()
             if answer is None:
                 raise ValueError("the question changed while the answer was posted") from None
             return Recorded(answer, created=False)
         return Recorded(answer, created=True)
+
+
+class Retake(models.Model):
+    """The round a learner is on in a tier version they chose to climb again (2, 3, ...).
+
+    Without a row, a learner is on round 1. A new round is open to a learner who answered
+    every question of the version without clearing it: the steps start again, and the first
+    answers of the new round count for the altitude (a version counts as cleared when any of
+    its rounds was). Round 1 stays on record as what they predicted first.
+    """
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="retakes")
+    version = models.ForeignKey(TierVersion, on_delete=models.CASCADE, related_name="+")
+    round = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "version"], name="one_retake_per_version"),
+            models.CheckConstraint(condition=Q(round__gte=2), name="retake_round_after_first"),
+        ]
+        verbose_name = _("retake")
+        verbose_name_plural = _("retakes")
+
+    def __str__(self) -> str:
+        return f"{self.learner} · v{self.version_id} · round {self.round}"
+
+
+def current_round(learner_id: int, version_id: int) -> Coalesce:
+    """The learner's round in the version, as SQL: a filter value or an INSERT value, so
+    that reading it costs no query of its own."""
+    rounds = Retake.objects.filter(learner_id=learner_id, version_id=version_id)
+    return Coalesce(Subquery(rounds.values("round")[:1]), Value(1))
 
 
 class TierReached(models.Model):

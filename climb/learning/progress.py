@@ -34,7 +34,8 @@ def progress_context(learner_id: int | None) -> dict:
     context = {"rows": rows, "recent": [], "accuracy": None, "first_answers": 0, "reached": []}
     if learner_id is None:
         return context
-    totals = Answer.objects.filter(learner_id=learner_id, attempt=1).aggregate(
+    # First-try accuracy: the first round only, what the learner predicted before any retake.
+    totals = Answer.objects.filter(learner_id=learner_id, round=1, attempt=1).aggregate(
         first=Count("pk"), right=Count("pk", filter=Q(is_correct=True))
     )
     if totals["first"]:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from lessons.models import Choice, Step
 
+from .altitude import clears, needed_to_clear
+
 OPEN = "open"
 ANSWERED = "answered"
 LOCKED = "locked"
@@ -97,3 +99,31 @@ def finished(states: list[StepState]) -> bool:
     return all(state.state != LOCKED for state in states) and not any(
         state.state == OPEN and state.question is not None for state in states
     )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a finished round of a piece went: what the recap says about clearing it."""
+
+    questions: int
+    right: int  # right at the first attempt
+
+    @property
+    def needed(self) -> int:
+        return needed_to_clear(self.questions)
+
+    @property
+    def cleared(self) -> bool:
+        return clears(self.questions, self.questions, self.right)
+
+    @property
+    def key(self) -> str:
+        return f"{self.questions}.{self.right}"
+
+
+def outcome(states: list[StepState]) -> Outcome | None:
+    """None until every question of the round is answered."""
+    if not finished(states):
+        return None
+    asked = [state for state in states if state.question is not None]
+    return Outcome(len(asked), sum(1 for state in asked if state.first_try_right))

@@ -7,22 +7,25 @@ import json
 from operator import attrgetter
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from lessons.assembly import answer_html, with_csrf_token
-from lessons.models import Tier
+from lessons.models import Question, Tier, TierVersion
 from lessons.reading import altitude_context, attempts_in
 
 from . import ratelimit
-from .altitude import altitude_from, without_first_answer
+from .altitude import altitude_from, clears, without_first_answer
 from .forms import AnswerForm
 from .learners import learner_for, learner_id_for
-from .models import Answer, scores_for
+from .models import Answer, Retake, current_round, scores_for
 from .progress import progress_context
-from .quiz import Attempt, finished, unfold
+from .quiz import Attempt, finished, outcome, unfold
 
 
 def _answer_error(
@@ -76,7 +79,13 @@ def answer(request: HttpRequest) -> HttpResponse:
         (a for a in answers if a.question_id == question.pk), key=attrgetter("attempt")
     )
     try:
-        recorded = Answer.record(learner, choice, form.cleaned_data["attempt"], previous)
+        recorded = Answer.record(
+            learner,
+            choice,
+            form.cleaned_data["attempt"],
+            previous,
+            round=current_round(learner.pk, version.pk),
+        )
     except ValueError:
         return _answer_error(
             request, _("This answer is out of date. Reload the page and try again."), form
@@ -98,11 +107,53 @@ def answer(request: HttpRequest) -> HttpResponse:
     states = unfold(version.steps.all(), answers)
     index = next(i for i, state in enumerate(states) if state.step.pk == question.step_id)
     following = states[index + 1] if index + 1 < len(states) else None
-    context = {"version": version, "finished": finished(states)}
+    context = {"version": version, "finished": finished(states), "outcome": outcome(states)}
     if scores is not None:  # a retry leaves the altitude as it was: no panel to swap
         context.update(altitude_context(version, scores))
     html = answer_html(context, states[index], following)
     return HttpResponse(with_csrf_token(request, html))
+
+
+@require_POST
+def retake(request: HttpRequest, version_id: int) -> HttpResponse:
+    """Start a new round of a tier version the learner finished without clearing."""
+    version = get_object_or_404(
+        TierVersion.objects.published().select_related("piece__climb"), pk=version_id
+    )
+    back = f"{version.get_absolute_url()}#step-1"
+    learner_id = learner_id_for(request)
+    questions = list(Question.objects.filter(step__version=version).values_list("pk", flat=True))
+    with transaction.atomic():
+        existing = (
+            Retake.objects.select_for_update()
+            .filter(learner_id=learner_id, version=version)
+            .first()
+            if learner_id is not None
+            else None
+        )
+        number = existing.round if existing is not None else 1
+        firsts = Answer.objects.filter(
+            learner_id=learner_id, question_id__in=questions, round=number, attempt=1
+        ).aggregate(answered=Count("pk"), right=Count("pk", filter=Q(is_correct=True)))
+        if existing is not None and not firsts["answered"]:
+            return redirect(back)  # a round that has just started (a second click)
+        if not questions or firsts["answered"] < len(questions):
+            message = _("Answer every question of this piece first: then you can climb it again.")
+            return _retake_refused(request, version, message)
+        if clears(len(questions), firsts["answered"], firsts["right"]):
+            return _retake_refused(request, version, _("You have cleared this piece already."))
+        if existing is None:
+            Retake.objects.create(learner_id=learner_id, version=version, round=2)
+        else:
+            existing.round += 1
+            existing.started_at = timezone.now()
+            existing.save(update_fields=["round", "started_at"])
+    return redirect(back)
+
+
+def _retake_refused(request: HttpRequest, version: TierVersion, message: str) -> HttpResponse:
+    context = {"message": message, "back": version.get_absolute_url()}
+    return render(request, "learning/retake_refused.html", context, status=400)
 
 
 @require_safe
@@ -120,6 +171,7 @@ EXPORT_FIELDS = [
     "question",
     "choice",
     "correct",
+    "round",
     "attempt",
 ]
 
@@ -145,6 +197,7 @@ def _export_rows(learner_id: int | None):
             "question": shown.prompt,
             "choice": shown.choices[answer.choice_index]["text"],
             "correct": answer.is_correct,
+            "round": answer.round,
             "attempt": answer.attempt,
         }
 

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.paginator import Page, Paginator
 
-from climb.learning.altitude import VersionScore, altitude_from
+from climb.learning.altitude import VersionScore, altitude_from, best_round
 from lessons.models import Tier
 
 from .models import Role
@@ -100,7 +100,7 @@ NO_ACTIVITY = Activity()
 # One row of the grouped scan of the team's answers, per (learner, version):
 # (learner_id, version_id, first, first_right, answers, first, first_right)
 # where the first pair is all time and the last three count the chosen period.
-LEARNER, VERSION, FIRST, FIRST_RIGHT, P_ANSWERS, P_FIRST, P_RIGHT = range(7)
+LEARNER, VERSION, FIRST, FIRST_RIGHT, P_ANSWERS, P_FIRST, P_RIGHT, ROUND = range(8)
 
 
 @dataclass(frozen=True)
@@ -308,20 +308,25 @@ def member_altitudes(
 def split_rows(
     rows: Iterable[tuple], versions: list[VersionInfo], climb_id: int | None
 ) -> tuple[dict[tuple[int, int], tuple[int, int]], dict[int, Activity]]:
-    """From the (learner, version) pass: all-time first attempts (for altitudes), and each
-    learner's activity in the chosen climb and period."""
+    """From the (learner, version, round) pass: the first attempts of the round that counts
+    (for altitudes: see altitude.best_round), and each learner's activity in the chosen
+    climb and period."""
     in_climb = {v.id for v in versions if v.climb_id == climb_id}
-    first_attempts: dict[tuple[int, int], tuple[int, int]] = {}
+    questions = {v.id: v.questions for v in versions}
+    rounds: dict[tuple[int, int], dict[int, tuple[int, int]]] = {}
     sums: dict[int, list[int]] = {}
     for row in rows:
         learner, version = row[LEARNER], row[VERSION]
-        first_attempts[(learner, version)] = (row[FIRST], row[FIRST_RIGHT])
+        rounds.setdefault((learner, version), {})[row[ROUND]] = (row[FIRST], row[FIRST_RIGHT])
         if version in in_climb:
             total = sums.setdefault(learner, [0, 0, 0])
             total[0] += row[P_ANSWERS]
             total[1] += row[P_FIRST]
             total[2] += row[P_RIGHT]
     activity = {learner: Activity(*total) for learner, total in sums.items() if total[0]}
+    first_attempts = {
+        key: best_round(by_round, questions.get(key[1], 0)) for key, by_round in rounds.items()
+    }
     return first_attempts, activity
 
 

@@ -87,22 +87,27 @@ def versions(climb_ids: list[int]) -> list[VersionInfo]:
 
 
 def version_rows(team: Team, since: datetime | None) -> list[tuple]:
-    """The (learner, version) pass: see dashboard.LEARNER ... P_RIGHT for the columns."""
+    """The (learner, version, round) pass: see dashboard.LEARNER ... ROUND for the columns.
+
+    The first attempts of every round decide altitudes (dashboard.split_rows picks the round
+    that counts); the period's first attempts are round 1's, what the team predicted first.
+    """
     first = Q(attempt=1)
     period = Q(created_at__gte=since) if since is not None else Q()
+    predicted = first & Q(round=1) & period
     counts = {
         "first": Count("pk", filter=first),
         "first_right": Count("pk", filter=first & Q(is_correct=True)),
         "p_answers": Count("pk", filter=period) if since is not None else Count("pk"),
-        "p_first": Count("pk", filter=first & period),
-        "p_right": Count("pk", filter=first & period & Q(is_correct=True)),
+        "p_first": Count("pk", filter=predicted),
+        "p_right": Count("pk", filter=predicted & Q(is_correct=True)),
     }
     query = (
         Answer.objects.filter(learner__in=team_learners(team))
         .order_by()
-        .values("learner_id", version=F("question__step__version_id"))
+        .values("learner_id", "round", version=F("question__step__version_id"))
         .annotate(**counts)
-        .values_list("learner_id", "version", *counts)
+        .values_list("learner_id", "version", *counts, "round")
     )
     # The ORM builds the SQL; the rows are read without it. Every column is an id or a
     # COUNT, an int on every backend, and skipping the per-value converters saves about a
@@ -148,7 +153,8 @@ def choice_counts(team: Team, climb: Climb, since: datetime | None) -> list[Choi
     is grouped and the chosen one kept in Python: on SQLite, filtering on the climb's
     questions in SQL drives the scan through the question index, in random order, which
     took three times as long as reading the team's answers in order."""
-    answers = Answer.objects.filter(learner__in=team_learners(team), attempt=1)
+    # What the team predicted first: later rounds are answered after seeing the explanations.
+    answers = Answer.objects.filter(learner__in=team_learners(team), round=1, attempt=1)
     if since is not None:
         answers = answers.filter(created_at__gte=since)
     rows = (

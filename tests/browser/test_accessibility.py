@@ -83,3 +83,22 @@ def test_pages_after_answering_have_no_axe_violations(live_server, demo, page: P
         page.goto(live_server.url + path)
         reports += violations(page, f"{path} after answering")
     assert_clean(reports)
+
+
+def test_a_piece_finished_without_clearing_offers_a_new_round(live_server, demo, page: Page):
+    """Every first answer wrong: the recap says so and offers another round (axe-clean);
+    the new round starts the steps over."""
+    page.emulate_media(color_scheme="light", reduced_motion="reduce")
+    page.goto(live_server.url + SENIOR_PIECE)
+    for number in range(1, page.locator("li.step").count() + 1):
+        if step(page, number).locator("form.quiz-form").count():
+            answer_wrong_then_wait(page, number)
+    recap = page.locator("#recap")
+    expect(recap).to_contain_text("Not cleared yet.")
+    assert_clean(violations(page, "the piece finished without clearing it"))
+
+    with page.expect_navigation():
+        recap.get_by_role("button", name="Climb it again").click()
+    expect(step(page, 1).locator(".feedback")).to_have_count(0)
+    expect(step(page, 1).get_by_role("button", name="Check answer")).to_be_visible()
+    expect(page.locator("#recap")).to_contain_text("Answer every question to see the recap.")

@@ -1,0 +1,155 @@
+"""Climbing a piece again: a finished, uncleared piece can be answered in a new round."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from climb.learning.models import Answer, Learner, Retake, TierReached, scores_for
+from climb.teams.dashboard import FIRST, ROUND, VersionInfo, split_rows
+from lessons.models import Tier
+
+from .factories import make_climb, make_piece, make_version
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def version():
+    return make_version(make_piece(make_climb(slug="ds"), slug="leader"), steps=3)
+
+
+def questions(version):
+    return [step.question for step in version.steps.select_related("question")]
+
+
+def answer(client, question, right=True, attempt=1):
+    choice = question.choices.filter(is_correct=right).first()
+    data = {"question": question.pk, "choice": choice.pk, "attempt": attempt}
+    return client.post("/answer/", data, headers=HTMX)
+
+
+def finish_with_one_miss(client, version):
+    first, second, third = questions(version)
+    answer(client, first, right=False)
+    answer(client, first, right=True, attempt=2)
+    answer(client, second)
+    answer(client, third)
+
+
+def retake(client, version):
+    return client.post(f"/retake/{version.pk}/")
+
+
+def learner(client) -> Learner:
+    return Learner.objects.get(pk=client.session["learner_id"])
+
+
+def test_a_finished_piece_that_is_not_cleared_offers_a_new_round(client, version):
+    finish_with_one_miss(client, version)
+    html = client.get(version.get_absolute_url()).content.decode()
+    assert "Not cleared yet." in html
+    assert "2 of 3 right at the first try; clearing this piece takes 3." in html
+    assert f'action="/retake/{version.pk}/"' in html
+    assert scores_for(learner(client).pk)[0].cleared is False
+
+
+def test_a_new_round_starts_the_steps_over_and_its_first_answers_count(client, version):
+    finish_with_one_miss(client, version)
+    response = retake(client, version)
+    assert response.status_code == 302
+    assert response["Location"] == version.get_absolute_url() + "#step-1"
+    assert Retake.objects.get().round == 2
+
+    html = client.get(version.get_absolute_url()).content.decode()
+    assert 'class="step is-open" id="step-1"' in html
+    assert 'class="step is-locked" id="step-2"' in html
+    assert "Not quite." not in html and "Right." not in html
+    assert 'name="attempt" value="1"' in html
+
+    for question in questions(version):
+        response = answer(client, question)
+        assert response.status_code == 200
+    assert (
+        list(Answer.objects.filter(round=2).values_list("attempt", "is_correct")) == [(1, True)] * 3
+    )
+    assert scores_for(learner(client).pk)[0].cleared is True
+    assert TierReached.objects.filter(learner=learner(client), tier=Tier.ZERO).exists()
+    html = client.get(version.get_absolute_url()).content.decode()
+    assert "Not cleared yet." not in html and "/retake/" not in html
+    # The first round stays on record: first-try accuracy is still 2 of 3.
+    assert "67%" in client.get("/progress/").content.decode()
+
+
+def test_a_new_round_is_refused_before_the_piece_is_finished_or_once_it_is_cleared(client, version):
+    first, second, third = questions(version)
+    answer(client, first)
+    response = retake(client, version)
+    assert response.status_code == 400
+    assert "Answer every question of this piece first" in response.content.decode()
+    answer(client, second)
+    answer(client, third)
+    response = retake(client, version)
+    assert response.status_code == 400
+    assert "You have cleared this piece already." in response.content.decode()
+    assert not Retake.objects.exists()
+
+
+def test_a_second_click_does_not_skip_a_round(client, version):
+    finish_with_one_miss(client, version)
+    retake(client, version)
+    response = retake(client, version)
+    assert response.status_code == 302
+    assert Retake.objects.get().round == 2
+
+
+def test_only_a_reader_with_answers_or_a_published_piece_gets_a_round(client, version):
+    assert retake(client, version).status_code == 400  # nothing answered yet
+    assert client.post("/retake/999999/").status_code == 404
+    assert client.get(f"/retake/{version.pk}/").status_code == 405
+
+
+def test_downloads_say_which_round_an_answer_was_in(client, version):
+    finish_with_one_miss(client, version)
+    retake(client, version)
+    answer(client, questions(version)[0])
+    rows = json.loads(b"".join(client.get("/progress/answers.json").streaming_content))
+    assert [(row["round"], row["attempt"]) for row in rows] == [
+        (1, 1),
+        (1, 2),
+        (1, 1),
+        (1, 1),
+        (2, 1),
+    ]
+
+
+def test_signing_up_keeps_the_rounds_of_anonymous_answers(client, version):
+    finish_with_one_miss(client, version)
+    retake(client, version)
+    for question in questions(version):
+        answer(client, question)
+    anonymous = learner(client)
+    user = get_user_model().objects.create_user("ada", "ada@example.com", "pw")
+    client.force_login(user)
+    merged = Learner.objects.get(user=user)
+    assert not Learner.objects.filter(pk=anonymous.pk).exists()
+    assert Retake.objects.get().learner == merged
+    assert Answer.objects.filter(learner=merged, round=2, attempt=1).count() == 3
+    assert scores_for(merged.pk)[0].cleared is True
+
+
+def test_the_team_dashboard_counts_the_round_that_cleared_a_version():
+    info = VersionInfo(7, 70, 1, Tier.ZERO, 4, True)
+    # learner 1: round 1 two right of four, round 2 four of four; learner 2: round 1 only.
+    rows = [
+        (1, 7, 4, 2, 5, 4, 2, 1),
+        (1, 7, 4, 4, 4, 0, 0, 2),
+        (2, 7, 4, 1, 4, 4, 1, 1),
+    ]
+    assert rows[0][ROUND] == 1 and rows[1][FIRST] == 4
+    first_attempts, activity = split_rows(rows, [info], climb_id=1)
+    assert first_attempts == {(1, 7): (4, 4), (2, 7): (4, 1)}
+    assert activity[1].answers == 9
