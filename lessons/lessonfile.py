@@ -155,8 +155,32 @@ def parse_marked_lines(value: str) -> list[int]:
     return sorted(set(lines))
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a key given twice is an error, not 'the last wins'."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} appears twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+# What the database holds (lessons.models): longer text would fail there, not here.
+MAX_LENGTHS = {"title": 200, "crux": 300, "slug": 50, "climb": 50, "piece": 50}
+MAX_WHOLE_NUMBER = 2_147_483_647  # a PositiveIntegerField on PostgreSQL
+
+
 def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], int]:
     """Return (front matter, body lines, line number of the first body line)."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise LessonFileError(path, line, "the file contains a NUL character")
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         raise LessonFileError(path, 1, "the file must start with a '---' front-matter header")
@@ -166,7 +190,7 @@ def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], i
     else:
         raise LessonFileError(path, 1, "the front-matter header is not closed with '---'")
     try:
-        meta = yaml.safe_load("\n".join(lines[1:index])) or {}
+        meta = yaml.load("\n".join(lines[1:index]), Loader=_UniqueKeyLoader) or {}  # noqa: S506
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
@@ -189,13 +213,26 @@ def _require(meta: dict, key: str, path: str | Path, raw: list[str], kind: type 
         raise LessonFileError(path, 1, f"missing field '{key}' in the front matter")
     value = meta[key]
     if kind is int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not 0 <= value <= MAX_WHOLE_NUMBER
+        ):
             raise LessonFileError(
-                path, _meta_line(raw, key), f"'{key}' must be a whole number, not {value!r}"
+                path,
+                _meta_line(raw, key),
+                f"'{key}' must be a whole number from 0 to {MAX_WHOLE_NUMBER}, not {value!r}",
             )
-    elif not isinstance(value, str):
-        value = str(value)
-    return value.strip() if isinstance(value, str) else value
+        return value
+    if isinstance(value, (list, dict)):
+        raise LessonFileError(path, _meta_line(raw, key), f"'{key}' must be text, not a list")
+    value = str(value).strip()
+    limit = MAX_LENGTHS.get(key)
+    if limit is not None and len(value) > limit:
+        raise LessonFileError(
+            path, _meta_line(raw, key), f"'{key}' is {len(value)} characters long: at most {limit}"
+        )
+    return value
 
 
 def _strip_blank(lines: list[str]) -> str:

@@ -154,6 +154,11 @@ def broken(old: str, new: str) -> str:
         (GOOD.replace("---\n", "", 1), 1, "must start with a '---'"),
         (broken('crux: "A lease', 'crux: ["A lease'), None, "not valid YAML"),
         (broken("url: https://martin", "url: javascript://martin"), 9, "must start with http"),
+        (broken("order: 30", "order: 99999999999999999999"), 4, "from 0 to 2147483647"),
+        (broken("order: 30", "order: 30\norder: 40"), 5, "the key 'order' appears twice"),
+        (broken('title: "Leases and TTLs"', "title: [a, b]"), 6, "'title' must be text"),
+        (broken('title: "Leases and TTLs"', "title: " + "x" * 201), 6, "at most 200"),
+        (broken("The rule.", "The\x00rule."), None, "NUL character"),
     ],
 )
 def test_errors_name_the_file_the_line_and_the_problem(text, line, message):
@@ -176,3 +181,7 @@ def test_the_readme_example_is_a_valid_lesson_file():
     version = parse_version(example, "README.md")
     assert version.steps[0].question.choices[1].is_correct
     assert version.steps[0].marked_lines == "4,7-8"
+
+
+def test_a_byte_order_mark_at_the_start_is_not_an_error():
+    assert parse_version("\ufeff" + GOOD, "x.md") == parse_version(GOOD, "x.md")
