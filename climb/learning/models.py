@@ -304,9 +304,9 @@ class Answer(models.Model):
         choices = list(question.choices.all())
         if previous is None:
             previous = list(
-                cls.objects.filter(
-                    learner=learner, question_id=question.pk, round=round
-                ).order_by("attempt")
+                cls.objects.filter(learner=learner, question_id=question.pk, round=round).order_by(
+                    "attempt"
+                )
             )
         if attempt <= len(previous):
             return Recorded(previous[attempt - 1], created=False)
