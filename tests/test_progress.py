@@ -210,3 +210,11 @@ def test_a_version_without_questions_does_not_keep_a_piece_from_being_cleared():
             make_answer(learner, step.question.choices.get(is_correct=True))
     row = next(r for r in progress_context(learner.pk)["rows"] if r["climb"] == climb)
     assert row["pieces_cleared"] == 1  # as the climb page counts it (piece_status)
+
+
+def test_a_signed_in_learner_finds_the_password_change_on_their_progress_page(client):
+    assert "/accounts/password/change/" not in client.get("/progress/").content.decode()
+    client.force_login(make_user())
+    html = client.get("/progress/").content.decode()
+    assert "Signed in as ada." in html
+    assert 'href="/accounts/password/change/"' in html
