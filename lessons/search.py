@@ -37,7 +37,7 @@ def search(request: HttpRequest) -> HttpResponse:
     }
     # A history restore (back button, htmx keeps no cache) needs the whole page.
     if request.htmx and not request.htmx.history_restore_request:
-        response = render(request, "lessons/_search_results.html", context)
+        response = render(request, "lessons/_search_response.html", context)
     else:
         response = render(request, "lessons/search.html", context)
     # Same URL, two bodies: caches must not hand the fragment to a normal page load.

@@ -157,6 +157,8 @@ def test_slash_and_control_k_open_search_where_letters_are_typed(live_server, de
     expect(page).to_have_url(re.compile(r"/search/\?q=jk"))
     assert page.evaluate("window.__marker") == 1
     assert page.evaluate("history.length") == history
+    expect(page).to_have_title("Search: jk t? · Climb")
+    assert page.locator("#search-results title").count() == 0
 
     page.goto(live_server.url + SENIOR_PIECE)
     page.keyboard.press("Control+k")
