@@ -35,6 +35,14 @@ def snapshot():
     )
 
 
+def unchanged(before) -> bool:
+    """The first answers counted before are all still there, as they were. (A valid post
+    may add one: the fixture's wrong answer opened the second question, which the fuzzer
+    sometimes answers properly.)"""
+    pks = {row[0] for row in before}
+    return [row for row in snapshot() if row[0] in pks] == before
+
+
 ids = st.one_of(
     st.integers(min_value=-(2**63), max_value=2**63),
     st.text(max_size=30),
@@ -72,7 +80,7 @@ def test_any_form_post_gets_a_clear_answer(client, counted, data, htmx):
         headers = {"HX-Request": "true"} if htmx else {}
         response = client.post("/answer/", data, headers=headers)
         assert response.status_code in (200, 302, 400), response.status_code
-        assert snapshot() == before
+        assert unchanged(before)
 
     run_rolled_back(check)
 
@@ -96,6 +104,6 @@ def test_any_body_and_method_never_500(client, counted, body, content_type, meth
     def check():
         response = client.generic(method.upper(), "/answer/", data=body, content_type=content_type)
         assert 200 <= response.status_code < 500
-        assert snapshot() == before
+        assert unchanged(before)
 
     run_rolled_back(check)
