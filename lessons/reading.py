@@ -10,7 +10,8 @@ from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, W
 from django.utils.translation import get_language
 
 from climb.learning.altitude import Altitude, VersionScore
-from climb.learning.models import Answer, current_round, scores_for
+from climb.learning.models import scores_for
+from climb.learning.queries import round_answers
 from climb.learning.quiz import Attempt, finished, outcome, unfold
 
 from . import contentcache
@@ -126,7 +127,7 @@ def tier_bar(version: TierVersion, altitude: Altitude) -> list[dict]:
 
 def attempts_in(version: TierVersion, learner_id: int) -> list[Attempt]:
     """The learner's answers to the version's questions in the round they are on: one query,
-    by question id (the round comes along as a subquery)."""
+    by question id (climb.learning.queries.round_answers)."""
     # The choices are prefetched with the steps: reuse them instead of a query per answer.
     choices = {}
     question_ids = []
@@ -136,13 +137,9 @@ def attempts_in(version: TierVersion, learner_id: int) -> list[Attempt]:
             choices.update((choice.pk, choice) for choice in step.question.choices.all())
     return [
         Attempt(question_id, choice_id, is_correct, attempt, choices.get(choice_id))
-        for question_id, choice_id, is_correct, attempt in Answer.objects.filter(
-            learner_id=learner_id,
-            question_id__in=question_ids,
-            round=current_round(learner_id, version.pk),
+        for question_id, choice_id, is_correct, attempt in round_answers(
+            learner_id, version.pk, question_ids
         )
-        .order_by()
-        .values_list("question_id", "choice_id", "is_correct", "attempt")
     ]
 
 

@@ -21,6 +21,7 @@ from lessons import contentcache
 from lessons.models import Choice, Climb, Question, Tier, TierVersion, content_generation
 
 from .altitude import VersionScore, altitude_from, best_round
+from .queries import first_attempt_counts
 
 
 def question_counts(climb_id: int | None = None) -> list[tuple[int, int, int, int, int]]:
@@ -48,15 +49,8 @@ def scores_for(learner_id: int | None, climb: Climb | int | None = None) -> list
     and the cached question counts; cost grows with the content, not with anyone's history.
     """
     climb_id = climb.pk if isinstance(climb, Climb) else climb
-    answers = Answer.objects.filter(learner_id=learner_id, attempt=1).order_by()
-    if climb_id is not None:
-        answers = answers.filter(question__step__version__piece__climb_id=climb_id)
     rounds: dict[int, dict[int, tuple[int, int]]] = {}
-    for version_id, round_, answered, right in (
-        answers.values_list("question__step__version_id", "round")
-        .annotate(answered=Count("pk"), right=Count("pk", filter=Q(is_correct=True)))
-        .values_list("question__step__version_id", "round", "answered", "right")
-    ):
+    for version_id, round_, answered, right in first_attempt_counts(learner_id, climb_id):
         rounds.setdefault(version_id, {})[round_] = (answered, right)
     return [
         VersionScore(
