@@ -97,48 +97,45 @@ class PieceAdmin(admin.ModelAdmin):
         return ", ".join(v.get_tier_display() for v in piece.versions.all())
 
 
+STEP_FIELDS = ["position", "heading", "prose", "language", "code", "marked_lines", "prose_after"]
 # The Russian columns the lesson file's .ru.md sibling holds (README: "Russian").
 VERSION_RUSSIAN = ["title_ru", "crux_ru", "intro_ru", "goal_ru", "recap_ru"]
 STEP_RUSSIAN = ["heading_ru", "prose_ru", "code_ru", "prose_after_ru"]
 RUSSIAN = _("Russian translation")
 
 
+def _question_field(label, help_text) -> forms.CharField:
+    """A step's question as text in the lesson-file syntax."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 90}),
+        help_text=help_text,
+    )
+
+
 class StepForm(forms.ModelForm):
     """A step, with its question as text in the lesson-file syntax (see the README)."""
 
-    question_text = forms.CharField(
-        label=_("question"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 12, "cols": 90}),
-        help_text=_(
+    question_text = _question_field(
+        _("question"),
+        _(
             "The prompt, a blank line, then 2 to 5 choices: '- [x] right choice' or "
             "'- [ ] wrong choice', each followed by its explanation indented by two spaces. "
             "Leave empty for a step without a question."
         ),
     )
-
-    class Meta:
-        model = Step
-        fields = [
-            "position",
-            "heading",
-            "prose",
-            "language",
-            "code",
-            "marked_lines",
-            "prose_after",
-            *STEP_RUSSIAN,
-        ]
-
-    question_text_ru = forms.CharField(
-        label=_("question (Russian)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 12, "cols": 90}),
-        help_text=_(
+    question_text_ru = _question_field(
+        _("question (Russian)"),
+        _(
             "The same question in Russian, with the same choices in the same order and the "
             "same one marked right."
         ),
     )
+
+    class Meta:
+        model = Step
+        fields = [*STEP_FIELDS, *STEP_RUSSIAN]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -222,6 +219,13 @@ class StepInline(admin.StackedInline):
     model = Step
     form = StepForm
     formset = StepFormSet
+    fieldsets = [
+        (
+            None,
+            {"fields": [*STEP_FIELDS, "question_text"]},
+        ),
+        (RUSSIAN, {"fields": [*STEP_RUSSIAN, "question_text_ru"], "classes": ["collapse"]}),
+    ]
     formfield_overrides = LESSON_TEXT
     extra = 0
     ordering = ["position", "id"]
@@ -409,18 +413,7 @@ class StepAdmin(admin.ModelAdmin):
     fieldsets = [
         (
             None,
-            {
-                "fields": [
-                    "version",
-                    "position",
-                    "heading",
-                    "prose",
-                    "language",
-                    "code",
-                    "marked_lines",
-                    "prose_after",
-                ]
-            },
+            {"fields": ["version", *STEP_FIELDS]},
         ),
         (RUSSIAN, {"fields": STEP_RUSSIAN, "classes": ["collapse"]}),
     ]
