@@ -182,6 +182,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Django's ModelBackend, finding the account by username or email in any case.
     "climb.accounts.backends.UsernameOrEmailBackend",
+    # Sessions started before it name this one: listed, so that they stay signed in.
+    "django.contrib.auth.backends.ModelBackend",
 ]
 # Brute force: 5 failures lock the account, and separately the address, for 15 minutes.
 # Attempts are stored in the database, so this works on SQLite and across app servers.

@@ -607,3 +607,10 @@ def test_the_admin_refuses_an_address_another_account_has_as_a_form_error(admin_
     assert "An account with this email already exists." in response.content.decode()
     grace.refresh_from_db()
     assert grace.email == "grace@example.com"
+
+
+def test_sessions_signed_in_through_django_s_own_backend_stay_signed_in(client):
+    """Sessions from before the username-or-email backend name ModelBackend."""
+    client.force_login(make_user(), backend="django.contrib.auth.backends.ModelBackend")
+    assert is_logged_in(client)
+    assert client.get(reverse("learning:progress")).context["user"].is_authenticated
