@@ -153,3 +153,14 @@ def test_the_team_dashboard_counts_the_round_that_cleared_a_version():
     first_attempts, activity = split_rows(rows, [info], climb_id=1)
     assert first_attempts == {(1, 7): (4, 4), (2, 7): (4, 1)}
     assert activity[1].answers == 9
+
+
+def test_two_clicks_racing_to_start_the_round_start_it_once(client, version, monkeypatch):
+    """The other click committed its round after this one looked and found none (on
+    PostgreSQL, SELECT ... FOR UPDATE cannot lock a row that does not exist yet)."""
+    finish_with_one_miss(client, version)
+    Retake.objects.create(learner=learner(client), version=version, round=2)  # the other click
+    monkeypatch.setattr(Retake.objects, "select_for_update", Retake.objects.none)
+    response = retake(client, version)
+    assert response.status_code == 302
+    assert Retake.objects.get().round == 2

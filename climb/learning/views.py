@@ -7,7 +7,7 @@ import json
 from operator import attrgetter
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -143,7 +143,11 @@ def retake(request: HttpRequest, version_id: int) -> HttpResponse:
         if clears(len(questions), firsts["answered"], firsts["right"]):
             return _retake_refused(request, version, _("You have cleared this piece already."))
         if existing is None:
-            Retake.objects.create(learner_id=learner_id, version=version, round=2)
+            try:
+                with transaction.atomic():
+                    Retake.objects.create(learner_id=learner_id, version=version, round=2)
+            except IntegrityError:  # the same click, from another tab, got there first
+                return redirect(back)
         else:
             existing.round += 1
             existing.started_at = timezone.now()
