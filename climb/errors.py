@@ -16,15 +16,19 @@ from django.urls import reverse
 logger = logging.getLogger("climb.csrf")
 
 
+def into_message_slot(response: HttpResponse, question_id: int | None) -> HttpResponse:
+    """Send an htmx error fragment where the learner is looking: the quiz's own message slot
+    (lessons/_step.html) for a question, else the toast. htmx swaps 4xx (see base.html)."""
+    response["HX-Retarget"] = f"#quiz-{question_id}-error" if question_id else "#toast"
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     logger.warning("CSRF failure on %s: %s", request.path, reason)
     if getattr(request, "htmx", False):
-        response = render(request, "errors/_stale_form.html", status=403)
-        # Into the quiz's own message slot when it was an answer, else the toast.
         question = request.POST.get("question", "")
         is_answer = request.path_info == reverse("learning:answer")
-        target = f"#quiz-{question}-error" if is_answer and question.isdigit() else "#toast"
-        response["HX-Retarget"] = target
-        response["HX-Reswap"] = "innerHTML"
-        return response
+        response = render(request, "errors/_stale_form.html", status=403)
+        return into_message_slot(response, question if is_answer and question.isdigit() else None)
     return render(request, "errors/stale_form.html", status=403)

@@ -11,7 +11,8 @@ from django.views.decorators.cache import cache_control
 
 from lessons.sitemaps import SITEMAPS
 
-from . import crawlers, i18n, ops
+# converters registers <id:...> before the URL modules included below are imported.
+from . import converters, crawlers, i18n, ops  # noqa: F401
 
 urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),

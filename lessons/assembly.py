@@ -154,13 +154,13 @@ def piece_html(request: HttpRequest, context: dict, cached: bool = True) -> str:
 
 def answer_html(context: dict, state: StepState, following: StepState | None) -> str:
     """The HTMX answer response: the step, then out-of-band the next step, the altitude (when
-    `context` has it) and, once every question is answered, the recap."""
+    `context` has it) and, once every question is answered (an outcome), the recap."""
     parts = [step_part(state)]
     if following is not None:
         parts.append(step_part(following, oob=True))
     if "altitude" in context:
         parts.append(altitude_part(context, oob=True))
-    if context["finished"]:
+    if context["outcome"]:  # every question answered
         parts.append(recap_part(context, oob=True))
     return "\n".join(render_parts(parts))
 

@@ -98,6 +98,15 @@ class ClimbData:
     path: str = field(default="", compare=False)
 
 
+def _next_fence(line: str, fence: str | None) -> tuple[str | None, bool]:
+    """The open fence after `line` (None outside code), and whether `line` opened or closed
+    one: a closing fence is at least as long as the one it closes."""
+    match = FENCE_RE.match(line)
+    if match and (fence is None or match.group(1).startswith(fence)):
+        return (None if fence else match.group(1)), True
+    return fence, False
+
+
 def structure_problem(text: str, *, step: bool = False, before_snippet: bool = False) -> str:
     """Why Markdown typed in the admin would not come back the same from a lesson file, or "".
 
@@ -107,16 +116,16 @@ def structure_problem(text: str, *, step: bool = False, before_snippet: bool = F
     """
     fence: str | None = None
     for line in text.splitlines():
-        match = FENCE_RE.match(line)
-        if match and (fence is None or match.group(1).startswith(fence)):
-            if fence is None and before_snippet:
+        opened = fence is None
+        fence, toggled = _next_fence(line, fence)
+        if toggled:
+            if opened and before_snippet:
                 return str(
                     _(
                         "Code in the text before the snippet would be read back as the "
                         "snippet: put it in the snippet, or in the text after it."
                     )
                 )
-            fence = None if fence else match.group(1)
             continue
         if fence is not None:
             continue
@@ -381,8 +390,7 @@ def _sections(body: list[str], first_line: int, path) -> list[tuple[str, int, li
     fence: str | None = None
     for offset, line in enumerate(body):
         match = FENCE_RE.match(line)
-        if match and (fence is None or match.group(1).startswith(fence)) and line.strip():
-            fence = None if fence else match.group(1)
+        fence, _toggled = _next_fence(line, fence)
         if fence is None and line.startswith("## "):
             sections.append((line[3:].strip(), first_line + offset, []))
         elif sections:

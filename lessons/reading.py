@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from climb.learning.altitude import Altitude, VersionScore
 from climb.learning.models import scores_for
 from climb.learning.queries import round_answers
-from climb.learning.quiz import Attempt, finished, outcome, unfold
+from climb.learning.quiz import Attempt, outcome, unfold
 
 from . import contentcache
 from .models import Piece, Question, Tier, TierVersion, content_generation
@@ -162,7 +162,6 @@ def reading_context(version: TierVersion, learner_id: int | None) -> dict:
         "piece": version.piece,
         "climb": version.piece.climb,
         "steps": states,
-        "finished": finished(states),
         "outcome": outcome(states),
         **altitude_context(version, scores),
     }

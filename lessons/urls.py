@@ -1,7 +1,5 @@
 from django.urls import path
 
-import climb.converters  # noqa: F401  (registers <id:...>)
-
 from . import search, views
 
 app_name = "lessons"

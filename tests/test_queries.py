@@ -8,8 +8,8 @@ import random
 import pytest
 from django.db.models import Count, Q
 
-from climb.learning.models import Answer, Learner, Retake, current_round
-from climb.learning.queries import first_attempt_counts, round_answers
+from climb.learning.models import Answer, Learner, Retake
+from climb.learning.queries import current_round, first_attempt_counts, round_answers
 from lessons.models import Question
 
 from .factories import make_climb, make_piece, make_version

@@ -12,13 +12,23 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 
+def find_account(login: str):
+    """The user a login names, by username or email in any case; None if no account."""
+    users = get_user_model()._default_manager
+    # A username wins over another account's email address (usernames may contain '@').
+    user = users.filter(username__iexact=login).first()
+    if user is None and "@" in login:
+        user = users.filter(email__iexact=login).first()
+    return user
+
+
 class UsernameOrEmailBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
             username = kwargs.get(get_user_model().USERNAME_FIELD)
         if not username or password is None:
             return None
-        user = self._find(username.strip())
+        user = find_account(username.strip())
         if user is None:
             # As ModelBackend does: hash anyway, so a missing account takes as long to
             # refuse as a wrong password.
@@ -27,15 +37,6 @@ class UsernameOrEmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
-
-    @staticmethod
-    def _find(login: str):
-        users = get_user_model()._default_manager
-        # A username wins over another account's email address (usernames may contain '@').
-        user = users.filter(username__iexact=login).first()
-        if user is None and "@" in login:
-            user = users.filter(email__iexact=login).first()
-        return user
 
 
 def lockout_username(request, credentials: dict | None) -> str:
@@ -46,5 +47,5 @@ def lockout_username(request, credentials: dict | None) -> str:
     tries.
     """
     typed = ((credentials or {}).get("username") or "").strip()
-    user = UsernameOrEmailBackend._find(typed) if typed else None
+    user = find_account(typed) if typed else None
     return (user.get_username() if user is not None else typed).lower()

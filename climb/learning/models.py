@@ -15,12 +15,13 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lessons import contentcache
 from lessons.models import Choice, Climb, Question, Tier, TierVersion, content_generation
 
-from .altitude import VersionScore, altitude_from, best_round
+from .altitude import VersionScore, altitude_from, best_round, clears
 from .queries import first_attempt_counts
 
 
@@ -291,7 +292,7 @@ class Answer(models.Model):
         so a resent post names an attempt that already exists and gets that answer back.
         `previous`: the learner's earlier answers to this question in this round, in attempt
         order, when the caller has them already (anything with `attempt` and `is_correct`).
-        `round`: the round, or `current_round(...)` to let the database fill it in.
+        `round`: the round, or `queries.current_round(...)` to let the database fill it in.
         Raises ValueError for an attempt the learner could not have been offered.
         """
         question = choice.question
@@ -358,18 +359,50 @@ class Retake(models.Model):
     def __str__(self) -> str:
         return f"{self.learner} · v{self.version_id} · round {self.round}"
 
+    @classmethod
+    def start(cls, learner_id: int | None, version: TierVersion) -> None:
+        """Start the learner's next round of the version. Raises RetakeRefused with the
+        reason; a round started a moment ago (nothing answered in it yet, a second click)
+        is left as it is."""
+        questions = list(
+            Question.objects.filter(step__version=version).values_list("pk", flat=True)
+        )
+        with transaction.atomic():
+            existing = (
+                cls.objects.select_for_update().filter(learner_id=learner_id, version=version)
+            ).first()
+            firsts = Answer.objects.filter(
+                learner_id=learner_id,
+                question_id__in=questions,
+                round=existing.round if existing is not None else 1,
+                attempt=1,
+            ).aggregate(answered=Count("pk"), right=Count("pk", filter=Q(is_correct=True)))
+            if existing is not None and not firsts["answered"]:
+                return
+            if not questions or firsts["answered"] < len(questions):
+                raise RetakeRefused(
+                    gettext(
+                        "Answer every question of this piece first: then you can climb it again."
+                    )
+                )
+            if clears(len(questions), firsts["answered"], firsts["right"]):
+                raise RetakeRefused(gettext("You have cleared this piece already."))
+            if existing is not None:
+                existing.round += 1
+                existing.started_at = timezone.now()
+                existing.save(update_fields=["round", "started_at"])
+                return
+            try:
+                with transaction.atomic():
+                    cls.objects.create(learner_id=learner_id, version=version, round=2)
+            except IntegrityError:
+                # Another tab's click got there first (FOR UPDATE locks no row that does not
+                # exist yet): that round is the one.
+                pass
 
-def current_round(learner_id: int, version_id: int) -> RawSQL:
-    """The learner's round in the version, as SQL: a filter value or an INSERT value, so
-    that reading it costs no query of its own. (Written out rather than as a Subquery: the
-    ORM took longer to compile that than the database took to run the whole query, on the
-    two busiest requests, the answer post and the learner's piece page.)"""
-    table = Retake._meta.db_table
-    return RawSQL(
-        f"COALESCE((SELECT round FROM {table} WHERE learner_id = %s AND version_id = %s), 1)",
-        (learner_id, version_id),
-        output_field=models.PositiveSmallIntegerField(),
-    )
+
+class RetakeRefused(Exception):
+    """Why a new round cannot start, in the learner's words."""
 
 
 class TierReached(models.Model):

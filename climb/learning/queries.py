@@ -9,7 +9,8 @@ the ORM query it replaces, on SQLite and PostgreSQL, so the two cannot drift apa
 from __future__ import annotations
 
 from django.apps import apps
-from django.db import connection
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
 
 
 def _table(model: str) -> str:
@@ -21,6 +22,24 @@ def _column(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+def _round_sql() -> str:
+    """The learner's round in a version (parameters: learner, version): 1 without a Retake."""
+    round_ = _column("round")
+    return (
+        f"COALESCE((SELECT {round_} FROM {_table('learning.Retake')} "
+        "WHERE learner_id = %s AND version_id = %s), 1)"
+    )
+
+
+def current_round(learner_id: int, version_id: int) -> RawSQL:
+    """The learner's round in the version as an ORM expression, for a filter or an INSERT:
+    reading it costs no query of its own, and as written-out SQL it compiles in
+    microseconds (a Subquery took longer to compile than the database took to run it)."""
+    return RawSQL(
+        _round_sql(), (learner_id, version_id), output_field=models.PositiveSmallIntegerField()
+    )
+
+
 def round_answers(
     learner_id: int, version_id: int, question_ids: list[int]
 ) -> list[tuple[int, int | None, bool, int]]:
@@ -28,13 +47,11 @@ def round_answers(
     (the version's), in the round they are on in the version: 1 unless a Retake says more."""
     if not question_ids:
         return []
-    answer, retake = _table("learning.Answer"), _table("learning.Retake")
-    round_ = _column("round")
     marks = ", ".join(["%s"] * len(question_ids))
     sql = (
-        f"SELECT question_id, choice_id, is_correct, attempt FROM {answer} "
-        f"WHERE learner_id = %s AND question_id IN ({marks}) AND {round_} = COALESCE("
-        f"(SELECT {round_} FROM {retake} WHERE learner_id = %s AND version_id = %s), 1)"
+        f"SELECT question_id, choice_id, is_correct, attempt FROM {_table('learning.Answer')} "
+        f"WHERE learner_id = %s AND question_id IN ({marks}) "
+        f"AND {_column('round')} = {_round_sql()}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [learner_id, *question_ids, learner_id, version_id])

@@ -122,7 +122,7 @@ class Outcome:
 
 
 def outcome(states: list[StepState]) -> Outcome | None:
-    """None until every question of the round is answered."""
+    """None until every question of the round is answered: the page's "finished"."""
     if not finished(states):
         return None
     asked = [state for state in states if state.question is not None]

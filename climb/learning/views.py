@@ -7,25 +7,24 @@ import json
 from operator import attrgetter
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from climb.errors import into_message_slot
 from lessons.assembly import answer_html, with_csrf_token
-from lessons.models import Question, Tier, TierVersion
+from lessons.models import Tier, TierVersion
 from lessons.reading import altitude_context, attempts_in
 
 from . import ratelimit
-from .altitude import altitude_from, clears, without_first_answer
+from .altitude import altitude_from, without_first_answer
 from .forms import AnswerForm
 from .learners import learner_for, learner_id_for
-from .models import Answer, Retake, current_round, scores_for
+from .models import Answer, Retake, RetakeRefused, scores_for
 from .progress import progress_context
-from .quiz import Attempt, finished, outcome, unfold
+from .queries import current_round
+from .quiz import Attempt, outcome, unfold
 
 
 def _answer_error(
@@ -37,11 +36,7 @@ def _answer_error(
         response = render(
             request, "learning/_answer_error.html", {"message": message}, status=status
         )
-        # htmx is configured to swap 4xx (see base.html); put the message in the quiz's slot.
-        target = f"#quiz-{question.pk}-error" if question else "#toast"
-        response["HX-Retarget"] = target
-        response["HX-Reswap"] = "innerHTML"
-        return response
+        return into_message_slot(response, question.pk if question else None)
     back = question.step.version.get_absolute_url() if question else None
     return render(
         request, "learning/answer_error.html", {"message": message, "back": back}, status=status
@@ -107,7 +102,7 @@ def answer(request: HttpRequest) -> HttpResponse:
     states = unfold(version.steps.all(), answers)
     index = next(i for i, state in enumerate(states) if state.step.pk == question.step_id)
     following = states[index + 1] if index + 1 < len(states) else None
-    context = {"version": version, "finished": finished(states), "outcome": outcome(states)}
+    context = {"version": version, "outcome": outcome(states)}
     if scores is not None:  # a retry leaves the altitude as it was: no panel to swap
         context.update(altitude_context(version, scores))
     html = answer_html(context, states[index], following)
@@ -120,39 +115,11 @@ def retake(request: HttpRequest, version_id: int) -> HttpResponse:
     version = get_object_or_404(
         TierVersion.objects.published().select_related("piece__climb"), pk=version_id
     )
-    back = f"{version.get_absolute_url()}#step-1"
-    learner_id = learner_id_for(request)
-    questions = list(Question.objects.filter(step__version=version).values_list("pk", flat=True))
-    with transaction.atomic():
-        existing = (
-            Retake.objects.select_for_update()
-            .filter(learner_id=learner_id, version=version)
-            .first()
-            if learner_id is not None
-            else None
-        )
-        number = existing.round if existing is not None else 1
-        firsts = Answer.objects.filter(
-            learner_id=learner_id, question_id__in=questions, round=number, attempt=1
-        ).aggregate(answered=Count("pk"), right=Count("pk", filter=Q(is_correct=True)))
-        if existing is not None and not firsts["answered"]:
-            return redirect(back)  # a round that has just started (a second click)
-        if not questions or firsts["answered"] < len(questions):
-            message = _("Answer every question of this piece first: then you can climb it again.")
-            return _retake_refused(request, version, message)
-        if clears(len(questions), firsts["answered"], firsts["right"]):
-            return _retake_refused(request, version, _("You have cleared this piece already."))
-        if existing is None:
-            try:
-                with transaction.atomic():
-                    Retake.objects.create(learner_id=learner_id, version=version, round=2)
-            except IntegrityError:  # the same click, from another tab, got there first
-                return redirect(back)
-        else:
-            existing.round += 1
-            existing.started_at = timezone.now()
-            existing.save(update_fields=["round", "started_at"])
-    return redirect(back)
+    try:
+        Retake.start(learner_id_for(request), version)
+    except RetakeRefused as refused:
+        return _retake_refused(request, version, str(refused))
+    return redirect(f"{version.get_absolute_url()}#step-1")
 
 
 def _retake_refused(request: HttpRequest, version: TierVersion, message: str) -> HttpResponse:

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 from django.urls import path
 
-import climb.converters  # noqa: F401  (registers <id:...>)
-
 from . import views
 
 app_name = "teams"
