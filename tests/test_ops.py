@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import runpy
 import subprocess
 import sys
 from datetime import timedelta
@@ -150,3 +151,23 @@ def test_a_per_response_policy_still_goes_through_django_csp(rf):
     header = middleware(request)["Content-Security-Policy"]
     assert "img-src 'self' https://images.example" in header
     assert "script-src 'self'" in header
+
+
+@pytest.mark.parametrize(
+    ("env", "cores", "workers"),
+    [
+        ({}, 2, 2),  # the embedded default: one worker per core...
+        ({"DATABASE_URL": "sqlite:///var/other.sqlite3"}, 8, 8),
+        ({}, 1, 2),  # ...but never one alone, which a single slow request would stop
+        ({"DATABASE_URL": "postgres://db.internal/climb"}, 2, 5),  # waits on the network
+        ({"DATABASE_URL": "postgres://db.internal/climb", "WEB_CONCURRENCY": "3"}, 2, 3),
+    ],
+)
+def test_gunicorn_workers_suit_the_database(monkeypatch, env, cores, workers):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("multiprocessing.cpu_count", lambda: cores)
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert config["workers"] == workers

@@ -42,6 +42,7 @@ from locust import FastHttpUser, constant, events, task
 QUESTIONS = json.loads(open(os.environ["BENCH_QUESTIONS"]).read())  # noqa: SIM115
 OUT = os.environ["BENCH_OUT"]
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+TAGS = re.compile(r"<[^>]*>")
 
 # Client-side tally, shared by all users of this (single) locust process.
 tally = {"accepted": 0, "failed": 0, "started": None, "stopped": None}
@@ -161,7 +162,9 @@ class Learner(FastHttpUser):
                 return None
             if response.status_code == 0:
                 return f"connection: {type(response.error).__name__}"
-            return f"status {response.status_code}"
+            # The server's own words, so a refused post says why (out of date, bad form...).
+            words = " ".join(TAGS.sub(" ", response.text or "").split())[:100]
+            return f"status {response.status_code}: {words}".rstrip(": ")
         except Exception as exc:  # a response we cannot read is not an accepted answer
             return f"unreadable: {type(exc).__name__}"
 

@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import re
+import runpy
 import secrets
 import shutil
 import signal
@@ -318,7 +319,10 @@ class Server:
         raise RuntimeError(f"gunicorn did not become healthy in {timeout}s; see {self.log_path}")
 
     def expected_workers(self) -> int:
-        return int(self.env.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) * 2 + 1)
+        if self.env.get("WEB_CONCURRENCY"):
+            return int(self.env["WEB_CONCURRENCY"])
+        config = runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))
+        return config["default_workers"](self.env.get("DATABASE_URL", ""), os.cpu_count() or 1)
 
     def worker_pids(self) -> list[int]:
         if self.proc is None or self.proc.poll() is not None:
@@ -455,6 +459,7 @@ class LocustResult:
     lost_exact: int = -1  # accepted (session, question, attempt) with no row; -1: not checked
     load1: float = 0.0  # the machine's 1-minute load average when the run started
     cpu_ms: float = 0.0  # gunicorn's CPU time per accepted answer (GETs of new learners too)
+    client_cpu_ms: float = 0.0  # locust's, on the same cores
 
     @property
     def rows_created(self) -> int:

@@ -59,10 +59,10 @@ def pages_section(backends: list[dict]) -> list[str]:
                     f"{page.load1:.1f}",
                 ]
             )
-    workers = backends[0].get("workers", "?") if backends else "?"
+    workers = ", ".join(f"{b['database']} {b.get('workers', '?')}" for b in backends) or "?"
     return [
-        f"### 1. Piece page vs a static file of the same size (wrk -t2 -c16, gunicorn "
-        f"{workers} sync workers)",
+        f"### 1. Piece page vs a static file of the same size (wrk -t2 -c16, gunicorn sync "
+        f"workers: {workers})",
         "",
         *_table(
             [
@@ -114,6 +114,7 @@ def answers_section(backends: list[dict]) -> list[str]:
                 f"{answers.p50_ms:.0f}",
                 f"{answers.p99_ms:.0f}",
                 f"{answers.cpu_ms:.1f}",
+                f"{answers.client_cpu_ms:.1f}",
                 f"{answers.accepted:,}",
                 f"{answers.failed} {_mark(answers.failed == 0)}",
                 f"{answers.rows_created:,}",
@@ -135,6 +136,7 @@ def answers_section(backends: list[dict]) -> list[str]:
                 "p50 ms",
                 "p99 ms",
                 "server CPU ms/answer",
+                "locust CPU ms/answer",
                 "accepted",
                 "errors",
                 "rows created",
@@ -293,7 +295,7 @@ def render(results: dict) -> str:
         "included) over the run divided by its requests; unlike req/s it hardly depends on "
         "what else the machine runs. `static/page CPU` is the page/static ratio those costs "
         "predict. 2 cores give 2,000 CPU ms per second, shared with the load generator: "
-        f"{GOAL_ANSWERS_PER_S} answers/s needs well under "
+        f"{GOAL_ANSWERS_PER_S} answers/s needs server and locust together under "
         f"{2000 // GOAL_ANSWERS_PER_S} CPU ms per answer",
         "- the `load` columns: the 1-minute load average just before that run started (this "
         "bench's own server idle): above ~0.5 on 2 cores, other work was competing for the CPUs",

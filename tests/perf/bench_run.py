@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shutil
 import sys
 import time
@@ -202,6 +203,7 @@ def measure_answers(
     lib.log(f"locust: {users} learners posting answers for {LOCUST_SECONDS}s on {name}")
     load1 = os.getloadavg()[0]
     cpu = server.cpu_seconds()
+    client_cpu = _reaped_children_cpu()
     rc, output = lib.run_bounded(
         lib.locust_cmd(server.url, users, LOCUST_SECONDS, csv_prefix),
         env=lib.locust_env(questions_json, out_json),
@@ -209,6 +211,7 @@ def measure_answers(
         log_path=lib.WORK_DIR / f"locust-{name}.log",
     )
     cpu = server.cpu_seconds() - cpu
+    client_cpu = _reaped_children_cpu() - client_cpu  # locust: the only child reaped meanwhile
     time.sleep(1)  # let the last responses' transactions settle (they are committed already)
     after = lib.django_helper(server.env, "count")["answers"]
     if not out_json.exists():
@@ -217,7 +220,13 @@ def measure_answers(
     result.lost_exact = lib.django_helper(server.env, "verify", str(out_json))["missing"]
     result.load1 = load1
     result.cpu_ms = cpu * 1000 / max(1, result.accepted)
+    result.client_cpu_ms = client_cpu * 1000 / max(1, result.accepted)
     return result
+
+
+def _reaped_children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def server_log_problems(server: lib.Server) -> dict[str, int]:
