@@ -1,4 +1,4 @@
-"""The CSRF failure page: a form that has gone stale, said in the reader's words.
+"""Error pages in the reader's words: a form gone stale (CSRF), a wrong method (405).
 
 A token goes stale when the reader logs in or out in another tab, or their session ends,
 while a page stays open. Django's own page speaks to developers ("set DEBUG=True") and,
@@ -32,3 +32,23 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         response = render(request, "errors/_stale_form.html", status=403)
         return into_message_slot(response, question if is_answer and question.isdigit() else None)
     return render(request, "errors/stale_form.html", status=403)
+
+
+class MethodNotAllowedMiddleware:
+    """A page, not an empty body, for a 405: someone opened an address that only takes a
+    form (the answer URL from their history, say), or sent a form where only reading is."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content or request.method == "HEAD":
+            return response
+        if getattr(request, "htmx", False):
+            page = into_message_slot(render(request, "errors/_method_not_allowed.html"), None)
+        else:
+            page = render(request, "errors/method_not_allowed.html")
+        page.status_code = 405
+        page["Allow"] = response["Allow"]
+        return page

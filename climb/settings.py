@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "climb.ops.CSPMiddleware",  # django-csp's, building the constant policy once
     "climb.ops.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "climb.errors.MethodNotAllowedMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its 429 page.
     "axes.middleware.AxesMiddleware",
 ]

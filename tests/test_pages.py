@@ -316,3 +316,52 @@ def test_a_cached_page_still_accepts_answers(client, version):
         },
     )
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [("get", "/answer/"), ("post", "/"), ("post", "/search/"), ("get", "/accounts/logout/")],
+)
+def test_a_wrong_method_gets_a_page_that_says_what_to_do(client, version, method, url):
+    response = getattr(client, method)(url)
+    assert response.status_code == 405
+    assert response["Allow"]  # what the address does take, as HTTP asks
+    html = response.content.decode()
+    assert "This address is not a page to open" in html
+    assert "Go back to the page you came from" in html
+    assert '<html lang="en">' in html  # the site's page, with its navigation
+
+
+def test_a_wrong_method_from_htmx_goes_to_the_toast_not_the_target(client, version):
+    response = client.get("/answer/", headers={"HX-Request": "true"})
+    assert response.status_code == 405
+    assert response["HX-Retarget"] == "#toast"
+    assert "Reload the page and try again" in response.content.decode()
+
+
+def test_a_head_request_to_a_post_only_address_stays_bodiless(client, version):
+    response = client.head("/answer/")
+    assert response.status_code == 405
+    assert response.content == b""
+
+
+def test_every_kind_of_page_has_one_shortcuts_panel(client, version, django_user_model):
+    """`?` opens the panel on every page, and a page never has two (one id)."""
+    pages = [
+        "/",
+        "/climbs/distributed-systems/",
+        piece_url(version),
+        "/search/?q=leader",
+        "/progress/",
+        "/about/altitude/",
+        "/accounts/login/",
+        "/climbs/nope/",
+        "/answer/",
+    ]
+    for url in [*pages, "teams"]:
+        if url == "teams":  # a page only a signed-in user sees
+            client.force_login(django_user_model.objects.create_user("ada"))
+            url = reverse("teams:list")
+        html = client.get(url).content.decode()
+        assert len(re.findall(r'<details [^>]*id="shortcuts"', html)) == 1, url
+        assert "Open this panel" in html and "Next piece" in html, url

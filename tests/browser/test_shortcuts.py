@@ -90,6 +90,19 @@ def test_question_mark_opens_the_shortcuts_panel_and_escape_closes_it(
     expect(panel).to_have_js_property("open", True)
 
 
+def test_question_mark_opens_the_shortcuts_on_pages_other_than_pieces(
+    live_server, demo, page: Page
+):
+    for path in ("/", "/progress/"):
+        page.goto(live_server.url + path)
+        panel = page.locator("footer details#shortcuts")
+        page.keyboard.press("?")
+        expect(panel).to_have_js_property("open", True)
+        expect(panel.get_by_text("Open this panel")).to_be_in_viewport()
+        page.keyboard.press("Escape")
+        expect(panel).to_have_js_property("open", False)
+
+
 def test_digits_pick_a_choice_and_enter_submits_it(live_server, demo, page: Page):
     from climb.learning.models import Answer
 
