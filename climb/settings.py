@@ -160,7 +160,7 @@ if REDIS_URL:
             "KEY_PREFIX": "climb",
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "climb.learning.cached_sessions"
 else:
     CACHES = {
         "default": {
@@ -170,7 +170,7 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    SESSION_ENGINE = "climb.learning.sessions"
 
 # How often a process checks the database for a content change (lessons.models
 # ContentGeneration): an edit reaches every app server within this many seconds.

@@ -1,4 +1,4 @@
-"""The learner's two hot queries in SQL (climb.learning.queries) give exactly what the ORM
+"""The learner's hot queries in SQL (climb.learning.queries) give exactly what the ORM
 queries they replaced give, on whichever database runs the suite."""
 
 from __future__ import annotations
@@ -9,7 +9,12 @@ import pytest
 from django.db.models import Count, Q
 
 from climb.learning.models import Answer, Learner, Retake
-from climb.learning.queries import current_round, first_attempt_counts, round_answers
+from climb.learning.queries import (
+    current_round,
+    first_attempt_counts,
+    owned_learner,
+    round_answers,
+)
 from lessons.models import Question
 
 from .factories import make_climb, make_piece, make_version
@@ -72,3 +77,18 @@ def test_first_attempt_counts_are_the_orm_s(history):
             )
             assert sorted(first_attempt_counts(learner.pk, climb_id)) == sorted(orm)
             assert first_attempt_counts(learner.pk, climb_id)  # not vacuous
+
+
+def test_owned_learner_is_the_orm_s(django_user_model):
+    ada, bob = (django_user_model.objects.create_user(name) for name in ("ada", "bob"))
+    anonymous = Learner.objects.create(language="ru")
+    hers = Learner.objects.create(user=ada, language="en")
+    for learner_id in (anonymous.pk, hers.pk, hers.pk + anonymous.pk + 1):
+        for user in (None, ada, bob):
+            owner = Q(user=user) if user else Q(user__isnull=True)
+            expected = Learner.objects.filter(owner, pk=learner_id).first()
+            got = owned_learner(learner_id, user.pk if user else None)
+            assert got == expected, (learner_id, user)
+            if expected is not None:
+                assert got.user_id == expected.user_id
+                assert got.language == expected.language  # not read, loaded when asked

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore as DjangoStore
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.utils import timezone
 
-from climb.learning.sessions import RENEWED_KEY
+from climb.learning.cached_sessions import SessionStore as CachedSessionStore
+from climb.learning.sessions import RENEWED_KEY, SessionStore
 
 from .factories import make_climb, make_piece, make_version
 
@@ -55,3 +59,45 @@ def test_a_first_time_reader_gets_no_session(client, version):
     response = client.get(version.get_absolute_url())
     assert settings.SESSION_COOKIE_NAME not in response.cookies
     assert not Session.objects.exists()
+
+
+@pytest.mark.parametrize("store", [SessionStore, CachedSessionStore])
+def test_our_session_read_gives_what_django_s_gives(store):
+    """The stores read the session row in SQL; what a request gets must not change: the data
+    of a live session, nothing of an expired or unknown one (and no key, so a new one is
+    made), the stored expiry, and for the cached store the same entry in the cache."""
+    live = DjangoStore()
+    live.update({"learner_id": 7, "word": "привет"})
+    live.set_expiry(3600)
+    live.save()
+    expired = DjangoStore()
+    expired["learner_id"] = 8
+    expired.save()
+    Session.objects.filter(pk=expired.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    for key in (live.session_key, expired.session_key, "no-such-session-key"):
+        cache.clear()
+        ours, theirs = store(key), DjangoStore(key)
+        assert ours.load() == theirs.load(), key
+        assert ours.session_key == theirs.session_key, key
+    assert store(live.session_key).load()["word"] == "привет"
+    # Written by ours, read by Django's: the same signature salt both ways.
+    written = store()
+    written["learner_id"] = 9
+    written.save()
+    assert DjangoStore(written.session_key).load()["learner_id"] == 9
+    row = store(live.session_key)._get_session_from_db()
+    assert row.expire_date == Session.objects.get(pk=live.session_key).expire_date
+    assert timezone.is_aware(row.expire_date)
+    if store is CachedSessionStore:
+        cache.clear()
+        cached = store(live.session_key)
+        cached.load()
+        assert cache.get(cached.cache_key) == DjangoStore(live.session_key).load()
+
+
+def test_the_site_uses_the_sql_read_stores():
+    engine = import_module(settings.SESSION_ENGINE)
+    expected = CachedSessionStore if settings.REDIS_URL else SessionStore
+    assert engine.SessionStore is expected

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from .models import Learner
+from .queries import owned_learner
 
 SESSION_KEY = "learner_id"
 
@@ -26,13 +27,12 @@ def learner_id_for(request: HttpRequest) -> int | None:
 def learner_for(request: HttpRequest) -> Learner:
     """The learner to record an answer for, created on the first answer."""
     learner_id = learner_id_for(request)
-    if request.user.is_authenticated:
-        learner = Learner.objects.filter(pk=learner_id, user=request.user).first()
-        if learner is None:
+    user_id = request.user.pk if request.user.is_authenticated else None
+    learner = owned_learner(learner_id, user_id) if learner_id is not None else None
+    if learner is None:
+        if user_id is not None:
             learner = Learner.objects.get_or_create(user=request.user)[0]
-    else:
-        learner = Learner.objects.filter(pk=learner_id, user__isnull=True).first()
-        if learner is None:
+        else:
             learner = Learner.objects.create()
     # Write the session only when it changes: an answer post should cost one write, not two.
     if request.session.get(SESSION_KEY) != learner.pk:

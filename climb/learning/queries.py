@@ -1,9 +1,11 @@
-"""The two queries a learner runs on every piece page and answer, written out in SQL.
+"""The queries a learner runs on every piece page and answer, written out in SQL.
 
-Both are small and indexed, and the ORM took longer to build and compile them than the
-database took to run them (measured with `make profile`: together ~1.2 of a learner page's
-~3.5 ms). Everything else goes through the ORM. tests/test_queries.py holds each against
-the ORM query it replaces, on SQLite and PostgreSQL, so the two cannot drift apart.
+All are small and indexed, and the ORM took longer to build and compile them than the
+database took to run them (measured with `make profile`: the round and first-attempt
+queries ~1.2 of a learner page's ~3.5 ms; the learner check ~0.45 of an answer's 2.8 ms).
+Everything else goes through the ORM. tests/test_queries.py holds each against the ORM
+query it replaces, on SQLite and PostgreSQL, so the two cannot drift apart. (The session
+read, the other query of every such request, is in climb.learning.sessions.)
 """
 
 from __future__ import annotations
@@ -84,3 +86,17 @@ def first_attempt_counts(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(v, r, int(n), int(right)) for v, r, n, right in cursor.fetchall()]
+
+
+def owned_learner(learner_id: int, user_id: int | None):
+    """The Learner with this id if it is the user's (None: an anonymous one), else None.
+
+    Run on every answer, to check the id the session holds. Only the id and the user are
+    read; the other fields load if something asks for them (nothing on the answer path)."""
+    model = apps.get_model("learning.Learner")
+    owner = "IS NULL" if user_id is None else "= %s"
+    sql = f"SELECT id, user_id FROM {_table('learning.Learner')} WHERE id = %s AND user_id {owner}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [learner_id] if user_id is None else [learner_id, user_id])
+        row = cursor.fetchone()
+    return None if row is None else model.from_db(connection.alias, ["id", "user_id"], row)
