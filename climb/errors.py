@@ -50,5 +50,6 @@ class MethodNotAllowedMiddleware:
         else:
             page = render(request, "errors/method_not_allowed.html")
         page.status_code = 405
-        page["Allow"] = response["Allow"]
+        if response.has_header("Allow"):
+            page["Allow"] = response["Allow"]
         return page

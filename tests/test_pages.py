@@ -365,3 +365,15 @@ def test_every_kind_of_page_has_one_shortcuts_panel(client, version, django_user
         html = client.get(url).content.decode()
         assert len(re.findall(r'<details [^>]*id="shortcuts"', html)) == 1, url
         assert "Open this panel" in html and "Next piece" in html, url
+
+
+def test_a_bare_405_without_allow_still_gets_the_page(rf):
+    from django.http import HttpResponse
+
+    from climb.errors import MethodNotAllowedMiddleware
+
+    request = rf.get("/somewhere/")
+    request.htmx = False
+    response = MethodNotAllowedMiddleware(lambda r: HttpResponse(status=405))(request)
+    assert response.status_code == 405
+    assert "This address is not a page to open" in response.content.decode()
