@@ -6,14 +6,16 @@ Every page runs a fixed number of queries whatever the size of the content; the 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
-from climb.learning.altitude import Altitude, Status, piece_statuses
+from climb.learning.altitude import Altitude, Status, VersionScore, next_to_climb, piece_statuses
 from climb.learning.learners import learner_id_for
 from climb.learning.models import scores_for
 
@@ -21,6 +23,28 @@ from . import contentcache
 from .assembly import piece_html, render_shareable, with_csrf_token
 from .models import Climb, Piece, Tier, TierVersion, content_generation
 from .reading import neighbour, reading_context, version_for_reading
+
+
+@dataclass(frozen=True)
+class Resume:
+    """The link that takes a reader back into a climb (or into it for the first time)."""
+
+    url: str
+    title: str
+    tier: str
+    started: bool
+
+
+def resume(
+    climb_slug: str, versions: Sequence[TierVersion], scores: list[VersionScore]
+) -> Resume | None:
+    """`versions`: the climb's published versions in climb order, each with its piece."""
+    version = next_to_climb(versions, scores)
+    if version is None:
+        return None
+    url = reverse("lessons:piece_tier", args=[climb_slug, version.piece.slug, version.tier_slug])
+    started = any(score.answered for score in scores)
+    return Resume(url, version.local.title, version.get_tier_display(), started)
 
 
 def _get_climb_or_404(climb_slug: str) -> Climb:
@@ -66,20 +90,25 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _home_html(request: HttpRequest, learner_id: int | None) -> str:
     climbs = list(Climb.objects.with_summary())
-    tiers_by_climb: dict[int, set[int]] = defaultdict(set)
-    for climb_id, tier in (
-        TierVersion.objects.published().values_list("piece__climb_id", "tier").distinct()
+    versions_by_climb: dict[int, list[TierVersion]] = defaultdict(list)
+    for version in (
+        TierVersion.objects.published()
+        .select_related("piece")
+        .only("tier", "title", "title_ru", "piece__slug", "piece__order", "piece__climb")
+        .order_by("piece__order", "piece__slug", "tier")
     ):
-        tiers_by_climb[climb_id].add(tier)
+        versions_by_climb[version.piece.climb_id].append(version)
     scores = scores_for(learner_id) if learner_id else []
     for climb in climbs:
-        climb.tiers = [tier for tier in Tier if tier in tiers_by_climb[climb.pk]]
+        versions = versions_by_climb[climb.pk]
+        climb.tiers = sorted({Tier(version.tier) for version in versions})
         mine = [score for score in scores if score.climb_id == climb.pk]
         climb.altitude = Altitude.from_scores(mine)
         climb.pieces_cleared = sum(
             1 for status in piece_statuses(mine).values() if status is Status.CLEARED
         )
         climb.started = any(score.answered for score in mine)
+        climb.resume = resume(climb.slug, versions, mine)
     return render_shareable("lessons/home.html", {"climbs": climbs}, request)
 
 
@@ -101,11 +130,14 @@ def _climb_html(request: HttpRequest, climb_slug: str, learner_id: int | None) -
         piece.status = statuses.get(piece.pk, Status.NOT_STARTED)
         for version in piece.published_versions:
             version.status_for_learner = by_version.get(version.pk, Status.NOT_STARTED)
+    versions = [version for piece in pieces for version in piece.published_versions]
     context = {
         "climb": climb,
         "pieces": pieces,
         "altitude": Altitude.from_scores(scores),
         "tiers_all": list(Tier),
+        "resume": resume(climb.slug, versions, scores),
+        "started": any(score.answered for score in scores),
     }
     return render_shareable("lessons/climb.html", context, request)
 

@@ -7,6 +7,7 @@ from climb.learning.altitude import (
     Status,
     VersionScore,
     altitude_from,
+    next_to_climb,
     piece_status,
     without_first_answer,
 )
@@ -72,3 +73,29 @@ def test_without_first_answer_is_the_score_before_that_answer_counted():
     assert altitude_from(after) == Tier.ZERO and altitude_from(before) is None
     wrong = without_first_answer(after, version_id=1, is_correct=False)
     assert (wrong[0].answered, wrong[0].first_right) == (3, 4)
+
+
+class V:
+    def __init__(self, pk: int) -> None:
+        self.pk = pk
+
+
+def test_the_climb_resumes_at_the_first_version_not_cleared_in_climb_order():
+    versions = [V(1), V(2), V(3), V(4)]  # in climb order
+    cleared, open_ = dict(answered=4, first_right=4), dict(answered=1, first_right=1)
+    scores = [
+        score(Tier.ZERO, version=1, **cleared),
+        score(Tier.ZERO, version=2, questions=0, answered=0, first_right=0),  # prose only
+        score(Tier.JUNIOR, version=3, answered=0, first_right=0),
+        score(Tier.JUNIOR, version=4, **open_),
+    ]
+    # Not the piece they are in the middle of (4): the first gap on the way up (3).
+    assert next_to_climb(versions, scores).pk == 3
+    # Answered but not cleared counts as a gap too: that is where "climb it again" is.
+    failed = dict(answered=4, first_right=1)
+    assert next_to_climb(versions, [*scores[:2], score(Tier.JUNIOR, version=3, **failed)]).pk == 3
+    everything = [score(Tier.ZERO, version=n, **cleared) for n in (1, 3, 4)] + [scores[1]]
+    assert next_to_climb(versions, everything) is None
+    # A reader with no progress at all starts at the very first version.
+    assert next_to_climb(versions, []).pk == 1
+    assert next_to_climb([], []) is None

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django.utils import timezone
 
 from climb.learning.models import Answer, Learner, TierReached
@@ -218,3 +220,28 @@ def test_a_signed_in_learner_finds_the_password_change_on_their_progress_page(cl
     html = client.get("/progress/").content.decode()
     assert "Signed in as ada." in html
     assert 'href="/accounts/password/change/"' in html
+
+
+def test_the_climb_and_home_pages_say_where_to_pick_the_climb_up(client):
+    climb = make_climb(slug="ds", title="Distributed Systems")
+    first = make_version(make_piece(climb, slug="one", order=1), title="Leaders", steps=2)
+    second = make_version(make_piece(climb, slug="two", order=2), title="Leases", steps=1)
+    for url in ("/", climb.get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert "Start the climb" in html and f'href="{first.get_absolute_url()}"' in html
+
+    for question in questions(first):  # the first piece cleared
+        answer(client, question)
+    for url in ("/", climb.get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert "Pick up where you left off" in html, url
+        assert re.search(rf'href="{second.get_absolute_url()}"[^>]*>\s*<span', html), url
+        assert "Leases" in html
+
+    answer(client, questions(second)[0])  # now everything
+    html = client.get(climb.get_absolute_url()).content.decode()
+    assert "Every piece of this climb is cleared" in html
+    assert "Pick up where you left off" not in html
+    # Someone new still gets the shared page, which starts at the beginning.
+    other = Client()
+    assert "Start the climb" in other.get(climb.get_absolute_url()).content.decode()

@@ -10,12 +10,16 @@ cleared. A tier the climb has no pieces at neither blocks the climb nor counts o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
+from typing import TypeVar
 
 from django.utils.translation import gettext_lazy as _
 
 from lessons.models import Tier
+
+V = TypeVar("V")
 
 CLEAR_RATIO = (3, 4)  # right at the first attempt / questions
 
@@ -165,3 +169,18 @@ class Altitude:
         tier = altitude_from(scores)
         reached = [t for t in Tier if tier is not None and t <= tier]
         return cls(tier=tier, reached=reached)
+
+
+def next_to_climb(versions: Sequence[V], scores: list[VersionScore]) -> V | None:
+    """Where a learner picks a climb up. `versions`: the climb's published versions in climb
+    order (pieces in order, each from Zero up). The first with questions that they have not
+    cleared, since the altitude asks for every one of them; for a reader with no scores, the
+    very first. None once all are cleared."""
+    if not scores:
+        return versions[0] if versions else None
+    by_version = {score.version_id: score for score in scores}
+    for version in versions:
+        score = by_version.get(version.pk)
+        if score is not None and score.questions and not score.cleared:
+            return version
+    return None
