@@ -69,6 +69,10 @@ def test_a_wrong_answer_explains_both_choices_and_offers_a_retry(client, version
     assert correct(first).explanation in html  # behind "show the correct answer"
     assert 'name="attempt" value="2"' in html
     assert "(you tried this)" in html
+    # The tried one cannot be picked again by mistake; the others can.
+    radios = dict(re.findall(r'<input type="radio" name="choice" value="(\d+)"([^>]*)>', html))
+    assert "disabled" in radios.pop(str(wrong(first).pk))
+    assert radios and not any("disabled" in attributes for attributes in radios.values())
 
 
 def test_a_retry_is_stored_but_the_first_answer_counts(client, version):

@@ -57,6 +57,18 @@ def test_answers_swap_in_without_a_reload_and_a_wrong_one_can_be_retried(
     assert page.evaluate("window.__marker") == 1
 
 
+def test_a_tried_choice_cannot_be_picked_again(live_server, demo, page: Page):
+    page.goto(live_server.url + SENIOR_PIECE)
+    _, wrong = choice_indexes(question_id(page, 1))
+    answer(page, 1, wrong)
+    radios = step(page, 1).get_by_role("radio")
+    expect(radios.nth(wrong)).to_be_disabled()
+    page.keyboard.press(str(wrong + 1))  # its digit does nothing either
+    expect(radios.nth(wrong)).not_to_be_checked()
+    page.keyboard.press(str((wrong + 1) % radios.count() + 1))
+    expect(radios.nth((wrong + 1) % radios.count())).to_be_checked()
+
+
 def test_an_answer_that_fails_to_arrive_or_fails_on_the_server_says_so(
     live_server, demo, page: Page
 ):
