@@ -305,8 +305,9 @@ def test_an_answer_post_costs_a_fixed_number_of_queries(
     )
     from django.test import Client
 
+    someone = Client()
     for question in (first, second, third):  # someone else warms the content caches
-        post(Client(), question, wrong(question))
+        post(someone, question, wrong(question))
     post(client, first, correct(first), attempt=2)
     wrong_second, right_second, right_third = wrong(second), correct(second), correct(third)
     # A first attempt: session, learner, their answers in this piece, the insert (in a
@@ -370,3 +371,14 @@ def test_an_answer_to_a_choice_deleted_meanwhile_is_a_400_not_a_500(client, monk
     assert response.status_code == 400
     assert "out of date" in response.content.decode()
     assert not Answer.objects.exists()
+
+
+def test_a_step_the_page_shows_locked_cannot_be_answered(client, version):
+    first, second, _ = questions(version)
+    response = post(client, second, correct(second))
+    assert response.status_code == 400
+    assert "Answer the step before this one first" in response.content.decode()
+    assert not Answer.objects.exists()
+    post(client, first, wrong(first))  # any answer opens the next step, a wrong one too
+    assert post(client, second, correct(second)).status_code == 200
+    assert Answer.objects.count() == 2

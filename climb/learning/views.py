@@ -24,7 +24,7 @@ from .learners import learner_for, learner_id_for
 from .models import Answer, Retake, RetakeRefused, scores_for
 from .progress import progress_context
 from .queries import current_round
-from .quiz import Attempt, outcome, unfold
+from .quiz import LOCKED, Attempt, outcome, unfold
 
 
 def _answer_error(
@@ -70,6 +70,10 @@ def answer(request: HttpRequest) -> HttpResponse:
         return _too_many(request)
     # The learner's answers in this piece, once: for the attempt check and for the fragment.
     answers = attempts_in(version, learner.pk)
+    if _locked(version, answers, question):
+        return _answer_error(
+            request, _("Answer the step before this one first: the steps open in order."), form
+        )
     previous = sorted(
         (a for a in answers if a.question_id == question.pk), key=attrgetter("attempt")
     )
@@ -107,6 +111,15 @@ def answer(request: HttpRequest) -> HttpResponse:
         context.update(altitude_context(version, scores))
     html = answer_html(context, states[index], following)
     return HttpResponse(with_csrf_token(request, html))
+
+
+def _locked(version: TierVersion, answers: list, question) -> bool:
+    """Is the question's step still closed to this learner (an earlier question unanswered
+    in this round)? The page shows no form there; only a hand-made post gets this far."""
+    for state in unfold(version.steps.all(), answers):
+        if state.step.pk == question.step_id:
+            return state.state == LOCKED
+    return False
 
 
 @require_POST
