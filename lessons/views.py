@@ -27,24 +27,22 @@ from .reading import neighbour, reading_context, version_for_reading
 
 @dataclass(frozen=True)
 class Resume:
-    """The link that takes a reader back into a climb (or into it for the first time)."""
+    """Where a reader goes into a climb, or back into it: no `url` once all is cleared."""
 
-    url: str
-    title: str
-    tier: str
-    started: bool
+    started: bool  # anything answered in the climb
+    url: str | None = None
+    title: str = ""
+    tier: str = ""
 
 
-def resume(
-    climb_slug: str, versions: Sequence[TierVersion], scores: list[VersionScore]
-) -> Resume | None:
+def resume(climb_slug: str, versions: Sequence[TierVersion], scores: list[VersionScore]) -> Resume:
     """`versions`: the climb's published versions in climb order, each with its piece."""
+    started = any(score.answered for score in scores)
     version = next_to_climb(versions, scores)
     if version is None:
-        return None
+        return Resume(started)
     url = reverse("lessons:piece_tier", args=[climb_slug, version.piece.slug, version.tier_slug])
-    started = any(score.answered for score in scores)
-    return Resume(url, version.local.title, version.get_tier_display(), started)
+    return Resume(started, url, version.local.title, version.get_tier_display())
 
 
 def _get_climb_or_404(climb_slug: str) -> Climb:
@@ -107,7 +105,6 @@ def _home_html(request: HttpRequest, learner_id: int | None) -> str:
         climb.pieces_cleared = sum(
             1 for status in piece_statuses(mine).values() if status is Status.CLEARED
         )
-        climb.started = any(score.answered for score in mine)
         climb.resume = resume(climb.slug, versions, mine)
     return render_shareable("lessons/home.html", {"climbs": climbs}, request)
 
@@ -137,7 +134,6 @@ def _climb_html(request: HttpRequest, climb_slug: str, learner_id: int | None) -
         "altitude": Altitude.from_scores(scores),
         "tiers_all": list(Tier),
         "resume": resume(climb.slug, versions, scores),
-        "started": any(score.answered for score in scores),
     }
     return render_shareable("lessons/climb.html", context, request)
 

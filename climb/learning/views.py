@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-from operator import attrgetter
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -68,21 +67,22 @@ def answer(request: HttpRequest) -> HttpResponse:
     learner = learner_for(request)
     if not ratelimit.hit(f"answer:learner:{learner.pk}", settings.ANSWER_RATE_LIMIT):
         return _too_many(request)
-    # The learner's answers in this piece, once: for the attempt check and for the fragment.
+    # The learner's answers in this piece, once: for the step-order and attempt checks, and
+    # for the fragment.
     answers = attempts_in(version, learner.pk)
-    if _locked(version, answers, question):
+    states = unfold(version.steps.all(), answers)
+    index = next(i for i, state in enumerate(states) if state.step.pk == question.step_id)
+    if states[index].state == LOCKED:
+        # The page shows no form there: only a hand-made post gets this far.
         return _answer_error(
             request, _("Answer the step before this one first: the steps open in order."), form
         )
-    previous = sorted(
-        (a for a in answers if a.question_id == question.pk), key=attrgetter("attempt")
-    )
     try:
         recorded = Answer.record(
             learner,
             choice,
             form.cleaned_data["attempt"],
-            previous,
+            states[index].answers,  # this question's, in attempt order
             round=current_round(learner.pk, version.pk),
         )
     except ValueError:
@@ -103,23 +103,14 @@ def answer(request: HttpRequest) -> HttpResponse:
         # Post/redirect/get: the page comes back scrolled to the verdict (the top of the step
         # would leave it below the prose and the snippet).
         return redirect(f"{version.get_absolute_url()}#feedback-{question.pk}")
-    states = unfold(version.steps.all(), answers)
-    index = next(i for i, state in enumerate(states) if state.step.pk == question.step_id)
+    if recorded.created:  # the steps as they are now
+        states = unfold(version.steps.all(), answers)
     following = states[index + 1] if index + 1 < len(states) else None
     context = {"version": version, "outcome": outcome(states)}
     if scores is not None:  # a retry leaves the altitude as it was: no panel to swap
         context.update(altitude_context(version, scores))
     html = answer_html(context, states[index], following)
     return HttpResponse(with_csrf_token(request, html))
-
-
-def _locked(version: TierVersion, answers: list, question) -> bool:
-    """Is the question's step still closed to this learner (an earlier question unanswered
-    in this round)? The page shows no form there; only a hand-made post gets this far."""
-    for state in unfold(version.steps.all(), answers):
-        if state.step.pk == question.step_id:
-            return state.state == LOCKED
-    return False
 
 
 @require_POST
