@@ -1,0 +1,49 @@
+"""What only a laid-out page shows: where the header's and the footer's parts end up."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+LAPTOP = {"width": 1280, "height": 800}
+
+
+def sign_in(page: Page, live_server, username: str) -> None:
+    """The browser gets the session of a user signed in by Django's test client."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.create_user(username))
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+    )
+
+
+def box(page: Page, selector: str) -> dict:
+    return page.locator(selector).first.bounding_box()
+
+
+@pytest.mark.parametrize("language", ["", "/ru"])
+def test_a_signed_in_readers_header_is_one_line_on_a_laptop(
+    live_server, demo, page: Page, language
+):
+    page.set_viewport_size(LAPTOP)
+    sign_in(page, live_server, "margaret.hamilton.1969")  # a long name, as people have
+    page.goto(f"{live_server.url}{language}/progress/")
+    brand, switch = box(page, ".site-nav .brand"), box(page, ".language-switch")
+    log_out = box(page, ".nav-logout button")
+    # One row: every part's vertical middle within a few pixels of the brand's.
+    middle = brand["y"] + brand["height"] / 2
+    for part in (switch, log_out):
+        assert abs(part["y"] + part["height"] / 2 - middle) < 4, part
+
+
+def test_the_footer_shortcuts_panel_lines_up_with_the_page(live_server, demo, page: Page):
+    page.set_viewport_size(LAPTOP)
+    page.goto(live_server.url + "/")
+    main, panel = box(page, "main.page"), box(page, ".site-footer details#shortcuts")
+    assert panel["x"] == pytest.approx(main["x"], abs=1)
+    assert panel["width"] == pytest.approx(main["width"], abs=1)
