@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -159,6 +160,44 @@ def test_the_most_missed_question_comes_with_its_most_chosen_wrong_answer(client
     assert "Choice 1" in first and "(2 times)" in first
     assert 'href="/climbs/ds/leases/zero/"' in first and "Leases" in first
     assert "50% (1 of 2)" in rows[1] or "33% (1 of 3)" in rows[1]
+
+
+def missed_rows(response) -> list[str]:
+    """The most-missed table's body rows, as text."""
+    section = response.content.decode().split('id="missed-heading"', 1)[1]
+    body = section.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in body.split("<tr>")[1:]]
+
+
+def test_the_most_missed_list_is_plain_text_in_the_readers_language(
+    client, world, django_assert_max_num_queries
+):
+    question = world["q"]["p1z"][0]  # bob and carl chose its first choice, "Choice 1"
+    question.prompt = "What does `stock.json` say after **09:00**?"
+    question.prompt_ru = "Что в `stock.json` после **09:00**?"
+    question.save()
+    version = question.step.version
+    version.title_ru = "Аренды"
+    version.save()
+    choice = wrong(question, 0)
+    choice.text_ru = "Вариант `один`"
+    choice.save()
+
+    english = missed_rows(get(client, world, "alice"))[0]
+    assert english.startswith("What does stock.json say after 09:00? Leases Zero 67% (2 of 3)")
+    assert english.endswith("Choice 1 (2 times)")
+    russian_page = f"/ru/teams/{world['team'].pk}/"
+    with django_assert_max_num_queries(QUERIES["dashboard"] + 1):  # the choices' translations
+        russian = missed_rows(client.get(russian_page))[0]
+    assert russian.startswith("Что в stock.json после 09:00? Аренды Zero 67% (2 из 3)")
+    assert russian.endswith("Вариант один (2 раза)")
+    assert "`" not in english + russian and "*" not in english + russian
+
+    # Edited since the answers: the revision's wording is what the team saw, kept as it was.
+    choice.text = "Choice one, reworded"
+    choice.save()
+    cache.clear()
+    assert missed_rows(client.get(russian_page))[0].endswith("Choice 1 (2 раза)")
 
 
 def test_the_most_chosen_wrong_answer_is_read_from_the_revision_shown(world):

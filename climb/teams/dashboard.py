@@ -18,6 +18,7 @@ from django.core.paginator import Page, Paginator
 
 from climb.learning.altitude import VersionScore, altitude_from, best_round
 from lessons.models import Tier
+from lessons.search_text import plain_text
 
 from .models import Role
 
@@ -133,6 +134,8 @@ class Fetched:
     choice_counts: list[ChoiceCount] = field(default_factory=list)
     questions: dict[int, QuestionInfo] = field(default_factory=dict)
     revision_choices: dict[int, list] = field(default_factory=dict)  # revision -> choices
+    # question -> {original choice text: the reader's language's}; see stats.translated_choices
+    translated_choices: dict[int, dict[str, str]] = field(default_factory=dict)
     answers_per_day: dict[date, int] = field(default_factory=dict)  # in the chosen climb
     tiers_per_day: dict[date, int] = field(default_factory=dict)
 
@@ -451,11 +454,14 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
         first_right=sum(r.activity.first_right for r in rows),
     )
     wrong = most_chosen_wrong(fetched.choice_counts, fetched.revision_choices)
-    missed = [
-        MissedQuestion(fetched.questions[q], first, count, *wrong.get(q, (None, 0)))
-        for q, first, count in top_missed(fetched.choice_counts)
-        if q in fetched.questions
-    ]
+    missed = []
+    for q, first, count in top_missed(fetched.choice_counts):
+        if q not in fetched.questions:
+            continue
+        text, times = wrong.get(q, (None, 0))
+        if text is not None:  # shown in the reader's language, as plain text like the prompt
+            text = plain_text(fetched.translated_choices.get(q, {}).get(text, text))
+        missed.append(MissedQuestion(fetched.questions[q], first, count, text, times))
     return Summary(
         rows=rows,
         totals=totals,
