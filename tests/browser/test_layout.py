@@ -8,18 +8,20 @@ from playwright.sync_api import Page
 LAPTOP = {"width": 1280, "height": 800}
 
 
-def sign_in(page: Page, live_server, username: str) -> None:
+def sign_in(page: Page, live_server, username: str):
     """The browser gets the session of a user signed in by Django's test client."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.test import Client
 
+    user = get_user_model().objects.create_user(username)
     client = Client()
-    client.force_login(get_user_model().objects.create_user(username))
+    client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
     )
+    return user
 
 
 def box(page: Page, selector: str) -> dict:
@@ -47,3 +49,17 @@ def test_the_footer_shortcuts_panel_lines_up_with_the_page(live_server, demo, pa
     main, panel = box(page, "main.page"), box(page, ".site-footer details#shortcuts")
     assert panel["x"] == pytest.approx(main["x"], abs=1)
     assert panel["width"] == pytest.approx(main["width"], abs=1)
+
+
+def test_the_team_dashboard_table_fits_a_laptop_without_scrolling(live_server, demo, page):
+    from climb.teams.models import Team
+
+    page.set_viewport_size(LAPTOP)
+    owner = sign_in(page, live_server, "margaret.hamilton.1969")
+    team = Team.create_with_owner("Platform", owner)
+    page.goto(f"{live_server.url}/teams/{team.pk}/")
+    scroller = page.locator(".table-scroll", has=page.locator(".team-table"))
+    overflow = scroller.evaluate("element => element.scrollWidth - element.clientWidth")
+    assert overflow <= 0
+    main, panel = box(page, "main.page"), box(page, ".site-footer details#shortcuts")
+    assert panel["x"] == pytest.approx(main["x"], abs=1)
