@@ -86,10 +86,8 @@ def step_part(state: StepState, oob: bool = False) -> Part:
 
 
 def altitude_part(context: dict, oob: bool = False) -> Part:
-    altitude = context["altitude"]
-    reached = ".".join(str(int(tier)) for tier in altitude.reached)
     return Part(
-        f"altitude:{context['version'].pk}:{altitude.tier}:{reached}:{int(oob)}",
+        f"altitude:{context['version'].pk}:{context['altitude'].key}:{int(oob)}",
         "lessons/_altitude.html",
         {**context, "oob": oob},
     )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from django.utils import translation
+
 from climb.learning.altitude import (
     Altitude,
     Status,
@@ -57,6 +61,41 @@ def test_altitude_panel_points_at_the_next_tier():
     assert Altitude.from_scores([]).toward == Tier.ZERO
     summit = Altitude.from_scores([score(t, piece=t) for t in Tier])
     assert summit.toward is None and "Summit" in summit.line
+
+
+def test_altitude_panel_counts_the_pieces_cleared_toward_the_next_tier():
+    scores = [
+        score(Tier.ZERO, piece=1, version=1),  # cleared
+        score(Tier.ZERO, piece=2, version=2, first_right=2),  # finished, not cleared
+        score(Tier.ZERO, piece=3, version=3, answered=0, first_right=0),
+        score(Tier.JUNIOR, piece=1, version=4, answered=0, first_right=0),
+        score(Tier.ZERO, piece=4, version=5, questions=0, answered=0, first_right=0),  # no quiz
+    ]
+    panel = Altitude.from_scores(scores)
+    assert (panel.tier, panel.started, panel.progress) == (None, True, (1, 3))
+    assert panel.line == (
+        "At base camp: clearing every Zero piece takes you off the ground. "
+        "Zero: 1 of 3 pieces cleared."
+    )
+    with translation.override("ru"):
+        assert panel.line.endswith("Zero — пройдено уроков: 1 из 3.")
+
+    cleared = [replace(s, answered=s.questions, first_right=s.questions) for s in scores[:3]]
+    panel = Altitude.from_scores(cleared + scores[3:])
+    assert (panel.tier, panel.progress) == (Tier.ZERO, (0, 1))
+    assert panel.line.endswith(
+        "know what these things are and why they exist. Junior: 0 of 1 piece cleared."
+    )
+    # Nothing answered yet: the start line, still with what the next tier asks for.
+    fresh = [replace(s, answered=0, first_right=0) for s in scores]
+    assert Altitude.from_scores(fresh).line == (
+        "At base camp: every climb starts with one answer. Zero: 0 of 3 pieces cleared."
+    )
+    # No scores (a reader with no history, who sees the shared page): the line alone.
+    assert Altitude.from_scores([]).line == "At base camp: every climb starts with one answer."
+    # The panel's cache key changes with every figure it shows.
+    keys = {Altitude.from_scores(x).key for x in (scores, cleared + scores[3:], fresh, [])}
+    assert len(keys) == 4
 
 
 def test_piece_status():

@@ -213,8 +213,16 @@ def test_csrf_is_required(version):
 
 def test_clearing_a_tier_records_when_it_was_reached(client, version):
     climb = version.piece.climb
-    for question in questions(version):
+    url = version.get_absolute_url()
+    assert "Zero: 0 of 2 pieces cleared." not in client.get(url).content.decode()  # no history
+    *first, last = questions(version)
+    for question in first:
         post(client, question, correct(question))
+    assert "Zero: 0 of 2 pieces cleared." in client.get(url).content.decode()
+    # The answer that clears the piece brings the panel with the new count.
+    response = post(client, last, correct(last))
+    panel = response.content.decode().split('id="altitude"', 1)[1].split("</section>", 1)[0]
+    assert 'hx-swap-oob="true"' in panel and "Zero: 1 of 2 pieces cleared." in panel
     learner = Learner.objects.get()
     # the other zero piece is not cleared yet: still at base camp
     assert learner.altitude_in(climb) is None

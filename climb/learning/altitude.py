@@ -16,6 +16,7 @@ from enum import Enum
 from typing import TypeVar
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from lessons.models import Tier
 
@@ -147,6 +148,8 @@ ALTITUDE_LINES = {
     Tier.MIDDLE: _("Middle altitude: you know how it fails. The summit is in sight."),
     Tier.SENIOR: _("Senior altitude: you read the logs and choose the fix. Summit reached."),
 }
+# Once a learner has answered something in the climb: base camp is no longer a start line.
+BASE_CAMP_STARTED = _("At base camp: clearing every Zero piece takes you off the ground.")
 
 
 @dataclass
@@ -155,6 +158,10 @@ class Altitude:
 
     tier: Tier | None
     reached: list[Tier]
+    started: bool = False  # anything answered in the climb
+    # (cleared, all) of the climb's versions at the tier climbed toward, from the learner's
+    # scores; None without scores (a reader with no history, who sees the shared page).
+    progress: tuple[int, int] | None = None
 
     @property
     def toward(self) -> Tier | None:
@@ -162,13 +169,43 @@ class Altitude:
 
     @property
     def line(self) -> str:
-        return str(ALTITUDE_LINES[self.tier])
+        if self.tier is None and self.started:
+            line = str(BASE_CAMP_STARTED)
+        else:
+            line = str(ALTITUDE_LINES[self.tier])
+        if self.progress is None or self.toward is None:
+            return line
+        cleared, total = self.progress
+        return " ".join(
+            (
+                line,
+                ngettext(
+                    "%(tier)s: %(cleared)d of %(total)d piece cleared.",
+                    "%(tier)s: %(cleared)d of %(total)d pieces cleared.",
+                    total,
+                )
+                % {"tier": self.toward.label, "cleared": cleared, "total": total},
+            )
+        )
+
+    @property
+    def key(self) -> str:
+        """Everything the panel shows, for the cache key of its rendered HTML."""
+        reached = ".".join(str(int(tier)) for tier in self.reached)
+        progress = "-" if self.progress is None else "{}.{}".format(*self.progress)
+        return f"{self.tier}:{reached}:{int(self.started)}:{progress}"
 
     @classmethod
     def from_scores(cls, scores: list[VersionScore]) -> Altitude:
         tier = altitude_from(scores)
         reached = [t for t in Tier if tier is not None and t <= tier]
-        return cls(tier=tier, reached=reached)
+        toward = next_tier(tier)
+        at_toward = [s for s in scores if s.questions and s.tier == toward]
+        progress = None
+        if at_toward:
+            progress = (sum(1 for s in at_toward if s.cleared), len(at_toward))
+        started = any(s.answered for s in scores)
+        return cls(tier=tier, reached=reached, started=started, progress=progress)
 
 
 def next_to_climb(versions: Sequence[V], scores: list[VersionScore]) -> V | None:
