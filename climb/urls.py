@@ -7,12 +7,17 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 
 from lessons.sitemaps import SITEMAPS
 
 # converters registers <id:...> before the URL modules included below are imported.
 from . import converters, crawlers, i18n, ops  # noqa: F401
+
+# The admin is where authors write lessons: it says whose it is, not "Django administration".
+admin.site.site_header = admin.site.site_title = _("Climb authoring")
+admin.site.index_title = _("Climbs, lessons, learners and teams")
 
 urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),

@@ -979,3 +979,12 @@ def test_a_version_s_intro_cannot_start_a_section_and_a_translation_needs_a_titl
     errors = field_errors(response.content.decode())
     assert "would start a new section" in errors.get("intro", "")
     assert "A translation needs its title too." in errors.get("title_ru", "")
+
+
+def test_the_admin_is_climbs_with_the_sites_icon(client, admin_client):
+    login = client.get("/admin/login/").content.decode()
+    index = admin_client.get("/admin/").content.decode()
+    for html in (login, index):
+        assert "Climb authoring" in html and "Django administration" not in html
+        assert re.search(r'<link rel="icon" href="/static/favicon[^"]*\.svg"', html)
+    assert "Climbs, lessons, learners and teams" in index
