@@ -576,14 +576,17 @@ def test_a_signup_that_loses_a_race_gets_the_forms_message_not_a_server_error(cl
     import climb.accounts.forms
 
     make_user(username="rival", email="grace@example.com")
-    real = climb.accounts.forms.email_in_use
+    real = climb.accounts.forms.in_use
     calls = []
 
-    def too_early(email, exclude_pk=None):
-        calls.append(email)
-        return False if len(calls) == 1 else real(email, exclude_pk)
+    def too_early(field, value, exclude_pk=None):
+        if field == "email":
+            calls.append(value)
+            if len(calls) == 1:
+                return False
+        return real(field, value, exclude_pk)
 
-    monkeypatch.setattr(climb.accounts.forms, "email_in_use", too_early)
+    monkeypatch.setattr(climb.accounts.forms, "in_use", too_early)
     response = client.post(reverse("accounts:signup"), signup_data())
     assert response.status_code == 200
     assert "An account with this email already exists." in response.content.decode()

@@ -1,4 +1,4 @@
-"""Users in the admin, with the email rule of sign-up (see AccountChangeForm)."""
+"""Users in the admin, with the username and email rules of sign-up (see forms)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from .forms import AccountChangeForm
+from .forms import AccountChangeForm, AccountCreationForm
 
 User = get_user_model()
 
@@ -16,3 +16,4 @@ admin.site.unregister(User)
 @admin.register(User)
 class AccountAdmin(UserAdmin):
     form = AccountChangeForm
+    add_form = AccountCreationForm

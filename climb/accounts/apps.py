@@ -6,3 +6,14 @@ class AccountsConfig(AppConfig):
     name = "climb.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from django.db import connections
+        from django.db.backends.signals import connection_created
+
+        from .names import add_sqlite_function
+
+        connection_created.connect(add_sqlite_function, dispatch_uid="accounts-climb-lower")
+        for connection in connections.all(initialized_only=True):  # opened before this ran
+            if connection.connection is not None:
+                add_sqlite_function(connection=connection)

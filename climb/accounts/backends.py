@@ -1,9 +1,9 @@
 """Logging in by username or email address, in any case.
 
-Sign-up already treats "Alice" and "alice" as one name (unique indexes on LOWER(username)
-and LOWER(email), accounts migration 0001), so logging in must too: otherwise "Alice" is
-refused as taken at sign-up and then refused again at log-in. The lookups are on those same
-indexes, so each is one indexed query.
+Sign-up already treats "Alice" and "alice", "Иван" and "иван", as one name (unique indexes
+on the folded username and email, accounts migrations 0001-0002, see `names`), so logging in
+must too: otherwise "Alice" is refused as taken at sign-up and then refused again at log-in.
+The lookups are on those same indexes, so each is one indexed query.
 """
 
 from __future__ import annotations
@@ -11,14 +11,16 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from .names import same_name
+
 
 def find_account(login: str):
     """The user a login names, by username or email in any case; None if no account."""
     users = get_user_model()._default_manager
     # A username wins over another account's email address (usernames may contain '@').
-    user = users.filter(username__iexact=login).first()
+    user = users.filter(same_name("username", login)).first()
     if user is None and "@" in login:
-        user = users.filter(email__iexact=login).first()
+        user = users.filter(same_name("email", login)).first()
     return user
 
 

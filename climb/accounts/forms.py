@@ -4,18 +4,40 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import (
+    AdminUserCreationForm,
+    AuthenticationForm,
+    UserChangeForm,
+    UserCreationForm,
+)
 from django.utils.translation import gettext_lazy as _
+
+from .names import same_name
 
 User = get_user_model()
 
 
-def email_in_use(email: str, exclude_pk: int | None = None) -> bool:
-    """Does another account have this address, in any case? (The database refuses it too.)"""
-    others = User.objects.filter(email__iexact=email)
+def in_use(field: str, value: str, exclude_pk: int | None = None) -> bool:
+    """Does another account have this username or address, in any case and alphabet? (The
+    database refuses it too: see `names`.)"""
+    others = User.objects.filter(same_name(field, value))
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
-    return bool(email) and others.exists()
+    return bool(value) and others.exists()
+
+
+class UsernameInAnyCase:
+    """For the forms that name an account: Django's check that a username is not taken in
+    another case uses `iexact`, which on SQLite folds ASCII only (see `names`)."""
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data.get("username")
+        instance = getattr(self, "instance", None)
+        if username and in_use("username", username, instance.pk if instance else None):
+            raise forms.ValidationError(
+                User().unique_error_message(User, ["username"]), code="unique"
+            )
+        return username
 
 
 class LoginForm(AuthenticationForm):
@@ -34,11 +56,11 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].label = _("Username or email")
 
 
-class SignupForm(UserCreationForm):
+class SignupForm(UsernameInAnyCase, UserCreationForm):
     """Username, email and a password checked by AUTH_PASSWORD_VALIDATORS.
 
-    UserCreationForm already rejects a username that differs from an existing one only in
-    case; the email gets the same rule, since password reset looks addresses up
+    A username that differs from an existing one only in case is taken; the email gets the
+    same rule, since password reset looks addresses up
     case-insensitively and one address must lead to one account.
     """
 
@@ -60,20 +82,24 @@ class SignupForm(UserCreationForm):
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
-        if email_in_use(email):
+        if in_use("email", email):
             raise forms.ValidationError(
                 self.error_messages["duplicate_email"], code="duplicate_email"
             )
         return email
 
 
-class AccountChangeForm(UserChangeForm):
-    """The admin's user form, with sign-up's email rule as a form error, not a refusal by the
-    database."""
+class AccountCreationForm(UsernameInAnyCase, AdminUserCreationForm):
+    """The admin's form for a new user, with sign-up's username rule as a form error."""
+
+
+class AccountChangeForm(UsernameInAnyCase, UserChangeForm):
+    """The admin's user form, with sign-up's username and email rules as form errors, not
+    refusals by the database."""
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data.get("email") or "")
-        if email_in_use(email, self.instance.pk):
+        if in_use("email", email, self.instance.pk):
             raise forms.ValidationError(
                 SignupForm.error_messages["duplicate_email"], code="duplicate_email"
             )
