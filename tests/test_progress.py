@@ -55,6 +55,18 @@ def test_progress_page_shows_altitude_accuracy_and_recent_answers(client, versio
     assert "/progress/answers.csv" in html and "/progress/answers.json" in html
 
 
+def test_progress_page_says_what_the_next_tier_asks_for(client, version):
+    make_version(make_piece(version.piece.climb, slug="second"), steps=1)
+    assert "<td>—</td>" in client.get("/progress/").content.decode()  # nothing answered yet
+    first, second = questions(version)
+    answer(client, first)
+    answer(client, second)  # the first piece cleared: one of the two at Zero
+    row = client.get("/progress/").content.decode().split("Distributed Systems", 1)[1]
+    assert row.split("</tr>", 1)[0].count("Zero: 1 of 2 pieces cleared.") == 1
+    ru = client.get("/ru/progress/").content.decode()
+    assert "Zero — пройдено уроков: 1 из 2." in ru
+
+
 def test_recent_answers_say_how_long_ago_in_the_reader_s_language(client, version):
     first, second = questions(version)
     answer(client, first)

@@ -168,25 +168,24 @@ class Altitude:
         return next_tier(self.tier)
 
     @property
+    def progress_line(self) -> str:
+        """ "Zero: 1 of 3 pieces cleared.", or "" without scores or past the summit."""
+        if self.progress is None or self.toward is None:
+            return ""
+        cleared, total = self.progress
+        return ngettext(
+            "%(tier)s: %(cleared)d of %(total)d piece cleared.",
+            "%(tier)s: %(cleared)d of %(total)d pieces cleared.",
+            total,
+        ) % {"tier": self.toward.label, "cleared": cleared, "total": total}
+
+    @property
     def line(self) -> str:
         if self.tier is None and self.started:
             line = str(BASE_CAMP_STARTED)
         else:
             line = str(ALTITUDE_LINES[self.tier])
-        if self.progress is None or self.toward is None:
-            return line
-        cleared, total = self.progress
-        return " ".join(
-            (
-                line,
-                ngettext(
-                    "%(tier)s: %(cleared)d of %(total)d piece cleared.",
-                    "%(tier)s: %(cleared)d of %(total)d pieces cleared.",
-                    total,
-                )
-                % {"tier": self.toward.label, "cleared": cleared, "total": total},
-            )
-        )
+        return f"{line} {self.progress_line}".rstrip()
 
     @property
     def key(self) -> str:
