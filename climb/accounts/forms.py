@@ -60,8 +60,8 @@ class SignupForm(UsernameInAnyCase, UserCreationForm):
     """Username, email and a password checked by AUTH_PASSWORD_VALIDATORS.
 
     A username that differs from an existing one only in case is taken; the email gets the
-    same rule, since password reset looks addresses up
-    case-insensitively and one address must lead to one account.
+    same rule, since password reset looks addresses up case-insensitively and one address
+    must lead to one account.
     """
 
     email = forms.EmailField(

@@ -169,7 +169,8 @@ class Altitude:
 
     @property
     def progress_line(self) -> str:
-        """ "Zero: 1 of 3 pieces cleared.", or "" without scores or past the summit."""
+        """What the next tier asks for ("Zero: 1 of 3 pieces cleared."); empty without
+        scores (a reader with no history) or past the summit."""
         if self.progress is None or self.toward is None:
             return ""
         cleared, total = self.progress
