@@ -292,7 +292,7 @@ def test_climb_and_home_pages_show_progress(client, version):
 
 @pytest.mark.parametrize("history", [0, 200])
 def test_an_answer_post_costs_a_fixed_number_of_queries(
-    client, version, django_assert_max_num_queries, history
+    client, version, django_assert_max_num_queries, django_capture_on_commit_callbacks, history
 ):
     first, second, third = questions(version)
     post(client, first, wrong(first))  # the learner exists, the content is in the cache
@@ -314,8 +314,11 @@ def test_an_answer_post_costs_a_fixed_number_of_queries(
     from django.test import Client
 
     someone = Client()
-    for question in (first, second, third):  # someone else warms the content caches
-        post(someone, question, wrong(question))
+    # Someone else warms the content caches; their answers commit, as each post does in
+    # production (here the test's transaction would hold back what waits for a commit).
+    with django_capture_on_commit_callbacks(execute=True):
+        for question in (first, second, third):
+            post(someone, question, wrong(question))
     post(client, first, correct(first), attempt=2)
     wrong_second, right_second, right_third = wrong(second), correct(second), correct(third)
     # A first attempt: session, learner, their answers in this piece, the insert (in a
@@ -390,3 +393,21 @@ def test_a_step_the_page_shows_locked_cannot_be_answered(client, version):
     post(client, first, wrong(first))  # any answer opens the next step, a wrong one too
     assert post(client, second, correct(second)).status_code == 200
     assert Answer.objects.count() == 2
+
+
+def test_a_new_revision_is_shared_only_once_its_row_is_committed(
+    version, django_capture_on_commit_callbacks
+):
+    # Another process that took the id while the row was uncommitted would store an answer
+    # whose foreign key it cannot see: refused at commit, a lost answer for the learner.
+    from lessons import contentcache
+
+    question = questions(version)[0]
+    choices = list(question.choices.all())
+    _, digest = QuestionRevision._freeze(question, choices)
+    key = f"revision:{question.pk}:{digest}"
+    with django_capture_on_commit_callbacks(execute=True):
+        revision_id = QuestionRevision.current_id(question, choices)
+        assert QuestionRevision.objects.filter(pk=revision_id).exists()
+        assert contentcache.get(key) is None  # not yet: the transaction is open
+    assert contentcache.get(key) == revision_id

@@ -207,13 +207,19 @@ class QuestionRevision(models.Model):
     @classmethod
     def current_id(cls, question: Question, choices: list[Choice]) -> int:
         """`current(...).pk`, remembered: the key is the content's own hash, so it holds for
-        as long as the question reads this way."""
+        as long as the question reads this way.
+
+        Remembered once the transaction that created the row commits, not before: another
+        process that took the id from the (shared) cache while the row was still
+        uncommitted would have its answer refused at commit, its foreign key pointing at a
+        row it cannot see (seen under load on PostgreSQL as "out of date" answers).
+        """
         frozen, digest = cls._freeze(question, choices)
         key = f"revision:{question.pk}:{digest}"
         revision_id = contentcache.get(key)
         if revision_id is None:
             revision_id = cls._current(question, frozen, digest).pk
-            contentcache.set(key, revision_id, 3600)
+            transaction.on_commit(lambda: contentcache.set(key, revision_id, 3600))
         return revision_id
 
     @staticmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -24,6 +25,8 @@ from .models import Answer, Retake, RetakeRefused, scores_for
 from .progress import progress_context
 from .queries import current_round
 from .quiz import LOCKED, Attempt, outcome, unfold
+
+logger = logging.getLogger("climb.answers")
 
 
 def _answer_error(
@@ -85,7 +88,15 @@ def answer(request: HttpRequest) -> HttpResponse:
             states[index].answers,  # this question's, in attempt order
             round=current_round(learner.pk, version.pk),
         )
-    except ValueError:
+    except ValueError as error:
+        logger.warning(
+            "answer refused as out of date: %s (learner %s, question %s, attempt %s, %s before)",
+            error,
+            learner.pk,
+            question.pk,
+            form.cleaned_data["attempt"],
+            len(states[index].answers),
+        )
         return _answer_error(
             request, _("This answer is out of date. Reload the page and try again."), form
         )
