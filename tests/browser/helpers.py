@@ -58,3 +58,19 @@ def answer_wrong_then_wait(page: Page, number: int = 1) -> int:
     answer(page, number, wrong)
     expect(step(page, number).locator(".feedback .verdict")).to_contain_text("Not quite.")
     return question
+
+
+def sign_in(page: Page, live_server, username: str):
+    """The browser gets the session of a new user signed in by Django's test client."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user = get_user_model().objects.create_user(username)
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+    )
+    return user

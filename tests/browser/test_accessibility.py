@@ -18,6 +18,7 @@ from .helpers import (
     answer_wrong_then_wait,
     choice_indexes,
     question_id,
+    sign_in,
     step,
 )
 
@@ -102,3 +103,25 @@ def test_a_piece_finished_without_clearing_offers_a_new_round(live_server, demo,
     expect(step(page, 1).locator(".feedback")).to_have_count(0)
     expect(step(page, 1).get_by_role("button", name="Check answer")).to_be_visible()
     expect(page.locator("#recap")).to_contain_text("Answer every question to see the recap.")
+
+
+def test_team_pages_have_no_axe_violations(live_server, demo, page: Page):
+    """The team list, the dashboard with a missed question, its members page, and a
+    member's progress as a manager sees it."""
+    from climb.teams.models import Team
+
+    page.emulate_media(color_scheme="light", reduced_motion="reduce")
+    owner = sign_in(page, live_server, "margaret")
+    team = Team.create_with_owner("Platform", owner)
+    page.goto(live_server.url + SENIOR_PIECE)
+    answer_wrong_then_wait(page, 1)  # something for "most missed"
+    reports = []
+    for path in [
+        "/teams/",
+        f"/teams/{team.pk}/",
+        f"/teams/{team.pk}/members/",
+        f"/teams/{team.pk}/members/{owner.pk}/progress/",
+    ]:
+        page.goto(live_server.url + path)
+        reports += violations(page, path)
+    assert_clean(reports)

@@ -5,23 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
+from .helpers import sign_in
+
 LAPTOP = {"width": 1280, "height": 800}
-
-
-def sign_in(page: Page, live_server, username: str):
-    """The browser gets the session of a user signed in by Django's test client."""
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    user = get_user_model().objects.create_user(username)
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-    )
-    return user
 
 
 def box(page: Page, selector: str) -> dict:
