@@ -1,4 +1,5 @@
-"""Error pages in the reader's words: a form gone stale (CSRF), a wrong method (405).
+"""Error pages in the reader's words: a form gone stale (CSRF), a wrong method (405), the
+database out of reach (503) and any other server error (500).
 
 A token goes stale when the reader logs in or out in another tab, or their session ends,
 while a page stays open. Django's own page speaks to developers ("set DEBUG=True") and,
@@ -8,9 +9,12 @@ swapped in by htmx, would replace the question the learner was answering.
 from __future__ import annotations
 
 import logging
+import sys
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 logger = logging.getLogger("climb.csrf")
@@ -53,3 +57,24 @@ class MethodNotAllowedMiddleware:
         if response.has_header("Allow"):
             page["Allow"] = response["Allow"]
         return page
+
+
+# Seconds a client is asked to wait when the database is out of reach: about what a
+# PostgreSQL restart or failover takes (the fault drill in tests/perf/bench_faults.py).
+RETRY_AFTER_SECONDS = 5
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. An error reaching the database (it is restarting, failing over, or on
+    SQLite busy past its timeout) is not a bug in the page: 503 with Retry-After, saying to
+    try again in a moment; anything else is a 500. Django has logged the error either way.
+
+    Rendered without the request: its context (the user, the session) may be what needs the
+    database."""
+    error = sys.exc_info()[1]
+    unavailable = isinstance(error, (OperationalError, InterfaceError))
+    template = "errors/unavailable.html" if unavailable else "500.html"
+    response = HttpResponse(render_to_string(template), status=503 if unavailable else 500)
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -19,6 +19,8 @@ from . import converters, crawlers, i18n, ops  # noqa: F401
 admin.site.site_header = admin.site.site_title = _("Climb authoring")
 admin.site.index_title = _("Climbs, lessons, learners and teams")
 
+handler500 = "climb.errors.server_error"
+
 urlpatterns = [
     path("healthz", ops.healthz, name="healthz"),
     path("robots.txt", crawlers.robots_txt, name="robots_txt"),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import InterfaceError, OperationalError
 
 from climb.learning.models import Answer
 
@@ -171,3 +172,33 @@ def test_gunicorn_workers_suit_the_database(monkeypatch, env, cores, workers):
     monkeypatch.setattr("multiprocessing.cpu_count", lambda: cores)
     config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert config["workers"] == workers
+
+
+@pytest.mark.parametrize(
+    "error, status, says",
+    [
+        (OperationalError("server closed the connection unexpectedly"), 503, "briefly unavailable"),
+        (InterfaceError("connection already closed"), 503, "briefly unavailable"),
+        (RuntimeError("a bug"), 500, "Something broke on our side"),
+    ],
+)
+def test_the_database_out_of_reach_is_a_503_to_retry_and_a_bug_a_500(
+    client, monkeypatch, error, status, says
+):
+    import lessons.views
+
+    def fail(request):
+        raise error
+
+    monkeypatch.setattr(lessons.views, "learner_id_for", fail)
+    client.raise_request_exception = False
+    for path, language in [("/", "en"), ("/ru/", "ru")]:
+        response = client.get(path)
+        assert response.status_code == status
+        html = response.content.decode()
+        assert f'<html lang="{language}">' in html
+        if language == "en":
+            assert says in html
+        assert response.get("Retry-After") == ("5" if status == 503 else None)
+    russian = client.get("/ru/").content.decode()
+    assert ("Climb ненадолго недоступен" if status == 503 else "Что-то сломалось") in russian

@@ -300,8 +300,10 @@
   document.addEventListener('htmx:sendError', function () {
     toast(bodyData('msgOffline'), TOAST_MS * 2);
   });
-  document.addEventListener('htmx:responseError', function () {
-    toast(bodyData('msgServerError'), TOAST_MS * 2);
+  document.addEventListener('htmx:responseError', function (event) {
+    const xhr = event.detail && event.detail.xhr;
+    const unavailable = xhr && xhr.status === 503; // the database is out of reach for now
+    toast(bodyData(unavailable ? 'msgUnavailable' : 'msgServerError'), TOAST_MS * 2);
   });
 
   // The answered step comes back as a new <li>: move focus to its feedback, so keyboard and

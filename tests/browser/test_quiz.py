@@ -86,6 +86,13 @@ def test_an_answer_that_fails_to_arrive_or_fails_on_the_server_says_so(
     expect(toast).to_contain_text("Something went wrong on our side")
     page.unroute("**/answer/")
 
+    # The database out of reach (climb.errors.server_error): a 503, to try again shortly.
+    unavailable = {"status": 503, "headers": {"Retry-After": "5"}, "body": "Unavailable"}
+    page.route("**/answer/", lambda route: route.fulfill(**unavailable))
+    answer(page, 1, correct)
+    expect(toast).to_contain_text("Climb is briefly unavailable. Try again in a few seconds.")
+    page.unroute("**/answer/")
+
     # The question is still there, and answering now works.
     expect(step(page, 1).get_by_role("button", name="Check answer")).to_be_enabled()
     answer(page, 1, correct)
