@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -411,3 +412,26 @@ def test_a_new_revision_is_shared_only_once_its_row_is_committed(
         assert QuestionRevision.objects.filter(pk=revision_id).exists()
         assert contentcache.get(key) is None  # not yet: the transaction is open
     assert contentcache.get(key) == revision_id
+
+
+def test_an_answer_from_a_stale_tab_shows_the_one_that_counts_and_says_why(client, version):
+    first = questions(version)[0]
+    post(client, first, wrong(first))  # in one tab
+    response = post(client, first, correct(first))  # the other tab still offered attempt 1
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"You chose: <span class=\"chosen\">{wrong(first).text}</span>" in html
+    assert "Not quite." in html
+    assert json.loads(response["HX-Trigger"]) == {
+        "climb:notice": "You had already answered this in another tab: the step shows that answer."
+    }
+    assert Answer.objects.count() == 1
+    # The same post again (a resend) needs no explanation.
+    assert "HX-Trigger" not in post(client, first, wrong(first))
+    russian = client.post(
+        "/ru" + ANSWER_URL,
+        {"question": first.pk, "choice": correct(first).pk, "attempt": 1},
+        headers=HTMX,
+    )
+    assert response["HX-Trigger"].isascii()
+    assert "другой вкладке" in json.loads(russian["HX-Trigger"])["climb:notice"]

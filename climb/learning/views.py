@@ -121,7 +121,13 @@ def answer(request: HttpRequest) -> HttpResponse:
     if scores is not None:  # a retry leaves the altitude as it was: no panel to swap
         context.update(altitude_context(version, scores))
     html = answer_html(context, states[index], following)
-    return HttpResponse(with_csrf_token(request, html))
+    response = HttpResponse(with_csrf_token(request, html))
+    if not recorded.created and recorded.answer.choice_id != choice.pk:
+        # Answered meanwhile in another tab or window (or this one, before a reload): the
+        # step shows the answer that counts, which is not the one just picked. Say why.
+        notice = _("You had already answered this in another tab: the step shows that answer.")
+        response["HX-Trigger"] = json.dumps({"climb:notice": notice})  # ASCII: \u escapes
+    return response
 
 
 @require_POST

@@ -300,6 +300,14 @@
   document.addEventListener('htmx:sendError', function () {
     toast(bodyData('msgOffline'), TOAST_MS * 2);
   });
+  // A message the server sends with a successful swap (HX-Trigger: {"climb:notice": ...}),
+  // e.g. an answer given meanwhile in another tab.
+  document.addEventListener('climb:notice', function (event) {
+    const message = event.detail && event.detail.value;
+    if (typeof message === 'string' && message) {
+      toast(message, TOAST_MS * 2);
+    }
+  });
   document.addEventListener('htmx:responseError', function (event) {
     const xhr = event.detail && event.detail.xhr;
     const unavailable = xhr && xhr.status === 503; // the database is out of reach for now

@@ -110,3 +110,18 @@ def test_a_stale_page_says_so_in_the_quiz_instead_of_swapping_in_an_error_page(
     answer(page, 1, correct)
     expect(step(page, 1).locator(".quiz-error")).to_contain_text("This page has gone stale.")
     expect(step(page, 1).get_by_role("button", name="Check answer")).to_be_visible()
+
+
+def test_answering_in_a_second_tab_shows_the_first_tabs_answer_and_says_why(
+    live_server, demo, page: Page
+):
+    page.goto(live_server.url + SENIOR_PIECE)
+    other = page.context.new_page()  # the same reader, another tab, opened before answering
+    other.goto(live_server.url + SENIOR_PIECE)
+    correct, wrong = choice_indexes(question_id(page, 1))
+    answer(page, 1, wrong)
+    expect(step(page, 1).locator(".feedback .verdict")).to_contain_text("Not quite.")
+
+    answer(other, 1, correct)  # the stale tab still offers attempt 1
+    expect(step(other, 1).locator(".feedback .verdict")).to_contain_text("Not quite.")
+    expect(other.locator("#toast")).to_contain_text("You had already answered this in another tab")
