@@ -420,7 +420,7 @@ def test_an_answer_from_a_stale_tab_shows_the_one_that_counts_and_says_why(clien
     response = post(client, first, correct(first))  # the other tab still offered attempt 1
     html = response.content.decode()
     assert response.status_code == 200
-    assert f"You chose: <span class=\"chosen\">{wrong(first).text}</span>" in html
+    assert f'You chose: <span class="chosen">{wrong(first).text}</span>' in html
     assert "Not quite." in html
     assert json.loads(response["HX-Trigger"]) == {
         "climb:notice": "You had already answered this in another tab: the step shows that answer."
