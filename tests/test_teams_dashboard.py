@@ -216,12 +216,22 @@ def test_the_most_chosen_wrong_answer_is_read_from_the_revision_shown(world):
 
 
 def test_weekly_activity_counts_answers_and_tiers_per_week(client, world):
+    question = world["q"]["p2z"][1]  # one more answer by dave, a week ago
+    make_answer(
+        world["learners"]["dave"], wrong(question), created_at=timezone.now() - timedelta(days=7)
+    )
     response = get(client, world, "alice")
     weeks = response.context["board"].weeks
     assert len(weeks) == 12
     assert weeks[-1].start == dashboard.week_start(timezone.localdate())
-    assert [w.answers for w in weeks] == [0, 1, 0, 0, 0, 0, 0, 0, 6, 0, 0, 9]
+    assert [w.answers for w in weeks] == [0, 1, 0, 0, 0, 0, 0, 0, 6, 0, 1, 9]
     assert [w.tiers for w in weeks] == [0] * 8 + [2, 0, 0, 0]
+    # Above the chart, whether the team is moving: this week so far against the last.
+    section = response.content.decode().split('id="activity-heading"', 1)[1]
+    facts = " ".join(re.sub(r"<[^>]+>", " ", section.split("</dl>", 1)[0]).split())
+    assert facts.endswith(
+        "Answers this week 9 (last week: 1) Tiers reached this week 0 (last week: 0)"
+    )
 
 
 def test_the_period_filter_narrows_activity_but_not_altitude(client, world):

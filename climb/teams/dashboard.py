@@ -250,6 +250,15 @@ class Dashboard:
     descending: bool
     selected_index: int | None  # the chosen climb's position among the climbs
 
+    @property
+    def this_week(self) -> Week | None:
+        """The current week so far (the chart's last bar); None without the chart."""
+        return self.weeks[-1] if self.weeks else None
+
+    @property
+    def last_week(self) -> Week | None:
+        return self.weeks[-2] if len(self.weeks) > 1 else None
+
 
 # --- the arithmetic ------------------------------------------------------------------------
 
