@@ -55,7 +55,7 @@ def test_progress_page_shows_altitude_accuracy_and_recent_answers(client, versio
     assert "/progress/answers.csv" in html and "/progress/answers.json" in html
 
 
-def test_progress_page_says_what_the_next_tier_asks_for(client, version):
+def test_progress_and_home_pages_say_what_the_next_tier_asks_for(client, version):
     make_version(make_piece(version.piece.climb, slug="second"), steps=1)
     assert "<td>—</td>" in client.get("/progress/").content.decode()  # nothing answered yet
     first, second = questions(version)
@@ -65,6 +65,9 @@ def test_progress_page_says_what_the_next_tier_asks_for(client, version):
     assert row.split("</tr>", 1)[0].count("Zero: 1 of 2 pieces cleared.") == 1
     ru = client.get("/ru/progress/").content.decode()
     assert "Zero — пройдено уроков: 1 из 2." in ru
+    # The home page's climb card says it too, once the climb is started.
+    card = client.get("/").content.decode().split('class="card climb-card"', 1)[1]
+    assert "<dt>Next tier</dt><dd>Zero: 1 of 2 pieces cleared.</dd>" in card
 
 
 def test_recent_answers_say_how_long_ago_in_the_reader_s_language(client, version):
