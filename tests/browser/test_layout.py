@@ -49,3 +49,14 @@ def test_the_team_dashboard_table_fits_a_laptop_without_scrolling(live_server, d
     assert overflow <= 0
     main, panel = box(page, "main.page"), box(page, ".site-footer details#shortcuts")
     assert panel["x"] == pytest.approx(main["x"], abs=1)
+
+
+def test_on_a_phone_the_language_switch_shares_the_brands_row(live_server, demo, page: Page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, "margaret.hamilton.1969")
+    page.goto(live_server.url + "/")
+    brand, switch = box(page, ".site-nav .brand"), box(page, ".language-switch")
+    assert abs((switch["y"] + switch["height"] / 2) - (brand["y"] + brand["height"] / 2)) < 4
+    assert switch["x"] + switch["width"] <= 390  # at the right, inside the screen
+    links = box(page, ".site-nav ul")
+    assert links["y"] >= brand["y"] + brand["height"]  # the links below
