@@ -15,7 +15,14 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
-from climb.learning.altitude import Altitude, Status, VersionScore, next_to_climb, piece_statuses
+from climb.learning.altitude import (
+    Altitude,
+    Status,
+    VersionScore,
+    next_to_climb,
+    piece_statuses,
+    started,
+)
 from climb.learning.learners import learner_id_for
 from climb.learning.models import scores_for
 
@@ -37,12 +44,11 @@ class Resume:
 
 def resume(climb_slug: str, versions: Sequence[TierVersion], scores: list[VersionScore]) -> Resume:
     """`versions`: the climb's published versions in climb order, each with its piece."""
-    started = any(score.answered for score in scores)
     version = next_to_climb(versions, scores)
     if version is None:
-        return Resume(started)
+        return Resume(started(scores))
     url = reverse("lessons:piece_tier", args=[climb_slug, version.piece.slug, version.tier_slug])
-    return Resume(started, url, version.local.title, version.get_tier_display())
+    return Resume(started(scores), url, version.local.title, version.get_tier_display())
 
 
 def _get_climb_or_404(climb_slug: str) -> Climb:

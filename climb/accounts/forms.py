@@ -32,10 +32,9 @@ class UsernameInAnyCase:
 
     def clean_username(self) -> str:
         username = self.cleaned_data.get("username")
-        instance = getattr(self, "instance", None)
-        if username and in_use("username", username, instance.pk if instance else None):
+        if username and in_use("username", username, self.instance.pk):
             raise forms.ValidationError(
-                User().unique_error_message(User, ["username"]), code="unique"
+                self.instance.unique_error_message(User, ["username"]), code="unique"
             )
         return username
 

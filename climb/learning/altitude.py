@@ -204,8 +204,12 @@ class Altitude:
         progress = None
         if at_toward:
             progress = (sum(1 for s in at_toward if s.cleared), len(at_toward))
-        started = any(s.answered for s in scores)
-        return cls(tier=tier, reached=reached, started=started, progress=progress)
+        return cls(tier=tier, reached=reached, started=started(scores), progress=progress)
+
+
+def started(scores: list[VersionScore]) -> bool:
+    """Has the learner answered anything in the climb these scores cover?"""
+    return any(score.answered for score in scores)
 
 
 def next_to_climb(versions: Sequence[V], scores: list[VersionScore]) -> V | None:
