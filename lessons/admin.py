@@ -14,13 +14,20 @@ from django.contrib.admin.widgets import AdminTextareaWidget
 from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .exporter import question_data
 from .importer import sync_question, translate_question
-from .lessonfile import LessonFileError, dump_question, parse_question_text
+from .lessonfile import (
+    LessonFileError,
+    dump_question,
+    parse_question_text,
+    prompt_problem,
+    strip_blank_lines,
+)
 from .models import (
     Choice,
     Climb,
@@ -35,16 +42,26 @@ from .models import (
 
 
 class LessonTextField(forms.CharField):
-    """Multi-line text with the line ends of lesson files.
+    """Multi-line text as the lesson files hold it.
 
     Browsers submit a textarea's lines ending in CRLF; the files, the importer and the exporter
     use LF. Stored as sent, every multi-line field of an imported version would "change" on its
     first save in the admin (and be rendered again), and the next import would rewrite it back.
+    For the same reason only blank lines are trimmed from the ends, as the parser trims a
+    section: Django's usual strip() would take the indentation off a snippet's first line (a
+    Go function's body, a YAML key) on any save of the page, even one that changed only the
+    minutes.
     """
+
+    def __init__(self, **kwargs):
+        kwargs["strip"] = False
+        super().__init__(**kwargs)
 
     def to_python(self, value):
         value = super().to_python(value)
-        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+        if not value:
+            return value
+        return strip_blank_lines(value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 LESSON_TEXT = {models.TextField: {"form_class": LessonTextField}}
@@ -335,6 +352,14 @@ class ChoiceFormSet(BaseInlineFormSet):
                 _("Exactly one choice must be correct; %(count)d are marked correct."),
                 params={"count": correct},
             )
+        texts = [data.get("text", "") for data in kept]
+        twice = next((text for text in texts if texts.count(text) > 1), None)
+        if twice is not None:
+            # A lesson file tells its choices apart by their text, and so does the importer.
+            raise forms.ValidationError(
+                _("Two choices read “%(text)s”: give each its own text."),
+                params={"text": twice},
+            )
 
     def save(self, commit=True):
         # The database allows one correct choice at a time: unmark the stored one, save, then
@@ -366,8 +391,26 @@ class ChoiceInline(admin.TabularInline):
     }
 
 
+class QuestionForm(forms.ModelForm):
+    """A prompt holds no line the lesson file would read as a choice or a heading."""
+
+    def _prompt(self, name: str) -> str:
+        text = self.cleaned_data[name]
+        problem = prompt_problem(text)
+        if problem:
+            raise forms.ValidationError(problem)
+        return text
+
+    def clean_prompt(self):
+        return self._prompt("prompt")
+
+    def clean_prompt_ru(self):
+        return self._prompt("prompt_ru")
+
+
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
+    form = QuestionForm
     formfield_overrides = LESSON_TEXT
     list_display = ["short_prompt", "step", "version"]
     list_filter = ["step__version__piece__climb", "step__version__tier", "step__version__status"]
@@ -390,6 +433,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
 class QuestionInline(admin.StackedInline):
     model = Question
+    form = QuestionForm
     formfield_overrides = LESSON_TEXT
     fields = ["prompt", "prompt_ru"]
     extra = 0
@@ -423,45 +467,44 @@ class StepAdmin(admin.ModelAdmin):
         return reverse("lessons:preview", args=[step.version_id])
 
 
-class ChoiceForm(forms.ModelForm):
-    class Meta:
-        model = Choice
-        fields = ["question", "position", "text", "is_correct", "explanation"]
-
-    def clean(self):
-        cleaned = super().clean()
-        question = cleaned.get("question")
-        if cleaned.get("is_correct") and question is not None:
-            other = question.choices.filter(is_correct=True).exclude(pk=self.instance.pk).first()
-            if other is not None:
-                self.add_error(
-                    "is_correct",
-                    _(
-                        "“%(other)s” is already the correct choice of this question. Edit the "
-                        "question's choices together on the question's page."
-                    )
-                    % {"other": other.text},
-                )
-        return cleaned
-
-
 @admin.register(Choice)
 class ChoiceAdmin(admin.ModelAdmin):
-    form = ChoiceForm
+    """One choice's wording. Which choice is right, and adding or removing one, changes the
+    question's rules (2-5 choices, exactly one right): that is done on the question's page,
+    where its choices are checked together. Deleting is left on, though this page offers
+    none: deleting a question, step, version, piece or climb asks it of every choice it
+    would take along (refusing it here refused all of those, even to a superuser)."""
+
     formfield_overrides = LESSON_TEXT
+    fields = ["question", "position", "text", "is_correct", "explanation"]
+    readonly_fields = ["question", "is_correct"]
     list_display = ["text", "question", "position", "is_correct"]
     list_filter = ["is_correct", "question__step__version__piece__climb"]
     list_select_related = ["question"]
     search_fields = ["text", "explanation", "question__prompt"]
-    raw_id_fields = ["question"]
 
-    # Adding or removing a choice changes the question's rules (2-5 choices, one correct):
-    # that happens on the question's page, where all its choices are checked together.
     def has_add_permission(self, request) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "show_delete": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        choice = self.get_object(request, object_id)
+        if choice is None:
+            return super().delete_view(request, object_id, extra_context)
+        self.message_user(
+            request,
+            _("A choice is removed on its question's page, with its other choices in view."),
+            messages.WARNING,
+        )
+        return redirect("admin:lessons_question_change", choice.question_id)
 
 
 @admin.register(Source)

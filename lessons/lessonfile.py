@@ -22,6 +22,12 @@ TRANSLATION_LANGUAGES = ("ru",)
 
 FENCE_RE = re.compile(r"^(```+|~~~+)\s*([^\s`]*)\s*(.*)$")
 CHOICE_RE = re.compile(r"^- \[( |x|X)\] (.+)$")
+# Near misses an author types, which would otherwise be read as prose and published as it
+# stands, answer key and all: a choice with another bullet or an empty box, a section heading
+# with one '#' too many, '### Questions'.
+CHOICE_LIKE_RE = re.compile(r"^\s*[-*+]\s*\[[ xX]?\]")
+SECTION_LIKE_RE = re.compile(r"^(#|#{3,6}) *(step *:.*|intro|goal|recap) *$", re.IGNORECASE)
+QUESTION_LIKE_RE = re.compile(r"^#{1,6} *questions? *:? *$", re.IGNORECASE)
 MARK_RE = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
 
 
@@ -107,6 +113,49 @@ def _next_fence(line: str, fence: str | None) -> tuple[str | None, bool]:
     return fence, False
 
 
+def heading_typo(line: str, *, step: bool = False) -> str:
+    """What a line outside code was probably meant to be, if it looks like a section or
+    question heading without being one (the file would silently read it as prose), or ""."""
+    if SECTION_LIKE_RE.match(line):
+        return str(
+            _("'%(line)s' looks like a section heading: those take two '#', as in '## %(name)s'.")
+        ) % {
+            "line": line.strip(),
+            "name": line.lstrip("#").strip(),
+        }
+    if step and QUESTION_LIKE_RE.match(line) and line.strip() != "### Question":
+        return str(_("'%(line)s' looks like a question heading: write it '### Question'.")) % {
+            "line": line.strip()
+        }
+    return ""
+
+
+def choice_typo(line: str) -> str:
+    """Why a line of a question's prompt looks like a mistyped choice, or ""."""
+    if CHOICE_LIKE_RE.match(line) or CHOICE_RE.match(line):
+        return str(
+            _(
+                "'%(line)s' looks like a choice: a choice is written '- [ ] text', or "
+                "'- [x] text' for the right one, after the prompt and a blank line."
+            )
+        ) % {"line": line.strip()[:60]}
+    return ""
+
+
+def prompt_problem(text: str) -> str:
+    """Why a question's prompt typed in the admin would not come back the same from a lesson
+    file (a line read as a choice, or as a heading), or ""."""
+    for line in text.splitlines():
+        typo = choice_typo(line)
+        if typo:
+            return typo
+        if line.startswith("#"):
+            stripped = line.lstrip("#")
+            if stripped.startswith(" ") and len(line) - len(stripped) in (2, 3):
+                return str(_("A line starting with '## ' or '### ' would end the prompt."))
+    return ""
+
+
 def structure_problem(text: str, *, step: bool = False, before_snippet: bool = False) -> str:
     """Why Markdown typed in the admin would not come back the same from a lesson file, or "".
 
@@ -135,6 +184,9 @@ def structure_problem(text: str, *, step: bool = False, before_snippet: bool = F
             )
         if step and line.strip() == "### Question":
             return str(_("A '### Question' line would start the step's question."))
+        typo = heading_typo(line, step=step)
+        if typo:
+            return typo
     if fence is not None:
         return str(_("A code fence (```) is opened and never closed."))
     return ""
@@ -182,6 +234,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 # What the database holds (lessons.models): longer text would fail there, not here.
 MAX_LENGTHS = {"title": 200, "crux": 300, "slug": 50, "climb": 50, "piece": 50}
 MAX_WHOLE_NUMBER = 2_147_483_647  # a PositiveIntegerField on PostgreSQL
+MINUTES = (1, 240)  # a tier version's honest reading and answering time (a database check)
 
 
 def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], int]:
@@ -217,20 +270,24 @@ def _meta_line(lines: list[str], key: str) -> int:
     return 1
 
 
-def _require(meta: dict, key: str, path: str | Path, raw: list[str], kind: type = str):
+def _require(
+    meta: dict,
+    key: str,
+    path: str | Path,
+    raw: list[str],
+    kind: type = str,
+    within: tuple[int, int] = (0, MAX_WHOLE_NUMBER),
+):
     if key not in meta or meta[key] in (None, ""):
         raise LessonFileError(path, 1, f"missing field '{key}' in the front matter")
     value = meta[key]
     if kind is int:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or not 0 <= value <= MAX_WHOLE_NUMBER
-        ):
+        low, high = within
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise LessonFileError(
                 path,
                 _meta_line(raw, key),
-                f"'{key}' must be a whole number from 0 to {MAX_WHOLE_NUMBER}, not {value!r}",
+                f"'{key}' must be a whole number from {low} to {high}, not {value!r}",
             )
         return value
     if isinstance(value, (list, dict)):
@@ -245,7 +302,12 @@ def _require(meta: dict, key: str, path: str | Path, raw: list[str], kind: type 
 
 
 def _strip_blank(lines: list[str]) -> str:
-    return "\n".join(lines).strip("\n").rstrip()
+    return strip_blank_lines("\n".join(lines))
+
+
+def strip_blank_lines(text: str) -> str:
+    """Without blank lines at either end or spaces at the very end; indentation is kept."""
+    return text.strip("\n").rstrip()
 
 
 def parse_climb(text: str, path: str | Path = "<climb>") -> ClimbData:
@@ -304,9 +366,7 @@ def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
         raise LessonFileError(
             path, _meta_line(raw, "status"), f"status must be draft or published, not {status!r}"
         )
-    minutes = _require(meta, "minutes", path, raw, int)
-    if not 1 <= minutes <= 240:
-        raise LessonFileError(path, _meta_line(raw, "minutes"), "minutes must be between 1 and 240")
+    minutes = _require(meta, "minutes", path, raw, int, within=MINUTES)
     version = VersionData(
         climb=_require(meta, "climb", path, raw),
         piece=piece,
@@ -393,7 +453,12 @@ def _sections(body: list[str], first_line: int, path) -> list[tuple[str, int, li
         fence, _toggled = _next_fence(line, fence)
         if fence is None and line.startswith("## "):
             sections.append((line[3:].strip(), first_line + offset, []))
-        elif sections:
+            continue
+        if fence is None and not _toggled:
+            typo = heading_typo(line, step=bool(sections) and _in_step(sections[-1][0]))
+            if typo:
+                raise LessonFileError(path, first_line + offset, typo)
+        if sections:
             sections[-1][2].append(line)
         elif line.strip() and not (match and fence):
             raise LessonFileError(
@@ -402,6 +467,10 @@ def _sections(body: list[str], first_line: int, path) -> list[tuple[str, int, li
     if fence:
         raise LessonFileError(path, first_line + len(body), "a code fence is never closed")
     return sections
+
+
+def _in_step(heading: str) -> bool:
+    return heading.lower().startswith("step:")
 
 
 def _parse_sections(version: VersionData, body: list[str], first_line: int, path) -> None:
@@ -530,6 +599,9 @@ def _parse_question(lines: list[str], first_line: int, path) -> QuestionData:
                 )
             choices[-1][2].append(line[2:] if line.startswith("  ") else line)
         else:
+            typo = choice_typo(line)
+            if typo:
+                raise LessonFileError(path, number, typo)
             prompt.append(line)
     question_line = first_line - 1
     text = _strip_blank(prompt)

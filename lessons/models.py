@@ -10,6 +10,7 @@ import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.db.models.signals import post_delete, post_save
@@ -18,7 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import rendering
-from .lessonfile import parse_marked_lines, structure_problem
+from .lessonfile import MINUTES, parse_marked_lines, structure_problem
 
 
 class Tier(models.IntegerChoices):
@@ -172,14 +173,6 @@ class Climb(TranslatedMixin, RenderedFieldsMixin, models.Model):
     def get_absolute_url(self) -> str:
         return reverse("lessons:climb", args=[self.slug])
 
-
-class PieceQuerySet(models.QuerySet):
-    def published(self) -> PieceQuerySet:
-        """Pieces with at least one published tier version."""
-        return self.filter(
-            Exists(TierVersion.objects.filter(piece=OuterRef("pk"), status=Status.PUBLISHED))
-        )
-
     def clean(self) -> None:
         if self.description_ru.strip() and not self.title_ru.strip():
             # climb.ru.md is written only for a climb with a translated title.
@@ -187,6 +180,14 @@ class PieceQuerySet(models.QuerySet):
         problem = structure_problem(self.description) or structure_problem(self.description_ru)
         if problem:
             raise ValidationError(problem)
+
+
+class PieceQuerySet(models.QuerySet):
+    def published(self) -> PieceQuerySet:
+        """Pieces with at least one published tier version."""
+        return self.filter(
+            Exists(TierVersion.objects.filter(piece=OuterRef("pk"), status=Status.PUBLISHED))
+        )
 
     def with_published_versions(self) -> PieceQuerySet:
         return self.published().prefetch_related(
@@ -260,7 +261,11 @@ class TierVersion(TranslatedMixin, RenderedFieldsMixin, models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     crux = models.CharField(_("crux"), max_length=300, help_text=_("The trap, in one sentence."))
-    minutes = models.PositiveSmallIntegerField(_("minutes"), default=10)
+    minutes = models.PositiveSmallIntegerField(
+        _("minutes"),
+        default=10,
+        validators=[MinValueValidator(MINUTES[0]), MaxValueValidator(MINUTES[1])],
+    )
     intro = models.TextField(_("intro"))
     intro_html = models.TextField(editable=False, blank=True)
     goal = models.TextField(_("goal"))
@@ -295,7 +300,9 @@ class TierVersion(TranslatedMixin, RenderedFieldsMixin, models.Model):
             models.UniqueConstraint(fields=["piece", "tier"], name="one_version_per_tier"),
             models.CheckConstraint(condition=Q(tier__lte=Tier.SENIOR), name="tier_is_known"),
             models.CheckConstraint(
-                condition=Q(minutes__gte=1) & Q(minutes__lte=240), name="minutes_in_range"
+                condition=Q(minutes__gte=MINUTES[0]) & Q(minutes__lte=MINUTES[1]),
+                name="minutes_in_range",
+                violation_error_message=_("Minutes must be from 1 to 240."),
             ),
         ]
         verbose_name = _("tier version")

@@ -457,17 +457,66 @@ def test_the_explanation_box_of_a_choice_is_three_rows_high(admin_client, questi
     assert boxes and all('rows="3"' in box for box in boxes)
 
 
-def test_a_second_correct_choice_is_refused_on_the_choices_own_page(admin_client, question):
-    wrong = question.choices.get(position=0)
-    url = admin_url(Choice, "change", wrong.pk)
-    data = form_data(admin_client.get(url).content.decode(), Choice)
-    data["is_correct"] = "on"
-    response = admin_client.post(url, data)
+def test_which_choice_is_right_is_not_changed_on_the_choices_own_page(admin_client, question):
+    right = question.choices.get(is_correct=True)
+    url = admin_url(Choice, "change", right.pk)
+    page = admin_client.get(url).content.decode()
+    assert 'name="is_correct"' not in page  # shown, not editable: the question's page does that
+    data = form_data(page, Choice)
+    data["text"] = "A reworded right choice."
+    assert admin_client.post(url, data).status_code == 302
+    right.refresh_from_db()
+    assert (right.text, right.is_correct) == ("A reworded right choice.", True)
 
+
+def _duplicate_text(data, p):
+    data[f"{p}-2-text"] = data[f"{p}-0-text"]
+
+
+def _choice_in_the_prompt(data, p):
+    data["prompt"] += "\r\n\r\n- [x] sneaky"
+
+
+def _heading_in_the_prompt(data, p):
+    data["prompt"] += "\r\n\r\n### Hint"
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        (_duplicate_text, "give each its own text"),
+        (_choice_in_the_prompt, "'- [x] sneaky' looks like a choice"),
+        (_heading_in_the_prompt, "would end the prompt"),
+    ],
+    ids=["duplicate-text", "choice-in-prompt", "heading-in-prompt"],
+)
+def test_a_question_page_refuses_what_a_lesson_file_cannot_hold(
+    admin_client, question, change, error, tmp_path
+):
+    before = (question.prompt, choices_of(question))
+    url, data, choices = question_page(admin_client, question)
+    change(data, choices)
+    response = admin_client.post(url, data)
     assert response.status_code == 200
-    errors = field_errors(response.content.decode())
-    assert "is already the correct choice of this question" in errors.get("is_correct", "")
-    assert [c[1] for c in choices_of(question)] == [False, True, False]
+    assert error in page_text(response)
+    question.refresh_from_db()
+    assert (question.prompt, choices_of(question)) == before
+
+
+def test_a_choice_is_not_deleted_alone_but_goes_with_its_version(admin_client, version):
+    choice = Choice.objects.filter(question__step__version=version).first()
+    response = admin_client.post(admin_url(Choice, "delete", choice.pk), {"post": "yes"})
+    assert response.url == admin_url(Question, "change", choice.question_id)
+    assert Choice.objects.filter(pk=choice.pk).exists()
+    changelist = admin_client.get(admin_url(Choice, "changelist")).content.decode()
+    assert 'value="delete_selected"' not in changelist
+
+    # Deleting the version takes its steps, questions and choices along, for a superuser.
+    url = admin_url(TierVersion, "delete", version.pk)
+    page = admin_client.get(url).content.decode()
+    assert "permission to delete" not in page
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Choice.objects.filter(question__step__version_id=version.pk).exists()
 
 
 def test_a_step_page_edits_its_question_prompt_but_cannot_add_a_bare_question(admin_client):
@@ -838,6 +887,38 @@ def test_a_changed_recap_is_rendered_again(admin_client, version, rendered):
     assert admin_client.post(url, data).status_code == 302
     assert rendered == ["A lease is a lock with an *expiry* date."]
     assert "<em>expiry</em>" in TierVersion.objects.get(pk=version.pk).recap_html
+
+
+def test_a_save_keeps_a_snippet_s_indentation_and_trims_only_blank_lines(admin_client, version):
+    step = version.steps.order_by("position").first()
+    Step.objects.filter(pk=step.pk).update(code="    grant := lease()\n    return grant")
+    url = admin_url(TierVersion, "change", version.pk)
+    html = admin_client.get(url).content.decode()
+    data = form_data(html, TierVersion)
+    data["minutes"] = "9"  # the only change
+    steps = prefix_with_field(html, "heading")
+    data[f"{steps}-1-prose"] = "\r\n\r\n    indented code block\r\n\r\n"
+    assert admin_client.post(url, data).status_code == 302
+    step.refresh_from_db()
+    assert step.code == "    grant := lease()\n    return grant"
+    assert version.steps.order_by("position")[1].prose == "    indented code block"
+
+
+def test_minutes_out_of_range_and_an_untitled_climb_translation_are_refused(admin_client, version):
+    url = admin_url(TierVersion, "change", version.pk)
+    data = form_data(admin_client.get(url).content.decode(), TierVersion)
+    data["minutes"] = "0"
+    errors = field_errors(admin_client.post(url, data).content.decode())
+    assert "greater than or equal to 1" in errors.get("minutes", "")
+
+    climb = version.piece.climb
+    url = admin_url(Climb, "change", climb.pk)
+    data = form_data(admin_client.get(url).content.decode(), Climb)
+    data.update(title_ru="", description_ru="Описание без заголовка.")
+    errors = field_errors(admin_client.post(url, data).content.decode())
+    assert "A translation needs its title too." in errors.get("title_ru", "")
+    climb.refresh_from_db()
+    assert climb.description_ru == ""
 
 
 def test_text_saved_through_the_admin_keeps_the_line_ends_of_lesson_files(admin_client, version):

@@ -159,6 +159,23 @@ def broken(old: str, new: str) -> str:
         (broken('title: "Leases and TTLs"', "title: [a, b]"), 6, "'title' must be text"),
         (broken('title: "Leases and TTLs"', "title: " + "x" * 201), 6, "at most 200"),
         (broken("The rule.", "The\x00rule."), None, "NUL character"),
+        (broken("minutes: 8", "minutes: ten"), 8, "'minutes' must be a whole number from 1 to 240"),
+        (broken("minutes: 8", "minutes: 241"), 8, "from 1 to 240, not 241"),
+        # Near misses that would otherwise be published as prose, answer key and all.
+        (broken("## Step: Renew it", "### Step: Renew it"), 23, "looks like a section heading"),
+        (broken("## Goal", "# Goal"), 19, "'## Goal'"),
+        (broken("### Question", "### Questions"), 35, "write it '### Question'"),
+        (broken("### Question", "## question"), 35, "unknown section"),
+        (
+            broken("- [ ] The lease is renewed", "- [] The lease is renewed"),
+            39,
+            "looks like a choice",
+        ),
+        (
+            broken("- [ ] The lease is renewed", "* [ ] The lease is renewed"),
+            39,
+            "looks like a choice",
+        ),
     ],
 )
 def test_errors_name_the_file_the_line_and_the_problem(text, line, message):
@@ -185,3 +202,10 @@ def test_the_readme_example_is_a_valid_lesson_file():
 
 def test_a_byte_order_mark_at_the_start_is_not_an_error():
     assert parse_version("\ufeff" + GOOD, "x.md") == parse_version(GOOD, "x.md")
+
+
+def test_headings_inside_code_are_code():
+    text = broken("    for range ka {", "### Question\n## Step: not one\n    for range ka {")
+    text = text.replace("```go mark=2,3-4", "```go mark=2")
+    version = parse_version(text, "x.md")
+    assert "### Question\n## Step: not one" in version.steps[0].code
