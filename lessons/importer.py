@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
 
 from django.db import transaction
@@ -343,15 +344,8 @@ def _import_steps(version: TierVersion, data: VersionData) -> bool:
         .annotate(answer_count=Count("question__answers"))
         .order_by("position", "id")
     )
-    by_heading = {step.heading: step for step in existing}
-    matched: list[Step | None] = []
-    for step_data in data.steps:
-        step = by_heading.pop(step_data.heading, None)
-        matched.append(step)
-    leftovers = [step for step in existing if step.heading in by_heading]
-    for index, step in enumerate(matched):
-        if step is None and leftovers:
-            matched[index] = leftovers.pop(0)
+    matched = _match_steps(existing, [step_data.heading for step_data in data.steps])
+    leftovers = [step for step in existing if step not in matched]
     for step in leftovers:
         if step.answer_count:
             raise LessonFileError(
@@ -359,7 +353,7 @@ def _import_steps(version: TierVersion, data: VersionData) -> bool:
                 None,
                 f"the step {step.heading!r} is gone from the file, but learners answered its "
                 f"question ({step.answer_count} answers): keep the step, or give it a new "
-                "heading in place instead of removing it",
+                "heading in place (with the steps around it unchanged) instead of removing it",
             )
     for position, (step, step_data) in enumerate(zip(matched, data.steps, strict=True)):
         values = {
@@ -383,6 +377,38 @@ def _import_steps(version: TierVersion, data: VersionData) -> bool:
         leftover.delete()
         changed = True
     return changed
+
+
+def _match_steps(existing: list[Step], headings: list[str]) -> list[Step | None]:
+    """The stored step each of the file's steps updates, or None for a new step.
+
+    By heading first. A step whose heading is gone is taken as renamed only in place: between
+    the same two steps (matched by heading) in the file as in the database, with as many
+    unmatched steps there on both sides. Anything looser guesses: a removed step paired with
+    a step added elsewhere would hand its learners' answers to a question they never saw.
+    """
+    by_heading = {step.heading: step for step in existing}
+    matched: list[Step | None] = [by_heading.get(heading) for heading in headings]
+    kept = {step.pk for step in matched if step is not None}
+    # Walk both lists between anchors (steps matched by heading, in the same order).
+    old_gap: list[Step] = []
+    new_gap: list[int] = []
+    old_index = 0
+    for index in range(len(headings) + 1):
+        anchor = matched[index] if index < len(headings) else None
+        if index < len(headings) and anchor is None:
+            new_gap.append(index)
+            continue
+        while old_index < len(existing) and existing[old_index] is not anchor:
+            if existing[old_index].pk not in kept:
+                old_gap.append(existing[old_index])
+            old_index += 1
+        old_index += 1
+        if len(old_gap) == len(new_gap):
+            for step, new_index in zip(old_gap, new_gap, strict=True):
+                matched[new_index] = step
+        old_gap, new_gap = [], []
+    return matched
 
 
 def sync_question(step: Step, data: QuestionData | None, path: str = "") -> bool:
@@ -413,7 +439,7 @@ def sync_question(step: Step, data: QuestionData | None, path: str = "") -> bool
         return changed
     # Clear the correct flag first so the one-correct constraint holds at every statement.
     question.choices.filter(is_correct=True).update(is_correct=False)
-    matched = _match_choices(current, [text for text, _, _ in wanted])
+    matched = _match_choices(current, [(text, is_correct) for text, is_correct, _ in wanted])
     leftovers = [choice for choice in current if choice not in matched]
     for position, (choice, (text, is_correct, explanation)) in enumerate(
         zip(matched, wanted, strict=True)
@@ -441,23 +467,48 @@ def sync_question(step: Step, data: QuestionData | None, path: str = "") -> bool
     return True
 
 
-def _match_choices(current: list[Choice], texts: list[str]) -> list[Choice | None]:
-    """The stored choice each of the file's choices updates: the one with the same text,
-    else the next unmatched one in display order (an edited text), else none (a new one).
+def _match_choices(current: list[Choice], wanted: list[tuple[str, bool]]) -> list[Choice | None]:
+    """The stored choice each of the file's choices (text, right or not) updates, or None for
+    a new one.
 
-    A choice row is what answers point at and what carries the translation, so it has to
-    stay with its text when choices are reordered. Matching on the `position` field instead
-    duplicated choices that all had the admin's default position 0, and moved every choice
-    one place when the admin numbered them from 1.
+    A choice row is what answers point at and what carries the translation, so it stays with
+    its text when choices are reordered: matched by text first. An edited text is matched to
+    a stored choice that is right or wrong alike, the most similar one (the only one left, or
+    one at least half alike). Nothing else is paired: a reworded choice taken for another
+    would show its learners "you chose" a choice they never saw, right where it was wrong.
+    An unpaired stored choice is removed; its answers keep the revision they were given on.
+    Matching on the `position` field duplicated choices that all had the admin's default 0.
     """
     unmatched = list(current)
     matched: list[Choice | None] = []
-    for text in texts:
+    for text, _correct in wanted:
         same = next((choice for choice in unmatched if choice.text == text), None)
         if same is not None:
             unmatched.remove(same)
         matched.append(same)
-    for index, choice in enumerate(matched):
-        if choice is None and unmatched:
-            matched[index] = unmatched.pop(0)
+    open_new = [index for index, choice in enumerate(matched) if choice is None]
+    for is_correct in (True, False):
+        olds = [choice for choice in unmatched if choice.is_correct == is_correct]
+        news = [index for index in open_new if wanted[index][1] == is_correct]
+        if len(olds) == len(news) == 1:
+            matched[news[0]] = olds[0]
+            continue
+        pairs = sorted(
+            (
+                -SequenceMatcher(None, old.text, wanted[index][0]).ratio(),
+                abs(current.index(old) - index),
+                current.index(old),
+                index,
+            )
+            for old in olds
+            for index in news
+        )
+        taken_old: set[int] = set()
+        for negative_ratio, _distance, old_index, new_index in pairs:
+            if -negative_ratio < 0.5:
+                break
+            if old_index in taken_old or matched[new_index] is not None:
+                continue
+            matched[new_index] = current[old_index]
+            taken_old.add(old_index)
     return matched

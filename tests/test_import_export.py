@@ -274,3 +274,109 @@ def test_the_database_refuses_two_steps_with_one_heading(lessons):
     step = Step.objects.filter(version__piece__slug="leases-and-ttls").first()
     with pytest.raises(IntegrityError), transaction.atomic():
         Step.objects.create(version=step.version, heading=step.heading, position=99)
+
+
+def choice_block(lines: list[str], text: str) -> tuple[int, int]:
+    """The line range of a choice and its explanation."""
+    start = next(i for i, line in enumerate(lines) if line.startswith("- [") and text in line)
+    end = start + 1
+    while end < len(lines) and (lines[end].startswith("  ") or not lines[end].strip()):
+        if not lines[end].strip() and not (end + 1 < len(lines) and lines[end + 1][:2] == "  "):
+            break
+        end += 1
+    return start, end
+
+
+def test_two_choices_reworded_and_swapped_keep_their_answers_right_and_wrong(lessons):
+    """The audit's case: the fallback paired choices by display order, so a right answer
+    pointed at a wrong choice ("Right. You chose: <a wrong choice>")."""
+    import_paths([lessons.parent])
+    question = first_question()
+    choices = list(question.choices.all())
+    right = next(c for c in choices if c.is_correct)
+    wrong = next(c for c in choices if not c.is_correct)
+    right_answer = make_answer(Learner.objects.create(), right)
+    wrong_answer = make_answer(Learner.objects.create(), wrong)
+    lines = (lessons / LESSON.name).read_text().splitlines(keepends=True)
+    a, b = sorted([choice_block(lines, right.text), choice_block(lines, wrong.text)])
+    first, second = lines[a[0] : a[1]], lines[b[0] : b[1]]
+    swapped = lines[: a[0]] + second + lines[a[1] : b[0]] + first + lines[b[1] :]
+    text = "".join(swapped)
+    text = text.replace(f"] {right.text}\n", f"] {right.text} (reworded)\n")
+    text = text.replace(f"] {wrong.text}\n", f"] Quite clearly: {wrong.text}\n")
+    (lessons / LESSON.name).write_text(text)
+    import_paths([lessons.parent])
+
+    right_answer.refresh_from_db()
+    wrong_answer.refresh_from_db()
+    assert right_answer.choice_id == right.pk
+    assert right_answer.choice.is_correct and right_answer.choice.text.endswith("(reworded)")
+    assert wrong_answer.choice_id == wrong.pk
+    assert not wrong_answer.choice.is_correct
+    assert wrong_answer.choice.text.startswith("Quite clearly: ")
+
+
+def test_an_answered_choice_is_not_taken_for_an_unlike_one(lessons):
+    """A wrong choice replaced by a different distractor is a new row; the old one's answers
+    keep the revision they were given on."""
+    import_paths([lessons.parent])
+    question = first_question()
+    wrongs = [c for c in question.choices.all() if not c.is_correct]
+    assert len(wrongs) >= 2
+    answer = make_answer(Learner.objects.create(), wrongs[0])
+    edit(lessons / LESSON.name, f"] {wrongs[0].text}\n", "] Zzz qqq 42.\n")
+    edit(lessons / LESSON.name, f"] {wrongs[1].text}\n", "] Vvv www 17.\n")
+    import_paths([lessons.parent])
+    answer.refresh_from_db()
+    assert answer.choice is None
+    assert answer.revision.choices[answer.choice_index]["text"] == wrongs[0].text
+    assert not answer.is_correct
+
+
+def cut_step(text: str, index: int) -> tuple[str, str]:
+    """The text without its `index`-th step, and that step's text."""
+    starts = [i for i in range(len(text)) if text.startswith("## Step:", i)]
+    end = starts[index + 1] if index + 1 < len(starts) else text.index("## Recap")
+    return text[: starts[index]] + text[end:], text[starts[index] : end]
+
+
+def test_a_removed_step_is_not_taken_for_a_step_added_elsewhere(lessons):
+    """The audit's case: an answered step removed and a new one added at the end moved
+    everyone's answers onto the new, unrelated question."""
+    import_paths([lessons.parent])
+    question = first_question()
+    make_answer(Learner.objects.create(), question.choices.first())
+    text, removed = cut_step((lessons / LESSON.name).read_text(), 0)
+    new_step = removed.replace(question.step.heading, "A brand new step", 1)
+    recap = text.index("## Recap")
+    (lessons / LESSON.name).write_text(text[:recap] + new_step + text[recap:])
+    before = content_snapshot()
+    with pytest.raises(CommandError, match="learners answered its question"):
+        call_command("import_lessons", str(lessons.parent))
+    assert content_snapshot() == before
+
+
+def test_a_heading_renamed_in_place_is_kept_while_a_step_is_added(lessons):
+    import_paths([lessons.parent])
+    steps = list(Step.objects.filter(version__piece__slug="leases-and-ttls").order_by("position"))
+    assert len(steps) >= 3
+    middle = steps[1]
+    answer = make_answer(Learner.objects.create(), middle.question.choices.first())
+    path = lessons / LESSON.name
+    edit(path, f"## Step: {middle.heading}\n", "## Step: The middle step, renamed\n")
+    text = path.read_text()
+    _, last = cut_step(text, len(steps) - 1)
+    recap = text.index("## Recap")
+    path.write_text(
+        text[:recap] + last.replace(steps[-1].heading, "One more step", 1) + text[recap:]
+    )
+    import_paths([lessons.parent])
+    answer.refresh_from_db()
+    assert answer.question.step_id == middle.pk
+    assert answer.question.step.heading == "The middle step, renamed"
+    headings = list(
+        Step.objects.filter(version__piece__slug="leases-and-ttls")
+        .order_by("position")
+        .values_list("heading", flat=True)
+    )
+    assert headings[-1] == "One more step" and len(headings) == len(steps) + 1
