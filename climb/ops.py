@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 from collections.abc import Callable
@@ -17,6 +18,28 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 request_log = logging.getLogger("climb.request")
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address of the client, for the limits kept per address (log-in, answers, mails).
+
+    Behind TRUSTED_PROXY_COUNT proxies, REMOTE_ADDR is the nearest proxy's, the same for
+    every client: one client's failed log-ins would lock everyone out. Each proxy appends
+    the address it was connected from to X-Forwarded-For, so the client is the entry that
+    many from the end; anything before it is whatever the client chose to send. A request
+    that reached the app without the proxies (no header) is counted by its own address.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if not proxies or not forwarded:
+        return remote
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    candidate = hops[-proxies] if len(hops) >= proxies else hops[0] if hops else ""
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 class RequestLogMiddleware:

@@ -195,9 +195,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "climb.accounts.views.locked_out"
 AXES_USERNAME_CALLABLE = "climb.accounts.backends.lockout_username"
 AXES_HTTP_RESPONSE_CODE = 429
-# Behind the load balancer the client address is the last X-Forwarded-For hop it added.
-AXES_IPWARE_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Behind the load balancer the client address is an X-Forwarded-For hop (climb.ops.client_ip):
+# the lock by address, and every other limit per address, count clients, not the balancer.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "climb.ops.client_ip"
 
 # How long a team dashboard's figures are kept for sorting, paging and other viewers (0: off).
 TEAM_DASHBOARD_SECONDS = envint("TEAM_DASHBOARD_SECONDS", 30)

@@ -91,6 +91,54 @@ def test_login_is_locked_per_address_across_accounts(client):
     assert response.status_code == 429
 
 
+def test_behind_the_load_balancer_one_client_s_failures_lock_only_that_client(client, settings):
+    """Every request comes from the balancer's address: the lock by address must count the
+    client it names in X-Forwarded-For (django-axes reads TRUSTED_PROXY_COUNT only through
+    climb.ops.client_ip), or five bad log-ins lock everyone out."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    balancer = {"REMOTE_ADDR": "10.1.0.2"}
+    for n in range(5):
+        client.post(
+            "/accounts/login/",
+            {"username": f"someone{n}", "password": "x"},
+            headers={"X-Forwarded-For": "6.6.6.6, 198.51.100.66"},  # the first hop is forged
+            **balancer,
+        )
+    get_user_model().objects.create_user("grace", "g@example.com", "right password 42")
+    grace = {"username": "grace", "password": "right password 42"}
+    response = client.post(
+        "/accounts/login/", grace, headers={"X-Forwarded-For": "203.0.113.5"}, **balancer
+    )
+    assert response.status_code == 302
+    client.logout()
+    # The attacker's own address is locked, whatever it puts first in the header.
+    response = client.post(
+        "/accounts/login/", grace, headers={"X-Forwarded-For": "1.2.3.4, 198.51.100.66"}, **balancer
+    )
+    assert response.status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.5", "10.1.0.2"),  # no proxy trusted: the header is the client's word
+        (1, "", "10.1.0.2"),  # reached the app directly
+        (1, "203.0.113.5", "203.0.113.5"),
+        (1, "6.6.6.6,203.0.113.5", "203.0.113.5"),
+        (2, "6.6.6.6, 203.0.113.5, 10.1.0.9", "203.0.113.5"),
+        (2, "203.0.113.5", "203.0.113.5"),  # fewer hops than proxies: the first there is
+        (1, "not-an-address", "10.1.0.2"),
+        (1, "2001:DB8::1", "2001:db8::1"),
+    ],
+)
+def test_the_client_address_behind_trusted_proxies(rf, settings, proxies, forwarded, expected):
+    from climb.ops import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = rf.get("/", REMOTE_ADDR="10.1.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
+
+
 def test_answer_posts_are_rate_limited_with_a_clear_message(client, settings):
     settings.ANSWER_RATE_LIMIT = 3
     version = make_version(make_piece(), steps=5)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from climb.errors import into_message_slot
+from climb.ops import client_ip
 from lessons.assembly import answer_html, with_csrf_token
 from lessons.models import Tier, TierVersion
 from lessons.reading import altitude_context, attempts_in
@@ -59,7 +60,7 @@ def answer(request: HttpRequest) -> HttpResponse:
     # Per learner; a client with no learner yet (no session) is counted by address, more
     # loosely, since a whole office may share one.
     if learner_id_for(request) is None and not ratelimit.hit(
-        f"answer:ip:{request.META.get('REMOTE_ADDR', '')}", settings.ANSWER_RATE_LIMIT * 10
+        f"answer:ip:{client_ip(request)}", settings.ANSWER_RATE_LIMIT * 10
     ):
         return _too_many(request)
     form = AnswerForm(request.POST)
