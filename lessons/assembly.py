@@ -12,12 +12,15 @@ The parts are the same templates the page always used, so a page from parts is t
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils.crypto import salted_hmac
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -28,14 +31,42 @@ from . import contentcache
 from .models import content_generation
 
 PARTS_SECONDS = 3600
-# Rendered in place of the CSRF token; each response swaps in its own.
-CSRF_PLACEHOLDER = "csrf-token-placeholder-8f1e"
-_SLOT = "\ue000slot:{}\ue000"  # private-use characters: not in any text we render
-_SLOT_PATTERN = re.compile("\ue000slot:([a-z0-9-]+)\ue000")
+
+
+@dataclass(frozen=True)
+class _Markers:
+    """What the assembly looks for in rendered HTML: where each response puts its CSRF token,
+    and where the parts go. The HTML holds author text, and an author could type any fixed
+    marker (the token would then land in a link of theirs; a slot, repeat the recap or crash
+    the page), so both carry a value derived from SECRET_KEY, which no author knows. It is
+    the same on every app server, so parts rendered by one serve all."""
+
+    csrf: str
+    slot: str
+    pattern: re.Pattern
+
+
+@functools.cache
+def _markers_for(secret_key: str) -> _Markers:
+    nonce = salted_hmac("climb.assembly.markers", "v1", secret=secret_key).hexdigest()[:24]
+    return _Markers(
+        csrf=f"csrf-{nonce}",
+        slot=f"\ue000{nonce}:{{}}\ue000",
+        pattern=re.compile(f"\ue000{nonce}:([a-z0-9-]+)\ue000"),
+    )
+
+
+def markers() -> _Markers:
+    return _markers_for(settings.SECRET_KEY)
+
+
+def csrf_placeholder() -> str:
+    """Rendered in place of the CSRF token; each response swaps in its own."""
+    return markers().csrf
 
 
 def slot(name: str) -> SafeString:
-    return mark_safe(_SLOT.format(name))
+    return mark_safe(markers().slot.format(name))
 
 
 @dataclass(frozen=True)
@@ -50,12 +81,13 @@ class Part:
 def render_shareable(template: str, context: dict, request: HttpRequest | None = None) -> str:
     """`template` rendered with the CSRF placeholder for a token: the same HTML for every
     reader it fits, kept and served through `with_csrf_token`."""
-    return render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER}, request)
+    return render_to_string(template, {**context, "csrf_token": csrf_placeholder()}, request)
 
 
 def _key_prefix() -> str:
     """What every part depends on besides its own key."""
-    return f"part:{content_generation()}:{get_language()}:"
+    # The markers too: parts rendered before SECRET_KEY changed hold markers no longer looked for.
+    return f"part:{content_generation()}:{get_language()}:{csrf_placeholder()}:"
 
 
 def render_parts(parts: list[Part], cached: bool = True) -> list[str]:
@@ -128,7 +160,7 @@ def _skeleton(request: HttpRequest, context: dict, steps: int, cached: bool) -> 
         if signed_in:
             page["user"] = _SignedInSlot()
         html = render_shareable("lessons/piece.html", page, request)
-        skeleton = _SLOT_PATTERN.split(html)
+        skeleton = markers().pattern.split(html)
         if cached:
             contentcache.set(key, skeleton, PARTS_SECONDS)
     return skeleton
@@ -164,4 +196,4 @@ def answer_html(context: dict, state: StepState, following: StepState | None) ->
 
 
 def with_csrf_token(request: HttpRequest, html: str) -> str:
-    return html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return html.replace(csrf_placeholder(), get_token(request))

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from climb.learning.models import Learner
-from lessons.assembly import CSRF_PLACEHOLDER
+from lessons.assembly import csrf_placeholder
 
 from .factories import make_answer, make_climb, make_piece, make_version
 
@@ -103,7 +103,7 @@ def test_no_placeholder_is_left_and_every_form_carries_the_readers_token(version
     response = client.get(version.get_absolute_url())
     html = response.content.decode()
     token = response.cookies.get("csrftoken") or client.cookies["csrftoken"]
-    assert CSRF_PLACEHOLDER not in html and "\ue000" not in html
+    assert csrf_placeholder() not in html and "\ue000" not in html
     values = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
     assert len(values) >= 3  # log out, language switch, the retry form
     assert token.value
@@ -112,7 +112,7 @@ def test_no_placeholder_is_left_and_every_form_carries_the_readers_token(version
         {"question": first.pk, "choice": first.choices.get(is_correct=True).pk, "attempt": 2},
         headers=HTMX,
     ).content.decode()
-    assert CSRF_PLACEHOLDER not in fragment and "Right, on attempt 2." in fragment
+    assert csrf_placeholder() not in fragment and "Right, on attempt 2." in fragment
 
 
 def test_a_query_string_bypasses_the_parts(version):
@@ -154,7 +154,7 @@ def test_the_assembled_page_is_the_page_rendered_whole_for_that_reader(version, 
         "lessons/piece.html",
         {
             **context,
-            "csrf_token": CSRF_PLACEHOLDER,
+            "csrf_token": csrf_placeholder(),
             "step_html": [mark_safe(html) for html in steps],
             "altitude_html": mark_safe(altitude),
             "recap_html": mark_safe(recap),
@@ -162,3 +162,45 @@ def test_the_assembled_page_is_the_page_rendered_whole_for_that_reader(version, 
         request=request,
     )
     assert assembled == again == whole
+
+
+def test_markers_typed_by_an_author_are_text_to_every_reader(version, settings):
+    """The audit's case: author text holding the fixed CSRF placeholder got each reader's
+    token (in a link to another site), and a slot marker crashed the page for anonymous
+    readers (500) or pasted the recap into the title. The markers now carry a value derived
+    from SECRET_KEY; whatever an author could type stays text."""
+    from lessons.assembly import _markers_for
+
+    guesses = [
+        "csrf-token-placeholder-8f1e",  # the old fixed placeholder
+        "\ue000slot:username\ue000",  # the old slot marker
+        "\ue000slot:nonesuch\ue000",
+        _markers_for("another-secret").slot.format("recap"),
+        _markers_for("another-secret").csrf,
+    ]
+    version.title = "Slot " + guesses[2] + " title"
+    version.intro = "Intro " + " ".join(guesses) + " here."
+    version.save()
+    version.sources.create(title="leak", url=f"https://evil.example/?t={guesses[0]}")
+    ann, _ = signed_in("ann")
+    for client in (Client(), ann):
+        response = client.get(version.get_absolute_url())
+        assert response.status_code == 200
+        page = response.content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        assert page.count(token) == page.count('name="csrfmiddlewaretoken"') + page.count(
+            '"x-csrftoken"'
+        )
+        assert "evil.example/?t=csrf-token-placeholder-8f1e" in page
+        assert f"?t={token}" not in page
+        assert page.count('id="recap"') == 1
+        assert "<title>Slot \ue000slot:nonesuch\ue000 title" in page
+
+
+def test_the_markers_change_with_the_secret_key(settings):
+    from lessons.assembly import csrf_placeholder, markers
+
+    first = (csrf_placeholder(), markers().slot)
+    settings.SECRET_KEY = "a different secret key for this test " * 2
+    assert csrf_placeholder() != first[0] and markers().slot != first[1]
+    assert "8f1e" not in csrf_placeholder()
