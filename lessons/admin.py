@@ -23,6 +23,7 @@ from .exporter import question_data
 from .importer import sync_question, translate_question
 from .lessonfile import (
     LessonFileError,
+    bracket_problem,
     dump_question,
     parse_question_text,
     prompt_problem,
@@ -62,6 +63,12 @@ class LessonTextField(forms.CharField):
         if not value:
             return value
         return strip_blank_lines(value.replace("\r\n", "\n").replace("\r", "\n"))
+
+    def validate(self, value):
+        super().validate(value)
+        too_many = bracket_problem(value or "")
+        if too_many:
+            raise forms.ValidationError(too_many[1])
 
 
 LESSON_TEXT = {models.TextField: {"form_class": LessonTextField}}

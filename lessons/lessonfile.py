@@ -237,12 +237,37 @@ MAX_WHOLE_NUMBER = 2_147_483_647  # a PositiveIntegerField on PostgreSQL
 MINUTES = (1, 240)  # a tier version's honest reading and answering time (a database check)
 
 
+# Python-Markdown takes time quadratic in the '[' of a text (each may open a link): 20,000
+# took 40 s, past the app server's timeout. Lessons link a handful of times; code is exempt.
+MAX_BRACKETS = 500
+
+
+def bracket_problem(text: str) -> tuple[int, str] | None:
+    """(line, why) when `text` has more '[' outside fenced code than Markdown renders in
+    reasonable time; else None."""
+    if text.count("[") <= MAX_BRACKETS:  # the usual case, without walking the lines
+        return None
+    fence: str | None = None
+    count = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        fence, toggled = _next_fence(line, fence)
+        if fence is None and not toggled:
+            count += line.count("[")
+            if count > MAX_BRACKETS:
+                why = _("More than %(limit)d '[' outside code: write fewer, or put them in code.")
+                return number, str(why) % {"limit": MAX_BRACKETS}
+    return None
+
+
 def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], int]:
     """Return (front matter, body lines, line number of the first body line)."""
     text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise LessonFileError(path, line, "the file contains a NUL character")
+    too_many = bracket_problem(text)
+    if too_many:
+        raise LessonFileError(path, *too_many)
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         raise LessonFileError(path, 1, "the file must start with a '---' front-matter header")
@@ -629,6 +654,9 @@ def _parse_question(lines: list[str], first_line: int, path) -> QuestionData:
 
 def parse_question_text(text: str, path: str = "question") -> QuestionData:
     """A question as it appears under '### Question' (prompt, then '- [x]' choices)."""
+    too_many = bracket_problem(text)
+    if too_many:
+        raise LessonFileError(path, *too_many)
     return _parse_question(text.splitlines(), 1, path)
 
 

@@ -914,6 +914,11 @@ def test_minutes_out_of_range_and_an_untitled_climb_translation_are_refused(admi
     climb = version.piece.climb
     url = admin_url(Climb, "change", climb.pk)
     data = form_data(admin_client.get(url).content.decode(), Climb)
+    data["description"] = "[" * 20_000  # 40 s of Markdown, were it rendered
+    errors = field_errors(admin_client.post(url, data).content.decode())
+    assert "More than 500" in errors.get("description", "")
+
+    data = form_data(admin_client.get(url).content.decode(), Climb)
     data.update(title_ru="", description_ru="Описание без заголовка.")
     errors = field_errors(admin_client.post(url, data).content.decode())
     assert "A translation needs its title too." in errors.get("title_ru", "")

@@ -209,3 +209,12 @@ def test_headings_inside_code_are_code():
     text = text.replace("```go mark=2,3-4", "```go mark=2")
     version = parse_version(text, "x.md")
     assert "### Question\n## Step: not one" in version.steps[0].code
+
+
+def test_too_many_brackets_outside_code_are_refused_before_markdown_sees_them():
+    # Python-Markdown is quadratic in them: 20,000 took 40 s, past the server's timeout.
+    with pytest.raises(LessonFileError, match="More than 500 '\\['") as excinfo:
+        parse_version(broken("Set the *scene*.", "Set the *scene* " + "[" * 501), "x.md")
+    assert excinfo.value.line == 17
+    in_code = broken("func renew() {", "func renew() { // " + "[" * 600)
+    assert parse_version(in_code, "x.md").steps[0].code.count("[") == 600
