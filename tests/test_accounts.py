@@ -233,15 +233,35 @@ def test_login_takes_the_username_or_email_in_any_case(client, login):
     assert is_logged_in(client)
 
 
-def test_a_username_wins_over_another_account_s_email(client):
+def test_an_address_logs_in_to_its_account_whatever_usernames_others_have(client):
+    """The audit's case: signing up as "carol@example.com" stood in front of Carol's log-in by
+    email, for good. The address now wins; older usernames with '@' log in when no address
+    matches them."""
     make_user(username="bob@example.com", email="bob@elsewhere.example", password="b-" + PASSWORD)
     make_user(username="robert", email="bob@example.com")
-    client.post(reverse("accounts:login"), {"username": "bob@example.com", "password": PASSWORD})
-    assert not is_logged_in(client)
+    client.post(reverse("accounts:login"), {"username": "BOB@example.com", "password": PASSWORD})
+    assert get_user(client).username == "robert"
+    client.logout()
+    make_user(username="old@name.example", email="old@mail.example", password="o-" + PASSWORD)
     client.post(
-        reverse("accounts:login"), {"username": "BOB@example.com", "password": "b-" + PASSWORD}
+        reverse("accounts:login"), {"username": "old@name.example", "password": "o-" + PASSWORD}
     )
-    assert get_user(client).username == "bob@example.com"
+    assert get_user(client).username == "old@name.example"
+
+
+def test_a_new_username_cannot_hold_an_at_sign(client, admin_client):
+    make_user(username="carol", email="carol@example.com")
+    response = client.post(
+        reverse("accounts:signup"), signup_data(username="carol@example.com", email="s@q.example")
+    )
+    assert response.status_code == 200
+    assert "cannot contain “@”" in response.content.decode()
+    assert not User.objects.filter(email="s@q.example").exists()
+    response = admin_client.post(
+        reverse("admin:auth_user_add"),
+        {"username": "x@y.example", "password1": "", "password2": "", "usable_password": "false"},
+    )
+    assert "cannot contain “@”" in response.content.decode()
 
 
 def test_the_login_field_says_what_it_takes(client):

@@ -17,11 +17,13 @@ from .names import same_name
 def find_account(login: str):
     """The user a login names, by username or email in any case; None if no account."""
     users = get_user_model()._default_manager
-    # A username wins over another account's email address (usernames may contain '@').
-    user = users.filter(same_name("username", login)).first()
-    if user is None and "@" in login:
-        user = users.filter(same_name("email", login)).first()
-    return user
+    if "@" in login:
+        # An address names the account it belongs to, whatever username another account has
+        # (new usernames cannot hold '@'; older ones still log in when no address matches).
+        by_email = users.filter(same_name("email", login)).first()
+        if by_email is not None:
+            return by_email
+    return users.filter(same_name("username", login)).first()
 
 
 class UsernameOrEmailBackend(ModelBackend):

@@ -32,6 +32,13 @@ class UsernameInAnyCase:
 
     def clean_username(self) -> str:
         username = self.cleaned_data.get("username")
+        if username and "@" in username and username != self.instance.username:
+            # Logging in takes a login with '@' for an email address: a username that is
+            # someone's address would otherwise stand in front of that account's log-in.
+            raise forms.ValidationError(
+                _("A username cannot contain “@”: log-in would take it for an email address."),
+                code="email_like",
+            )
         if username and in_use("username", username, self.instance.pk):
             raise forms.ValidationError(
                 self.instance.unique_error_message(User, ["username"]), code="unique"
