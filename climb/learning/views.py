@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from climb.errors import into_message_slot
 from climb.ops import client_ip
+from climb.spreadsheets import csv_safe
 from lessons.assembly import answer_html, with_csrf_token
 from lessons.models import Tier, TierVersion
 from lessons.reading import altitude_context, attempts_in
@@ -169,7 +170,7 @@ EXPORT_FIELDS = [
 ]
 
 
-def _export_rows(learner_id: int | None):
+def _export_rows(learner_id: int | None, csv_file: bool):
     if learner_id is None:
         return
     answers = (
@@ -181,14 +182,16 @@ def _export_rows(learner_id: int | None):
         step = answer.question.step
         # As the learner saw it: the choice may since have been edited or removed.
         shown = answer.revision
+        choice = shown.choices[answer.choice_index]["text"]
         yield {
             "answered_at": answer.created_at.isoformat(),
             "climb": step.version.piece.climb.slug,
             "piece": step.version.piece.slug,
             "tier": Tier(step.version.tier).slug,
-            "step": step.heading,
-            "question": shown.prompt,
-            "choice": shown.choices[answer.choice_index]["text"],
+            # Author text: a formula there would run in the learner's spreadsheet.
+            "step": csv_safe(step.heading) if csv_file else step.heading,
+            "question": csv_safe(shown.prompt) if csv_file else shown.prompt,
+            "choice": csv_safe(choice) if csv_file else choice,
             "correct": answer.is_correct,
             "round": answer.round,
             "attempt": answer.attempt,
@@ -203,7 +206,7 @@ class _Echo:
 @require_safe
 def export_answers(request: HttpRequest, fmt: str) -> HttpResponse:
     """Download one's own answers. Streams, so a long history costs no memory."""
-    rows = _export_rows(learner_id_for(request))
+    rows = _export_rows(learner_id_for(request), csv_file=fmt == "csv")
     if fmt == "csv":
         writer = csv.DictWriter(_Echo(), fieldnames=EXPORT_FIELDS)
 

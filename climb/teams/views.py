@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from climb.learning.progress import progress_context
+from climb.spreadsheets import csv_safe
 from lessons.models import Climb, Tier
 
 from . import dashboard, stats
@@ -292,7 +293,7 @@ def team_export(request: HttpRequest, team_id: int) -> HttpResponse:
         activity = row.activity
         writer.writerow(
             [
-                _csv_safe(row.username),
+                csv_safe(row.username),  # usernames may start with + - @
                 row.role,
                 *(_altitude_slug(tier) for tier in row.altitudes),
                 climb.slug if climb else "",
@@ -307,11 +308,6 @@ def team_export(request: HttpRequest, team_id: int) -> HttpResponse:
             ]
         )
     return response
-
-
-def _csv_safe(value: str) -> str:
-    # Usernames may start with + - or @, which a spreadsheet would run as a formula.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
 
 
 # --- a member's progress, seen from the team ------------------------------------------------
@@ -423,11 +419,12 @@ def member_role(request: HttpRequest, team_id: int, user_id: int) -> HttpRespons
 def member_remove(request: HttpRequest, team_id: int, user_id: int) -> HttpResponse:
     membership = _manager_membership_or_404(request, team_id)
     member = _team_member_or_404(membership, user_id)
+    leaving = member.pk == membership.pk  # delete() clears the pk: compare before
     try:
         member.remove(by=membership)
     except TeamRuleError as refusal:
         return _refused(request, membership, refusal.message)
-    if member.pk == membership.pk:
+    if leaving:
         messages.success(request, _("You left %(team)s.") % {"team": membership.team.name})
         return redirect("teams:list")
     messages.success(
