@@ -416,6 +416,21 @@ def test_a_removed_manager_cannot_rejoin_with_a_link_made_before_the_removal(cli
     assert member(team, "mike").role == Role.MEMBER
 
 
+def test_a_manager_removing_themself_has_left_and_may_come_back(client, team):
+    """The audit's case: a hand-made remove post on one's own row said "mike is no longer in
+    the team", sent them to a members page that is now a 404, and counted as a removal, so
+    links made before it refused them."""
+    link = make_invite(team, created_at=timezone.now() - timedelta(days=1))
+    login(client, team, "mike")
+    response = client.post(
+        f"/teams/{team.pk}/members/{member(team, 'mike').user_id}/remove/", follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/teams/"
+    assert "You left Platform." in response.content.decode()
+    assert client.post(f"/teams/join/{link.token}/").status_code == 302
+    assert member(team, "mike").role == Role.MEMBER
+
+
 def test_someone_who_left_may_come_back_with_an_open_link(client, team):
     link = make_invite(team, created_at=timezone.now() - timedelta(days=1))
     login(client, team, "mia").post(f"/teams/{team.pk}/leave/")

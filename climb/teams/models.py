@@ -170,7 +170,11 @@ class Membership(models.Model):
             self.delete()
 
     def remove(self, by: Membership) -> None:
-        """`by` removes this member from the team."""
+        """`by` removes this member from the team. Removing oneself is leaving: it is not
+        remembered as a removal, which would refuse links made before it."""
+        if by.pk == self.pk:
+            self.leave()
+            return
         with transaction.atomic():
             lock_team(self.team_id)
             self.refresh_from_db(fields=["role"])
