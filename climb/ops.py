@@ -79,15 +79,28 @@ class RequestLogMiddleware:
         return response
 
 
-class PermissionsPolicyMiddleware:
-    """Django sets most security headers itself; Permissions-Policy it does not."""
+class ResponseHeadersMiddleware:
+    """Headers Django does not set itself.
+
+    Permissions-Policy, and `Cache-Control: no-store` on HTML pages that set nothing else.
+    Pages show the reader's progress: kept by the browser, Back brought a page back as it
+    was before the answers since (step 1 open again, a climb "not started"), and answering
+    it again met "already answered in another tab". A history navigation takes a stored page
+    without asking the server even when it says no-cache; only no-store makes it ask.
+    Static files (whitenoise: immutable, a year) and the other responses keep their own.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        headers = response.headers
+        headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        if "Cache-Control" not in headers and headers.get("Content-Type", "").startswith(
+            "text/html"
+        ):
+            headers["Cache-Control"] = "no-store"
         return response
 
 

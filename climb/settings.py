@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "climb.ops.CSPMiddleware",  # django-csp's, building the constant policy once
-    "climb.ops.PermissionsPolicyMiddleware",
+    "climb.ops.ResponseHeadersMiddleware",  # Permissions-Policy, no-store pages
     "django_htmx.middleware.HtmxMiddleware",
     "climb.errors.MethodNotAllowedMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its 429 page.

@@ -49,6 +49,17 @@ def test_security_headers_on_every_page(client):
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
 
 
+def test_pages_are_never_stored_by_the_browser_but_static_files_are(client):
+    """Back must show the progress made since: a stored page came back as it was."""
+    make_version(make_piece())
+    for path in ("/", "/progress/", "/search/?q=lease", "/about/altitude/"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "no-store", path
+    assert "no-store" not in client.get("/robots.txt").get("Cache-Control", "")
+    assert "no-cache" in client.get("/healthz")["Cache-Control"]  # its own, kept
+
+
 def test_login_is_locked_after_repeated_failures_per_account(client):
     user = get_user_model().objects.create_user("ada", "ada@example.com", "right password 42")
     for _ in range(4):

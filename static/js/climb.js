@@ -314,6 +314,36 @@
     toast(bodyData(unavailable ? 'msgUnavailable' : 'msgServerError'), TOAST_MS * 2);
   });
 
+  // The header's "come back here" addresses (the language switch, Log in, Sign up) were
+  // written for the address the page was loaded at; search and the dashboard move it on
+  // with htmx (?q=..., ?sort=...). Keep them on the address the reader is at now.
+  function followAddress() {
+    const here = window.location.pathname + window.location.search;
+    const next = document.querySelector('.language-switch input[name="next"]');
+    if (next) {
+      next.value = here;
+    }
+    document.querySelectorAll('a[data-next-link]').forEach(function (link) {
+      const url = new URL(link.href, window.location.href);
+      url.searchParams.set('next', here);
+      link.href = url.pathname + url.search;
+    });
+  }
+  ['htmx:pushedIntoHistory', 'htmx:replacedInHistory', 'htmx:historyRestore'].forEach(
+    function (name) {
+      document.addEventListener(name, followAddress);
+    }
+  );
+
+  // A page the browser kept whole in memory (the back/forward cache) shows the progress as
+  // it was when the reader left it: fetch it again. (Pages are sent no-store, so a history
+  // navigation asks the server; this is for browsers that keep such pages in memory anyway.)
+  window.addEventListener('pageshow', function (event) {
+    if (event.persisted) {
+      window.location.reload();
+    }
+  });
+
   // The answered step comes back as a new <li>: move focus to its feedback, so keyboard and
   // screen-reader users carry on from the verdict rather than from the top of the page.
   // An error lands in the quiz's aria-live slot instead, and focus stays where it is.

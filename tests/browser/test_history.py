@@ -1,0 +1,62 @@
+"""Back, Forward and the header's return addresses show the reader's page as it is now."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from .helpers import CLIMB, SENIOR_PIECE, answer, choice_indexes, has_class, question_id, step
+
+
+def piece_card(page: Page, title: str):
+    return page.locator("li.piece-card").filter(has_text=title)
+
+
+def test_back_and_forward_show_progress_made_since(live_server, demo, page: Page):
+    """The audit's case: with a session started, Back brought a piece page back from the
+    browser's store with its answered step open again (answering it met "already answered in
+    another tab"), and the climb page "not started"."""
+    page.goto(live_server.url + SENIOR_PIECE)
+    correct, _ = choice_indexes(question_id(page, 1))
+    answer(page, 1, correct)  # the session starts here
+    expect(step(page, 1).locator(".feedback .verdict")).to_contain_text("Right.")
+    page.goto(live_server.url + CLIMB)
+    expect(piece_card(page, "code and log reading")).to_have_class(has_class("is-in-progress"))
+    page.goto(live_server.url + SENIOR_PIECE)
+    correct, _ = choice_indexes(question_id(page, 2))
+    answer(page, 2, correct)
+    expect(step(page, 2).locator(".feedback .verdict")).to_contain_text("Right.")
+    page.get_by_role("link", name="Climb", exact=True).first.click()  # the logo
+    expect(page).to_have_url(live_server.url + "/")
+
+    page.go_back()
+    expect(page).to_have_url(live_server.url + SENIOR_PIECE)
+    expect(step(page, 2).locator(".feedback .verdict")).to_contain_text("Right.")
+    expect(step(page, 3)).to_have_class(has_class("is-open"))
+    page.go_back()
+    expect(page).to_have_url(live_server.url + CLIMB)
+    page.go_forward()
+    expect(page).to_have_url(live_server.url + SENIOR_PIECE)
+    expect(step(page, 2).locator(".feedback .verdict")).to_contain_text("Right.")
+
+
+def test_a_page_restored_from_memory_is_fetched_again(live_server, demo, page: Page):
+    page.goto(live_server.url + SENIOR_PIECE)
+    page.evaluate("window.__marker = 1")
+    with page.expect_navigation():
+        page.evaluate(
+            "window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))"
+        )
+    assert page.evaluate("window.__marker") is None
+
+
+def test_the_language_switch_and_log_in_follow_the_address_htmx_moved_to(
+    live_server, demo, page: Page
+):
+    page.goto(live_server.url + "/search/")
+    page.locator("#search-q").fill("lease")
+    expect(page).to_have_url(live_server.url + "/search/?q=lease")
+    login = page.get_by_role("link", name="Log in")
+    expect(login).to_have_attribute("href", "/accounts/login/?next=%2Fsearch%2F%3Fq%3Dlease")
+    page.get_by_role("button", name="RU").click()
+    expect(page).to_have_url(live_server.url + "/ru/search/?q=lease")
+    expect(page.locator("#search-q")).to_have_value("lease")
