@@ -60,3 +60,36 @@ def test_on_a_phone_the_language_switch_shares_the_brands_row(live_server, demo,
     assert switch["x"] + switch["width"] <= 390  # at the right, inside the screen
     links = box(page, ".site-nav ul")
     assert links["y"] >= brand["y"] + brand["height"]  # the links below
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize("language", ["", "/ru"])
+def test_team_pages_do_not_scroll_sideways_on_a_phone(live_server, demo, page: Page, language):
+    """The audit measured 477-947 px of page on a 390 px phone: the teams list's table had
+    no scroll box, and hidden cell text escaped the dashboard's and members' boxes."""
+    from climb.teams.models import Membership, Team
+
+    page.set_viewport_size(PHONE)
+    owner = sign_in(page, live_server, "margaret.hamilton.1969")
+    team = Team.create_with_owner("Platform engineering", owner)
+    other = type(owner).objects.create_user("grace.brewster.hopper")
+    Membership.objects.create(team=team, user=other, role="member")
+    for path in ("/teams/", f"/teams/{team.pk}/", f"/teams/{team.pk}/members/"):
+        page.goto(f"{live_server.url}{language}{path}")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (path, overflow)
+
+
+def test_an_explanation_gets_most_of_a_phone_s_width(live_server, demo, page: Page):
+    from .helpers import SENIOR_PIECE, answer_wrong_then_wait, step
+
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url + SENIOR_PIECE)
+    answer_wrong_then_wait(page)
+    prose = box(page, "article p")["width"]
+    explanation = step(page, 1).locator(".feedback .explanation").first.bounding_box()
+    assert explanation["width"] >= 0.8 * prose, (explanation["width"], prose)  # was 0.6
