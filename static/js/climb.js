@@ -215,9 +215,14 @@
   // The key a shortcut is named by. A letter comes from the physical key when the layout
   // types a non-Latin letter there (Cyrillic, Greek...): j on a Russian keyboard types "о",
   // and Ctrl-K is Ctrl-л. A Latin layout keeps its own letters, so Dvorak's j is still j.
-  // (Punctuation is taken as typed: the Russian layout has "?" on Shift-7 and "/" too.)
+  // Other punctuation is taken as typed, except the key that has / and ? on a US keyboard:
+  // it types "." and "," on a Russian one, where / hides on Shift-\ ("?" on Shift-7 works
+  // as typed). So that key means / and ? whatever it types.
   function shortcutKey(event) {
     const key = event.key;
+    if (event.code === 'Slash' && key.length === 1 && key !== '/' && key !== '?') {
+      return event.shiftKey ? '?' : '/';
+    }
     const letter = /^Key([A-Z])$/.exec(event.code || '');
     if (!letter || key.length !== 1 || /^[\x20-\x7e]$/.test(key)) {
       return key;

@@ -53,6 +53,18 @@ def test_letter_shortcuts_work_on_a_russian_keyboard_layout(live_server, demo, p
     expect(page).to_have_url(ends_with("/ru/search/"))
 
 
+def test_the_slash_key_searches_on_a_russian_keyboard_layout(live_server, demo, page: Page):
+    """The key with / on a US keyboard types "." on a Russian one, and "," with Shift."""
+    page.goto(live_server.url + "/ru" + TWO_TIER_ZERO)
+    page.dispatch_event(
+        "body", "keydown", {"key": ",", "code": "Slash", "shiftKey": True, "bubbles": True}
+    )
+    expect(page.locator("#shortcuts")).to_have_attribute("open", "")
+    page.keyboard.press("Escape")
+    page.dispatch_event("body", "keydown", {"key": ".", "code": "Slash", "bubbles": True})
+    expect(page).to_have_url(ends_with("/ru/search/"))
+
+
 def test_t_cycles_the_tier_and_says_when_there_is_one(live_server, demo, page: Page):
     page.goto(live_server.url + TWO_TIER_ZERO)
 
