@@ -12,7 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from . import search_index
-from .search_text import MAX_QUERY_LENGTH
+from .search_text import MAX_QUERY_LENGTH, MIN_PREFIX_LENGTH
 
 MAX_RESULTS = 50
 
@@ -31,6 +31,11 @@ def search(request: HttpRequest) -> HttpResponse:
     results = search_index.search(raw, request.LANGUAGE_CODE, MAX_RESULTS) if query else []
     context = {
         "query": query,
+        # In the summary's own quotation marks: "fencing token" typed with its quotes shows
+        # as “fencing token”, not “"fencing token"”.
+        "shown_query": query[1:-1] if len(query) > 2 and query[0] == query[-1] == '"' else query,
+        # One letter is a whole word, not yet the start of one: say so, not "fewer words".
+        "too_short": len(query) < MIN_PREFIX_LENGTH,
         "searched": bool(query),
         "results": results,
         "max_results": MAX_RESULTS,

@@ -591,3 +591,9 @@ def test_a_translated_demo_piece_is_complete(demo, path):
         for choice in question.choices.all():
             assert choice.text_ru.strip(), choice.text
             assert choice.explanation_ru.strip(), choice.text
+
+
+def test_the_russian_home_page_says_a_climb_is_not_started_in_agreement(client, demo):
+    # "Ваша высота — Не начат" was the masculine form of a piece's status.
+    html = client.get("/ru/").content.decode()
+    assert "Восхождение не начато" in html and "Не начат<" not in html

@@ -240,6 +240,13 @@ def test_no_match_says_so(client):
     assert "Nothing matches “zeppelin”." in response.text
 
 
+def test_one_letter_says_keep_typing_and_a_quoted_phrase_is_quoted_once(client):
+    make_version(title="Fencing", intro="Every write carries a fencing token.")
+    response = search(client, "f")
+    assert "Keep typing" in response.text and "Try fewer words" not in response.text
+    assert "One result for “fencing token”." in search(client, '"fencing token"').text
+
+
 def test_the_page_is_a_search_form_that_works_without_javascript(client):
     html = search(client, "lease").text
     assert '<form class="search-form" role="search" method="get" action="/search/">' in html

@@ -5,6 +5,7 @@ Helpers at the top are shared with test_teams_dashboard.py (imported by name).
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -186,6 +187,8 @@ def test_joining_with_a_link_shows_the_team_then_joins(client, team):
     page = client.get(f"/teams/join/{invite.token}/")
     html = page.content.decode()
     assert page.status_code == 200 and "Join Platform" in html
+    until = re.search(r"This link works until ([^<]*)<", html).group(1)
+    assert until.endswith(" UTC.") and ".." not in until  # one full stop, and a time zone
     assert f'action="/teams/join/{invite.token}/"' in html
     assert not Membership.objects.filter(user__username="newt").exists()  # GET changes nothing
     response = client.post(f"/teams/join/{invite.token}/")
