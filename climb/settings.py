@@ -205,6 +205,12 @@ TEAM_DASHBOARD_SECONDS = envint("TEAM_DASHBOARD_SECONDS", 30)
 
 # Answer posts per learner (or address) per minute; a human answers far fewer.
 ANSWER_RATE_LIMIT = envint("ANSWER_RATE_LIMIT", 60)
+# Per hour: password-reset mails to one address (more are not sent, and the page looks the
+# same, so it tells nobody whether an account exists), reset requests and sign-ups from one
+# client address (loose: a whole office signs up from one address when a team starts).
+RESET_MAILS_PER_ADDRESS = envint("RESET_MAILS_PER_ADDRESS", 3)
+RESET_REQUESTS_PER_CLIENT = envint("RESET_REQUESTS_PER_CLIENT", 20)
+SIGNUPS_PER_CLIENT = envint("SIGNUPS_PER_CLIENT", 60)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

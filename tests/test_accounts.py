@@ -637,3 +637,37 @@ def test_sessions_signed_in_through_django_s_own_backend_stay_signed_in(client):
     client.force_login(make_user(), backend="django.contrib.auth.backends.ModelBackend")
     assert is_logged_in(client)
     assert client.get(reverse("learning:progress")).context["user"].is_authenticated
+
+
+def test_reset_mails_to_one_address_are_limited_and_the_page_never_says_so(client, settings):
+    """The audit sent 30 reset mails to one address in 2 s."""
+    make_user(email="ada@example.com")
+    statuses = [
+        client.post(reverse("accounts:password_reset"), {"email": "Ada@Example.com"}).status_code
+        for _ in range(5)
+    ]
+    assert statuses == [302] * 5  # the same page, whether mailed or not
+    assert len(mail.outbox) == settings.RESET_MAILS_PER_ADDRESS == 3
+
+
+def test_reset_requests_and_sign_ups_from_one_address_are_limited(client, settings):
+    settings.RESET_REQUESTS_PER_CLIENT = 2
+    settings.SIGNUPS_PER_CLIENT = 1
+    for expected in (302, 302, 429):
+        response = client.post(reverse("accounts:password_reset"), {"email": "x@example.com"})
+        assert response.status_code == expected
+    assert "sent too often from your address" in response.content.decode()
+    assert client.get(reverse("accounts:password_reset")).status_code == 200  # reading is free
+    client.post(reverse("accounts:signup"), signup_data(username="first"))
+    client.logout()
+    response = client.post(
+        reverse("accounts:signup"), signup_data(username="second", email="second@example.com")
+    )
+    assert response.status_code == 429
+    assert not User.objects.filter(username="second").exists()
+    # Another client is counted on its own.
+    other = type(client)(REMOTE_ADDR="10.9.8.7")
+    response = other.post(
+        reverse("accounts:signup"), signup_data(username="third", email="third@example.com")
+    )
+    assert response.status_code == 302

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import (
     AdminUserCreationForm,
     AuthenticationForm,
+    PasswordResetForm,
     UserChangeForm,
     UserCreationForm,
 )
 from django.utils.translation import gettext_lazy as _
+
+from climb.learning import ratelimit
 
 from .names import same_name
 
@@ -110,3 +114,34 @@ class AccountChangeForm(UsernameInAnyCase, UserChangeForm):
                 SignupForm.error_messages["duplicate_email"], code="duplicate_email"
             )
         return email
+
+
+class LimitedPasswordResetForm(PasswordResetForm):
+    """Django's, sending at most RESET_MAILS_PER_ADDRESS mails an hour to one address.
+
+    Anyone can ask for a reset mail to any address; without a limit, asking thirty times
+    sent thirty mails. Beyond the limit nothing is sent and the page is the same as ever, so
+    it says nothing about whether the address has an account. The link in an earlier mail
+    still works.
+    """
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        if ratelimit.hit(
+            f"reset-mail:{to_email.casefold()}", settings.RESET_MAILS_PER_ADDRESS, window=3600
+        ):
+            super().send_mail(
+                subject_template_name,
+                email_template_name,
+                context,
+                from_email,
+                to_email,
+                html_email_template_name,
+            )

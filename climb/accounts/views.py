@@ -6,6 +6,8 @@ their security behaviour (safe `next`, session rotation, token checks) stays Dja
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -20,7 +22,28 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from .forms import LoginForm, SignupForm
+from climb.learning import ratelimit
+from climb.ops import client_ip
+
+from .forms import LimitedPasswordResetForm, LoginForm, SignupForm
+
+
+def limited_per_client(name: str, setting: str):
+    """At most `setting` POSTs an hour from one client address to the view, then a 429 page
+    saying so (the form is not processed). GETs are never counted."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def limited(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method == "POST" and not ratelimit.hit(
+                f"{name}:{client_ip(request)}", getattr(settings, setting), window=3600
+            ):
+                return render(request, "accounts/too_many.html", status=429)
+            return view(request, *args, **kwargs)
+
+        return limited
+
+    return decorate
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -37,6 +60,7 @@ def _safe_next(request: HttpRequest) -> str:
 @sensitive_post_parameters("password1", "password2")
 @csrf_protect
 @never_cache
+@limited_per_client("signup", "SIGNUPS_PER_CLIENT")
 def signup(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request)
     if request.user.is_authenticated:
@@ -93,11 +117,13 @@ password_change_done = auth_views.PasswordChangeDoneView.as_view(
     template_name="accounts/password_change_done.html",
 )
 
-password_reset = auth_views.PasswordResetView.as_view(
-    template_name="accounts/password_reset_form.html",
-    email_template_name="registration/password_reset_email.txt",
-    subject_template_name="registration/password_reset_subject.txt",
-    success_url=reverse_lazy("accounts:password_reset_done"),
+password_reset = limited_per_client("reset", "RESET_REQUESTS_PER_CLIENT")(
+    auth_views.PasswordResetView.as_view(
+        form_class=LimitedPasswordResetForm,
+        email_template_name="registration/password_reset_email.txt",
+        subject_template_name="registration/password_reset_subject.txt",
+        success_url=reverse_lazy("accounts:password_reset_done"),
+    )
 )
 
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
