@@ -120,6 +120,7 @@ password_change_done = auth_views.PasswordChangeDoneView.as_view(
 password_reset = limited_per_client("reset", "RESET_REQUESTS_PER_CLIENT")(
     auth_views.PasswordResetView.as_view(
         form_class=LimitedPasswordResetForm,
+        template_name="accounts/password_reset_form.html",
         email_template_name="registration/password_reset_email.txt",
         subject_template_name="registration/password_reset_subject.txt",
         success_url=reverse_lazy("accounts:password_reset_done"),
