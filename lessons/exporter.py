@@ -162,3 +162,17 @@ def export_to(directory: str | Path, climb_slugs: list[str] | None = None) -> li
                 path.write_text(dump_version(translation_data(version, lang)), encoding="utf-8")
                 written.append(path)
     return written
+
+
+def stale_files(directory: str | Path, written: list[Path]) -> list[Path]:
+    """Lesson files in the exported climbs' folders that this export did not write: a piece
+    renamed, moved to another tier or order, or deleted since they were written. The next
+    import would bring each back as a piece of its own."""
+    folders = {path.parent for path in written}
+    keep = set(written)
+    return sorted(
+        path
+        for folder in folders
+        for path in folder.glob("*.md")
+        if path not in keep and path.name.lower() != "readme.md"
+    )

@@ -380,3 +380,24 @@ def test_a_heading_renamed_in_place_is_kept_while_a_step_is_added(lessons):
         .values_list("heading", flat=True)
     )
     assert headings[-1] == "One more step" and len(headings) == len(steps) + 1
+
+
+def test_export_names_files_the_database_no_longer_has_and_prune_removes_them(lessons, capsys):
+    """The audit's case: a slug renamed in the admin, exported into the git folder, left the
+    old file there, and the next import (make run's load_demo) brought the old piece back as
+    a published duplicate, dropping learners' altitude."""
+    import_paths([lessons.parent])
+    Piece.objects.filter(slug="leases-and-ttls").update(slug="leases-and-their-ttls")
+    old = lessons / LESSON.name
+    call_command("export_lessons", str(lessons.parent))
+    warning = capsys.readouterr().err
+    assert "not in the database" in warning and str(old) in warning
+    assert old.exists()  # listed, not removed: it may be an author's unimported work
+
+    call_command("export_lessons", str(lessons.parent), "--prune")
+    assert "removed" in capsys.readouterr().out
+    assert not old.exists()
+    assert (lessons / LESSON.name.replace("leases-and-ttls", "leases-and-their-ttls")).exists()
+    report = import_paths([lessons.parent])
+    assert not report.created
+    assert not Piece.objects.filter(slug="leases-and-ttls").exists()

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from lessons.exporter import export_to
+from lessons.exporter import export_to, stale_files
 
 
 class Command(BaseCommand):
     help = (
         "Write every climb (or the ones named) as lesson files under DIR, one folder per "
-        "climb, in the format import_lessons reads. Drafts are exported too."
+        "climb, in the format import_lessons reads. Drafts are exported too. Lesson files "
+        "left in those folders that the database no longer has are listed (--prune removes "
+        "them)."
     )
 
     def add_arguments(self, parser):
@@ -16,7 +18,30 @@ class Command(BaseCommand):
         parser.add_argument(
             "--climb", action="append", dest="climbs", help="Only this climb slug (repeatable)."
         )
+        parser.add_argument(
+            "--prune",
+            action="store_true",
+            help="Remove lesson files in the exported climbs' folders that the database no "
+            "longer has (a renamed, re-tiered, re-ordered or deleted piece).",
+        )
 
-    def handle(self, *args, directory: str, climbs: list[str] | None, **options):
+    def handle(self, *args, directory: str, climbs: list[str] | None, prune: bool, **options):
         written = export_to(directory, climbs)
         self.stdout.write(self.style.SUCCESS(f"{len(written)} files written to {directory}"))
+        stale = stale_files(directory, written)
+        if not stale:
+            return
+        if prune:
+            for path in stale:
+                path.unlink()
+            self.stdout.write(f"{len(stale)} files the database no longer has, removed:")
+        else:
+            self.stderr.write(
+                self.style.WARNING(
+                    f"{len(stale)} files here are not in the database (renamed, re-tiered, "
+                    "re-ordered or deleted pieces): the next import would bring each back. "
+                    "Remove them, or export again with --prune:"
+                )
+            )
+        for path in stale:
+            (self.stdout if prune else self.stderr).write(f"  {path}")
