@@ -765,21 +765,38 @@ def dump_version(version: VersionData) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m lessons.lessonfile FILE...`: check lesson files without a database."""
-    status = 0
+    """`python -m lessons.lessonfile PATH...`: check lesson files, or the lesson files in a
+    folder, without a database. One line per problem; exit status 1 if there was any."""
+    problems: list[str] = []
+    files: list[Path] = []
     for name in argv:
-        text = Path(name).read_text(encoding="utf-8")
+        path = Path(name)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.md") if p.name.lower() != "readme.md"))
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(f"{name}: no such file or folder")
+    for path in files:
         try:
-            if Path(name).name.startswith("climb."):
-                parse_climb(text, name)
+            text = path.read_text(encoding="utf-8")
+            if path.name.startswith("climb."):
+                parse_climb(text, path)
             else:
-                parse_version(text, name)
+                parse_version(text, path)
+        except UnicodeDecodeError:
+            problems.append(f"{path}: the file is not UTF-8 text")
         except LessonFileError as exc:
-            print(exc)
-            status = 1
-    if status == 0:
-        print("ok")
-    return status
+            problems.append(str(exc))
+    for problem in problems:
+        print(problem)
+    if not argv:
+        print("usage: python -m lessons.lessonfile PATH...")
+        return 2
+    if problems:
+        return 1
+    print(f"ok: {len(files)} file{'' if len(files) == 1 else 's'}")
+    return 0
 
 
 if __name__ == "__main__":

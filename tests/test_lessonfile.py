@@ -218,3 +218,20 @@ def test_too_many_brackets_outside_code_are_refused_before_markdown_sees_them():
     assert excinfo.value.line == 17
     in_code = broken("func renew() {", "func renew() { // " + "[" * 600)
     assert parse_version(in_code, "x.md").steps[0].code.count("[") == 600
+
+
+def test_the_checker_takes_folders_and_reports_unreadable_files(tmp_path, capsys):
+    """It crashed with a traceback (and exit status 0) on a file that is not UTF-8, and on a
+    missing file or a folder."""
+    from lessons.lessonfile import main
+
+    (tmp_path / "good.junior.md").write_text(GOOD)
+    (tmp_path / "latin1.junior.md").write_bytes(GOOD.replace("Some", "Söme").encode("latin-1"))
+    (tmp_path / "README.md").write_text("not a lesson")
+    assert main([str(tmp_path), str(tmp_path / "missing.md")]) == 1
+    out = capsys.readouterr().out
+    assert "latin1.junior.md: the file is not UTF-8 text" in out
+    assert "missing.md: no such file or folder" in out
+    (tmp_path / "latin1.junior.md").unlink()
+    assert main([str(tmp_path)]) == 0
+    assert "ok: 1 file\n" in capsys.readouterr().out
