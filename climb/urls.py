@@ -9,6 +9,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
 from lessons.sitemaps import SITEMAPS
 
@@ -26,7 +27,7 @@ urlpatterns = [
     path("robots.txt", crawlers.robots_txt, name="robots_txt"),
     path(
         "sitemap.xml",
-        cache_control(max_age=3600, public=True)(sitemap),
+        require_safe(cache_control(max_age=3600, public=True)(sitemap)),
         {"sitemaps": SITEMAPS},
         name="sitemap",
     ),

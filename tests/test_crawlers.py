@@ -137,3 +137,9 @@ def test_sitemap_query_count_does_not_grow_with_the_content(
         make_version(make_piece(content["climb"], slug=f"more-{n}", order=10 + n), steps=0)
     with django_assert_max_num_queries(3):
         assert len(sitemap(client)) == 2 * (4 + 30)
+
+
+def test_the_sitemap_answers_only_reads(client):
+    assert client.head("/sitemap.xml").status_code == 200
+    for method in ("options", "trace", "post"):
+        assert getattr(client, method)("/sitemap.xml").status_code == 405

@@ -199,13 +199,26 @@ def test_joining_with_a_link_shows_the_team_then_joins(client, team):
     assert "Welcome to Platform." in client.get(response["Location"]).content.decode()
 
 
-def test_the_join_page_asks_for_a_login_and_comes_back(client, team):
+def test_a_signed_out_visitor_sees_the_invitation_and_comes_back_to_join(client, team):
+    """The audit's case: a link opened signed out led to a bare log-in page that never named
+    the team, with Sign up below the fold on a phone."""
     invite = make_invite(team)
-    response = client.get(f"/teams/join/{invite.token}/")
+    url = f"/teams/join/{invite.token}/"
+    page = client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "You are invited to join Platform as a member." in html
+    assert f'class="button" href="/accounts/signup/?next={url}"' in html
+    assert f'class="button is-secondary" href="/accounts/login/?next={url}"' in html
+    assert "<form method=\"post\" action=\"" + url not in html  # no join button yet
+    assert client.head(url).status_code == 200
+    response = client.post(url)
     assert response.status_code == 302
-    assert response["Location"] == f"/accounts/login/?next=/teams/join/{invite.token}/"
-    assert client.post(f"/teams/join/{invite.token}/").status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={url}"
     assert team.memberships.count() == 4
+    # A link that no longer works says so before anything else.
+    Invite.objects.filter(pk=invite.pk).update(revoked_at=timezone.now())
+    assert client.get(url).status_code == 410
 
 
 def test_joining_twice_is_a_clear_message_not_an_error(client, team):

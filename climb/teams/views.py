@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -454,8 +455,7 @@ def _first_error(form) -> str:
 # --- joining with an invite link ------------------------------------------------------------
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def join(request: HttpRequest, token: str) -> HttpResponse:
     invite = (
         Invite.objects.select_related("team").filter(token=token).first()
@@ -466,6 +466,12 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "teams/join_unknown.html", status=404)
     if not invite.is_usable:
         return render(request, "teams/join_unusable.html", {"invite": invite}, status=410)
+    if not request.user.is_authenticated:
+        # Whoever holds the link may see what it invites them to (the token is the secret);
+        # joining takes an account: log in or sign up, then back here.
+        if request.method == "POST":
+            return redirect_to_login(request.get_full_path())
+        return render(request, "teams/join.html", {"invite": invite, "signed_out": True})
     already = Membership.objects.filter(team_id=invite.team_id, user=request.user).exists()
     if not already and invite.was_made_before_removing(request.user):
         return render(
