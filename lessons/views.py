@@ -27,7 +27,7 @@ from climb.learning.learners import learner_id_for
 from climb.learning.models import scores_for
 
 from . import contentcache
-from .assembly import piece_html, render_shareable, with_csrf_token
+from .assembly import csrf_placeholder, piece_html, render_shareable, with_csrf_token
 from .models import Climb, Piece, Tier, TierVersion, content_generation
 from .reading import neighbour, reading_context, version_for_reading
 
@@ -40,6 +40,7 @@ class Resume:
     url: str | None = None
     title: str = ""
     tier: str = ""
+    opened: bool = False  # anything answered in that version: "where you left off"
 
 
 def resume(climb_slug: str, versions: Sequence[TierVersion], scores: list[VersionScore]) -> Resume:
@@ -48,7 +49,9 @@ def resume(climb_slug: str, versions: Sequence[TierVersion], scores: list[Versio
     if version is None:
         return Resume(started(scores))
     url = reverse("lessons:piece_tier", args=[climb_slug, version.piece.slug, version.tier_slug])
-    return Resume(started(scores), url, version.local.title, version.get_tier_display())
+    opened = any(score.version_id == version.pk and score.answered for score in scores)
+    title, tier = version.local.title, version.get_tier_display()
+    return Resume(started(scores), url, title, tier, opened)
 
 
 def _get_climb_or_404(climb_slug: str) -> Climb:
@@ -78,7 +81,8 @@ def _page(request: HttpRequest, render_html: Callable[[int | None], str]) -> Htt
     learner_id = learner_id_for(request)
     key = None
     if learner_id is None and not (request.GET or request.htmx):
-        key = f"page:{content_generation()}:{get_language()}:{request.path}"
+        # The placeholder too: a page kept from before SECRET_KEY changed holds the old one.
+        key = f"page:{content_generation()}:{get_language()}:{csrf_placeholder()}:{request.path}"
     html = contentcache.get(key) if key is not None else None
     if html is None:
         html = render_html(learner_id)

@@ -273,11 +273,17 @@ def test_the_climb_and_home_pages_say_where_to_pick_the_climb_up(client):
         assert "Start the climb" in html
         assert resume_link(html) == first.get_absolute_url(), url
 
-    for question in questions(first):  # the first piece cleared
-        answer(client, question)
+    one, two = questions(first)
+    answer(client, one)  # the first piece begun
     for url in ("/", climb.get_absolute_url()):
         html = client.get(url).content.decode()
         assert "Pick up where you left off" in html, url
+        assert resume_link(html) == first.get_absolute_url(), url
+
+    answer(client, two)  # the first piece cleared: the next one was never opened
+    for url in ("/", climb.get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert "Next piece to clear" in html and "where you left off" not in html, url
         assert resume_link(html) == second.get_absolute_url(), url
         assert "Leases" in html
 

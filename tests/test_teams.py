@@ -210,7 +210,7 @@ def test_a_signed_out_visitor_sees_the_invitation_and_comes_back_to_join(client,
     assert "You are invited to join Platform as a member." in html
     assert f'class="button" href="/accounts/signup/?next={url}"' in html
     assert f'class="button is-secondary" href="/accounts/login/?next={url}"' in html
-    assert "<form method=\"post\" action=\"" + url not in html  # no join button yet
+    assert '<form method="post" action="' + url not in html  # no join button yet
     assert client.head(url).status_code == 200
     response = client.post(url)
     assert response.status_code == 302
