@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -156,6 +157,7 @@ def _skeleton(request: HttpRequest, context: dict, steps: int, cached: bool) -> 
             "step_html": [slot(f"step-{number}") for number in range(1, steps + 1)],
             "altitude_html": slot("altitude"),
             "recap_html": slot("recap"),
+            "messages_html": slot("messages"),
         }
         if signed_in:
             page["user"] = _SignedInSlot()
@@ -166,15 +168,24 @@ def _skeleton(request: HttpRequest, context: dict, steps: int, cached: bool) -> 
     return skeleton
 
 
-def piece_html(request: HttpRequest, context: dict, cached: bool = True) -> str:
+def piece_html(
+    request: HttpRequest, context: dict, cached: bool = True, messages: bool = False
+) -> str:
     """The whole piece page for `context` (from `reading_context`, plus the page's extras),
-    still with the CSRF placeholder in it: see `with_csrf_token`."""
+    still with the CSRF placeholder in it: see `with_csrf_token`. `messages`: show (and so
+    use up) the request's messages; never on a page kept for every reader."""
     states = context["steps"]
     parts = [step_part(state) for state in states]
     parts += [altitude_part(context), recap_part(context)]
     *steps, altitude, recap = render_parts(parts, cached)
     values = {f"step-{number}": html for number, html in enumerate(steps, start=1)}
-    values.update(altitude=altitude, recap=recap)
+    values.update(altitude=altitude, recap=recap, messages="")
+    if messages:
+        shown = list(get_messages(request))
+        if shown:
+            values["messages"] = render_to_string(
+                "lessons/_page_messages.html", {"messages": shown}
+            )
     if request.user.is_authenticated:
         values["username"] = escape(request.user.get_username())
     pieces = _skeleton(request, context, len(states), cached)[:]

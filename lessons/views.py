@@ -178,7 +178,8 @@ def _piece_page(
         next_piece=version.next_piece,
         preview=preview,
     )
-    return piece_html(request, context, cached=not (preview or request.GET))
+    cached = not (preview or request.GET)
+    return piece_html(request, context, cached, messages=learner_id is not None)
 
 
 @require_safe

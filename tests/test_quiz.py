@@ -435,3 +435,14 @@ def test_an_answer_from_a_stale_tab_shows_the_one_that_counts_and_says_why(clien
     )
     assert russian["HX-Trigger"].isascii()  # the Russian text travels as \u escapes
     assert "другой вкладке" in json.loads(russian["HX-Trigger"])["climb:notice"]
+
+
+def test_without_javascript_a_stale_tab_s_answer_comes_back_with_the_note(client, version):
+    first = questions(version)[0]
+    post(client, first, wrong(first), htmx=False)
+    response = post(client, first, correct(first), htmx=False)  # the other tab
+    assert response.status_code == 302
+    page = client.get(response["Location"].split("#")[0]).content.decode()
+    assert "You had already answered this in another tab" in page
+    assert f'You chose: <span class="chosen">{wrong(first).text}</span>' in page
+    assert Answer.objects.count() == 1

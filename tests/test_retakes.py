@@ -65,10 +65,16 @@ def test_a_new_round_starts_the_steps_over_and_its_first_answers_count(client, v
     assert Retake.objects.get().round == 2
 
     html = client.get(version.get_absolute_url()).content.decode()
+    # Said once, where it is read first (climb.js focuses it): the audit found the page
+    # came back with nothing to say a new round had started.
+    assert "Round 2: the steps start over, and your first answers in it count." in html
+    assert "data-focus-on-load" in html
     assert 'class="step is-open" id="step-1"' in html
     assert 'class="step is-locked" id="step-2"' in html
     assert "Not quite." not in html and "Right." not in html
     assert 'name="attempt" value="1"' in html
+    again = client.get(version.get_absolute_url()).content.decode()
+    assert "Round 2:" not in again and "data-focus-on-load" not in again
 
     for question in questions(version):
         response = answer(client, question)

@@ -366,10 +366,10 @@ class Retake(models.Model):
         return f"{self.learner} · v{self.version_id} · round {self.round}"
 
     @classmethod
-    def start(cls, learner_id: int | None, version: TierVersion) -> None:
-        """Start the learner's next round of the version. Raises RetakeRefused with the
-        reason; a round started a moment ago (nothing answered in it yet, a second click)
-        is left as it is."""
+    def start(cls, learner_id: int | None, version: TierVersion) -> int:
+        """Start the learner's next round of the version and return its number. Raises
+        RetakeRefused with the reason; a round started a moment ago (nothing answered in it
+        yet, a second click) is left as it is."""
         questions = list(
             Question.objects.filter(step__version=version).values_list("pk", flat=True)
         )
@@ -384,7 +384,7 @@ class Retake(models.Model):
                 attempt=1,
             ).aggregate(answered=Count("pk"), right=Count("pk", filter=Q(is_correct=True)))
             if existing is not None and not firsts["answered"]:
-                return
+                return existing.round
             if not questions or firsts["answered"] < len(questions):
                 raise RetakeRefused(
                     gettext(
@@ -397,7 +397,7 @@ class Retake(models.Model):
                 existing.round += 1
                 existing.started_at = timezone.now()
                 existing.save(update_fields=["round", "started_at"])
-                return
+                return existing.round
             try:
                 with transaction.atomic():
                     cls.objects.create(learner_id=learner_id, version=version, round=2)
@@ -405,6 +405,7 @@ class Retake(models.Model):
                 # Another tab's click got there first (FOR UPDATE locks no row that does not
                 # exist yet): that round is the one.
                 pass
+            return 2
 
 
 class RetakeRefused(Exception):

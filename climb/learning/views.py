@@ -7,9 +7,11 @@ import json
 import logging
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from climb.errors import into_message_slot
@@ -28,6 +30,9 @@ from .progress import progress_context
 from .queries import current_round
 from .quiz import LOCKED, Attempt, outcome, unfold
 
+ANSWERED_ELSEWHERE = gettext_lazy(
+    "You had already answered this in another tab: the step shows that answer."
+)
 logger = logging.getLogger("climb.answers")
 
 
@@ -112,7 +117,10 @@ def answer(request: HttpRequest) -> HttpResponse:
             before = without_first_answer(scores, version.pk, choice.is_correct)
             if altitude_from(scores) != altitude_from(before):
                 learner.record_altitude(version.piece.climb, scores)
+    stale = not recorded.created and recorded.answer.choice_id != choice.pk
     if not request.htmx:
+        if stale:
+            messages.info(request, ANSWERED_ELSEWHERE)
         # Post/redirect/get: the page comes back scrolled to the verdict (the top of the step
         # would leave it below the prose and the snippet).
         return redirect(f"{version.get_absolute_url()}#feedback-{question.pk}")
@@ -124,10 +132,10 @@ def answer(request: HttpRequest) -> HttpResponse:
         context.update(altitude_context(version, scores))
     html = answer_html(context, states[index], following)
     response = HttpResponse(with_csrf_token(request, html))
-    if not recorded.created and recorded.answer.choice_id != choice.pk:
+    if stale:
         # Answered meanwhile in another tab or window (or this one, before a reload): the
         # step shows the answer that counts, which is not the one just picked. Say why.
-        notice = _("You had already answered this in another tab: the step shows that answer.")
+        notice = str(ANSWERED_ELSEWHERE)
         response["HX-Trigger"] = json.dumps({"climb:notice": notice})  # ASCII: \u escapes
     return response
 
@@ -139,9 +147,14 @@ def retake(request: HttpRequest, version_id: int) -> HttpResponse:
         TierVersion.objects.published().select_related("piece__climb"), pk=version_id
     )
     try:
-        Retake.start(learner_id_for(request), version)
+        round_number = Retake.start(learner_id_for(request), version)
     except RetakeRefused as refused:
         return _retake_refused(request, version, str(refused))
+    messages.success(
+        request,
+        _("Round %(round)d: the steps start over, and your first answers in it count.")
+        % {"round": round_number},
+    )
     return redirect(f"{version.get_absolute_url()}#step-1")
 
 

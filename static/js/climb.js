@@ -340,6 +340,18 @@
     }
   );
 
+  // A message from the last request (a new round started, an answer that came too late)
+  // takes focus, so that it is read first. After the page's own move to an address's
+  // #fragment (#step-1), which Chrome ends by dropping focus; without scrolling away from it.
+  const message = document.querySelector('[data-focus-on-load]');
+  if (message) {
+    window.addEventListener('load', function () {
+      window.setTimeout(function () {
+        message.focus({ preventScroll: Boolean(window.location.hash) });
+      }, 0);
+    });
+  }
+
   // A page the browser kept whole in memory (the back/forward cache) shows the progress as
   // it was when the reader left it: fetch it again. (Pages are sent no-store, so a history
   // navigation asks the server; this is for browsers that keep such pages in memory anyway.)

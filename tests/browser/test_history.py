@@ -60,3 +60,21 @@ def test_the_language_switch_and_log_in_follow_the_address_htmx_moved_to(
     page.get_by_role("button", name="RU").click()
     expect(page).to_have_url(live_server.url + "/ru/search/?q=lease")
     expect(page.locator("#search-q")).to_have_value("lease")
+
+
+def test_climbing_a_piece_again_says_so_and_starts_there(live_server, demo, page: Page):
+    """The audit's case: after "Climb it again" the page came back with focus on <body> and
+    nothing saying a new round had begun."""
+    page.goto(live_server.url + SENIOR_PIECE)
+    for number in range(1, 5):
+        correct, wrong = choice_indexes(question_id(page, number))
+        if number <= 2:  # two misses of four: not cleared
+            answer(page, number, wrong)
+            expect(step(page, number).locator(".feedback .verdict")).to_contain_text("Not quite.")
+        answer(page, number, correct)
+        expect(step(page, number).locator(".feedback .verdict")).to_contain_text("Right")
+    page.get_by_role("button", name="Climb it again").click()
+    message = page.locator(".page-messages")
+    expect(message).to_contain_text("Round 2: the steps start over")
+    expect(message).to_be_focused()
+    expect(step(page, 1)).to_have_class(has_class("is-open"))
