@@ -19,8 +19,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from climb.learning.models import learners_who_cleared
+
 from .exporter import question_data
-from .importer import sync_question, translate_question
+from .importer import sync_question, translate_question, uncleared_warning
 from .lessonfile import (
     LessonFileError,
     bracket_problem,
@@ -301,6 +303,18 @@ class TierVersionAdmin(admin.ModelAdmin):
     def view_on_site(self, version: TierVersion) -> str:
         # The preview shows drafts too, as a learner would see them once published.
         return reverse("lessons:preview", args=[version.pk])
+
+    def save_model(self, request, obj, form, change):
+        # Counted before the steps are saved, to say afterwards whom an edit un-cleared.
+        request.climb_cleared_before = learners_who_cleared(obj.pk) if change else 0
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        cleared = getattr(request, "climb_cleared_before", 0)
+        if cleared and (lost := cleared - learners_who_cleared(form.instance.pk)) > 0:
+            where = str(form.instance)
+            self.message_user(request, uncleared_warning(where, lost, cleared), messages.WARNING)
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)

@@ -15,6 +15,9 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Count
+from django.utils.translation import ngettext
+
+from climb.learning.models import learners_who_cleared
 
 from . import rendering
 from .lessonfile import (
@@ -36,6 +39,7 @@ class ImportReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -210,11 +214,25 @@ def _import_version(climb: Climb, data: VersionData, report: ImportReport) -> No
         version.save()
         changed = True
     changed |= _import_sources(version, data)
-    changed |= _import_steps(version, data)
+    cleared = None if created else learners_who_cleared(version.pk)
+    if _import_steps(version, data):
+        changed = True
+        if cleared and (lost := cleared - learners_who_cleared(version.pk)) > 0:
+            report.warnings.append(uncleared_warning(data.path, lost, cleared))
     if created or changed:
         (report.created if created else report.updated).append(data.path)
     else:
         report.unchanged.append(data.path)
+
+
+def uncleared_warning(where: str, lost: int, cleared: int) -> str:
+    return ngettext(
+        "%(where)s: %(lost)d of the %(cleared)d learners who had cleared it no longer has: "
+        "a new question must be answered first, and their altitude may drop until then.",
+        "%(where)s: %(lost)d of the %(cleared)d learners who had cleared it no longer have: "
+        "a new question must be answered first, and their altitude may drop until then.",
+        lost,
+    ) % {"where": where, "lost": lost, "cleared": cleared}
 
 
 def _import_translation(data: VersionData, report: ImportReport) -> None:

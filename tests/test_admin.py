@@ -1074,3 +1074,38 @@ def test_the_admin_is_climbs_with_the_sites_icon(client, admin_client):
         assert "Climb authoring" in html and "Django administration" not in html
         assert re.search(r'<link rel="icon" href="/static/favicon[^"]*\.svg"', html)
     assert "Climbs, lessons, learners and teams" in index
+
+
+def test_adding_a_question_says_whom_it_un_clears(admin_client, version):
+    """The audit added a step to a cleared version: Alice went from Junior to base camp and
+    the author was told nothing."""
+    from climb.learning.models import learners_who_cleared
+
+    for name in ("alice", "bob"):
+        learner = Learner.objects.create()
+        for question in Question.objects.filter(step__version=version):
+            make_answer(learner, question.choices.get(is_correct=True))
+    assert learners_who_cleared(version.pk) == 2
+    url = admin_url(TierVersion, "change", version.pk)
+    html = admin_client.get(url).content.decode()
+    data = form_data(html, TierVersion)
+    steps = prefix_with_field(html, "heading")
+    n = int(data[f"{steps}-TOTAL_FORMS"])
+    data[f"{steps}-TOTAL_FORMS"] = str(n + 1)
+    data.update(
+        {
+            f"{steps}-{n}-position": str(n),
+            f"{steps}-{n}-heading": "One more step",
+            f"{steps}-{n}-prose": "Read on.",
+            f"{steps}-{n}-question_text": QUESTION_TEXT.format(n=n),
+        }
+    )
+    response = admin_client.post(url, data, follow=True)
+    assert response.status_code == 200
+    assert "2 of the 2 learners who had cleared it no longer have" in page_text(response)
+    assert learners_who_cleared(version.pk) == 0
+
+    # An edit that un-clears nobody says nothing of the kind.
+    data = form_data(admin_client.get(url).content.decode(), TierVersion)
+    data["minutes"] = "11"
+    assert "no longer" not in page_text(admin_client.post(url, data, follow=True))

@@ -401,3 +401,21 @@ def test_export_names_files_the_database_no_longer_has_and_prune_removes_them(le
     report = import_paths([lessons.parent])
     assert not report.created
     assert not Piece.objects.filter(slug="leases-and-ttls").exists()
+
+
+def test_an_import_that_adds_a_question_says_whom_it_un_clears(lessons, capsys):
+    import_paths([lessons.parent])
+    learner = Learner.objects.create()
+    for question in Question.objects.filter(step__version__piece__slug="leases-and-ttls"):
+        make_answer(learner, question.choices.get(is_correct=True))
+    text = (lessons / LESSON.name).read_text()
+    _, last = cut_step(text, 0)
+    recap = text.index("## Recap")
+    (lessons / LESSON.name).write_text(
+        text[:recap] + last.replace("## Step: ", "## Step: Again, ", 1) + text[recap:]
+    )
+    call_command("import_lessons", str(lessons.parent))
+    warning = capsys.readouterr().err
+    assert (
+        LESSON.name in warning and "1 of the 1 learners who had cleared it no longer has" in warning
+    )

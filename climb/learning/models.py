@@ -43,6 +43,24 @@ def question_counts(climb_id: int | None = None) -> list[tuple[int, int, int, in
     return rows
 
 
+def learners_who_cleared(version_id: int) -> int:
+    """How many learners the version, as it stands now, counts as cleared (in any round).
+
+    For authors: a question added to a version un-clears everyone who cleared it until they
+    answer it (the rule asks for every question), which can take altitude away. Counted
+    before and after an edit, the difference is said to the author."""
+    questions = Question.objects.filter(step__version_id=version_id).count()
+    rounds = (
+        Answer.objects.filter(question__step__version_id=version_id, attempt=1)
+        .order_by()
+        .values("learner_id", "round")
+        .annotate(answered=Count("pk"), right=Count("pk", filter=Q(is_correct=True)))
+    )
+    return len(
+        {row["learner_id"] for row in rounds if clears(questions, row["answered"], row["right"])}
+    )
+
+
 def scores_for(learner_id: int | None, climb: Climb | int | None = None) -> list[VersionScore]:
     """Per published tier version: questions, answered, right at the first attempt.
 

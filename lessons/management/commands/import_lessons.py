@@ -23,6 +23,8 @@ class Command(BaseCommand):
         for label, items in (("created", report.created), ("updated", report.updated)):
             for path in items:
                 self.stdout.write(f"{label}: {path}")
+        for warning in report.warnings:
+            self.stderr.write(self.style.WARNING(warning))
         self.stdout.write(
             self.style.SUCCESS(
                 f"{len(report.created)} created, {len(report.updated)} updated, "
