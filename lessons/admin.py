@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, F
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -269,11 +269,34 @@ class SourceInline(admin.TabularInline):
     ordering = ["position", "id"]
 
 
+class TranslationFilter(admin.SimpleListFilter):
+    title = _("Russian translation")
+    parameter_name = "russian"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("behind", _("behind the English")),
+            ("current", _("up to date")),
+            ("none", _("not translated")),
+        ]
+
+    def queryset(self, request, queryset):
+        translated = queryset.exclude(title_ru="")
+        behind = translated.exclude(digest_ru_from="").exclude(digest_ru_from=F("digest"))
+        if self.value() == "behind":
+            return behind
+        if self.value() == "current":
+            return translated.exclude(pk__in=behind.values("pk"))
+        if self.value() == "none":
+            return queryset.filter(title_ru="")
+        return queryset
+
+
 @admin.register(TierVersion)
 class TierVersionAdmin(admin.ModelAdmin):
     formfield_overrides = LESSON_TEXT
-    list_display = ["title", "piece", "tier", "status", "minutes", "updated_at"]
-    list_filter = ["status", "tier", "piece__climb"]
+    list_display = ["title", "piece", "tier", "status", "minutes", "russian", "updated_at"]
+    list_filter = ["status", "tier", "piece__climb", TranslationFilter]
     list_select_related = ["piece__climb"]
     search_fields = ["title", "crux", "piece__slug"]
     ordering = ["piece__climb__order", "piece__order", "tier"]
@@ -294,11 +317,36 @@ class TierVersionAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (RUSSIAN, {"fields": VERSION_RUSSIAN, "classes": ["collapse"]}),
+        (RUSSIAN, {"fields": ["russian", *VERSION_RUSSIAN], "classes": ["collapse"]}),
     ]
     inlines = [StepInline, SourceInline]
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "unpublish", "translation_checked"]
+    readonly_fields = ["russian"]
     save_on_top = True
+
+    @admin.display(description=_("Russian"))
+    def russian(self, version: TierVersion) -> str:
+        if not version.title_ru:
+            return str(_("not translated"))
+        if version.translation_behind:
+            return str(_("behind the English"))
+        return str(_("up to date"))
+
+    @admin.action(description=_("Mark the Russian of the selected versions as checked"))
+    def translation_checked(self, request, queryset):
+        """The English changed in a way the Russian needs no change for (a typo, say)."""
+        count = queryset.exclude(title_ru="").update(digest_ru_from=F("digest"))
+        bump_content_generation()  # update() sends no signals; pages say "behind"
+        self.message_user(
+            request,
+            ngettext(
+                "%d translation marked as up to date.",
+                "%d translations marked as up to date.",
+                count,
+            )
+            % count,
+            messages.SUCCESS,
+        )
 
     def view_on_site(self, version: TierVersion) -> str:
         # The preview shows drafts too, as a learner would see them once published.

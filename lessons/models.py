@@ -282,6 +282,11 @@ class TierVersion(TranslatedMixin, RenderedFieldsMixin, models.Model):
     goal_ru_html = models.TextField(editable=False, blank=True)
     recap_ru = models.TextField(_("recap (Russian)"), blank=True)
     recap_ru_html = models.TextField(editable=False, blank=True)
+    # Whether the Russian has kept up with the English (lessons.translations): digests of
+    # both texts as they are, and of the English the Russian last changed against.
+    digest = models.CharField(max_length=32, blank=True, editable=False)
+    digest_ru = models.CharField(max_length=32, blank=True, editable=False)
+    digest_ru_from = models.CharField(max_length=32, blank=True, editable=False)
 
     rendered_fields = {
         "intro": ("intro_html", "render_markdown"),
@@ -332,6 +337,11 @@ class TierVersion(TranslatedMixin, RenderedFieldsMixin, models.Model):
     @property
     def tier_slug(self) -> str:
         return Tier(self.tier).slug
+
+    @property
+    def translation_behind(self) -> bool:
+        """The Russian exists, and the English changed since the Russian last did."""
+        return bool(self.title_ru and self.digest_ru_from and self.digest_ru_from != self.digest)
 
 
 class Source(models.Model):

@@ -42,6 +42,7 @@ from django.db.models import BooleanField, F, FloatField, Prefetch, Value
 from django.db.models.expressions import ExpressionWrapper, RawSQL
 from django.utils.safestring import SafeString
 
+from . import translations
 from .models import CONTENT_LANGUAGES, Choice, Localized, Status, Step, TierVersion
 from .search_text import (
     Highlighter,
@@ -211,6 +212,7 @@ def rebuild() -> int:
         SearchDocument.objects.all().delete()
         ids = list(TierVersion.objects.values_list("pk", flat=True))
         reindex(ids)
+        translations.record(ids)
     _optimize()
     return len(ids)
 
@@ -298,6 +300,8 @@ def flush_pending() -> None:
                 Step.objects.filter(question__pk__in=batch).values_list("version_id", flat=True)
             )
         reindex(versions)
+        # The same changes tell whether a translation has kept up (lessons.translations).
+        translations.record(versions)
     except BaseException:
         _pending.versions |= versions  # try again at the next commit or search
         _pending.steps |= steps

@@ -1081,7 +1081,7 @@ def test_adding_a_question_says_whom_it_un_clears(admin_client, version):
     the author was told nothing."""
     from climb.learning.models import learners_who_cleared
 
-    for name in ("alice", "bob"):
+    for _ in ("alice", "bob"):
         learner = Learner.objects.create()
         for question in Question.objects.filter(step__version=version):
             make_answer(learner, question.choices.get(is_correct=True))

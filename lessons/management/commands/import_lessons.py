@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from lessons import search_index, translations
+from lessons.exporter import file_name
 from lessons.importer import import_paths
 from lessons.lessonfile import LessonFileError
 
@@ -25,6 +27,18 @@ class Command(BaseCommand):
                 self.stdout.write(f"{label}: {path}")
         for warning in report.warnings:
             self.stderr.write(self.style.WARNING(warning))
+        # Recorded as the import committed (lessons.translations); at once when the command
+        # runs inside an outer transaction (a test). Said on every import until the
+        # translation is edited, or marked as checked in the admin.
+        search_index.flush_pending()
+        for version in translations.behind():
+            name = f"{version.piece.climb.slug}/{file_name(version, 'ru')}"
+            self.stderr.write(
+                self.style.WARNING(
+                    f"{name}: behind its English original, which changed since the "
+                    "translation last did; update it, or mark it checked in the admin"
+                )
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"{len(report.created)} created, {len(report.updated)} updated, "

@@ -1,0 +1,101 @@
+"""Whether a Russian translation has kept up with its English original (lessons.translations).
+
+The digests are recorded when content changes commit; the tests run inside a transaction,
+so they commit through django_capture_on_commit_callbacks(execute=True).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from lessons.importer import DEMO_CONTENT, import_paths
+from lessons.models import Step, Tier, TierVersion
+from lessons.translations import behind
+
+pytestmark = pytest.mark.django_db
+
+BEHIND = "The English original of this piece has changed since it was translated"
+
+
+@pytest.fixture
+def translated(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        import_paths([DEMO_CONTENT])
+    return TierVersion.objects.get(piece__slug="what-is-a-leader", tier=Tier.ZERO)
+
+
+def fresh(version: TierVersion) -> TierVersion:
+    return TierVersion.objects.get(pk=version.pk)
+
+
+def test_an_imported_translation_is_up_to_date(translated):
+    assert translated.digest and translated.digest_ru and translated.title_ru
+    assert not translated.translation_behind
+    assert behind() == []
+
+
+def test_an_english_edit_leaves_the_russian_behind_until_it_is_edited_too(
+    client, translated, django_capture_on_commit_callbacks
+):
+    """The audit's case: the English snippet and prompt changed, the Russian page went on
+    showing the old ones, and nothing said so."""
+    english_url = translated.get_absolute_url()  # before a /ru/ request activates Russian
+    russian_url = "/ru" + english_url
+    step = translated.steps.order_by("position").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        step.prose = step.prose + "\n\nOne more English sentence."
+        step.save()
+    assert fresh(translated).translation_behind
+    assert behind() == [translated]
+    russian = client.get(russian_url).content.decode()
+    assert BEHIND not in russian  # the notice is in Russian
+    assert "изменился после перевода" in russian
+    english = client.get(english_url).content.decode()
+    assert BEHIND not in english and "изменился" not in english
+
+    with django_capture_on_commit_callbacks(execute=True):
+        step.prose_ru = step.prose_ru + "\n\nЕщё одно предложение."
+        step.save()
+    assert not fresh(translated).translation_behind
+    assert "изменился после перевода" not in client.get(russian_url).content.decode()
+
+
+def test_a_choice_explanation_counts_and_the_admin_lists_and_clears_behind(
+    admin_client, translated, django_capture_on_commit_callbacks
+):
+    choice = Step.objects.filter(version=translated).exclude(question=None).first()
+    choice = choice.question.choices.first()
+    with django_capture_on_commit_callbacks(execute=True):
+        choice.explanation += " Also, a typo fixed."
+        choice.save()
+    changelist = reverse("admin:lessons_tierversion_changelist")
+    page = admin_client.get(changelist + "?russian=behind").content.decode()
+    assert "behind the English" in page and translated.title in page
+    assert (
+        translated.title not in admin_client.get(changelist + "?russian=current").content.decode()
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            changelist,
+            {"action": "translation_checked", "_selected_action": [translated.pk]},
+        )
+    assert not fresh(translated).translation_behind
+
+
+def test_import_warns_about_a_translation_behind_its_english(
+    tmp_path, translated, capsys, django_capture_on_commit_callbacks
+):
+    folder = tmp_path / "lessons"
+    shutil.copytree(DEMO_CONTENT, folder)
+    path = folder / "distributed-systems" / "10-what-is-a-leader.zero.md"
+    text = path.read_text()
+    path.write_text(text.replace("## Goal\n\n", "## Goal\n\nA new first sentence. ", 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_lessons", str(folder))
+    err = capsys.readouterr().err
+    assert "distributed-systems/10-what-is-a-leader.zero.ru.md: behind its English" in err
