@@ -211,6 +211,10 @@ ANSWER_RATE_LIMIT = envint("ANSWER_RATE_LIMIT", 60)
 RESET_MAILS_PER_ADDRESS = envint("RESET_MAILS_PER_ADDRESS", 3)
 RESET_REQUESTS_PER_CLIENT = envint("RESET_REQUESTS_PER_CLIENT", 20)
 SIGNUPS_PER_CLIENT = envint("SIGNUPS_PER_CLIENT", 60)
+# Per hour: anonymous learners one client address may start (each first answer without a
+# session starts one, with a session row kept SESSION_DAYS): a script posting without
+# cookies would otherwise fill the database. Loose, for an office behind one address.
+NEW_LEARNERS_PER_CLIENT = envint("NEW_LEARNERS_PER_CLIENT", 120)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -261,3 +261,39 @@ def test_the_database_out_of_reach_is_a_503_to_retry_and_a_bug_a_500(
         assert response.get("Retry-After") == ("5" if status == 503 else None)
     russian = client.get("/ru/").content.decode()
     assert ("Climb ненадолго недоступен" if status == 503 else "Что-то сломалось") in russian
+
+
+def test_a_client_without_cookies_cannot_start_learners_without_end(settings):
+    """The audit posted 50 answers without a session cookie: 50 learners and 50 session rows,
+    each kept 90 days. New learners per client address are limited per hour."""
+    from django.test import Client
+
+    from climb.learning.models import Learner
+
+    settings.NEW_LEARNERS_PER_CLIENT = 3
+    question = make_version(make_piece(), steps=1).steps.get().question
+    choice = question.choices.first()
+    statuses = []
+    for _ in range(5):
+        client = Client()  # no cookie kept between posts
+        response = client.post(
+            "/answer/",
+            {"question": question.pk, "choice": choice.pk, "attempt": 1},
+            headers={"HX-Request": "true"},
+        )
+        statuses.append(response.status_code)
+    assert statuses == [200, 200, 200, 429, 429]
+    assert "Too many new learners from your address" in response.content.decode()
+    assert Learner.objects.count() == 3
+    # A learner who keeps the cookie goes on answering.
+    other = Client(REMOTE_ADDR="10.7.7.7")
+    for _ in range(2):
+        assert (
+            other.post(
+                "/answer/",
+                {"question": question.pk, "choice": choice.pk, "attempt": 1},
+                headers={"HX-Request": "true"},
+            ).status_code
+            == 200
+        )
+    assert Learner.objects.count() == 4

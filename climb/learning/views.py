@@ -52,10 +52,11 @@ def _answer_error(
     )
 
 
-def _too_many(request: HttpRequest) -> HttpResponse:
+def _too_many(request: HttpRequest, message: str = "") -> HttpResponse:
     return _answer_error(
         request,
-        _("Too many answers in a minute. Take a breath, read the explanation, then go on."),
+        message
+        or _("Too many answers in a minute. Take a breath, read the explanation, then go on."),
         AnswerForm(),
         status=429,
     )
@@ -65,10 +66,22 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 def answer(request: HttpRequest) -> HttpResponse:
     # Per learner; a client with no learner yet (no session) is counted by address, more
     # loosely, since a whole office may share one.
-    if learner_id_for(request) is None and not ratelimit.hit(
-        f"answer:ip:{client_ip(request)}", settings.ANSWER_RATE_LIMIT * 10
-    ):
-        return _too_many(request)
+    if learner_id_for(request) is None:
+        address = client_ip(request)
+        if not ratelimit.hit(f"answer:ip:{address}", settings.ANSWER_RATE_LIMIT * 10):
+            return _too_many(request)
+        # This answer starts a learner (and a session): a client that keeps no cookie starts
+        # one with every post.
+        if not ratelimit.hit(
+            f"new-learner:{address}", settings.NEW_LEARNERS_PER_CLIENT, window=3600
+        ):
+            return _too_many(
+                request,
+                _(
+                    "Too many new learners from your address this hour. Let the site keep "
+                    "its cookie, so that your answers stay together, or sign up."
+                ),
+            )
     form = AnswerForm(request.POST)
     if not form.is_valid():
         return _answer_error(request, form.first_error(), form)

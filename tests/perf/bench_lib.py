@@ -217,6 +217,7 @@ def prod_env(backend: Backend, port: int, **extra: str) -> dict[str, str]:
         DATABASE_URL=backend.database_url,
         CONN_MAX_AGE="60",
         ANSWER_RATE_LIMIT="1000000",
+        NEW_LEARNERS_PER_CLIENT="1000000",  # every locust user is a new learner
         PORT=str(port),
         PYTHONUNBUFFERED="1",
     )
