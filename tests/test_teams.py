@@ -626,3 +626,13 @@ def test_invite_links_on_a_russian_page_have_no_language_prefix(client, team):
     html = login(client, team, "olga").get(f"/ru/teams/{team.pk}/members/").content.decode()
     assert f'value="http://testserver/teams/join/{invite.token}/"' in html
     assert '<html lang="ru">' in html
+
+
+def test_a_team_name_cannot_reorder_the_text_around_it(client):
+    """The audit created a team named "\u202egnp.exe", shown as "exe.png" to its members."""
+    client.force_login(make_user("ada"))
+    response = client.post("/teams/create/", {"name": "\u202egnp.exe"})
+    assert response.status_code == 200
+    assert "cannot hold characters that reorder" in response.content.decode()
+    assert not Team.objects.exists()
+    assert client.post("/teams/create/", {"name": "Команда שלום"}).status_code == 302

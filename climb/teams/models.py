@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -53,8 +54,20 @@ class TeamQuerySet(models.QuerySet):
         return self.filter(memberships__user=user)
 
 
+# Characters that reorder the text around them: "\u202egnp.exe" shows as "exe.png" to every
+# member and on the join page. A name has no use for them.
+DIRECTION_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def no_direction_controls(value: str) -> None:
+    if any(character in DIRECTION_CONTROLS for character in value):
+        raise ValidationError(
+            _("A team name cannot hold characters that reorder the text around them.")
+        )
+
+
 class Team(models.Model):
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[no_direction_controls])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
