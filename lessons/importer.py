@@ -19,7 +19,6 @@ from django.utils.translation import ngettext
 
 from climb.learning.models import learners_who_cleared
 
-from . import rendering
 from .lessonfile import (
     ChoiceData,
     ClimbData,
@@ -98,19 +97,23 @@ def _check_together(climbs: list[ClimbData], versions: list[VersionData]) -> Non
             key = (version.climb, version.piece, f"{version.tier}.{version.language}")
             if key in seen:
                 raise LessonFileError(
-                    version.path, None, f"duplicate translation: also in {seen[key]}"
+                    version.path,
+                    version.line("piece"),
+                    f"duplicate translation: also in {seen[key]}",
                 )
             seen[key] = version.path
             continue
         if version.climb not in known_climbs:
             raise LessonFileError(
-                version.path, None, f"unknown climb {version.climb!r}: add its climb.md"
+                version.path,
+                version.line("climb"),
+                f"unknown climb {version.climb!r}: add its climb.md",
             )
         key = (version.climb, version.piece, version.tier)
         if key in seen:
             raise LessonFileError(
                 version.path,
-                None,
+                version.line("piece"),
                 f"duplicate slug: piece {version.piece!r} at tier {version.tier} "
                 f"is also in {seen[key]}",
             )
@@ -120,19 +123,11 @@ def _check_together(climbs: list[ClimbData], versions: list[VersionData]) -> Non
             other_order, other_path = orders[piece_key]
             raise LessonFileError(
                 version.path,
-                None,
+                version.line("order"),
                 f"piece {version.piece!r} has order {version.order} here "
                 f"but {other_order} in {other_path}",
             )
         orders.setdefault(piece_key, (version.order, version.path))
-        for step in version.steps:
-            if step.language:
-                try:
-                    rendering.check_language(step.language)
-                except rendering.UnknownLanguage as exc:
-                    raise LessonFileError(
-                        version.path, None, f"step {step.heading!r}: {exc}"
-                    ) from None
 
 
 def _assign(instance, **values) -> bool:

@@ -92,6 +92,12 @@ class VersionData:
     status: str = "published"
     language: str = "en"  # "ru": a translation of the English file with the same piece and tier
     path: str = field(default="", compare=False)
+    # Where the front matter's keys are, for errors only the whole import finds (a duplicate
+    # piece and tier, an unknown climb).
+    lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+    def line(self, key: str) -> int | None:
+        return self.lines.get(key)
 
 
 @dataclass
@@ -406,6 +412,7 @@ def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
         recap="",
         sources=_parse_sources(meta.get("sources") or [], path, raw),
         path=str(path),
+        lines={key: _meta_line(raw, key) for key in meta},
     )
     _parse_sections(version, body, first_line, path)
     return version
@@ -449,6 +456,7 @@ def _parse_translation(meta: dict, body: list[str], first_line: int, raw, path) 
         recap="",
         language=language,
         path=str(path),
+        lines={key: _meta_line(raw, key) for key in meta},
     )
     _parse_sections(version, body, first_line, path)
     return version
@@ -560,6 +568,7 @@ def _parse_step(heading: str, lines: list[str], first_line: int, path) -> StepDa
             options = match.group(3).strip()
             if not step.language:
                 raise LessonFileError(path, first_line + index, "a snippet needs a language")
+            _check_language(step.language, path, first_line + index)
             if options:
                 key, _, value = options.partition("=")
                 if key.strip() != "mark":
@@ -602,6 +611,15 @@ def _parse_step(heading: str, lines: list[str], first_line: int, path) -> StepDa
             lines[question_at + 1 :], first_line + question_at + 1, path
         )
     return step
+
+
+def _check_language(name: str, path, line: int) -> None:
+    from .rendering import UnknownLanguage, check_language  # rendering imports this module
+
+    try:
+        check_language(name)
+    except UnknownLanguage as exc:
+        raise LessonFileError(path, line, str(exc)) from None
 
 
 def _parse_question(lines: list[str], first_line: int, path) -> QuestionData:

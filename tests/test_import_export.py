@@ -3,6 +3,7 @@ learners' answers that survive every content change."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -109,13 +110,14 @@ def test_a_bad_file_is_named_with_its_line_and_changes_nothing(lessons, old, new
         call_command("import_lessons", str(lessons.parent))
     error = str(excinfo.value)
     assert LESSON.name in error and message in error
+    assert re.search(rf"{LESSON.name}:\d+: ", error), error  # the line, too
     assert content_snapshot() == before
 
 
 def test_a_duplicate_piece_and_tier_is_refused(lessons):
     shutil.copy(lessons / LESSON.name, lessons / "99-copy.junior.md")
     with pytest.raises(
-        CommandError, match="duplicate slug: piece 'leases-and-ttls' at tier junior"
+        CommandError, match=r"\.md:3: duplicate slug: piece 'leases-and-ttls' at tier junior"
     ):
         call_command("import_lessons", str(lessons.parent))
     assert not Climb.objects.exists()
@@ -123,7 +125,7 @@ def test_a_duplicate_piece_and_tier_is_refused(lessons):
 
 def test_an_unknown_climb_is_refused(lessons):
     (lessons / "climb.md").unlink()
-    with pytest.raises(CommandError, match="unknown climb 'distributed-systems'"):
+    with pytest.raises(CommandError, match=r"\.md:2: unknown climb 'distributed-systems'"):
         call_command("import_lessons", str(lessons.parent))
 
 
