@@ -220,8 +220,54 @@ class Piece(models.Model):
     def __str__(self) -> str:
         return f"{self.climb.slug}/{self.slug}"
 
+    def save(self, *args, **kwargs) -> None:
+        before = (
+            Piece.objects.filter(pk=self.pk).values_list("climb_id", "slug").first()
+            if self.pk
+            else None
+        )
+        if before == (self.climb_id, self.slug):
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if before is not None:
+                # Renamed (or moved): the old address, in bookmarks, links and search engines,
+                # leads here from now on. The new one belongs to this piece, not an alias.
+                PieceAlias.objects.update_or_create(
+                    climb_id=before[0], slug=before[1], defaults={"piece": self}
+                )
+            PieceAlias.objects.filter(climb_id=self.climb_id, slug=self.slug).delete()
+
     def get_absolute_url(self) -> str:
         return reverse("lessons:piece", args=[self.climb.slug, self.slug])
+
+
+class PieceAlias(models.Model):
+    """A piece's earlier address: /climbs/<climb>/<slug>/ redirects to the piece (301)."""
+
+    climb = models.ForeignKey(Climb, on_delete=models.CASCADE, related_name="+")
+    slug = models.SlugField()
+    piece = models.ForeignKey(Piece, on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["climb", "slug"], name="piece_alias_unique_in_climb")
+        ]
+        default_permissions = ()  # kept by Piece.save(), never edited
+
+    def __str__(self) -> str:
+        return f"{self.slug} -> {self.piece_id}"
+
+    @classmethod
+    def resolve(cls, climb_slug: str, slug: str) -> Piece | None:
+        """The piece that used to be at this address, if it has moved since."""
+        alias = (
+            cls.objects.filter(climb__slug=climb_slug, slug=slug)
+            .select_related("piece__climb")
+            .first()
+        )
+        return alias.piece if alias is not None else None
 
 
 class TierVersionQuerySet(models.QuerySet):

@@ -28,7 +28,7 @@ from climb.learning.models import scores_for
 
 from . import contentcache
 from .assembly import csrf_placeholder, piece_html, render_shareable, with_csrf_token
-from .models import Climb, Piece, Tier, TierVersion, content_generation
+from .models import Climb, Piece, PieceAlias, Tier, TierVersion, content_generation
 from .reading import neighbour, reading_context, version_for_reading
 
 
@@ -159,7 +159,10 @@ def piece_detail(request: HttpRequest, climb_slug: str, piece_slug: str) -> Http
         .first()
     )
     if version is None:
-        raise Http404("No such piece.")
+        moved = PieceAlias.resolve(climb_slug, piece_slug)
+        if moved is None:
+            raise Http404("No such piece.")
+        return redirect(moved, permanent=True)
     return redirect(version)
 
 
@@ -196,6 +199,15 @@ def preview(request: HttpRequest, version_id: int) -> HttpResponse:
 def piece_tier(
     request: HttpRequest, climb_slug: str, piece_slug: str, tier_slug: str
 ) -> HttpResponse:
+    if Tier.from_slug(tier_slug) is not None and not version_for_reading(
+        climb_slug, piece_slug, Tier.from_slug(tier_slug)
+    ):
+        # Not here (the 404 below says so), unless the piece was renamed since: then to
+        # the same tier at its new address, for good.
+        moved = PieceAlias.resolve(climb_slug, piece_slug)
+        if moved is not None:
+            url = reverse("lessons:piece_tier", args=[moved.climb.slug, moved.slug, tier_slug])
+            return redirect(url, permanent=True)
     return _page(
         request,
         lambda learner_id: _piece_page(
