@@ -205,7 +205,8 @@ def piece_tier(
         # Not here (the 404 below says so), unless the piece was renamed since: then to
         # the same tier at its new address, for good.
         moved = PieceAlias.resolve(climb_slug, piece_slug)
-        if moved is not None:
+        tier = Tier.from_slug(tier_slug)
+        if moved is not None and version_for_reading(moved.climb.slug, moved.slug, tier):
             url = reverse("lessons:piece_tier", args=[moved.climb.slug, moved.slug, tier_slug])
             return redirect(url, permanent=True)
     return _page(

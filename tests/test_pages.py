@@ -377,3 +377,33 @@ def test_a_bare_405_without_allow_still_gets_the_page(rf):
     response = MethodNotAllowedMiddleware(lambda r: HttpResponse(status=405))(request)
     assert response.status_code == 405
     assert "This address is not a page to open" in response.content.decode()
+
+
+def test_a_renamed_piece_s_old_address_leads_to_its_new_one(client):
+    """The authoring audit renamed a piece's slug: its old address became a 404 for every
+    bookmark, link and search engine."""
+    from lessons.models import Piece, PieceAlias
+
+    climb = make_climb(slug="ds")
+    piece = make_version(make_piece(climb, slug="what-is-a-leader"), tier=Tier.ZERO).piece
+    piece.slug = "leaders"
+    piece.save()
+    response = client.get("/climbs/ds/what-is-a-leader/zero/")
+    assert response.status_code == 301
+    assert response["Location"] == "/climbs/ds/leaders/zero/"
+    assert client.get("/climbs/ds/what-is-a-leader/").status_code == 301
+    russian = client.get("/ru/climbs/ds/what-is-a-leader/zero/")
+    assert russian["Location"] == "/ru/climbs/ds/leaders/zero/"
+    assert client.get("/climbs/ds/what-is-a-leader/junior/").status_code == 404  # no such tier
+
+    # Renamed again: both earlier names lead to the latest.
+    piece.slug = "leader-election"
+    piece.save()
+    for old in ("leaders", "what-is-a-leader"):
+        response = client.get(f"/climbs/ds/{old}/zero/")
+        assert response["Location"] == "/climbs/ds/leader-election/zero/", old
+    # A new piece takes the first name: it is that piece's address now.
+    make_version(make_piece(climb, slug="what-is-a-leader", order=5), tier=Tier.ZERO)
+    assert client.get("/climbs/ds/what-is-a-leader/zero/").status_code == 200
+    assert not PieceAlias.objects.filter(slug="what-is-a-leader").exists()
+    assert Piece.objects.filter(slug="what-is-a-leader").count() == 1
