@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from climb.learning.models import learners_who_cleared
+from climb.learning.models import question_count, uncleared_by_edit
 
 from .exporter import question_data
 from .importer import sync_question, translate_question, uncleared_warning
@@ -354,13 +354,16 @@ class TierVersionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Counted before the steps are saved, to say afterwards whom an edit un-cleared.
-        request.climb_cleared_before = learners_who_cleared(obj.pk) if change else 0
+        request.climb_questions_before = question_count(obj.pk) if change else None
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        cleared = getattr(request, "climb_cleared_before", 0)
-        if cleared and (lost := cleared - learners_who_cleared(form.instance.pk)) > 0:
+        before = getattr(request, "climb_questions_before", None)
+        if before is None:
+            return
+        lost, cleared = uncleared_by_edit(form.instance.pk, before)
+        if lost:
             where = str(form.instance)
             self.message_user(request, uncleared_warning(where, lost, cleared), messages.WARNING)
 

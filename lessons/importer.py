@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import ngettext
 
-from climb.learning.models import learners_who_cleared
+from climb.learning.models import question_count, uncleared_by_edit
 
 from .lessonfile import (
     ChoiceData,
@@ -209,10 +209,11 @@ def _import_version(climb: Climb, data: VersionData, report: ImportReport) -> No
         version.save()
         changed = True
     changed |= _import_sources(version, data)
-    cleared = None if created else learners_who_cleared(version.pk)
+    questions = question_count(version.pk)
     if _import_steps(version, data):
         changed = True
-        if cleared and (lost := cleared - learners_who_cleared(version.pk)) > 0:
+        lost, cleared = uncleared_by_edit(version.pk, questions)
+        if lost:
             report.warnings.append(uncleared_warning(data.path, lost, cleared))
     if created or changed:
         (report.created if created else report.updated).append(data.path)
@@ -397,30 +398,36 @@ def _match_steps(existing: list[Step], headings: list[str]) -> list[Step | None]
 
     By heading first. A step whose heading is gone is taken as renamed only in place: between
     the same two steps (matched by heading) in the file as in the database, with as many
-    unmatched steps there on both sides. Anything looser guesses: a removed step paired with
-    a step added elsewhere would hand its learners' answers to a question they never saw.
+    unmatched steps there on both sides, and no step moved across that stretch. Anything
+    looser guesses: a removed step paired with a step added elsewhere would hand its
+    learners' answers to a question they never saw.
     """
     by_heading = {step.heading: step for step in existing}
     matched: list[Step | None] = [by_heading.get(heading) for heading in headings]
     kept = {step.pk for step in matched if step is not None}
-    # Walk both lists between anchors (steps matched by heading, in the same order).
+    # Walk both lists from anchor to anchor (steps matched by heading; the end is the last).
     old_gap: list[Step] = []
     new_gap: list[int] = []
-    old_index = 0
+    in_place = True  # the stretch is bounded by the same anchors on both sides
+    cursor = 0
     for index in range(len(headings) + 1):
         anchor = matched[index] if index < len(headings) else None
         if index < len(headings) and anchor is None:
             new_gap.append(index)
             continue
-        while old_index < len(existing) and existing[old_index] is not anchor:
-            if existing[old_index].pk not in kept:
-                old_gap.append(existing[old_index])
-            old_index += 1
-        old_index += 1
-        if len(old_gap) == len(new_gap):
+        while cursor < len(existing) and existing[cursor] is not anchor:
+            if existing[cursor].pk in kept:
+                in_place = False  # a matched step out of order: not the same neighbours
+            else:
+                old_gap.append(existing[cursor])
+            cursor += 1
+        if anchor is not None and cursor >= len(existing):
+            in_place = False  # the anchor was behind us: the steps were reordered
+        cursor += 1
+        if in_place and len(old_gap) == len(new_gap):
             for step, new_index in zip(old_gap, new_gap, strict=True):
                 matched[new_index] = step
-        old_gap, new_gap = [], []
+        old_gap, new_gap, in_place = [], [], True
     return matched
 
 
@@ -486,8 +493,9 @@ def _match_choices(current: list[Choice], wanted: list[tuple[str, bool]]) -> lis
 
     A choice row is what answers point at and what carries the translation, so it stays with
     its text when choices are reordered: matched by text first. An edited text is matched to
-    a stored choice that is right or wrong alike, the most similar one (the only one left, or
-    one at least half alike). Nothing else is paired: a reworded choice taken for another
+    a stored choice that is right or wrong alike and at least half alike, the most similar
+    first. Nothing else is paired (not even the only one left: replacing one distractor by
+    another is the commonest edit): a reworded choice taken for another
     would show its learners "you chose" a choice they never saw, right where it was wrong.
     An unpaired stored choice is removed; its answers keep the revision they were given on.
     Matching on the `position` field duplicated choices that all had the admin's default 0.
@@ -503,9 +511,6 @@ def _match_choices(current: list[Choice], wanted: list[tuple[str, bool]]) -> lis
     for is_correct in (True, False):
         olds = [choice for choice in unmatched if choice.is_correct == is_correct]
         news = [index for index in open_new if wanted[index][1] == is_correct]
-        if len(olds) == len(news) == 1:
-            matched[news[0]] = olds[0]
-            continue
         pairs = sorted(
             (
                 -SequenceMatcher(None, old.text, wanted[index][0]).ratio(),

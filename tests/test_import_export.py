@@ -421,3 +421,49 @@ def test_an_import_that_adds_a_question_says_whom_it_un_clears(lessons, capsys):
     assert (
         LESSON.name in warning and "1 of the 1 learners who had cleared it no longer has" in warning
     )
+
+
+@pytest.mark.parametrize(
+    ("stored", "file", "paired"),
+    [
+        ("ABC", "AXC", {"X": "B"}),  # renamed in place
+        ("ABCD", "AXYD", {"X": "B", "Y": "C"}),
+        ("ABC", "ACX", {}),  # removed here, added there: never one for the other
+        ("CFE", "BEC", {}),  # the review's cases: a reorder in the same edit
+        ("ABD", "BXA", {}),
+        ("AB", "BA", {}),  # only reordered: matched by heading, nothing to pair
+        ("A", "X", {"X": "A"}),  # the only step, renamed
+        ("", "X", {}),
+    ],
+)
+def test_steps_are_taken_as_renamed_only_in_place(stored, file, paired):
+    from types import SimpleNamespace
+
+    from lessons.importer import _match_steps
+
+    steps = [SimpleNamespace(pk=n, heading=h) for n, h in enumerate(stored, start=1)]
+    matched = _match_steps(steps, list(file))
+    renamed = {
+        heading: step.heading
+        for heading, step in zip(file, matched, strict=True)
+        if step is not None and step.heading != heading
+    }
+    assert renamed == paired
+    for heading, step in zip(file, matched, strict=True):
+        if heading in stored:
+            assert step.heading == heading  # by heading, wherever it moved
+
+
+def test_one_distractor_replaced_by_another_is_a_new_choice(lessons):
+    """The review's case: the only unmatched pair was taken as one choice however unlike, so
+    learners who had picked the old distractor read "You chose: <the new one>"."""
+    import_paths([lessons.parent])
+    question = first_question()
+    wrong = question.choices.filter(is_correct=False).first()
+    answer = make_answer(Learner.objects.create(), wrong)
+    edit(lessons / LESSON.name, f"] {wrong.text}\n", "] Zzz qqq 42.\n")
+    import_paths([lessons.parent])
+    answer.refresh_from_db()
+    assert answer.choice is None
+    assert question.choices.filter(text="Zzz qqq 42.").exists()
+    assert answer.revision.choices[answer.choice_index]["text"] == wrong.text

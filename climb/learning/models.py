@@ -43,22 +43,40 @@ def question_counts(climb_id: int | None = None) -> list[tuple[int, int, int, in
     return rows
 
 
-def learners_who_cleared(version_id: int) -> int:
-    """How many learners the version, as it stands now, counts as cleared (in any round).
+def question_count(version_id: int) -> int:
+    return Question.objects.filter(step__version_id=version_id).count()
 
-    For authors: a question added to a version un-clears everyone who cleared it until they
-    answer it (the rule asks for every question), which can take altitude away. Counted
-    before and after an edit, the difference is said to the author."""
-    questions = Question.objects.filter(step__version_id=version_id).count()
-    rounds = (
+
+def _cleared(rounds: list[dict], questions: int) -> set[int]:
+    return {row["learner_id"] for row in rounds if clears(questions, row["answered"], row["right"])}
+
+
+def _first_attempt_rounds(version_id: int) -> list[dict]:
+    return list(
         Answer.objects.filter(question__step__version_id=version_id, attempt=1)
         .order_by()
         .values("learner_id", "round")
         .annotate(answered=Count("pk"), right=Count("pk", filter=Q(is_correct=True)))
     )
-    return len(
-        {row["learner_id"] for row in rounds if clears(questions, row["answered"], row["right"])}
-    )
+
+
+def learners_who_cleared(version_id: int) -> int:
+    """How many learners the version, as it stands now, counts as cleared (in any round)."""
+    return len(_cleared(_first_attempt_rounds(version_id), question_count(version_id)))
+
+
+def uncleared_by_edit(version_id: int, questions_before: int) -> tuple[int, int]:
+    """(learners the version no longer counts as cleared, learners it did) after an edit that
+    found it with `questions_before` questions. For authors: a question added un-clears
+    everyone who cleared the version until they answer it (the rule asks for every question),
+    which can take altitude away. Free when the number of questions did not change (only
+    unanswered questions can be removed, so the learners' answers are the same)."""
+    questions_now = question_count(version_id)
+    if questions_now == questions_before:
+        return 0, 0
+    rounds = _first_attempt_rounds(version_id)
+    before = _cleared(rounds, questions_before)
+    return len(before - _cleared(rounds, questions_now)), len(before)
 
 
 def scores_for(learner_id: int | None, climb: Climb | int | None = None) -> list[VersionScore]:
