@@ -22,9 +22,16 @@ class LessonsConfig(AppConfig):
             for signal in (post_save, post_delete):
                 signal.connect(handler, sender=model, dispatch_uid=f"search-{model.__name__}")
         post_migrate.connect(_sync_search_index, sender=self, dispatch_uid="search-sync")
+        post_migrate.connect(_sync_translations, sender=self, dispatch_uid="translations-sync")
 
 
 def _sync_search_index(using: str = "default", **kwargs) -> None:
     from . import search_index
 
     search_index.sync()
+
+
+def _sync_translations(using: str = "default", **kwargs) -> None:
+    from . import translations
+
+    translations.sync()

@@ -34,24 +34,37 @@ STEP_TEXT = ("heading", "prose", "code", "prose_after")
 
 def digest(version: TierVersion, language: str = "") -> str:
     """The version's text in `language` ("" for the English), as a short digest; "" for a
-    language the version has no text in."""
+    language the version has no text in.
+
+    Each row's fields by the row's id, not by position: reordering steps or choices changes
+    neither text. The English includes which choice is right (a new key leaves the Russian
+    explanations saying the old one is); the Russian holds only the fields it has, so that
+    a step or choice added in English only leaves it as it was, and so behind.
+    """
     suffix = f"_{language}" if language else ""
     if language and not getattr(version, f"title{suffix}"):
         return ""
-    text = [getattr(version, name + suffix) for name in VERSION_TEXT]
+    items: list[tuple[str, int, str, object]] = []
+
+    def add(kind: str, row, names: tuple[str, ...]) -> None:
+        for name in names:
+            value = getattr(row, name + suffix)
+            if value or not language:
+                items.append((kind, row.pk, name, value))
+
+    add("version", version, VERSION_TEXT)
     for step in version.steps.all():
-        text.extend(getattr(step, name + suffix) for name in STEP_TEXT)
+        add("step", step, STEP_TEXT)
         question = getattr(step, "question", None)
         if question is None:
             continue
-        text.append(getattr(question, "prompt" + suffix))
+        add("question", question, ("prompt",))
         for choice in question.choices.all():
-            text += [
-                getattr(choice, "text" + suffix),
-                getattr(choice, "explanation" + suffix),
-                choice.is_correct,
-            ]
-    encoded = json.dumps(text, ensure_ascii=False).encode()
+            add("choice", choice, ("text", "explanation"))
+            if not language:
+                items.append(("choice", choice.pk, "is_correct", choice.is_correct))
+    items.sort(key=lambda item: item[:3])
+    encoded = json.dumps(items, ensure_ascii=False).encode()
     return hashlib.blake2b(encoded, digest_size=16).hexdigest()
 
 
@@ -87,6 +100,13 @@ def record(version_ids: Iterable[int]) -> None:
     if changed:
         # The Russian page says whether it is behind: pages kept from before must go.
         bump_content_generation()
+
+
+def sync() -> None:
+    """Record the digests of versions that have none yet (post_migrate): a database from
+    before they existed gets them on the migrate that adds them, each translation counted as
+    up to date with the English as it is then."""
+    record(TierVersion.objects.filter(digest="").values_list("pk", flat=True))
 
 
 def behind() -> list[TierVersion]:

@@ -99,3 +99,50 @@ def test_import_warns_about_a_translation_behind_its_english(
         call_command("import_lessons", str(folder))
     err = capsys.readouterr().err
     assert "distributed-systems/10-what-is-a-leader.zero.ru.md: behind its English" in err
+
+
+def test_structure_edits_in_english_leave_the_russian_behind_and_reorders_do_not(
+    translated, django_capture_on_commit_callbacks
+):
+    """The review's cases: an English-only step or choice, or a new right choice, changed
+    the Russian digest too and read as "the Russian was edited"; reordering steps cleared a
+    "behind" it had nothing to do with."""
+    from lessons.models import Choice
+
+    steps = list(translated.steps.order_by("position"))
+    with django_capture_on_commit_callbacks(execute=True):
+        steps[0].position, steps[1].position = steps[1].position, steps[0].position
+        steps[0].save()
+        steps[1].save()
+    assert not fresh(translated).translation_behind  # a reorder is no change of text
+
+    question = Step.objects.filter(version=translated).exclude(question=None).first().question
+    with django_capture_on_commit_callbacks(execute=True):
+        right = question.choices.get(is_correct=True)
+        other = question.choices.filter(is_correct=False).first()
+        Choice.objects.filter(pk=right.pk).update(is_correct=False)
+        other.is_correct = True
+        other.save()
+    assert fresh(translated).translation_behind  # the Russian explanations say otherwise
+
+    with django_capture_on_commit_callbacks(execute=True):
+        step = steps[0]
+        step.prose_ru += " Исправлено."
+        step.save()
+    assert not fresh(translated).translation_behind
+    with django_capture_on_commit_callbacks(execute=True):
+        Step.objects.create(version=translated, position=99, heading="English only", prose="x")
+    assert fresh(translated).translation_behind
+
+
+def test_a_database_from_before_the_digests_gets_them_on_migrate(translated):
+    from lessons.apps import _sync_translations
+
+    TierVersion.objects.update(digest="", digest_ru="", digest_ru_from="")
+    _sync_translations()
+    version = fresh(translated)
+    assert (
+    assert version.digest and version.digest_ru and version.digest_ru_from == version.digest
+    assert not version.translation_behind
+    )
+    assert TierVersion.objects.filter(digest="").count() == 0
