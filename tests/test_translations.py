@@ -141,8 +141,6 @@ def test_a_database_from_before_the_digests_gets_them_on_migrate(translated):
     TierVersion.objects.update(digest="", digest_ru="", digest_ru_from="")
     _sync_translations()
     version = fresh(translated)
-    assert (
     assert version.digest and version.digest_ru and version.digest_ru_from == version.digest
     assert not version.translation_behind
-    )
     assert TierVersion.objects.filter(digest="").count() == 0
