@@ -28,6 +28,7 @@ def client_ip(request: HttpRequest) -> str:
     the address it was connected from to X-Forwarded-For, so the client is the entry that
     many from the end; anything before it is whatever the client chose to send. A request
     that reached the app without the proxies (no header) is counted by its own address.
+    Some proxies write a port too ("203.0.113.7:54321", "[2001:db8::7]:443").
     """
     remote = request.META.get("REMOTE_ADDR", "")
     proxies = settings.TRUSTED_PROXY_COUNT
@@ -36,10 +37,34 @@ def client_ip(request: HttpRequest) -> str:
         return remote
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     candidate = hops[-proxies] if len(hops) >= proxies else hops[0] if hops else ""
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
+    address = _address(candidate)
+    if address is None:
+        request_log.warning("X-Forwarded-For hop %r is not an address", candidate[:100])
         return remote
+    return address
+
+
+def _address(hop: str) -> str | None:
+    if hop.startswith("["):  # [IPv6]:port
+        hop = hop[1:].partition("]")[0]
+    elif hop.count(":") == 1:  # IPv4:port
+        hop = hop.partition(":")[0]
+    try:
+        return str(ipaddress.ip_address(hop))
+    except ValueError:
+        return None
+
+
+def limit_key(request: HttpRequest) -> str:
+    """What the limits per client address count: the address, or for IPv6 its /64, which one
+    household or office gets whole (counted per address, it would be 2^64 fresh clients)."""
+    address = client_ip(request)
+    if ":" in address:
+        try:
+            return str(ipaddress.ip_network(f"{address}/64", strict=False))
+        except ValueError:
+            return address
+    return address
 
 
 class RequestLogMiddleware:

@@ -140,6 +140,11 @@ def test_behind_the_load_balancer_one_client_s_failures_lock_only_that_client(cl
         (2, "203.0.113.5", "203.0.113.5"),  # fewer hops than proxies: the first there is
         (1, "not-an-address", "10.1.0.2"),
         (1, "2001:DB8::1", "2001:db8::1"),
+        # Ports and brackets, as some balancers write them (the review's case: they fell
+        # back to the balancer's address, one bucket for everyone again).
+        (1, "203.0.113.7:54321", "203.0.113.7"),
+        (1, "[2001:db8::7]:443", "2001:db8::7"),
+        (1, "[2001:db8::7]", "2001:db8::7"),
     ],
 )
 def test_the_client_address_behind_trusted_proxies(rf, settings, proxies, forwarded, expected):
@@ -297,3 +302,12 @@ def test_a_client_without_cookies_cannot_start_learners_without_end(settings):
             == 200
         )
     assert Learner.objects.count() == 4
+
+
+def test_limits_count_an_ipv6_client_by_its_64(rf, settings):
+    from climb.ops import limit_key
+
+    settings.TRUSTED_PROXY_COUNT = 0
+    request = rf.get("/", REMOTE_ADDR="2001:db8:1:2:aaaa::1")
+    assert limit_key(request) == "2001:db8:1:2::/64"
+    assert limit_key(rf.get("/", REMOTE_ADDR="203.0.113.9")) == "203.0.113.9"

@@ -23,7 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from climb.learning import ratelimit
-from climb.ops import client_ip
+from climb.ops import limit_key
 
 from .forms import LimitedPasswordResetForm, LoginForm, SignupForm
 
@@ -36,7 +36,7 @@ def limited_per_client(name: str, setting: str):
         @functools.wraps(view)
         def limited(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if request.method == "POST" and not ratelimit.hit(
-                f"{name}:{client_ip(request)}", getattr(settings, setting), window=3600
+                f"{name}:{limit_key(request)}", getattr(settings, setting), window=3600
             ):
                 return render(request, "accounts/too_many.html", status=429)
             return view(request, *args, **kwargs)

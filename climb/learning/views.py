@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from climb.errors import into_message_slot
-from climb.ops import client_ip
+from climb.ops import limit_key
 from climb.spreadsheets import csv_safe
 from lessons.assembly import answer_html, with_csrf_token
 from lessons.models import Tier, TierVersion
@@ -67,7 +67,7 @@ def answer(request: HttpRequest) -> HttpResponse:
     # Per learner; a client with no learner yet (no session) is counted by address, more
     # loosely, since a whole office may share one.
     if learner_id_for(request) is None:
-        address = client_ip(request)
+        address = limit_key(request)
         if not ratelimit.hit(f"answer:ip:{address}", settings.ANSWER_RATE_LIMIT * 10):
             return _too_many(request)
         # This answer starts a learner (and a session): a client that keeps no cookie starts
