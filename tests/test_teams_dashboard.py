@@ -120,7 +120,9 @@ def table_rows(html: str) -> list[str]:
 def export(client, world, username, query=""):
     client.force_login(get_user_model().objects.get(username=username))
     response = client.get(f"/teams/{world['team'].pk}/export.csv{query}")
-    return response, list(csv.DictReader(io.StringIO(response.content.decode())))
+    # A byte-order mark first, for Excel; utf-8-sig reads past it.
+    assert response.status_code != 200 or response.content.startswith("\ufeff".encode())
+    return response, list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 # --- the numbers -----------------------------------------------------------------------------
@@ -130,11 +132,11 @@ def test_altitudes_follow_the_learning_apps_rule(client, world):
     html = get(client, world, "alice").content.decode()
     rows = {row.split()[0]: row for row in table_rows(html)}
     assert list(rows) == ["alice", "bob", "carl", "dave", "erin"]
-    assert rows["alice"].startswith("alice (you) Owner Junior Zero 2 / 2 100% 6")
-    assert rows["bob"].startswith("bob Manager Base camp Base camp 1 / 2 75% 5")
-    assert rows["carl"].startswith("carl Member Base camp Base camp 1 / 2 50% 4")
-    assert rows["dave"].startswith("dave Member Base camp Base camp 0 / 2 0% 1")
-    assert rows["erin"] == "erin Member Base camp Base camp 0 / 2 — no first attempts 0 never"
+    assert rows["alice"].startswith("alice (you) Owner Junior 2 / 2 100% 6")
+    assert rows["bob"].startswith("bob Manager Base camp 1 / 2 75% 5")
+    assert rows["carl"].startswith("carl Member Base camp 1 / 2 50% 4")
+    assert rows["dave"].startswith("dave Member Base camp 0 / 2 0% 1")
+    assert rows["erin"] == "erin Member Base camp 0 / 2 — no first attempts 0 never"
     # the same answer as the learner's own altitude, computed by the learning app
     for name, learner in world["learners"].items():
         expected = learner.altitude_in(world["ds"])
@@ -156,10 +158,10 @@ def test_the_most_missed_question_comes_with_its_most_chosen_wrong_answer(client
     rows = section.split("<tbody>", 1)[1].split("<tr>")[1:]
     assert len(rows) == 3
     first = rows[0]
-    assert "67% (2 of 3)" in first  # p1/zero q1: alice right, bob and carl wrong
+    assert "2 of 3 (67%)" in first  # p1/zero q1: alice right, bob and carl wrong
     assert "Choice 1" in first and "(2 times)" in first
     assert 'href="/climbs/ds/leases/zero/"' in first and "Leases" in first
-    assert "50% (1 of 2)" in rows[1] or "33% (1 of 3)" in rows[1]
+    assert "1 of 2 (50%)" in rows[1] or "1 of 3 (33%)" in rows[1]
 
 
 def missed_rows(response) -> list[str]:
@@ -184,12 +186,12 @@ def test_the_most_missed_list_is_plain_text_in_the_readers_language(
     choice.save()
 
     english = missed_rows(get(client, world, "alice"))[0]
-    assert english.startswith("What does stock.json say after 09:00? Leases Zero 67% (2 of 3)")
+    assert english.startswith("What does stock.json say after 09:00? Leases Zero 2 of 3 (67%)")
     assert english.endswith("Choice 1 (2 times)")
     russian_page = f"/ru/teams/{world['team'].pk}/"
     with django_assert_max_num_queries(QUERIES["dashboard"] + 1):  # the choices' translations
         russian = missed_rows(client.get(russian_page))[0]
-    assert russian.startswith("Что в stock.json после 09:00? Аренды Zero 67% (2 из 3)")
+    assert russian.startswith("Что в stock.json после 09:00? Аренды Zero 2 из 3 (67%)")
     assert russian.endswith("Вариант один (2 раза)")
     assert "`" not in english + russian and "*" not in english + russian
 
@@ -230,8 +232,34 @@ def test_weekly_activity_counts_answers_and_tiers_per_week(client, world):
     section = response.content.decode().split('id="activity-heading"', 1)[1]
     facts = " ".join(re.sub(r"<[^>]+>", " ", section.split("</dl>", 1)[0]).split())
     assert facts.endswith(
-        "Answers this week 9 (last week: 1) Tiers reached this week 0 (last week: 0)"
+        "Answers this week so far 9 (same days last week: 1; all last week: 1) "
+        "Tiers reached this week so far 0 (same days last week: 0; all last week: 0)"
     )
+
+
+def test_this_week_so_far_is_compared_with_the_same_days_of_last_week():
+    """The audit's case: Thursday's 200 answers against all of last week's 381 read as
+    activity halved, while the pace was flat; on a Monday it would read close to 0."""
+    from datetime import date
+
+    last_monday = date(2026, 11, 16)
+    answers = {last_monday + timedelta(days=n): 10 * (n + 1) for n in range(7)}
+    tiers = {last_monday + timedelta(days=3): 2, last_monday + timedelta(days=5): 1}
+    thursday = dashboard.week_to_date(last_monday, 4, answers, tiers)
+    assert (thursday.answers, thursday.tiers) == (10 + 20 + 30 + 40, 2)
+    monday = dashboard.week_to_date(last_monday, 1, answers, tiers)
+    assert (monday.answers, monday.tiers) == (10, 0)
+
+
+def test_percentages_round_half_up_and_are_0_or_100_only_when_exact():
+    assert [dashboard.percent(p, w) for p, w in ((5, 40), (63, 72), (1, 3), (2, 3))] == [
+        13,
+        88,
+        33,
+        67,
+    ]
+    assert dashboard.percent(199, 200) == 99 and dashboard.percent(1, 200) == 1
+    assert dashboard.percent(0, 7) == 0 and dashboard.percent(7, 7) == 100
 
 
 def test_the_period_filter_narrows_activity_but_not_altitude(client, world):
@@ -240,7 +268,7 @@ def test_the_period_filter_narrows_activity_but_not_altitude(client, world):
     assert "0 / 2 — no first attempts 0" in rows["dave"]
     assert not rows["dave"].endswith("never")  # last active is the latest answer, any time
     assert rows["dave"].endswith(" 2 months, 1 week ago")  # ten weeks, said as a reader would
-    assert rows["alice"].startswith("alice (you) Owner Junior Zero 2 / 2 100% 6")
+    assert rows["alice"].startswith("alice (you) Owner Junior 2 / 2 100% 6")
     html = get(client, world, "alice", "?period=all").content.decode()
     assert "0% 1" in {row.split()[0]: row for row in table_rows(html)}["dave"]
 
@@ -248,8 +276,8 @@ def test_the_period_filter_narrows_activity_but_not_altitude(client, world):
 def test_the_climb_filter_switches_the_chosen_climb(client, world):
     html = get(client, world, "alice", "?climb=sql").content.decode()
     rows = {row.split()[0]: row for row in table_rows(html)}
-    assert rows["alice"].startswith("alice (you) Owner Junior Zero 1 / 1 100% 1")
-    assert rows["bob"].startswith("bob Manager Base camp Base camp 0 / 1")
+    assert rows["alice"].startswith("alice (you) Owner Zero 1 / 1 100% 1")
+    assert rows["bob"].startswith("bob Manager Base camp 0 / 1")
     assert "aria-sort" not in html.split('<th scope="col">SQL</th>')[0].split("Role")[-1]
 
 
@@ -296,7 +324,7 @@ def test_a_member_sees_the_aggregates_and_only_their_own_row(client, world):
         assert all(other not in row for row in rows)
         assert f"/members/{member(world['team'], other).user_id}/progress/" not in html
     # the team's aggregates are there
-    assert "Altitude distribution" in html and "67% (2 of 3)" in html
+    assert "Altitude distribution" in html and "2 of 3 (67%)" in html
     assert "<dd>5</dd>" in html  # members
     assert 'href="/progress/"' in html  # carl's own row links to his progress page
     assert "Members and invites" not in html
@@ -697,10 +725,12 @@ def test_a_dashboard_with_no_published_climb_still_lists_the_members(client):
     assert [r["username"] for r in rows] == ["ada", "bo"]
 
 
-def test_climb_columns_are_announced_as_altitudes(client, world):
+def test_the_members_table_shows_the_chosen_climb_s_altitude_only(client, world):
+    """The audit's case: a column per climb on the site (including ones the team never
+    touched) pushed accuracy, answers and last active out of view at 1280 px."""
     html = get(client, world, "alice").content.decode()
     header = html.split("<thead>", 1)[1].split("</thead>", 1)[0]
-    assert header.count('<span class="visually-hidden">Altitude: </span>') == 2
+    assert header.count(">Altitude") == 1 and "SQL" not in header
 
 
 # --- the kept figures (TEAM_DASHBOARD_SECONDS) ------------------------------------------------

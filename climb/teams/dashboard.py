@@ -93,7 +93,7 @@ class Activity:
     @property
     def accuracy(self) -> int | None:
         """First-try accuracy in whole percent, None before any first attempt."""
-        return round(100 * self.first_right / self.first) if self.first else None
+        return percent(self.first_right, self.first) if self.first else None
 
 
 NO_ACTIVITY = Activity()
@@ -211,7 +211,7 @@ class MissedQuestion:
 
     @property
     def miss_rate(self) -> int:
-        return round(100 * self.missed / self.first) if self.first else 0
+        return percent(self.missed, self.first) if self.first else 0
 
     @property
     def tier(self) -> Tier:
@@ -235,7 +235,18 @@ class Totals:
 
     @property
     def accuracy(self) -> int | None:
-        return round(100 * self.first_right / self.first) if self.first else None
+        return percent(self.first_right, self.first) if self.first else None
+
+
+def percent(part: int, whole: int) -> int:
+    """Whole percent, half up (5 of 40 is 13%, not Python's 12%), and never 0 or 100 unless
+    exactly: 199 of 200 right is 99%, one miss in 200 is 1%."""
+    value = (200 * part + whole) // (2 * whole)
+    if value == 100 and part < whole:
+        return 99
+    if value == 0 and part > 0:
+        return 1
+    return value
 
 
 @dataclass
@@ -249,6 +260,8 @@ class Dashboard:
     sort: str
     descending: bool
     selected_index: int | None  # the chosen climb's position among the climbs
+    # Last week's Monday up to the weekday of today: what "this week so far" compares with.
+    last_week_to_date: Week | None = None
 
     @property
     def this_week(self) -> Week | None:
@@ -378,12 +391,16 @@ def most_chosen_wrong(
 
 
 def sort_rows(rows: list[MemberRow], column: str, descending: bool) -> list[MemberRow]:
-    """Sorted by `column`, ties by username; rows without a value (never answered) last."""
+    """Sorted by `column`, ties by username; rows without a value (never answered) last,
+    except by last activity, where "never" is the longest idle: first when the longest
+    idle come first (who has not started is who a manager looks for)."""
     by_name = sorted(rows, key=lambda r: (r.username.lower(), r.user_id))
     valued = [r for r in by_name if r.sort_value(column) is not None]
     missing = [r for r in by_name if r.sort_value(column) is None]
     # Python's sort is stable, also with reverse=True: equal values keep username order.
     valued.sort(key=lambda r: r.sort_value(column), reverse=descending)
+    if column == "active" and not descending:
+        return missing + valued
     return valued + missing
 
 
@@ -410,6 +427,12 @@ def chart_weeks(today: date) -> list[date]:
     return [current - timedelta(weeks=n) for n in range(CHART_WEEKS - 1, -1, -1)]
 
 
+def week_to_date(start: date, days: int, answers: dict[date, int], tiers: dict[date, int]) -> Week:
+    """The first `days` days of the week that begins on `start`."""
+    span = [start + timedelta(days=n) for n in range(days)]
+    return Week(start, sum(answers.get(d, 0) for d in span), sum(tiers.get(d, 0) for d in span))
+
+
 def weekly(starts: list[date], answers: dict[date, int], tiers: dict[date, int]) -> list[Week]:
     """Per-day counts summed into the weeks that begin on `starts` (Mondays)."""
 
@@ -431,6 +454,7 @@ class Summary:
     missed: list[MissedQuestion]
     weeks: list[Week]
     selected_index: int | None
+    last_week_to_date: Week | None = None
 
 
 def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summary:
@@ -478,6 +502,12 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
         missed=missed,
         weeks=weekly(chart_weeks(today), fetched.answers_per_day, fetched.tiers_per_day),
         selected_index=climb_ids.index(selected_id) if selected else None,
+        last_week_to_date=week_to_date(
+            chart_weeks(today)[-2],
+            today.weekday() + 1,
+            fetched.answers_per_day,
+            fetched.tiers_per_day,
+        ),
     )
 
 
@@ -505,4 +535,5 @@ def view(
         sort=sort,
         descending=descending,
         selected_index=summary.selected_index,
+        last_week_to_date=summary.last_week_to_date,
     )

@@ -86,7 +86,7 @@ class DashboardFilters(forms.Form):
         super().__init__(data, **kwargs)
         self.climbs = climbs
         field = self.fields["climb"]
-        field.choices = [(c.slug, c.title) for c in climbs]
+        field.choices = [(c.slug, c.local.title) for c in climbs]
         field.error_messages["invalid_choice"] = _("There is no climb called “%(value)s”.")
 
     def clean_climb(self):

@@ -124,7 +124,7 @@ SORT_LABELS = {
 def _sort_headers(filters: dict, board: dashboard.Dashboard, climb: Climb | None) -> dict:
     """Per sortable column: its label, the link that sorts by it, and its aria-sort."""
     labels = {key: label() for key, label in SORT_LABELS.items()}
-    labels["altitude"] = climb.title if climb else _("Altitude")
+    labels["altitude"] = _("Altitude")
     headers = {}
     for column, natural_descending in dashboard.SORT_COLUMNS.items():
         current = board.sort == column
@@ -132,8 +132,7 @@ def _sort_headers(filters: dict, board: dashboard.Dashboard, climb: Climb | None
         headers[column] = {
             "id": f"sort-{column}",  # htmx puts the focus back on the same id after a swap
             "label": labels[column],
-            # Read aloud before a climb's title, which alone names the altitude column.
-            "hidden": _("Altitude") if column == "altitude" else "",
+            "hidden": "",
             "query": _query(filters, sort=dashboard.sort_param(column, descending), page=None),
             "aria_sort": ("descending" if board.descending else "ascending") if current else "",
         }
@@ -273,6 +272,9 @@ def team_export(request: HttpRequest, team_id: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"team-{membership.team_id}-{climb.slug if climb else 'members'}-{period}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    # A byte-order mark first: Excel reads a CSV without one in the local code page, which
+    # garbles every non-ASCII name ("Иван"); other spreadsheets and csv readers skip it.
+    response.write("\ufeff")
     writer = csv.writer(response)
     writer.writerow(
         [
@@ -406,7 +408,7 @@ def member_role(request: HttpRequest, team_id: int, user_id: int) -> HttpRespons
     if changed:
         messages.success(
             request,
-            _("%(name)s is now %(role)s.")
+            _("%(name)s's role is now: %(role)s.")
             % {"name": name, "role": Role(member.role).label.lower()},
         )
     else:
