@@ -87,7 +87,11 @@ def test_a_new_round_starts_the_steps_over_and_its_first_answers_count(client, v
     html = client.get(version.get_absolute_url()).content.decode()
     assert "Not cleared yet." not in html and "/retake/" not in html
     # The first round stays on record: first-try accuracy is still 2 of 3.
-    assert "67%" in client.get("/progress/").content.decode()
+    progress = client.get("/progress/").content.decode()
+    assert "67%" in progress
+    # Recent answers say which round: "attempt 1, wrong" then "attempt 1, right" looked
+    # like a duplicate to a manager (the team audit).
+    assert "1 (round 2)" in progress
 
 
 def test_a_new_round_is_refused_before_the_piece_is_finished_or_once_it_is_cleared(client, version):

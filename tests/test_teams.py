@@ -636,3 +636,21 @@ def test_a_team_name_cannot_reorder_the_text_around_it(client):
     assert "cannot hold characters that reorder" in response.content.decode()
     assert not Team.objects.exists()
     assert client.post("/teams/create/", {"name": "Команда שלום"}).status_code == 302
+
+
+def test_the_sole_owner_is_offered_no_control_that_could_only_be_refused(client, team):
+    """The audit's case: the only owner was offered Leave and a role form on their own row,
+    both ending on a 400 page."""
+    login(client, team, "olga")
+    dashboard = client.get(f"/teams/{team.pk}/").content.decode()
+    members = client.get(f"/teams/{team.pk}/members/").content.decode()
+    for html in (dashboard, members):
+        assert "leave-panel" not in html and "only owner: to leave it" in html
+    olga = member(team, "olga")
+    assert f'action="/teams/{team.pk}/members/{olga.user_id}/role/"' not in members
+    assert f'action="/teams/{team.pk}/members/{member(team, "mike").user_id}/role/"' in members
+
+    Membership.objects.create(team=team, user=make_user("owen"), role=Role.OWNER)
+    members = client.get(f"/teams/{team.pk}/members/").content.decode()
+    assert "leave-panel" in members
+    assert f'action="/teams/{team.pk}/members/{olga.user_id}/role/"' in members

@@ -252,6 +252,9 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
         "next_query": (
             _query(current, page=board.page.next_page_number()) if board.page.has_next() else None
         ),
+        # An owner sees every row: offer no Leave that could only be refused.
+        "sole_owner": membership.role == Role.OWNER
+        and sum(1 for row in board.rows if row.role == Role.OWNER) == 1,
     }
     template = "teams/dashboard.html" if _full_page(request) else "teams/_dashboard.html"
     response = render(request, template, context)
@@ -341,10 +344,18 @@ def team_members(request: HttpRequest, team_id: int) -> HttpResponse:
     page = Paginator(team.memberships.select_related("user").by_role(), MEMBERS_PAGE_SIZE)
     page = page.get_page(page_filter.cleaned_data["page"])
     # Leaving is its own form: nobody removes themselves from the list.
+    # Owners come first (by_role), so the first page holds them all, unless there are more
+    # than a page of them: the sole owner is offered no control that could only be refused.
+    sole_owner = (
+        membership.role == Role.OWNER
+        and page.number == 1
+        and sum(1 for m in page if m.role == Role.OWNER) == 1
+    )
     rows = [
         {
             "membership": m,
-            "may_change_role": membership.may_change(m),
+            "may_change_role": membership.may_change(m)
+            and not (sole_owner and m.pk == membership.pk),
             "may_remove": membership.may_change(m) and m.pk != membership.pk,
         }
         for m in page
@@ -360,6 +371,7 @@ def team_members(request: HttpRequest, team_id: int) -> HttpResponse:
         "page": page,
         "rows": rows,
         "roles": membership.assignable_roles(),
+        "sole_owner": sole_owner,
         "invites": invites,
         "invite_form": InviteForm(),
     }

@@ -340,6 +340,23 @@
     }
   );
 
+  // The dashboard swapped by a sort header keeps focus on that header (htmx finds its id
+  // again); by "Next page" on the last page, or "Previous page" on the first, the link is
+  // gone and focus fell to <body>: put it on the members table, where the new page is.
+  document.addEventListener('htmx:afterSettle', function (event) {
+    const settled = event.target;
+    if (!(settled instanceof Element) || settled.id !== 'dashboard') {
+      return;
+    }
+    const active = document.activeElement;
+    if (!active || active === document.body) {
+      const table = settled.querySelector('.table-scroll');
+      if (table) {
+        table.focus();
+      }
+    }
+  });
+
   // A message from the last request (a new round started, an answer that came too late)
   // takes focus, so that it is read first. After the page's own move to an address's
   // #fragment (#step-1), which Chrome ends by dropping focus; without scrolling away from it.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from .helpers import CLIMB, SENIOR_PIECE, answer, choice_indexes, has_class, question_id, step
@@ -78,3 +80,27 @@ def test_climbing_a_piece_again_says_so_and_starts_there(live_server, demo, page
     expect(message).to_contain_text("Round 2: the steps start over")
     expect(message).to_be_focused()
     expect(step(page, 1)).to_have_class(has_class("is-open"))
+
+
+def test_paging_the_dashboard_to_its_last_page_keeps_the_keyboard_there(
+    live_server, demo, page: Page
+):
+    """The team audit's case: "Next page" on the way to the last page disappeared with the
+    swap, and focus fell to <body> (the next Tab went below the table)."""
+    from django.contrib.auth import get_user_model
+
+    from climb.teams.models import Membership, Team
+
+    from .helpers import sign_in
+
+    owner = sign_in(page, live_server, "olga")
+    team = Team.create_with_owner("Platform", owner)
+    users = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"member{n:03d}") for n in range(55)
+    )
+    Membership.objects.bulk_create(Membership(team=team, user=user) for user in users)
+    page.goto(f"{live_server.url}/teams/{team.pk}/")
+    page.locator("#page-next").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(page.locator("#dashboard .table-scroll").first).to_be_focused()
