@@ -136,7 +136,7 @@ def test_altitudes_follow_the_learning_apps_rule(client, world):
     assert rows["bob"].startswith("bob Manager Base camp 1 / 2 75% 5")
     assert rows["carl"].startswith("carl Member Base camp 1 / 2 50% 4")
     assert rows["dave"].startswith("dave Member Base camp 0 / 2 0% 1")
-    assert rows["erin"] == "erin Member Base camp 0 / 2 — no first attempts 0 never"
+    assert rows["erin"] == "erin Member Not started 0 / 2 — no first attempts 0 never"
     # the same answer as the learner's own altitude, computed by the learning app
     for name, learner in world["learners"].items():
         expected = learner.altitude_in(world["ds"])
@@ -277,7 +277,7 @@ def test_the_climb_filter_switches_the_chosen_climb(client, world):
     html = get(client, world, "alice", "?climb=sql").content.decode()
     rows = {row.split()[0]: row for row in table_rows(html)}
     assert rows["alice"].startswith("alice (you) Owner Zero 1 / 1 100% 1")
-    assert rows["bob"].startswith("bob Manager Base camp 0 / 1")
+    assert rows["bob"].startswith("bob Manager Not started 0 / 1")
     assert "aria-sort" not in html.split('<th scope="col">SQL</th>')[0].split("Role")[-1]
 
 

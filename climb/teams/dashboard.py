@@ -151,6 +151,9 @@ class MemberRow:
     pieces_cleared: int
     pieces_total: int
     activity: Activity
+    # Answered anything in the chosen climb, ever: "base camp" is someone stuck on the way
+    # up, "not started" someone who never began (a different conversation).
+    started: bool = True
 
     @property
     def user_id(self) -> int:
@@ -465,6 +468,12 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
     pieces_total = len(
         {v.piece_id for v in fetched.versions if v.published and v.climb_id == selected_id}
     )
+    in_selected = {v.id for v in fetched.versions if v.climb_id == selected_id}
+    started = {
+        learner_id
+        for (learner_id, version_id), (count, _right) in first_attempts.items()
+        if count and version_id in in_selected
+    }
     rows = []
     for member in fetched.members:
         mine = altitudes.get(member.learner_id, {})
@@ -477,6 +486,7 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
                 pieces_cleared=chosen[1],
                 pieces_total=pieces_total,
                 activity=activity.get(member.learner_id, NO_ACTIVITY),
+                started=member.learner_id in started,
             )
         )
     totals = Totals(
