@@ -654,3 +654,12 @@ def test_the_sole_owner_is_offered_no_control_that_could_only_be_refused(client,
     members = client.get(f"/teams/{team.pk}/members/").content.decode()
     assert "leave-panel" in members
     assert f'action="/teams/{team.pk}/members/{olga.user_id}/role/"' in members
+
+
+def test_a_new_team_s_dashboard_says_to_invite_people(client):
+    client.force_login(make_user("ada"))
+    client.post("/teams/create/", {"name": "Storage"})
+    team = Team.objects.get()
+    html = client.get(f"/teams/{team.pk}/").content.decode()
+    assert "Only you are in the team so far." in html
+    assert f'href="/teams/{team.pk}/members/">Make an invite link</a>' in html
