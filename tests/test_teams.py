@@ -663,3 +663,15 @@ def test_a_new_team_s_dashboard_says_to_invite_people(client):
     html = client.get(f"/teams/{team.pk}/").content.decode()
     assert "Only you are in the team so far." in html
     assert f'href="/teams/{team.pk}/members/">Make an invite link</a>' in html
+
+
+def test_removing_someone_takes_two_steps_as_leaving_does(client, team):
+    """The team audit's case: Remove took effect on one click, with no confirmation."""
+    login(client, team, "olga")
+    html = client.get(f"/teams/{team.pk}/members/").content.decode()
+    mia = member(team, "mia")
+    panel = html.split(f'action="/teams/{team.pk}/members/{mia.user_id}/remove/"', 1)[0]
+    # The form sits inside a closed <details>, right after its summary.
+    assert re.search(r"</summary>\s*<form method=\"post\"\s*$", panel)
+    assert '<details class="remove-confirm">' in panel
+    assert "mia leaves the team; their own progress stays theirs" in html
