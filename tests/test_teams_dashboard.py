@@ -800,3 +800,14 @@ def test_sorting_paging_and_other_viewers_reuse_the_kept_summary(
     assert member_names(carl) == ["carl"]
     get(client, world, "alice", "?period=4")  # other filters: other figures
     assert len(calls) == 2
+
+
+def test_a_rolling_period_says_where_it_starts(client, world):
+    """The team audit's case: "Last 12 weeks" (84 days to the minute) and the chart's 12
+    calendar weeks disagreed on one page, and neither gave its dates."""
+    html = get(client, world, "alice", "?period=12").content.decode()
+    note = re.sub(r"\s+", " ", html.split('class="filter-note">', 1)[1].split("</p>", 1)[0])
+    assert re.search(r"Period: Last 12 weeks \(since [^)]+ UTC\)\.", note), note
+    assert "The chart always covers the last 12 weeks" in html
+    html = get(client, world, "alice", "?period=all").content.decode()
+    assert "since" not in html.split('class="filter-note">', 1)[1].split("</p>", 1)[0]

@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -139,6 +140,17 @@ def _sort_headers(filters: dict, board: dashboard.Dashboard, climb: Climb | None
     return headers
 
 
+def _period_label(filters: DashboardFilters, period) -> str:
+    """ "Last 12 weeks (since 3 Sep 2026, 22:59 UTC)": a rolling period, to the minute, which
+    the chart's calendar weeks are not (the team audit found two "12 weeks" disagreeing)."""
+    label = str(dict(filters.fields["period"].choices)[period])
+    since = filters.since()
+    if since is None:
+        return label
+    when = date_format(timezone.localtime(since), "DATETIME_FORMAT")
+    return _("%(period)s (since %(when)s UTC)") % {"period": label, "when": when}
+
+
 def _altitude_slug(tier: Tier | None) -> str:
     return "base-camp" if tier is None else tier.slug
 
@@ -240,7 +252,7 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
             (chart.tiers, _("Tiers reached per week"), "tiers"),
         ],
         "period_choices": filters.fields["period"].choices,
-        "period_label": dict(filters.fields["period"].choices)[current["period"]],
+        "period_label": _period_label(filters, current["period"]),
         "sort": current["sort"],
         "headers": _sort_headers(current, board, climb),
         "query": _query(current),
