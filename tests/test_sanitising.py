@@ -23,6 +23,7 @@ from lessons.lessonfile import LessonFileError, parse_version
 from lessons.models import Choice, Question, Source
 from lessons.rendering import (
     ALLOWED_ATTRIBUTES,
+    ALLOWED_CLASSES,
     ALLOWED_TAGS,
     MARKDOWN_EXTENSIONS,
     URL_SCHEMES,
@@ -149,8 +150,12 @@ def assert_sanitised(html: str, where: str) -> None:
     for tag, attrs in tags_of(html):
         assert tag in ALLOWED_TAGS, (where, tag, html)
         allowed = ALLOWED_ATTRIBUTES.get(tag, set()) | ({"rel"} if tag == "a" else set())
+        if tag in ALLOWED_CLASSES:
+            allowed = allowed | {"class"}
         for name, value in attrs:
             assert name in allowed, (where, tag, name, html)
+            if name == "class":  # only the code blocks' own classes, never the site's
+                assert set((value or "").split()) <= ALLOWED_CLASSES[tag], (where, value)
             scheme = re.match(r"^([a-zA-Z][\w+.-]*):", value or "")
             assert scheme is None or scheme.group(1).lower() in URL_SCHEMES, (where, value)
 
@@ -380,3 +385,17 @@ def test_the_importer_refuses_a_source_that_is_not_a_web_address(url):
 def test_the_importer_keeps_a_web_address():
     version = parse_version(LESSON.format(url="https://example.com/x"), "10-leases.junior.md")
     assert version.sources[0].url == "https://example.com/x"
+
+
+def test_author_html_cannot_wear_the_site_s_classes():
+    """Any class was kept on div and span: author text could hide itself as visually-hidden
+    or pass for a verdict or a toast."""
+    from lessons.rendering import render_markdown
+
+    html = render_markdown(
+        '<div class="visually-hidden toast highlight">x</div> <span class="verdict k">y</span>'
+    )
+    assert "visually-hidden" not in html and "toast" not in html and "verdict" not in html
+    assert 'class="highlight"' in html and 'class="k"' in html
+    table = render_markdown("| a | b |\n|:-|-:|\n| 1 | 2 |")
+    assert '<td align="right">2</td>' in table  # kept, where style= would be dropped
