@@ -213,7 +213,13 @@ def test_the_most_chosen_wrong_answer_is_read_from_the_revision_shown(world):
     ]
     revisions = {revision.pk: revision.choices, 999: [{"text": "Choice 3"}] * 3}
     # "Choice 3" was shown at two different positions: counted together by its text
-    assert dashboard.most_chosen_wrong(counts, revisions) == {question.pk: ("Choice 3", 4)}
+    assert dashboard.most_chosen_wrong(counts, revisions) == {question.pk: ("Choice 3", 4, 0)}
+    # A tie is said, not shown as a favourite (the team audit: B and C once each read "B").
+    tied = [
+        dashboard.ChoiceCount(question.pk, revision.pk, 0, False, 1),
+        dashboard.ChoiceCount(question.pk, revision.pk, 2, False, 1),
+    ]
+    assert dashboard.most_chosen_wrong(tied, revisions)[question.pk][1:] == (1, 1)
     assert dashboard.top_missed(counts) == [(question.pk, 15, 6)]
 
 

@@ -211,6 +211,7 @@ class MissedQuestion:
     missed: int
     wrong_choice: str | None
     wrong_choice_count: int
+    wrong_choice_ties: int = 0  # other wrong choices chosen as often
 
     @property
     def miss_rate(self) -> int:
@@ -374,11 +375,13 @@ def top_missed(counts: Iterable[ChoiceCount], limit: int = MISSED_LIMIT) -> list
 
 def most_chosen_wrong(
     counts: Iterable[ChoiceCount], revision_choices: dict[int, list]
-) -> dict[int, tuple[str, int]]:
-    """question_id -> (text of the wrong choice chosen most at the first attempt, count).
+) -> dict[int, tuple[str, int, int]]:
+    """question_id -> (text of the wrong choice chosen most at the first attempt, count, how
+    many other wrong choices were chosen as often).
 
     Read from the revision each answer was given to, as it was on screen; the same text
-    across two revisions of a question counts once; ties go to the earlier-listed one.
+    across two revisions of a question counts once; the earlier-listed of equals is named,
+    and the others counted, so that a tie is not shown as a favourite.
     """
     texts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in counts:
@@ -389,7 +392,8 @@ def most_chosen_wrong(
     best = {}
     for question_id, by_text in texts.items():
         text = max(by_text, key=lambda t: by_text[t])  # max keeps the first of equals
-        best[question_id] = (text, by_text[text])
+        ties = sum(1 for count in by_text.values() if count == by_text[text]) - 1
+        best[question_id] = (text, by_text[text], ties)
     return best
 
 
@@ -501,10 +505,10 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
     for q, first, count in top_missed(fetched.choice_counts):
         if q not in fetched.questions:
             continue
-        text, times = wrong.get(q, (None, 0))
+        text, times, ties = wrong.get(q, (None, 0, 0))
         if text is not None:  # shown in the reader's language, as plain text like the prompt
             text = plain_text(fetched.translated_choices.get(q, {}).get(text, text))
-        missed.append(MissedQuestion(fetched.questions[q], first, count, text, times))
+        missed.append(MissedQuestion(fetched.questions[q], first, count, text, times, ties))
     return Summary(
         rows=rows,
         totals=totals,
