@@ -25,8 +25,8 @@ from .lessonfile import (
     LessonFileError,
     QuestionData,
     VersionData,
-    parse_climb,
-    parse_version,
+    lesson_files,
+    parse_file,
 )
 from .models import Choice, Climb, Piece, Question, Source, Status, Step, Tier, TierVersion
 
@@ -46,30 +46,15 @@ class ImportReport:
 
 
 def collect_files(paths: Iterable[str | Path]) -> list[Path]:
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.md") if p.name.lower() != "readme.md"))
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise LessonFileError(path, None, "no such file or folder")
-    return files
+    return [file for path in paths for file in lesson_files(path)]
 
 
 def parse_files(files: list[Path]) -> tuple[list[ClimbData], list[VersionData]]:
     climbs: list[ClimbData] = []
     versions: list[VersionData] = []
     for path in files:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise LessonFileError(path, None, "the file is not UTF-8 text") from None
-        if path.name.startswith("climb."):  # climb.md, or a translation such as climb.ru.md
-            climbs.append(parse_climb(text, path))
-        else:
-            versions.append(parse_version(text, path))
+        parsed = parse_file(path)
+        (climbs if isinstance(parsed, ClimbData) else versions).append(parsed)
     _check_together(climbs, versions)
     return climbs, versions
 

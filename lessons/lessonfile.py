@@ -782,28 +782,40 @@ def dump_version(version: VersionData) -> str:
     return "".join(parts)
 
 
+def lesson_files(path: str | Path) -> list[Path]:
+    """The lesson files a path names: a file, or every .md below a folder but READMEs."""
+    path = Path(path)
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*.md") if p.name.lower() != "readme.md")
+    if path.is_file():
+        return [path]
+    raise LessonFileError(path, None, "no such file or folder")
+
+
+def parse_file(path: Path) -> ClimbData | VersionData:
+    """One file read and parsed: a climb's (climb.md, climb.ru.md) or a tier version's."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise LessonFileError(path, None, "the file is not UTF-8 text") from None
+    if path.name.startswith("climb."):
+        return parse_climb(text, path)
+    return parse_version(text, path)
+
+
 def main(argv: list[str]) -> int:
     """`python -m lessons.lessonfile PATH...`: check lesson files, or the lesson files in a
     folder, without a database. One line per problem; exit status 1 if there was any."""
     problems: list[str] = []
     files: list[Path] = []
     for name in argv:
-        path = Path(name)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.md") if p.name.lower() != "readme.md"))
-        elif path.is_file():
-            files.append(path)
-        else:
-            problems.append(f"{name}: no such file or folder")
+        try:
+            files.extend(lesson_files(name))
+        except LessonFileError as exc:
+            problems.append(str(exc))
     for path in files:
         try:
-            text = path.read_text(encoding="utf-8")
-            if path.name.startswith("climb."):
-                parse_climb(text, path)
-            else:
-                parse_version(text, path)
-        except UnicodeDecodeError:
-            problems.append(f"{path}: the file is not UTF-8 text")
+            parse_file(path)
         except LessonFileError as exc:
             problems.append(str(exc))
     for problem in problems:

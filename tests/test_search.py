@@ -46,12 +46,6 @@ with translation.override("ru"):
     RUSSIAN_SEARCH_URL = reverse("lessons:search")
 
 
-@pytest.fixture(autouse=True)
-def _nothing_pending_from_other_tests():
-    # Versions saved by earlier tests, whose transactions rolled back, are not ours to index.
-    search_index.forget_pending()
-
-
 def search(client, q: str, url: str = SEARCH_URL, **kwargs):
     return client.get(url, {"q": q}, **kwargs)
 
