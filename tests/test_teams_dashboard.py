@@ -147,9 +147,10 @@ def test_the_distribution_counts_members_at_each_altitude(client, world):
     html = get(client, world, "alice").content.decode()
     section = html.split('id="distribution-heading"', 1)[1].split("</section>", 1)[0]
     cells = [re.sub(r"<[^>]+>", " ", row).split() for row in section.split("<tr>")[2:]]
-    # base camp, Zero, Junior, Middle, Senior
-    assert cells[0][-5:] == ["4", "0", "1", "0", "0"]  # Distributed Systems
-    assert cells[1][-5:] == ["4", "1", "0", "0", "0"]  # SQL
+    # not started, base camp, Zero, Junior, Middle, Senior (the team audit: base camp held
+    # both members who never answered and one with most pieces cleared)
+    assert cells[0][-6:] == ["1", "3", "0", "1", "0", "0"]  # Distributed Systems: erin
+    assert cells[1][-6:] == ["4", "0", "1", "0", "0", "0"]  # SQL: only alice began it
 
 
 def test_the_most_missed_question_comes_with_its_most_chosen_wrong_answer(client, world):

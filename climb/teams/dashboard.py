@@ -194,14 +194,19 @@ class MemberRow:
 
 @dataclass
 class Distribution:
-    """How many members stand at each altitude of one climb; `counts[0]` is base camp."""
+    """How many members stand at each altitude of one climb; `counts[0]` is base camp (on
+    the way up), apart from those who never answered in the climb (`not_started`)."""
 
     climb: object
     counts: list[int]
+    not_started: int = 0
 
     @property
-    def cells(self) -> list[tuple[Tier | None, int]]:
-        return list(zip([None, *Tier], self.counts, strict=True))
+    def cells(self) -> list[tuple[Tier | str | None, int]]:
+        return [(NOT_STARTED, self.not_started), *zip([None, *Tier], self.counts, strict=True)]
+
+
+NOT_STARTED = "not-started"  # a cell of the distribution before base camp
 
 
 @dataclass
@@ -412,15 +417,28 @@ def sort_rows(rows: list[MemberRow], column: str, descending: bool) -> list[Memb
 
 
 def distributions(
-    climbs: list, altitudes: dict[int, dict[int, tuple[Tier | None, int]]], members: list[Member]
+    climbs: list,
+    altitudes: dict[int, dict[int, tuple[Tier | None, int]]],
+    members: list[Member],
+    started: set[tuple[int, int]] | None = None,
 ) -> list[Distribution]:
+    """Per climb, members per altitude; `started`: the (learner, climb) pairs with an
+    answer, which tell base camp from not started (None: everyone counts as started)."""
     result = []
     for climb in climbs:
         counts = [0] * (len(Tier) + 1)
+        not_started = 0
         for member in members:
             tier = altitudes.get(member.learner_id, {}).get(climb.pk, (None, 0))[0]
+            if (
+                tier is None
+                and started is not None
+                and (member.learner_id, climb.pk) not in started
+            ):
+                not_started += 1
+                continue
             counts[0 if tier is None else int(tier) + 1] += 1
-        result.append(Distribution(climb, counts))
+        result.append(Distribution(climb, counts, not_started))
     return result
 
 
@@ -472,12 +490,13 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
     pieces_total = len(
         {v.piece_id for v in fetched.versions if v.published and v.climb_id == selected_id}
     )
-    in_selected = {v.id for v in fetched.versions if v.climb_id == selected_id}
-    started = {
-        learner_id
+    climb_of = {v.id: v.climb_id for v in fetched.versions}
+    started_in = {
+        (learner_id, climb_of.get(version_id))
         for (learner_id, version_id), (count, _right) in first_attempts.items()
-        if count and version_id in in_selected
+        if count
     }
+    started = {learner_id for learner_id, climb_id in started_in if climb_id == selected_id}
     rows = []
     for member in fetched.members:
         mine = altitudes.get(member.learner_id, {})
@@ -512,7 +531,7 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
     return Summary(
         rows=rows,
         totals=totals,
-        distribution=distributions(climbs, altitudes, fetched.members),
+        distribution=distributions(climbs, altitudes, fetched.members, started_in),
         missed=missed,
         weeks=weekly(chart_weeks(today), fetched.answers_per_day, fetched.tiers_per_day),
         selected_index=climb_ids.index(selected_id) if selected else None,
