@@ -818,3 +818,15 @@ def test_a_rolling_period_says_where_it_starts(client, world):
     assert "The chart always covers the last 12 weeks" in html
     html = get(client, world, "alice", "?period=all").content.decode()
     assert "since" not in html.split('class="filter-note">', 1)[1].split("</p>", 1)[0]
+
+
+def test_the_dashboard_says_what_a_sort_or_page_changed(client, world):
+    """The team audit's case: nothing was announced after an htmx sort, page or filter."""
+    response = get(client, world, "alice", "?sort=-active", headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert (
+        'data-announce="Distributed Systems, All time: sorted by Last active, descending; '
+        'page 1 of 1."' in html
+    )
+    page = get(client, world, "alice").content.decode()
+    assert '<p class="visually-hidden" id="dashboard-status" role="status"></p>' in page

@@ -140,6 +140,23 @@ def _sort_headers(filters: dict, board: dashboard.Dashboard, climb: Climb | None
     return headers
 
 
+def _announcement(board: dashboard.Dashboard, climb: Climb | None, period: str) -> str:
+    """What a screen reader hears after htmx changes the dashboard in place (climb.js puts it
+    in a live region): the new view, since nothing else announces a sort or a page."""
+    label = SORT_LABELS.get(board.sort, lambda: _("Altitude"))()
+    order = _("descending") if board.descending else _("ascending")
+    return _(
+        "%(climb)s, %(period)s: sorted by %(column)s, %(order)s; page %(page)s of %(pages)s."
+    ) % {
+        "climb": climb.local.title if climb else _("no climb"),
+        "period": period,
+        "column": label,
+        "order": order,
+        "page": board.page.number,
+        "pages": board.page.paginator.num_pages,
+    }
+
+
 def _period_label(filters: DashboardFilters, period) -> str:
     """ "Last 12 weeks (since 3 Sep 2026, 22:59 UTC)": a rolling period, to the minute, which
     the chart's calendar weeks are not (the team audit found two "12 weeks" disagreeing)."""
@@ -264,6 +281,7 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
         "next_query": (
             _query(current, page=board.page.next_page_number()) if board.page.has_next() else None
         ),
+        "announce": _announcement(board, climb, _period_label(filters, current["period"])),
         # An owner sees every row: offer no Leave that could only be refused.
         "sole_owner": membership.role == Role.OWNER
         and sum(1 for row in board.rows if row.role == Role.OWNER) == 1,

@@ -348,6 +348,11 @@
     if (!(settled instanceof Element) || settled.id !== 'dashboard') {
       return;
     }
+    // Say what changed: a sort, a page or a filter announces nothing by itself.
+    const status = document.getElementById('dashboard-status');
+    if (status) {
+      status.textContent = settled.dataset.announce || '';
+    }
     const active = document.activeElement;
     if (!active || active === document.body) {
       const table = settled.querySelector('.table-scroll');

@@ -104,3 +104,18 @@ def test_paging_the_dashboard_to_its_last_page_keeps_the_keyboard_there(
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"page=2"))
     expect(page.locator("#dashboard .table-scroll").first).to_be_focused()
+
+
+def test_a_sort_is_read_out_on_the_dashboard(live_server, demo, page: Page):
+    from climb.teams.models import Team
+
+    from .helpers import sign_in
+
+    owner = sign_in(page, live_server, "olga")
+    team = Team.create_with_owner("Platform", owner)
+    page.goto(f"{live_server.url}/teams/{team.pk}/")
+    status = page.locator("#dashboard-status")
+    expect(status).to_have_text("")
+    page.locator("#sort-active").click()
+    expect(status).to_contain_text("sorted by Last active")
+    expect(status).to_have_attribute("role", "status")
