@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import ngettext
 
-from climb.learning.models import question_count, uncleared_by_edit
+from climb.learning.models import uncleared_by_edit
 
 from .lessonfile import (
     ChoiceData,
@@ -194,10 +194,10 @@ def _import_version(climb: Climb, data: VersionData, report: ImportReport) -> No
         version.save()
         changed = True
     changed |= _import_sources(version, data)
-    questions = question_count(version.pk)
-    if _import_steps(version, data):
+    steps_changed, questions_before = _import_steps(version, data)
+    if steps_changed:
         changed = True
-        lost, cleared = uncleared_by_edit(version.pk, questions)
+        lost, cleared = uncleared_by_edit(version.pk, questions_before)
         if lost:
             report.warnings.append(uncleared_warning(data.path, lost, cleared))
     if created or changed:
@@ -330,8 +330,9 @@ def _import_sources(version: TierVersion, data: VersionData) -> bool:
     return True
 
 
-def _import_steps(version: TierVersion, data: VersionData) -> bool:
-    """Match steps by heading (then by position, for a renamed heading) and update them.
+def _import_steps(version: TierVersion, data: VersionData) -> tuple[bool, int]:
+    """Match steps by heading (a renamed one in place: `_match_steps`) and update them.
+    Returns whether anything changed, and how many questions the version had before.
 
     A step or question that learners answered is never deleted: removing one is refused with
     an error, so the author decides (keep it, or move it to a new piece).
@@ -343,6 +344,7 @@ def _import_steps(version: TierVersion, data: VersionData) -> bool:
         .annotate(answer_count=Count("question__answers"))
         .order_by("position", "id")
     )
+    questions_before = sum(1 for step in existing if hasattr(step, "question"))
     matched = _match_steps(existing, [step_data.heading for step_data in data.steps])
     leftovers = [step for step in existing if step not in matched]
     for step in leftovers:
@@ -375,7 +377,7 @@ def _import_steps(version: TierVersion, data: VersionData) -> bool:
     for leftover in leftovers:
         leftover.delete()
         changed = True
-    return changed
+    return changed, questions_before
 
 
 def _match_steps(existing: list[Step], headings: list[str]) -> list[Step | None]:

@@ -199,19 +199,25 @@ def preview(request: HttpRequest, version_id: int) -> HttpResponse:
 def piece_tier(
     request: HttpRequest, climb_slug: str, piece_slug: str, tier_slug: str
 ) -> HttpResponse:
-    if Tier.from_slug(tier_slug) is not None and not version_for_reading(
-        climb_slug, piece_slug, Tier.from_slug(tier_slug)
-    ):
-        # Not here (the 404 below says so), unless the piece was renamed since: then to
-        # the same tier at its new address, for good.
-        moved = PieceAlias.resolve(climb_slug, piece_slug)
-        tier = Tier.from_slug(tier_slug)
-        if moved is not None and version_for_reading(moved.climb.slug, moved.slug, tier):
-            url = reverse("lessons:piece_tier", args=[moved.climb.slug, moved.slug, tier_slug])
-            return redirect(url, permanent=True)
-    return _page(
-        request,
-        lambda learner_id: _piece_page(
-            request, _get_version_or_404(climb_slug, piece_slug, tier_slug), learner_id
-        ),
-    )
+    try:
+        return _page(
+            request,
+            lambda learner_id: _piece_page(
+                request, _get_version_or_404(climb_slug, piece_slug, tier_slug), learner_id
+            ),
+        )
+    except Http404:
+        # Not here, unless the piece was renamed since: then to the same tier at its new
+        # address, for good. Asked only on the way to a 404, never of a page that exists.
+        moved = _moved_tier_url(climb_slug, piece_slug, tier_slug)
+        if moved is None:
+            raise
+        return redirect(moved, permanent=True)
+
+
+def _moved_tier_url(climb_slug: str, piece_slug: str, tier_slug: str) -> str | None:
+    tier = Tier.from_slug(tier_slug)
+    moved = PieceAlias.resolve(climb_slug, piece_slug) if tier is not None else None
+    if moved is None or version_for_reading(moved.climb.slug, moved.slug, tier) is None:
+        return None
+    return reverse("lessons:piece_tier", args=[moved.climb.slug, moved.slug, tier_slug])

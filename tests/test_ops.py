@@ -21,6 +21,12 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def answer_first_choice(client, question):
+    """An htmx answer post at the first attempt, picking the question's first choice."""
+    data = {"question": question.pk, "choice": question.choices.first().pk, "attempt": 1}
+    return client.post("/answer/", data, headers={"HX-Request": "true"})
+
+
 def test_healthz_reports_database_and_cache(client):
     response = client.get("/healthz")
     assert response.status_code == 200
@@ -161,12 +167,7 @@ def test_answer_posts_are_rate_limited_with_a_clear_message(client, settings):
     questions = [step.question for step in version.steps.select_related("question")]
     statuses = []
     for question in questions:
-        choice = question.choices.first()
-        response = client.post(
-            "/answer/",
-            {"question": question.pk, "choice": choice.pk, "attempt": 1},
-            headers={"HX-Request": "true"},
-        )
+        response = answer_first_choice(client, question)
         statuses.append(response.status_code)
     assert statuses == [200, 200, 200, 429, 429]
     assert "Too many answers in a minute" in response.content.decode()
@@ -277,15 +278,10 @@ def test_a_client_without_cookies_cannot_start_learners_without_end(settings):
 
     settings.NEW_LEARNERS_PER_CLIENT = 3
     question = make_version(make_piece(), steps=1).steps.get().question
-    choice = question.choices.first()
     statuses = []
     for _ in range(5):
         client = Client()  # no cookie kept between posts
-        response = client.post(
-            "/answer/",
-            {"question": question.pk, "choice": choice.pk, "attempt": 1},
-            headers={"HX-Request": "true"},
-        )
+        response = answer_first_choice(client, question)
         statuses.append(response.status_code)
     assert statuses == [200, 200, 200, 429, 429]
     assert "Too many new learners from your address" in response.content.decode()
@@ -293,14 +289,7 @@ def test_a_client_without_cookies_cannot_start_learners_without_end(settings):
     # A learner who keeps the cookie goes on answering.
     other = Client(REMOTE_ADDR="10.7.7.7")
     for _ in range(2):
-        assert (
-            other.post(
-                "/answer/",
-                {"question": question.pk, "choice": choice.pk, "attempt": 1},
-                headers={"HX-Request": "true"},
-            ).status_code
-            == 200
-        )
+        assert answer_first_choice(other, question).status_code == 200
     assert Learner.objects.count() == 4
 
 

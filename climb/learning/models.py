@@ -60,11 +60,6 @@ def _first_attempt_rounds(version_id: int) -> list[dict]:
     )
 
 
-def learners_who_cleared(version_id: int) -> int:
-    """How many learners the version, as it stands now, counts as cleared (in any round)."""
-    return len(_cleared(_first_attempt_rounds(version_id), question_count(version_id)))
-
-
 def uncleared_by_edit(version_id: int, questions_before: int) -> tuple[int, int]:
     """(learners the version no longer counts as cleared, learners it did) after an edit that
     found it with `questions_before` questions. For authors: a question added un-clears

@@ -115,6 +115,7 @@ def _query(filters: dict, **changes) -> str:
 SORT_LABELS = {
     "member": lambda: _("Member"),
     "role": lambda: _("Role"),
+    "altitude": lambda: _("Altitude"),
     "pieces": lambda: _("Pieces cleared"),
     "accuracy": lambda: _("First-try accuracy"),
     "answers": lambda: _("Answers"),
@@ -122,10 +123,9 @@ SORT_LABELS = {
 }
 
 
-def _sort_headers(filters: dict, board: dashboard.Dashboard, climb: Climb | None) -> dict:
+def _sort_headers(filters: dict, board: dashboard.Dashboard) -> dict:
     """Per sortable column: its label, the link that sorts by it, and its aria-sort."""
     labels = {key: label() for key, label in SORT_LABELS.items()}
-    labels["altitude"] = _("Altitude")
     headers = {}
     for column, natural_descending in dashboard.SORT_COLUMNS.items():
         current = board.sort == column
@@ -133,7 +133,6 @@ def _sort_headers(filters: dict, board: dashboard.Dashboard, climb: Climb | None
         headers[column] = {
             "id": f"sort-{column}",  # htmx puts the focus back on the same id after a swap
             "label": labels[column],
-            "hidden": "",
             "query": _query(filters, sort=dashboard.sort_param(column, descending), page=None),
             "aria_sort": ("descending" if board.descending else "ascending") if current else "",
         }
@@ -143,7 +142,7 @@ def _sort_headers(filters: dict, board: dashboard.Dashboard, climb: Climb | None
 def _announcement(board: dashboard.Dashboard, climb: Climb | None, period: str) -> str:
     """What a screen reader hears after htmx changes the dashboard in place (climb.js puts it
     in a live region): the new view, since nothing else announces a sort or a page."""
-    label = SORT_LABELS.get(board.sort, lambda: _("Altitude"))()
+    label = SORT_LABELS[board.sort]()
     order = _("descending") if board.descending else _("ascending")
     return _(
         "%(climb)s, %(period)s: sorted by %(column)s, %(order)s; page %(page)s of %(pages)s."
@@ -255,6 +254,7 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
         "period": filters.cleaned_data["period"],
         "sort": dashboard.sort_param(board.sort, board.descending),
     }
+    period_label = _period_label(filters, current["period"])
     context = {
         "team": membership.team,
         "membership": membership,
@@ -269,9 +269,9 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
             (chart.tiers, _("Tiers reached per week"), "tiers"),
         ],
         "period_choices": filters.fields["period"].choices,
-        "period_label": _period_label(filters, current["period"]),
+        "period_label": period_label,
         "sort": current["sort"],
-        "headers": _sort_headers(current, board, climb),
+        "headers": _sort_headers(current, board),
         "query": _query(current),
         "previous_query": (
             _query(current, page=board.page.previous_page_number())
@@ -281,7 +281,7 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
         "next_query": (
             _query(current, page=board.page.next_page_number()) if board.page.has_next() else None
         ),
-        "announce": _announcement(board, climb, _period_label(filters, current["period"])),
+        "announce": _announcement(board, climb, period_label),
         # An owner sees every row: offer no Leave that could only be refused.
         "sole_owner": membership.role == Role.OWNER
         and sum(1 for row in board.rows if row.role == Role.OWNER) == 1,
