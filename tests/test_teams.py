@@ -381,7 +381,9 @@ def test_with_two_owners_one_may_step_down_or_leave(client, team):
     Membership.objects.create(team=team, user=make_user("owen"), role=Role.OWNER)
     login(client, team, "olga")
     uid = member(team, "olga").user_id
-    response = client.post(f"/teams/{team.pk}/members/{uid}/role/", {"role": "member"})
+    response = client.post(
+        f"/teams/{team.pk}/members/{uid}/role/", {"role": "member", "confirm": "yes"}
+    )
     # No longer a manager: back to the dashboard, the members page is not hers any more.
     assert response.status_code == 302 and response["Location"] == f"/teams/{team.pk}/"
     assert member(team, "olga").role == "member"
@@ -575,6 +577,11 @@ def test_a_team_that_does_not_exist_looks_the_same_as_someone_elses(client, team
     for team_id in (team.pk, missing):
         for suffix in ("", "export.csv", "members/", "members/1/progress/"):
             assert client.get(f"/teams/{team_id}/{suffix}").status_code == 404
+        for suffix in ("rename/", "delete/"):
+            data = {"team-name": "Mine", "confirm_name": "Platform"}
+            assert client.post(f"/teams/{team_id}/{suffix}", data).status_code == 404
+    team.refresh_from_db()
+    assert team.name == "Platform"
 
 
 def test_ids_from_another_team_do_not_work_inside_mine(client, team, other_team):
@@ -598,6 +605,8 @@ def test_posts_need_a_csrf_token(team):
     client.force_login(member(team, "olga").user)
     response = client.post(f"/teams/{team.pk}/invites/", {"role": "member", "days": 7})
     assert response.status_code == 403 and not Invite.objects.exists()
+    response = client.post(f"/teams/{team.pk}/delete/", {"confirm_name": "Platform"})
+    assert response.status_code == 403 and Team.objects.filter(pk=team.pk).exists()
 
 
 def test_team_pages_answer_get_or_post_only_as_meant(client, team):
@@ -675,3 +684,106 @@ def test_removing_someone_takes_two_steps_as_leaving_does(client, team):
     assert re.search(r"</summary>\s*<form method=\"post\"\s*$", panel)
     assert '<details class="remove-confirm">' in panel
     assert "mia leaves the team; their own progress stays theirs" in html
+
+
+# --- stepping down, renaming and deleting -----------------------------------------------------
+
+
+def test_a_manager_stepping_down_to_member_is_asked_once_more(client, team):
+    """One click on one's own row took away the page it was made on; now a confirmation
+    page (a plain form, no JavaScript needed) comes first, and changes nothing."""
+    login(client, team, "mike")
+    uid = member(team, "mike").user_id
+    page = client.post(f"/teams/{team.pk}/members/{uid}/role/", {"role": "member"})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Stop managing Platform?" in body
+    assert 'name="confirm" value="yes"' in body and 'name="role" value="member"' in body
+    assert member(team, "mike").role == Role.MANAGER
+
+    response = client.post(
+        f"/teams/{team.pk}/members/{uid}/role/", {"role": "member", "confirm": "yes"}
+    )
+    assert response.status_code == 302 and response["Location"] == f"/teams/{team.pk}/"
+    assert member(team, "mike").role == Role.MEMBER
+
+
+def test_changing_someone_elses_role_or_ones_own_to_manager_needs_no_confirmation(client, team):
+    Membership.objects.create(team=team, user=make_user("owen"), role=Role.OWNER)
+    login(client, team, "olga")
+    response = client.post(
+        f"/teams/{team.pk}/members/{member(team, 'mike').user_id}/role/", {"role": "member"}
+    )
+    assert response.status_code == 302 and member(team, "mike").role == Role.MEMBER
+    response = client.post(
+        f"/teams/{team.pk}/members/{member(team, 'olga').user_id}/role/", {"role": "manager"}
+    )
+    assert response.status_code == 302 and member(team, "olga").role == Role.MANAGER
+
+
+def test_an_owner_renames_the_team(client, team):
+    login(client, team, "olga")
+    page = client.get(f"/teams/{team.pk}/members/").content.decode()
+    assert f'action="/teams/{team.pk}/rename/"' in page and 'value="Platform"' in page
+    response = client.post(
+        f"/teams/{team.pk}/rename/", {"team-name": "  Platform Core "}, follow=True
+    )
+    assert "The team “Platform” is now called “Platform Core”." in response.content.decode()
+    team.refresh_from_db()
+    assert team.name == "Platform Core"
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [("   ", "Give the team a name."), ("x" * 101, "at most 100"), ("\u202eevil", "reorder")],
+)
+def test_a_bad_new_name_is_refused_and_the_old_one_kept(client, team, name, error):
+    login(client, team, "olga")
+    response = client.post(f"/teams/{team.pk}/rename/", {"team-name": name})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert error in body and "<h1>Platform</h1>" in body
+    team.refresh_from_db()
+    assert team.name == "Platform"
+
+
+def test_managers_may_not_rename_or_delete_and_members_see_no_such_pages(client, team):
+    login(client, team, "mike")
+    assert "Delete this team" not in client.get(f"/teams/{team.pk}/members/").content.decode()
+    response = client.post(f"/teams/{team.pk}/rename/", {"team-name": "Mine"})
+    assert response.status_code == 403 and "Only an owner can rename" in response.content.decode()
+    response = client.post(f"/teams/{team.pk}/delete/", {"confirm_name": "Platform"})
+    assert response.status_code == 403 and "Only an owner can delete" in response.content.decode()
+    login(client, team, "mia")
+    assert client.post(f"/teams/{team.pk}/rename/", {"team-name": "Mine"}).status_code == 404
+    assert client.post(f"/teams/{team.pk}/delete/", {"confirm_name": "Platform"}).status_code == 404
+    team.refresh_from_db()
+    assert team.name == "Platform"
+
+
+def test_an_owner_deletes_the_team_by_typing_its_name_and_answers_stay(client, team, other_team):
+    from climb.learning.models import Answer, Learner
+
+    from .factories import make_answer, make_step, make_version
+
+    mia = member(team, "mia").user
+    question = make_step(make_version()).question
+    make_answer(Learner.objects.create(user=mia), question.choices.first())
+    make_invite(team)
+    login(client, team, "olga")
+    page = client.get(f"/teams/{team.pk}/members/").content.decode()
+    assert "Type “Platform” to confirm" in page and "its 4 members lose the dashboard" in page
+
+    response = client.post(f"/teams/{team.pk}/delete/", {"confirm_name": "platform"})
+    assert response.status_code == 400 and "exactly as it is shown" in response.content.decode()
+    assert Team.objects.filter(pk=team.pk).exists()
+
+    response = client.post(f"/teams/{team.pk}/delete/", {"confirm_name": " Platform "}, follow=True)
+    assert response.redirect_chain[-1][0] == "/teams/"
+    assert "The team “Platform” is deleted." in response.content.decode()
+    assert not Team.objects.filter(pk=team.pk).exists()
+    assert not Membership.objects.filter(team_id=team.pk).exists()
+    assert not Invite.objects.filter(team_id=team.pk).exists()
+    assert Answer.objects.filter(learner__user=mia).count() == 1
+    assert Team.objects.filter(pk=other_team.pk).exists()
+    assert client.get(f"/teams/{team.pk}/").status_code == 404

@@ -103,6 +103,22 @@ class Team(models.Model):
         Membership.objects.create(team=team, user=user, role=Role.OWNER)
         return team
 
+    def delete_by(self, by: Membership, typed_name: str) -> None:
+        """`by` deletes the team: its memberships, invite links and removals go with it;
+        the members' own answers and progress are theirs and stay. Only an owner may, and
+        only by typing the team's name, the name as it is now (not as the page showed it)."""
+        with transaction.atomic():
+            lock_team(self.pk)
+            by.refresh_from_db(fields=["role"])
+            self.refresh_from_db(fields=["name"])
+            if not by.is_owner:
+                raise TeamRuleError(gettext("Only an owner can delete the team."))
+            if typed_name.strip() != self.name:
+                raise TeamRuleError(
+                    gettext("Type the team's name exactly as it is shown to delete the team.")
+                )
+            self.delete()
+
 
 def lock_team(team_id: int) -> None:
     """Take the team's row lock until the transaction ends, so that two changes to its

@@ -34,7 +34,7 @@ from lessons.models import Climb, Tier
 from . import dashboard, stats
 from .charts import weekly_chart
 from .forms import DashboardFilters, InviteForm, MembersPageFilter, RoleForm, TeamForm
-from .models import Invite, Membership, Role, Team, TeamRuleError
+from .models import MANAGING_ROLES, Invite, Membership, Role, Team, TeamRuleError
 
 MEMBERS_PAGE_SIZE = 50
 ACTIVE_INVITES_SHOWN = 20
@@ -404,6 +404,7 @@ def team_members(request: HttpRequest, team_id: int) -> HttpResponse:
         "sole_owner": sole_owner,
         "invites": invites,
         "invite_form": InviteForm(),
+        "rename_form": TeamForm(instance=team, prefix="team"),
     }
     return render(request, "teams/members.html", context)
 
@@ -442,8 +443,14 @@ def member_role(request: HttpRequest, team_id: int, user_id: int) -> HttpRespons
     form = RoleForm(request.POST)
     if not form.is_valid():
         return _refused(request, membership, _first_error(form))
+    role = form.cleaned_data["role"]
+    stepping_down = member.pk == membership.pk and membership.manages and role not in MANAGING_ROLES
+    if stepping_down and request.POST.get("confirm") != "yes":
+        # One click would take away the page it was made on: ask once more, without JS too.
+        context = {"team": membership.team, "membership": membership, "role": Role(role)}
+        return render(request, "teams/step_down.html", context)
     try:
-        changed = member.change_role(form.cleaned_data["role"], by=membership)
+        changed = member.change_role(role, by=membership)
     except TeamRuleError as refusal:
         return _refused(request, membership, refusal.message)
     name = member.user.get_username()
@@ -487,6 +494,42 @@ def team_leave(request: HttpRequest, team_id: int) -> HttpResponse:
     except TeamRuleError as refusal:
         return _refused(request, membership, refusal.message)
     messages.success(request, _("You left %(team)s.") % {"team": membership.team.name})
+    return redirect("teams:list")
+
+
+@require_POST
+def team_rename(request: HttpRequest, team_id: int) -> HttpResponse:
+    membership = _manager_membership_or_404(request, team_id)
+    if not membership.is_owner:
+        return _refused(request, membership, _("Only an owner can rename the team."), 403)
+    team = membership.team
+    old_name = team.name
+    form = TeamForm(request.POST, instance=team, prefix="team")
+    if not form.is_valid():
+        team.name = old_name  # the form set it on the instance; the page shows the team's
+        return _refused(request, membership, _first_error(form))
+    if form.cleaned_data["name"] == old_name:
+        messages.info(request, _("The team already has that name."))
+    else:
+        form.save()
+        messages.success(
+            request,
+            _("The team “%(old)s” is now called “%(new)s”.") % {"old": old_name, "new": team.name},
+        )
+    return redirect("teams:members", team_id)
+
+
+@require_POST
+def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
+    membership = _manager_membership_or_404(request, team_id)
+    if not membership.is_owner:
+        return _refused(request, membership, _("Only an owner can delete the team."), 403)
+    team = membership.team
+    try:
+        team.delete_by(membership, request.POST.get("confirm_name", ""))
+    except TeamRuleError as refusal:
+        return _refused(request, membership, refusal.message)
+    messages.success(request, _("The team “%(name)s” is deleted.") % {"name": team.name})
     return redirect("teams:list")
 
 
