@@ -101,3 +101,76 @@ def test_the_site_uses_the_sql_read_stores():
     engine = import_module(settings.SESSION_ENGINE)
     expected = CachedSessionStore if settings.REDIS_URL else SessionStore
     assert engine.SessionStore is expected
+
+
+# --- anonymous learners whose session has gone ------------------------------------------------
+
+
+def _learner_of(client):
+    from climb.learning.learners import SESSION_KEY
+    from climb.learning.models import Learner
+
+    return Learner.objects.get(pk=client.session[SESSION_KEY])
+
+
+def test_an_anonymous_learner_is_stamped_seen_with_the_day_s_first_visit_only(client, version):
+    answer_first_question(client, version)
+    learner = _learner_of(client)
+    long_ago = timezone.now() - timedelta(days=80)
+    type(learner).objects.filter(pk=learner.pk).update(last_seen=long_ago)
+    session = client.session
+    session[RENEWED_KEY] = long_ago.date().isoformat()
+    session.save()
+
+    client.get(version.get_absolute_url())
+    learner.refresh_from_db()
+    assert learner.last_seen > timezone.now() - timedelta(minutes=1)
+
+    type(learner).objects.filter(pk=learner.pk).update(last_seen=long_ago)
+    client.get(version.get_absolute_url())  # the rest of the day: no stamp, no write
+    learner.refresh_from_db()
+    assert learner.last_seen == long_ago
+
+
+def test_the_first_answer_makes_a_learner_seen_now_with_no_second_write(client, version):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        answer_first_question(client, version)
+    learner = _learner_of(client)
+    assert learner.last_seen > timezone.now() - timedelta(minutes=1)
+    assert not [q for q in queries if q["sql"].startswith('UPDATE "learning_learner"')]
+
+
+def test_clear_learners_deletes_only_anonymous_learners_whose_session_is_gone(version):
+    from io import StringIO
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from climb.learning.models import Answer, Learner
+
+    from .factories import make_answer
+
+    choice = version.steps.first().question.choices.first()
+    now = timezone.now()
+    lifetime = timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    gone = Learner.objects.create(last_seen=now - lifetime - timedelta(days=3))
+    recent = Learner.objects.create(last_seen=now - lifetime + timedelta(days=1))
+    # Within the grace: its session may have been saved later that day.
+    edge = Learner.objects.create(last_seen=now - lifetime - timedelta(hours=12))
+    user = get_user_model().objects.create_user("ada", "ada@example.com", "pw")
+    signed_in = Learner.objects.create(user=user, last_seen=now - lifetime * 3)
+    for learner in (gone, recent, edge, signed_in):
+        make_answer(learner, choice)
+
+    out = StringIO()
+    call_command("clear_learners", "--dry-run", stdout=out)
+    assert out.getvalue().strip() == "Would delete 1 anonymous learner(s) with 1 answer(s)."
+    assert Learner.objects.count() == 4
+
+    call_command("clear_learners", stdout=out)
+    assert "Deleted 1 anonymous learner(s) with 1 answer(s)." in out.getvalue()
+    assert set(Learner.objects.values_list("pk", flat=True)) == {recent.pk, edge.pk, signed_in.pk}
+    assert Answer.objects.count() == 3

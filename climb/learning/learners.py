@@ -34,6 +34,7 @@ def learner_for(request: HttpRequest) -> Learner:
             learner = Learner.objects.get_or_create(user=request.user)[0]
         else:
             learner = Learner.objects.create()
+            request.new_learner = True  # its last_seen is now: the session needs no stamp
     # Write the session only when it changes: an answer post should cost one write, not two.
     if request.session.get(SESSION_KEY) != learner.pk:
         request.session[SESSION_KEY] = learner.pk

@@ -106,12 +106,23 @@ class Learner(models.Model):
         related_name="learner",
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # An anonymous learner's last day with its session (climb.learning.sessions stamps it at
+    # most once a day): after SESSION_COOKIE_AGE with no visit its session has expired and
+    # nobody can reach its progress again, so `manage.py clear_learners` deletes it.
+    last_seen = models.DateTimeField(default=timezone.now)
     # The interface language the learner chose, restored when they log in elsewhere.
     language = models.CharField(max_length=8, blank=True)
 
     class Meta:
         verbose_name = _("learner")
         verbose_name_plural = _("learners")
+        indexes = [
+            models.Index(
+                fields=["last_seen"],
+                condition=Q(user__isnull=True),
+                name="anonymous_learner_last_seen",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.user.get_username() if self.user_id else f"anonymous #{self.pk}"

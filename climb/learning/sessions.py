@@ -24,11 +24,30 @@ from django.utils import timezone
 RENEWED_KEY = "renewed"
 
 
-def mark_renewed(session) -> None:
-    """Stamp today on the session; saving it then sets the expiry from now."""
+def mark_renewed(session) -> bool:
+    """Stamp today on the session; saving it then sets the expiry from now. Returns whether
+    this request is the day's first (the stamp changed)."""
     today = timezone.now().date().isoformat()
-    if session.get(RENEWED_KEY) != today:
-        session[RENEWED_KEY] = today
+    if session.get(RENEWED_KEY) == today:
+        return False
+    session[RENEWED_KEY] = today
+    return True
+
+
+def note_anonymous_visit(request, session) -> None:
+    """Move an anonymous learner's last_seen with its session's expiry: one UPDATE a day.
+    A learner made by this very request was seen now already."""
+    from .learners import SESSION_KEY  # the session engine loads before the models do
+    from .models import Learner
+
+    learner_id = session.get(SESSION_KEY)
+    if (
+        learner_id is None
+        or request.user.is_authenticated
+        or getattr(request, "new_learner", False)
+    ):
+        return
+    Learner.objects.filter(pk=learner_id, user__isnull=True).update(last_seen=timezone.now())
 
 
 class RenewSessionMiddleware:
@@ -42,8 +61,13 @@ class RenewSessionMiddleware:
         session = getattr(request, "session", None)
         # Only a session the request read anyway (no extra query) and that holds something:
         # a first-time reader gets no session from this.
-        if session is not None and session.accessed and not session.is_empty():
-            mark_renewed(session)
+        if (
+            session is not None
+            and session.accessed
+            and not session.is_empty()
+            and mark_renewed(session)
+        ):
+            note_anonymous_visit(request, session)
         return response
 
 
