@@ -9,7 +9,15 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run serve test lint format bench bench-faults bench-tools profile install migrate demo clean
 
+# Say what is missing rather than fail half-way: an old Python, or Debian's and Ubuntu's
+# python3 without its venv part (they ship ensurepip separately).
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || { \
+	  echo "Climb needs Python 3.10 or newer; $(PYTHON) is: $$($(PYTHON) -V 2>&1)." \
+	    "Run with PYTHON=python3.12 (or another 3.10+) make ..."; exit 1; }
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { \
+	  echo "$(PYTHON) cannot create a virtual environment (no ensurepip)." \
+	    "On Debian or Ubuntu: sudo apt install python3-venv"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstall only when the dependency list changes.
