@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 
+import redis.exceptions
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -59,6 +60,15 @@ class MethodNotAllowedMiddleware:
         return page
 
 
+# Errors that mean a service the site needs is out of reach, not a bug: the database, and
+# Redis (the cache and the sessions) where REDIS_URL is set.
+UNAVAILABLE = (
+    OperationalError,
+    InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
+
 # Seconds a client is asked to wait when the database is out of reach: about what a
 # PostgreSQL restart or failover takes (the fault drill in tests/perf/bench_faults.py).
 RETRY_AFTER_SECONDS = 5
@@ -66,13 +76,13 @@ RETRY_AFTER_SECONDS = 5
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500. An error reaching the database (it is restarting, failing over, or on
-    SQLite busy past its timeout) is not a bug in the page: 503 with Retry-After, saying to
+    SQLite busy past its timeout) or Redis is not a bug in the page: 503 with Retry-After, saying to
     try again in a moment; anything else is a 500. Django has logged the error either way.
 
     Rendered without the request: its context (the user, the session) may be what needs the
     database."""
     error = sys.exc_info()[1]
-    unavailable = isinstance(error, (OperationalError, InterfaceError))
+    unavailable = isinstance(error, UNAVAILABLE)
     template = "errors/unavailable.html" if unavailable else "500.html"
     response = HttpResponse(render_to_string(template), status=503 if unavailable else 500)
     if unavailable:

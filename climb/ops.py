@@ -11,6 +11,7 @@ import csp.constants
 import csp.middleware
 import csp.utils
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -165,10 +166,41 @@ _PER_RESPONSE_POLICY = [
 ]
 
 
+class HealthCheckMiddleware:
+    """First in MIDDLEWARE: /healthz is answered before anything else looks at the request.
+
+    Before the host check, since a load balancer asks each instance by its own address,
+    which ALLOWED_HOSTS need not list (it was a 400 and a DisallowedHost traceback); before
+    the HTTPS redirect, since it asks over plain HTTP; and outside the request log, which
+    every balancer would otherwise fill every few seconds (a failure is logged here)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info != "/healthz":
+            return self.get_response(request)
+        response = healthz(request)
+        if response.status_code != 200:
+            request_log.warning("healthz %s %s", response.status_code, response.content[:200])
+        return response
+
+
+def _static_files() -> str:
+    """With hashed static file names (production), the manifest collectstatic writes: without
+    it every page fails to render while the database and cache are fine."""
+    if not hasattr(staticfiles_storage, "hashed_files"):
+        return "ok"  # development: files served from the apps, no manifest
+    if not staticfiles_storage.hashed_files:
+        return "error: no static files manifest (run collectstatic)"
+    return "ok"
+
+
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For the load balancer: is this process able to reach its database and its cache?"""
+    """For the load balancer: is this process able to reach its database and its cache, and
+    can it render pages (static files collected)?"""
     checks: dict[str, str] = {}
     try:
         with connection.cursor() as cursor:
@@ -183,6 +215,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
         checks["cache"] = "ok" if cache.get(key) == "1" else "error: read back nothing"
     except Exception as exc:
         checks["cache"] = f"error: {exc.__class__.__name__}"
+    static = _static_files()
+    if static != "ok":  # only named when it fails: the answer stays as documented otherwise
+        checks["static"] = static
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "climb.ops.HealthCheckMiddleware",  # /healthz: before the host check and the redirect
     "django.middleware.security.SecurityMiddleware",
     "climb.ops.RequestLogMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

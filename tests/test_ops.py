@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import InterfaceError, OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from climb.learning.models import Answer
 
@@ -44,6 +45,29 @@ def test_healthz_is_503_when_the_cache_fails(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["cache"] == "error: ConnectionError"
+
+
+def test_healthz_answers_a_balancer_asking_by_address_over_plain_http(client, settings):
+    """A load balancer asks each instance by its own address, which ALLOWED_HOSTS need not
+    list, over HTTP; that was a 400 with a DisallowedHost traceback. Other paths still check."""
+    settings.ALLOWED_HOSTS = ["climb.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz", HTTP_HOST="10.0.3.7:8000")
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+    assert client.get("/", HTTP_HOST="10.0.3.7:8000").status_code == 400
+
+
+def test_healthz_fails_without_collected_static_files(client, settings, tmp_path):
+    """With hashed names every page needs the manifest collectstatic writes: without it each
+    page was a 500 while the health check said ok."""
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["static"] == "error: no static files manifest (run collectstatic)"
 
 
 def test_security_headers_on_every_page(client):
@@ -244,6 +268,7 @@ def test_gunicorn_workers_suit_the_database(monkeypatch, env, cores, workers):
     [
         (OperationalError("server closed the connection unexpectedly"), 503, "briefly unavailable"),
         (InterfaceError("connection already closed"), 503, "briefly unavailable"),
+        (RedisConnectionError("Error 111 connecting to 10.0.0.9:6379"), 503, "briefly unavailable"),
         (RuntimeError("a bug"), 500, "Something broke on our side"),
     ],
 )
