@@ -228,18 +228,23 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "learning:progress"
 LOGOUT_REDIRECT_URL = "lessons:home"
 
-# Password-reset mail goes to the console unless SMTP is configured.
+# Password-reset mail goes out by SMTP when EMAIL_HOST is set. Without it: to the console in
+# development, and in production to nowhere, logged without its content (climb.mail), since
+# a reset mail's link opens the account to whoever reads the logs.
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if os.environ.get("EMAIL_HOST")
-    else "django.core.mail.backends.console.EmailBackend",
+    else "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "climb.mail.UnsentEmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 587)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)  # port 465; otherwise STARTTLS on 587
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Climb <climb@localhost>")
 
 # --- i18n ------------------------------------------------------------------------------------

@@ -12,15 +12,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start(**env: str) -> subprocess.CompletedProcess:
+def start(expression: str = "settings.DEBUG", **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     environment.update(env)
     return subprocess.run(
         [
             sys.executable,
             "-c",
-            "import django; django.setup(); "
-            "from django.conf import settings; print(settings.DEBUG)",
+            f"import django; django.setup(); from django.conf import settings; print({expression})",
         ],
         cwd=ROOT,
         env={**environment, "DJANGO_SETTINGS_MODULE": "climb.settings"},
@@ -47,6 +46,35 @@ def test_production_with_both_starts():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+PRODUCTION = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "k" * 60, "DJANGO_ALLOWED_HOSTS": "x.test"}
+
+
+@pytest.mark.parametrize(
+    ("email", "backend"),
+    [
+        ({}, "climb.mail.UnsentEmailBackend"),
+        ({"EMAIL_HOST": "smtp.example.com"}, "django.core.mail.backends.smtp.EmailBackend"),
+    ],
+)
+def test_production_never_prints_mail_into_the_logs(email, backend):
+    """Without SMTP, Django's console backend printed every password-reset mail, live link
+    and all, into the production log stream."""
+    result = start("settings.EMAIL_BACKEND", **PRODUCTION, **email)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == backend
+
+
+def test_the_unsent_mail_backend_logs_who_and_what_about_but_not_the_mail(caplog):
+    from django.core.mail import get_connection, send_mail
+
+    connection = get_connection("climb.mail.UnsentEmailBackend")
+    body = "Reset it: https://climb.example.com/accounts/password/reset/MQ/secret-token/"
+    sent = send_mail("Reset your password", body, None, ["ada@example.com"], connection=connection)
+    assert sent == 0
+    assert "'Reset your password' to 1 recipient(s)" in caplog.text
+    assert "secret-token" not in caplog.text and "ada@example.com" not in caplog.text
 
 
 @pytest.mark.skipif("postgres" in os.environ.get("DATABASE_URL", ""), reason="SQLite settings only")
