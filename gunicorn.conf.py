@@ -41,11 +41,10 @@ max_requests = 100_000
 max_requests_jitter = 10_000
 # Load the app once in the master: faster start, and a broken deploy fails before forking.
 preload_app = True
+# The access log, one JSON object per line on stdout (climb/gunicorn_logging.py), beside
+# Django's request log; gunicorn's own messages (workers starting, timeouts) go to stderr.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
-access_log_format = (
-    '{"remote": "%(h)s", "request": "%(r)s", "status": %(s)s, "bytes": %(B)s, '
-    '"duration_ms": %(M)s, "referer": "%(f)s", "agent": "%(a)s"}'
-)
+logger_class = "climb.gunicorn_logging.JsonAccessLogger"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Behind a load balancer: trust its X-Forwarded-* headers only from these addresses.

@@ -69,7 +69,8 @@ def limit_key(request: HttpRequest) -> str:
 
 
 class RequestLogMiddleware:
-    """Log every request once: method, path, status, duration, user; never a secret."""
+    """Log every request once: method, path, status, duration, user, client address; never a
+    secret."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -88,6 +89,7 @@ class RequestLogMiddleware:
             "status": response.status_code,
             "duration_ms": duration_ms,
             "user_id": user.pk if user is not None and user.is_authenticated else None,
+            "client": client_ip(request),  # behind proxies, not the balancer's address
             "htmx": request.META.get("HTTP_HX_REQUEST") == "true",
         }
         level = logging.WARNING if response.status_code >= 400 else logging.INFO

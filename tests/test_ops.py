@@ -325,3 +325,42 @@ def test_limits_count_an_ipv6_client_by_its_64(rf, settings):
     request = rf.get("/", REMOTE_ADDR="2001:db8:1:2:aaaa::1")
     assert limit_key(request) == "2001:db8:1:2::/64"
     assert limit_key(rf.get("/", REMOTE_ADDR="203.0.113.9")) == "203.0.113.9"
+
+
+def test_the_gunicorn_access_log_is_json_whatever_the_client_sends():
+    """A hand-written JSON format broke on a backslash in a User-Agent and could be steered
+    by a quote; static files (sent with sendfile) logged 0 bytes."""
+    import json
+    import logging
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from climb.gunicorn_logging import JsonAccessLogger
+
+    config = Config()
+    config.set("accesslog", "-")
+    logger = JsonAccessLogger(config)
+    lines = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+
+    logger.access_log.addHandler(Keep())
+    agent = 'C:\\temp\\x", "remote": "10.0.0.1'
+    environ = {
+        "REMOTE_ADDR": "10.0.0.2",
+        "HTTP_X_FORWARDED_FOR": "203.0.113.7",
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/static/css/site.abc123.css",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_USER_AGENT": agent,
+    }
+    response = SimpleNamespace(status="200 OK", sent=0, response_length=5120)
+    logger.access(response, None, environ, timedelta(microseconds=2500))
+    entry = json.loads(lines[-1])
+    assert entry["agent"] == agent and entry["remote"] == "10.0.0.2"
+    assert entry["forwarded_for"] == "203.0.113.7"
+    assert entry["status"] == 200 and entry["bytes"] == 5120 and entry["duration_ms"] == 2.5

@@ -1,0 +1,40 @@
+"""gunicorn's access log as JSON (gunicorn.conf.py's logger_class; no Django imports here).
+
+A hand-written JSON access_log_format broke on a backslash in a User-Agent (`C:\\temp`) and
+could be steered by a quote; this builds the entry as data and lets json.dumps escape it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from gunicorn import glogging
+
+
+class JsonAccessLogger(glogging.Logger):
+    def access(self, resp, req, environ, request_time) -> None:
+        if not self.cfg.accesslog:
+            return
+        status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
+        sent = getattr(resp, "sent", 0) or 0
+        if not sent:  # a file sent with sendfile (whitenoise) is not counted in `sent`
+            sent = getattr(resp, "response_length", None) or 0
+        entry = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "remote": environ.get("REMOTE_ADDR", ""),
+            # The proxy's address is `remote`; the client's is in here (see TRUSTED_PROXY_COUNT).
+            "forwarded_for": environ.get("HTTP_X_FORWARDED_FOR", ""),
+            "method": environ.get("REQUEST_METHOD", ""),
+            "path": environ.get("RAW_URI", ""),
+            "protocol": environ.get("SERVER_PROTOCOL", ""),
+            "status": int(status),
+            "bytes": sent,
+            "duration_ms": round(request_time.total_seconds() * 1000, 1),
+            "referer": environ.get("HTTP_REFERER", ""),
+            "agent": environ.get("HTTP_USER_AGENT", ""),
+        }
+        try:
+            self.access_log.info("%s", json.dumps(entry, ensure_ascii=False))
+        except Exception:  # as gunicorn does: a log line never takes a request down
+            self.exception("access log entry failed")
