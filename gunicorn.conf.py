@@ -41,8 +41,8 @@ max_requests = 100_000
 max_requests_jitter = 10_000
 # Load the app once in the master: faster start, and a broken deploy fails before forking.
 preload_app = True
-# The access log, one JSON object per line on stdout (climb/gunicorn_logging.py), beside
-# Django's request log; gunicorn's own messages (workers starting, timeouts) go to stderr.
+# Everything logged is one JSON object per line on stderr (climb/gunicorn_logging.py), the
+# access log ("-") included, beside Django's request log.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 logger_class = "climb.gunicorn_logging.JsonAccessLogger"
 errorlog = "-"

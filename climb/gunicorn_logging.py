@@ -1,4 +1,4 @@
-"""gunicorn's access log as JSON (gunicorn.conf.py's logger_class; no Django imports here).
+"""gunicorn's logs as JSON (gunicorn.conf.py's logger_class; no Django imports here).
 
 A hand-written JSON access_log_format broke on a backslash in a User-Agent (`C:\\temp`) and
 could be steered by a quote; this builds the entry as data and lets json.dumps escape it.
@@ -7,12 +7,29 @@ could be steered by a quote; this builds the entry as data and lets json.dumps e
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 from gunicorn import glogging
 
+from climb.logs import JsonFormatter
+
 
 class JsonAccessLogger(glogging.Logger):
+    """Everything gunicorn logs, as JSON lines on stderr, where Django's log goes too: its own
+    messages (workers starting, a worker timed out) through climb.logs.JsonFormatter, and the
+    access log, which gunicorn would send to stdout for "-"."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            if getattr(handler, "_gunicorn", False):
+                handler.setFormatter(JsonFormatter())
+        if cfg.accesslog == "-":
+            for handler in self.access_log.handlers:
+                if getattr(handler, "_gunicorn", False):
+                    handler.setStream(sys.stderr)
+
     def access(self, resp, req, environ, request_time) -> None:
         if not self.cfg.accesslog:
             return

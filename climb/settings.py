@@ -336,14 +336,9 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "climb.logs.JsonFormatter"},
     },
-    # stdout, where gunicorn's access log goes too: one stream of JSON lines in production.
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-            "stream": "ext://sys.stdout",
-        }
-    },
+    # stderr, as gunicorn's logs (climb/gunicorn_logging.py): stdout stays the commands' own,
+    # so that `manage.py dumpdata > backup.json` holds nothing but the data.
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},

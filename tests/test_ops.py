@@ -349,6 +349,12 @@ def test_the_gunicorn_access_log_is_json_whatever_the_client_sends():
             lines.append(record.getMessage())
 
     logger.access_log.addHandler(Keep())
+    # Everything on stderr, as JSON: the access log and gunicorn's own messages.
+    (access,) = [h for h in logger.access_log.handlers if getattr(h, "_gunicorn", False)]
+    assert access.stream is sys.stderr
+    (error,) = [h for h in logger.error_log.handlers if getattr(h, "_gunicorn", False)]
+    record = logging.LogRecord("gunicorn.error", logging.INFO, "", 0, "Booting worker", (), None)
+    assert json.loads(error.format(record))["message"] == "Booting worker"
     agent = 'C:\\temp\\x", "remote": "10.0.0.1'
     environ = {
         "REMOTE_ADDR": "10.0.0.2",
