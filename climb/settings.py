@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "climb.learning",
     "climb.accounts",
     "climb.teams",
+    "climb",  # the site's own commands: migrate, taking turns (climb/management/)
 ]
 
 MIDDLEWARE = [

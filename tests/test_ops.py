@@ -370,3 +370,48 @@ def test_the_gunicorn_access_log_is_json_whatever_the_client_sends():
     assert entry["agent"] == agent and entry["remote"] == "10.0.0.2"
     assert entry["forwarded_for"] == "203.0.113.7"
     assert entry["status"] == 200 and entry["bytes"] == 5120 and entry["duration_ms"] == 2.5
+
+
+def _database_for_race(tmp_path):
+    """A fresh, empty database of the kind the suite runs on, and how to drop it."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return f"sqlite:///{tmp_path / 'race.sqlite3'}", lambda: None
+    import psycopg
+
+    name = f"climb_migrate_race_{os.getpid()}"
+    server = url.rsplit("/", 1)[0]
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return f"{server}/{name}", drop
+
+
+def test_instances_starting_together_take_turns_to_migrate(tmp_path):
+    """`make serve` migrates first; two instances started together on a new database ran
+    the same migrations and one stopped with 'table ... already exists'."""
+    url, drop = _database_for_race(tmp_path)
+    env = {**os.environ, "DATABASE_URL": url}
+    command = [sys.executable, "manage.py", "migrate", "--noinput"]
+    try:
+        runs = [
+            subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = [run.communicate(timeout=300)[0] for run in runs]
+        assert [run.returncode for run in runs] == [0, 0], outputs
+        assert any("Applying lessons.0001_initial... OK" in output for output in outputs)
+    finally:
+        drop()
