@@ -1,0 +1,53 @@
+"""Put a backup made by backup_database back in place of the SQLite database."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.core.management.base import BaseCommand, CommandError
+
+from ._sqlite import integrity, open_copy, sqlite_connection
+
+
+class Command(BaseCommand):
+    help = (
+        "Replace the SQLite database with a backup (stop the app servers first). Checks the "
+        "backup, then copies it in with SQLite's backup API, which also empties the -wal "
+        "file a plain copy would leave to be replayed over it; empties the cache."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="A backup written by backup_database.")
+        parser.add_argument(
+            "--noinput",
+            "--no-input",
+            action="store_false",
+            dest="interactive",
+            help="Do not ask for confirmation.",
+        )
+
+    def handle(self, *args, path: str, interactive: bool = True, **options):
+        live = sqlite_connection()
+        backup = open_copy(path)
+        try:
+            result = integrity(backup)
+            if result != "ok":
+                raise CommandError(f"{path} fails its integrity check, nothing changed: {result}")
+            tables = {row[0] for row in backup.execute("SELECT name FROM sqlite_master")}
+            if "django_migrations" not in tables:
+                raise CommandError(f"{path} is not a Climb database, nothing changed")
+            if interactive:
+                answer = input(
+                    "Everything in the database now is replaced by the backup. "
+                    "Are the app servers stopped? Type 'yes' to go on: "
+                )
+                if answer != "yes":
+                    raise CommandError("Nothing changed.")
+            backup.backup(live)
+        finally:
+            backup.close()
+        # Cached ids (each question revision's) name rows of the database as it was.
+        cache.clear()
+        self.stdout.write(
+            f"Restored from {path}; the cache is empty. Run `manage.py migrate` if the backup "
+            "is from an older release, then start the app servers."
+        )

@@ -1,0 +1,56 @@
+"""backup_database, restore_database and check_database: SQLite kept safe without its shell."""
+
+from __future__ import annotations
+
+import os
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's own backup")
+def test_a_backup_restores_what_was_there_and_nothing_since(tmp_path):
+    users = get_user_model().objects
+    users.create_user("Иван", "ivan@example.com", "pw")  # an account index uses climb_lower()
+    backup = tmp_path / "climb.sqlite3"
+    assert "integrity ok" in run("backup_database", str(backup))
+
+    users.create_user("later", "later@example.com", "pw")
+    users.filter(username="Иван").update(email="changed@example.com")
+    out = run("restore_database", str(backup), "--noinput")
+    assert "Restored from" in out
+    assert list(users.values_list("username", "email")) == [("Иван", "ivan@example.com")]
+    assert run("check_database").strip() == "Integrity ok."
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's own backup")
+def test_bad_input_changes_nothing(tmp_path):
+    get_user_model().objects.create_user("ada", "ada@example.com", "pw")
+    taken = tmp_path / "taken.sqlite3"
+    taken.write_text("something precious")
+    with pytest.raises(CommandError, match="exists already"):
+        run("backup_database", str(taken))
+    assert taken.read_text() == "something precious"
+    with pytest.raises(CommandError, match="nothing changed"):
+        run("restore_database", str(taken), "--noinput")
+    with pytest.raises(CommandError, match="no such file"):
+        run("restore_database", str(tmp_path / "missing.sqlite3"), "--noinput")
+    assert get_user_model().objects.filter(username="ada").exists()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's own tools")
+def test_on_postgresql_the_commands_name_pg_dump_and_pg_restore(tmp_path):
+    with pytest.raises(CommandError, match="pg_dump --format=custom"):
+        run("backup_database", str(tmp_path / "x"))
