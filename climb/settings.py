@@ -62,6 +62,9 @@ if not DEBUG:
         )
 
 INSTALLED_APPS = [
+    # The site's own management commands (climb/management/), first so that they stand in
+    # for Django's: migrate taking turns, createsuperuser keeping the account rules.
+    "climb",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -78,7 +81,6 @@ INSTALLED_APPS = [
     "climb.learning",
     "climb.accounts",
     "climb.teams",
-    "climb",  # the site's own commands: migrate, taking turns (climb/management/)
 ]
 
 MIDDLEWARE = [

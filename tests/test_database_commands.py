@@ -54,3 +54,20 @@ def test_bad_input_changes_nothing(tmp_path):
 def test_on_postgresql_the_commands_name_pg_dump_and_pg_restore(tmp_path):
     with pytest.raises(CommandError, match="pg_dump --format=custom"):
         run("backup_database", str(tmp_path / "x"))
+
+
+@pytest.mark.parametrize(
+    ("username", "email", "says"),
+    [
+        ("ADA", "new@example.com", "already taken"),
+        ("grace@home", "new@example.com", "cannot contain '@'"),
+        ("grace", "ADA@example.com", "email address"),
+    ],
+)
+def test_createsuperuser_keeps_the_account_rules(username, email, says):
+    """It made 'ADA' beside 'ada' (then the unique index's traceback) and took '@' in names."""
+    users = get_user_model().objects
+    users.create_user("ada", "ada@example.com", "pw")
+    with pytest.raises(CommandError, match=says):
+        call_command("createsuperuser", "--noinput", username=username, email=email)
+    assert list(users.values_list("username", flat=True)) == ["ada"]
