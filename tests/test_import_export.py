@@ -35,7 +35,11 @@ def lessons(tmp_path) -> Path:
     """A private copy of the demo climb's files to edit."""
     folder = tmp_path / "lessons"
     shutil.copytree(DEMO_CONTENT, folder)
-    return folder / "distributed-systems"
+    climb = folder / "distributed-systems"
+    # The tests restructure LESSON on purpose; its translation must follow the original's
+    # structure (tests/test_translations.py holds that), so it is left out of the copy.
+    (climb / LESSON.name.replace(".md", ".ru.md")).unlink()
+    return climb
 
 
 def edit(path: Path, old: str, new: str) -> None:
