@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 import pytest
 from django.core.management import call_command
 
@@ -40,6 +43,36 @@ def test_demo_climb_is_what_the_product_promises():
         for step in version.steps:
             if step.question:
                 assert 3 <= len(step.question.choices) <= 4, (version.path, step.heading)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_right_choice_does_not_give_itself_away(language):
+    """CONTENT.md: one right choice, choices of similar length, the right one not always the
+    longest, its position varying. A review found the right choice the longest in 25 of 56
+    questions, most of the Russian ones; none of all/none of the above."""
+    _climbs, versions = parse_files(collect_files([DEMO_CONTENT]))
+    questions = [
+        (version.path, step.question)
+        for version in versions
+        if version.language == language
+        for step in version.steps
+        if step.question
+    ]
+    assert len(questions) >= 30
+    longest, positions = [], Counter()
+    for path, question in questions:
+        right = [i for i, choice in enumerate(question.choices) if choice.is_correct]
+        assert len(right) == 1, path
+        positions[right[0]] += 1
+        lengths = [len(choice.text) for choice in question.choices]
+        if lengths[right[0]] > max(n for i, n in enumerate(lengths) if i != right[0]):
+            longest.append((path.name, question.prompt[:40]))
+        for choice in question.choices:
+            assert not re.search(r"\b(all|none) of the above\b", choice.text, re.I), path
+            assert choice.explanation.strip(), (path, choice.text)
+    assert len(longest) <= len(questions) // 8, longest
+    assert set(positions) >= {0, 1, 2, 3}
+    assert max(positions.values()) <= len(questions) * 0.4, positions
 
 
 def test_leader_election_pieces_follow_each_other():
