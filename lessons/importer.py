@@ -37,12 +37,21 @@ DEMO_CONTENT = Path(__file__).resolve().parent / "content"
 class ImportReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    # Translation files whose text was written into their original's rows: on a new
+    # database they are "translated", not "updated" (nothing was there to update).
+    translated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated)
+        return bool(self.created or self.updated or self.translated)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.translated)} translated, {len(self.unchanged)} unchanged"
+        )
 
 
 def collect_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -153,7 +162,7 @@ def _import_climb(data: ClimbData, report: ImportReport) -> None:
         fields = {f"title_{lang}": data.title, f"description_{lang}": data.description}
         if _assign(climb, **fields):
             climb.save()
-            report.updated.append(data.path)
+            report.translated.append(data.path)
         else:
             report.unchanged.append(data.path)
         return
@@ -292,7 +301,7 @@ def _import_translation(data: VersionData, report: ImportReport) -> None:
                 "in the same order, with the same one marked correct",
             )
         changed |= translate_question(step, step_data.question, lang)
-    (report.updated if changed else report.unchanged).append(data.path)
+    (report.translated if changed else report.unchanged).append(data.path)
 
 
 def translate_question(step: Step, data: QuestionData | None, lang: str = "ru") -> bool:

@@ -22,7 +22,12 @@ class Command(BaseCommand):
             report = import_paths(paths)
         except LessonFileError as exc:
             raise CommandError(str(exc)) from None
-        for label, items in (("created", report.created), ("updated", report.updated)):
+        labelled = (
+            ("created", report.created),
+            ("updated", report.updated),
+            ("translated", report.translated),
+        )
+        for label, items in labelled:
             for path in items:
                 self.stdout.write(f"{label}: {path}")
         for warning in report.warnings:
@@ -39,9 +44,4 @@ class Command(BaseCommand):
                     "translation last did; update it, or mark it checked in the admin"
                 )
             )
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{len(report.created)} created, {len(report.updated)} updated, "
-                f"{len(report.unchanged)} unchanged"
-            )
-        )
+        self.stdout.write(self.style.SUCCESS(report.summary()))

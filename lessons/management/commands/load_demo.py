@@ -17,7 +17,4 @@ class Command(BaseCommand):
             report = import_paths([DEMO_CONTENT])
         except LessonFileError as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(
-            f"demo climb: {len(report.created)} created, {len(report.updated)} updated, "
-            f"{len(report.unchanged)} unchanged"
-        )
+        self.stdout.write(f"demo climb: {report.summary()}")
