@@ -350,6 +350,8 @@ LOGGING = {
         "climb.request": {"level": "WARNING" if DEBUG else "INFO"},
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        # Its start-up banner, on every command and every worker: not news.
+        "axes.apps": {"level": "WARNING"},
     },
 }
 
