@@ -17,8 +17,8 @@ from .dashboard import Week
 
 WIDTH = 720
 LEFT = 52  # room for the scale's numbers
-RIGHT = 8
-TOP = 30  # room for the first panel's name
+RIGHT = 24  # half a week label on a phone, where type is larger
+TOP = 34  # room for the first panel's name (larger on a phone)
 PANEL_GAP = 44  # the second panel's name sits in this gap
 ANSWERS_HEIGHT = 120
 TIERS_HEIGHT = 64

@@ -84,6 +84,31 @@ def test_team_pages_do_not_scroll_sideways_on_a_phone(live_server, demo, page: P
         assert overflow <= 0, (path, overflow)
 
 
+@pytest.mark.parametrize("language", ["", "/ru"])
+def test_the_activity_chart_s_labels_are_readable_on_a_phone(
+    live_server, demo, page: Page, language
+):
+    """The 720-unit chart drawn 358 px wide put its week labels at 6 px: on a phone the type
+    is larger and every other week named, the labels apart and inside the chart."""
+    from climb.teams.models import Team
+
+    page.set_viewport_size(PHONE)
+    owner = sign_in(page, live_server, "margaret")
+    team = Team.create_with_owner("Platform", owner)
+    page.goto(f"{live_server.url}{language}/teams/{team.pk}/")
+    chart = box(page, ".activity-chart")
+    labels = [
+        label.bounding_box()
+        for label in page.locator(".activity-chart text.chart-week").all()
+        if label.is_visible()
+    ]
+    assert 5 <= len(labels) <= 6
+    assert all(label["height"] >= 9 for label in labels), labels
+    for left, right in zip(labels, labels[1:], strict=False):
+        assert left["x"] + left["width"] < right["x"], (left, right)
+    assert labels[-1]["x"] + labels[-1]["width"] <= chart["x"] + chart["width"]
+
+
 def test_an_explanation_gets_most_of_a_phone_s_width(live_server, demo, page: Page):
     from .helpers import SENIOR_PIECE, answer_wrong_then_wait, step
 
