@@ -14,9 +14,12 @@ publish action uses update(), which sends no signal, and must still take effect 
     body C, camelCase parts D, config 'simple') under a GIN index, written with SearchVector,
     searched with SearchQuery and ranked with SearchRank.
 
-Both take the words from search_text (split and folded the way FTS5's unicode61 does), so
-the same query finds the same pieces on both; no stemming on either (FTS5 has none for
-Russian), the last word of a query is a prefix instead.
+Both index the same words, made in Python (search_text.search_words): split and folded the
+way FTS5's unicode61 does, ё read as е, and each word stemmed (Snowball, Russian or English),
+so that a word is found in any of its forms, on both databases alike; the last word of a
+query is a prefix too, while it is being typed. The indexed columns hold those words; the
+text shown in a result's snippet is kept beside them (`text`, not indexed), and its title
+and crux are the version's own.
 
 The model is unmanaged: migration 0005 creates the table the database needs. It is defined
 here rather than in models.py because it belongs to search; LessonsConfig.ready() imports
@@ -51,8 +54,8 @@ from .search_text import (
     identifier_parts,
     parse_query,
     plain_text,
+    search_text,
     tsquery,
-    words,
 )
 
 TABLE = "lessons_search_document"
@@ -70,6 +73,7 @@ BM25_WEIGHTS = {
     "crux": 4,
     "body": 1,
     "terms": 0.5,
+    "text": 0,
     "document": 0,
 }
 # PostgreSQL ts_rank() weights, in its order: D (parts), C (body), B (crux), A (title).
@@ -83,11 +87,14 @@ class SearchDocument(models.Model):
         TierVersion, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     language = models.CharField(max_length=8)
+    # The indexed words (search_text.search_text), never shown.
     title = models.TextField()
     crux = models.TextField()
     body = models.TextField()
-    # The parts of camelCase identifiers, "keep alive" for KeepAlive: found, never shown.
+    # The parts of camelCase identifiers, "keep alive" for KeepAlive.
     terms = models.TextField()
+    # The body as the reader sees it, for the snippet around the matches; not indexed.
+    text = models.TextField()
     # PostgreSQL: the tsvector searched. SQLite: an empty, unindexed FTS5 column.
     document = models.TextField(editable=False)
 
@@ -137,6 +144,11 @@ def versions_to_index() -> models.QuerySet[TierVersion]:
     )
 
 
+# Between the body's parts (a snippet's code and the prose after it, say): shown in a snippet
+# that spans two, where a line break would read as one run of words. Not a word: never indexed.
+PART_BREAK = "\n…\n"
+
+
 def _body(version: TierVersion, language: str) -> str:
     local = Localized(version, language)
     parts = [plain_text(local.intro), plain_text(local.goal)]
@@ -155,35 +167,38 @@ def _body(version: TierVersion, language: str) -> str:
         parts.append(plain_text(Localized(question, language).prompt))
         parts += [plain_text(Localized(choice, language).text) for choice in question.choices.all()]
     parts.append(plain_text(local.recap))
-    return "\n".join(part.strip() for part in parts if part.strip())
+    return PART_BREAK.join(part.strip() for part in parts if part.strip())
 
 
 def documents(version: TierVersion) -> Iterator[SearchDocument]:
     """The version's row for each language, its text as that language's site shows it."""
     for language in LANGUAGES:
         local = Localized(version, language)
-        title, crux, body = local.title, local.crux, _body(version, language)
-        terms = identifier_parts(f"{title}\n{crux}\n{body}")
+        body = _body(version, language)
+        title, crux = search_text(local.title), search_text(local.crux)
+        terms = search_text(identifier_parts(f"{local.title}\n{local.crux}\n{body}"))
+        indexed_body = search_text(body)
         yield SearchDocument(
             id=document_id(version.pk, language),
             version_id=version.pk,
             language=language,
             title=title,
             crux=crux,
-            body=body,
+            body=indexed_body,
             terms=terms,
-            document=_tsvector(title, crux, body, terms),
+            text=body,
+            document=_tsvector(title, crux, indexed_body, terms),
         )
 
 
 def _tsvector(title: str, crux: str, body: str, terms: str):
-    """The weighted tsvector on PostgreSQL, from words split as SQLite's tokenizer splits."""
+    """The weighted tsvector on PostgreSQL, of the words SQLite indexes (already normal)."""
     if connection.vendor != "postgresql":
         return ""
     from django.contrib.postgres.search import SearchVector
 
     def vector(text: str, weight: str) -> SearchVector:
-        return SearchVector(Value(" ".join(words(text))), config="simple", weight=weight)
+        return SearchVector(Value(text), config="simple", weight=weight)
 
     return vector(title, "A") + vector(crux, "B") + vector(body, "C") + vector(terms, "D")
 
@@ -345,9 +360,7 @@ def search(query: str, language: str, limit: int = 50) -> list[Hit]:
         _matching(phrases, language, limit)
         .select_related("version__piece__climb")
         .only(
-            "title",
-            "crux",
-            "body",
+            "text",
             *(f"version__{name}" for name in ("tier", "status", "minutes", "title", "crux")),
             *(
                 f"version__{name}_{lang}"
@@ -371,16 +384,19 @@ def search(query: str, language: str, limit: int = 50) -> list[Hit]:
         )[:limit]
     )
     highlighter = Highlighter(phrases)
-    return [
-        Hit(
-            version=document.version,
-            rank=document.score,
-            title_html=highlighter.mark(document.title),
-            crux_html=highlighter.mark(document.crux),
-            snippet_html=highlighter.snippet(document.body),
+    hits = []
+    for document in documents:
+        local = Localized(document.version, language)
+        hits.append(
+            Hit(
+                version=document.version,
+                rank=document.score,
+                title_html=highlighter.mark(local.title),
+                crux_html=highlighter.mark(local.crux),
+                snippet_html=highlighter.snippet(document.text),
+            )
         )
-        for document in documents
-    ]
+    return hits
 
 
 def _matching(phrases: list[Phrase], language: str, limit: int) -> models.QuerySet[SearchDocument]:

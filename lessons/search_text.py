@@ -15,12 +15,15 @@ the underscore already separate words.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
+import snowballstemmer
 from django.utils.safestring import SafeString, mark_safe
 
 MAX_QUERY_LENGTH = 200
@@ -67,8 +70,52 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The words the index holds for `text`, in order."""
+    """The words of `text` as FTS5's tokenizer splits and folds them, in order."""
     return WORD_RE.findall(fold(text))
+
+
+# --- the form a word is indexed and searched by -------------------------------------------------
+
+_STEMMERS = {
+    "ru": snowballstemmer.stemmer("russian"),
+    "en": snowballstemmer.stemmer("english"),
+}
+_STEMMING = threading.Lock()  # a Snowball stemmer keeps its state between calls
+_CYRILLIC_RE = re.compile("[\u0400-\u04ff]")
+
+
+@lru_cache(maxsize=200_000)
+def normal(word: str) -> str:
+    """The form the index holds for a folded word, and a query is turned into.
+
+    ё as е: most Russian text and most typing leave the dots off, so "счетчик" must find
+    "счётчик". Then the word's stem (Snowball: Russian for Cyrillic words, English for Latin
+    ones), so that "зависание" finds "зависаний" and "расщеплением" finds "расщепление", as
+    "leases" finds "lease". Numbers, short words and other scripts stay as they are. Cached:
+    a climb's vocabulary is a few thousand words, stemmed once each.
+    """
+    word = word.replace("ё", "е")
+    if len(word) < 3 or not word.isalpha():
+        return word
+    if _CYRILLIC_RE.search(word):
+        stemmer = _STEMMERS["ru"]
+    elif word.isascii():
+        stemmer = _STEMMERS["en"]
+    else:
+        return word
+    with _STEMMING:
+        return stemmer.stemWord(word)
+
+
+def search_words(text: str) -> list[str]:
+    """The words the index holds for `text`, in order: `words`, each in its normal form."""
+    return [normal(word) for word in words(text)]
+
+
+def search_text(text: str) -> str:
+    """`text` as the index holds it: its normal words, one space apart. FTS5's tokenizer
+    splits this back into the same words, and PostgreSQL's 'simple' configuration too."""
+    return " ".join(search_words(text))
 
 
 # A camelCase word: ASCII letters and digits, some lower case, and a capital after a
@@ -130,7 +177,7 @@ def parse_query(query: str) -> list[Phrase]:
     last_typed = False  # the last phrase ends where the query ends
     for match in QUERY_RE.finditer(query):
         quoted, bare = match.groups()
-        found = words(quoted if bare is None else bare)[:budget]
+        found = search_words(quoted if bare is None else bare)[:budget]
         phrase = Phrase(tuple(found))
         if not found or phrase in phrases:
             continue
@@ -183,15 +230,23 @@ class Highlighter:
                 self.exact.update(phrase.words)
         self.prefixes = tuple(prefixes)
         self.terms = len(self.exact) + len(self.prefixes)
-        every_word = sorted(self.exact | set(self.prefixes), key=len, reverse=True)
-        # A quick first pass over long texts: any matched word contains one of these.
-        self._candidates = re.compile("|".join(map(re.escape, every_word))) if every_word else None
+        # A quick first pass over long texts: any matched word contains one of these. A term
+        # is a stem, which the word need not hold whole ("happi" for "happy"): its start is
+        # enough to look closer; and ё in the text is е in the term.
+        starts = {
+            re.escape(term[: max(MIN_PREFIX_LENGTH, len(term) - 1)]).replace("е", "[её]")
+            for term in self.exact | set(self.prefixes)
+        }
+        pattern = "|".join(sorted(starts, key=len, reverse=True))
+        self._candidates = re.compile(pattern) if starts else None
 
     def _term(self, folded_word: str) -> str | None:
-        """The query term that `folded_word` matches, if any."""
-        if folded_word in self.exact:
-            return folded_word
-        return next((p for p in self.prefixes if folded_word.startswith(p)), None)
+        """The query term that `folded_word` matches, if any, as the index matches it."""
+        form = normal(folded_word)
+        if form in self.exact:
+            return form
+        typed = folded_word.replace("ё", "е")
+        return next((p for p in self.prefixes if form.startswith(p) or typed.startswith(p)), None)
 
     def spans(self, text: str) -> Iterator[tuple[int, int, str]]:
         """(start, end, term) of each matched word, or matched part of a camelCase word.
