@@ -466,6 +466,18 @@ class Step(TranslatedMixin, RenderedFieldsMixin, models.Model):
     def __str__(self) -> str:
         return self.heading
 
+    @property
+    def marked_display(self) -> str:
+        """The marked lines as a reader writes them: "5-7,13" is "5–7, 13"."""
+        parts = (part.strip() for part in self.marked_lines.split(","))
+        return ", ".join(part.replace("-", "–") for part in parts if part)
+
+    @property
+    def marked_several(self) -> int:
+        """1 for one marked line, 2 for more: what the caption's singular or plural turns on
+        (not the number of lines: "marked lines 5–7" is three lines, one range)."""
+        return 1 if self.marked_lines.strip().isdigit() else 2
+
     def clean(self) -> None:
         errors = {}
         if self.code.strip() and not self.language.strip():

@@ -407,3 +407,33 @@ def test_a_renamed_piece_s_old_address_leads_to_its_new_one(client):
     assert client.get("/climbs/ds/what-is-a-leader/zero/").status_code == 200
     assert not PieceAlias.objects.filter(slug="what-is-a-leader").exists()
     assert Piece.objects.filter(slug="what-is-a-leader").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "marked", "caption"),
+    [
+        ("go", "2", "marked line 2"),
+        ("go", "2,3-4", "marked lines 2, 3–4"),
+        ("log", "2-3", "marked lines 2–3"),
+    ],
+)
+def test_a_snippet_s_caption_reads_as_words(client, language, marked, caption):
+    """ "выделены строки 2,10" showed the raw mark; one line was "marked lines 17"; a log was
+    read out as "Snippet in log"."""
+    from .factories import make_step
+
+    version = make_version(make_piece(make_climb()), steps=0)
+    code = "a\nb\nc\nd" if language == "go" else "10:00 a\n10:01 b\n10:02 c"
+    make_step(version, language=language, code=code, marked_lines=marked)
+    html = client.get(piece_url(version)).content.decode()
+    assert f'<span class="marked-note">· {caption}</span>' in html
+    hidden = "Snippet:" if language == "log" else "Snippet in"
+    assert f'<span class="visually-hidden">{hidden} </span>{language}' in html
+
+
+def test_the_russian_caption_and_the_english_sources(client, version):
+    version.steps.update(marked_lines="2")
+    assert '<ol lang="en">' not in client.get(piece_url(version)).content.decode()
+    html = client.get("/ru" + piece_url(version)).content.decode()
+    assert '<span class="marked-note">· выделена строка 2</span>' in html
+    assert '<ol lang="en">' in html  # the sources are English works
