@@ -23,6 +23,7 @@ class LessonsConfig(AppConfig):
                 signal.connect(handler, sender=model, dispatch_uid=f"search-{model.__name__}")
         post_migrate.connect(_sync_search_index, sender=self, dispatch_uid="search-sync")
         post_migrate.connect(_sync_translations, sender=self, dispatch_uid="translations-sync")
+        post_migrate.connect(_rerender_stale, sender=self, dispatch_uid="rerender-stale")
 
 
 def _sync_search_index(using: str = "default", **kwargs) -> None:
@@ -35,3 +36,9 @@ def _sync_translations(using: str = "default", **kwargs) -> None:
     from . import translations
 
     translations.sync()
+
+
+def _rerender_stale(using: str = "default", **kwargs) -> None:
+    from . import rerender
+
+    rerender.rerender_stale()

@@ -618,6 +618,8 @@ class ContentGeneration(models.Model):
     """
 
     value = models.PositiveBigIntegerField(default=1)
+    # rendering.RENDERER_VERSION when the stored HTML was last made whole (lessons.rerender).
+    rendered_with = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         default_permissions = ()  # bookkeeping, not content: nobody edits it

@@ -7,6 +7,7 @@ of tags and attributes, and only http(s) and mailto links survive.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from html import escape
 
@@ -53,8 +54,43 @@ MARKDOWN_CONFIG = {
 }
 
 
+# What the stored HTML was made by. Raise it whenever a change here changes the HTML of
+# content already stored: the next `migrate` re-renders everything (lessons.rerender).
+# 2: non-breaking spaces between a number and its unit, and before a spaced dash.
+RENDERER_VERSION = 2
+
+# Units a number is never parted from at a line break ("10 | s" read as two things).
+_UNITS = (
+    "s|ms|µs|us|ns|min|h|d|B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|ppm|%|"
+    "с|мс|мкс|нс|мин|ч|сут|дн|Б|КБ|МБ|ГБ|ТБ"
+)
+_NUMBER_UNIT_RE = re.compile(rf"(\d) (?=(?:{_UNITS})(?!\w))")
+# "A — B": the dash stays at the end of its line, never opens the next one.
+_SPACED_DASH_RE = re.compile(r" (?=[—–] )")
+_TAG_RE = re.compile(r"(<[^>]*>)")
+_VERBATIM_TAGS = {"code", "pre", "kbd"}
+NBSP = "\u00a0"
+
+
 class UnknownLanguage(ValueError):
     pass
+
+
+def typeset(html: str) -> str:
+    """Non-breaking spaces where a line break would mislead: between a number and its unit,
+    and before a spaced dash. Text only: tags, and code (which shows what was typed), are
+    left as they are."""
+    pieces = _TAG_RE.split(html)
+    verbatim = 0
+    for index, piece in enumerate(pieces):
+        if piece.startswith("<"):
+            name = piece.strip("</>").split(None, 1)[0].lower() if piece.strip("</>") else ""
+            if name in _VERBATIM_TAGS:
+                verbatim += -1 if piece.startswith("</") else 1
+        elif piece and not verbatim:
+            piece = _NUMBER_UNIT_RE.sub(rf"\1{NBSP}", piece)
+            pieces[index] = _SPACED_DASH_RE.sub(NBSP, piece)
+    return "".join(pieces)
 
 
 def render_markdown(text: str) -> str:
@@ -67,7 +103,7 @@ def render_markdown(text: str) -> str:
         extension_configs=MARKDOWN_CONFIG,
         output_format="html",
     )
-    return sanitise(html)
+    return typeset(sanitise(html))
 
 
 def render_inline_markdown(text: str) -> str:

@@ -103,3 +103,43 @@ def test_log_snippet_renders_through_the_log_lexer():
     html = highlight_snippet("12:00:11  coord  node-b won (term=8)", "log")
     assert '<span class="nc">coord</span>' in html
     assert '<span class="gi">won</span>' in html
+
+
+def test_a_number_keeps_its_unit_and_a_dash_its_line_but_code_is_left_alone():
+    from lessons.rendering import render_markdown
+
+    html = render_markdown(
+        "Таймаут — 3 с, 20 %; wait 10 s, `sleep 5 s` — or 2 seconds.\n\n    x — 5 s"
+    )
+    nbsp = "\u00a0"
+    assert (
+        f"Таймаут{nbsp}— 3{nbsp}с, 20{nbsp}%; wait 10{nbsp}s, <code>sleep 5 s</code>{nbsp}—" in html
+    )
+    assert "or 2 seconds." in html  # a word, not a unit
+    assert "x — 5 s" in html  # the code block as typed
+
+
+@pytest.mark.django_db
+def test_stored_html_is_made_again_when_the_renderer_changes(django_assert_num_queries):
+    """Content is rendered once, on save; a renderer change reached only what was edited
+    after it. The first migrate after one renders everything again (post_migrate)."""
+    from lessons.models import ContentGeneration, TierVersion, content_generation
+    from lessons.rendering import RENDERER_VERSION
+    from lessons.rerender import rerender_stale
+
+    from .factories import make_version
+
+    version = make_version(intro="Wait 10 s — then retry.", steps=1)
+    TierVersion.objects.filter(pk=version.pk).update(intro_html="<p>old</p>")
+    ContentGeneration.objects.update_or_create(
+        pk=1, defaults={"rendered_with": RENDERER_VERSION - 1}
+    )
+    before = content_generation()
+    assert rerender_stale() >= 2  # the version, its step, question and choices
+    version.refresh_from_db()
+    assert version.intro_html == "<p>Wait 10\u00a0s\u00a0— then retry.</p>"
+    assert version.steps.get().code_html  # snippets too
+    assert ContentGeneration.objects.get().rendered_with == RENDERER_VERSION
+    assert content_generation() > before  # no cached page keeps the old HTML
+    with django_assert_num_queries(1):
+        assert rerender_stale() == 0  # current: one query, nothing else

@@ -1,0 +1,57 @@
+"""Stored HTML made again when the renderer changes (rendering.RENDERER_VERSION).
+
+Content is rendered once, when it is saved or imported, and pages only read the HTML. A
+change to the renderer would reach only what is edited afterwards; the first `migrate` after
+it (post_migrate) renders everything again instead, in batches, without signals (the text
+itself, and so the search index and the translation digests, is unchanged), then bumps the
+content generation once so that no cached page keeps the old HTML.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from .models import (
+    Choice,
+    Climb,
+    ContentGeneration,
+    Question,
+    Step,
+    TierVersion,
+    bump_content_generation,
+)
+from .rendering import RENDERER_VERSION
+
+BATCH = 200
+MODELS = (Climb, TierVersion, Step, Question, Choice)
+
+
+def rerender_stale() -> int:
+    """Render every row again if the stored HTML is older than the renderer; returns how
+    many rows (0, with one query, when it is current)."""
+    stored = ContentGeneration.objects.filter(pk=1).values_list("rendered_with", flat=True)
+    if (stored.first() or 0) >= RENDERER_VERSION:
+        return 0
+    rows = 0
+    with transaction.atomic():
+        for model in MODELS:
+            html_fields = sorted(
+                {html for _source, (html, _renderer) in model.rendered_fields.items()}
+                | ({"code_html", "code_ru_html"} if model is Step else set())
+            )
+            batch = []
+            for obj in model.objects.order_by("pk").iterator(chunk_size=BATCH):
+                obj.render(force=True)
+                batch.append(obj)
+                if len(batch) == BATCH:
+                    model.objects.bulk_update(batch, html_fields)
+                    rows += len(batch)
+                    batch = []
+            if batch:
+                model.objects.bulk_update(batch, html_fields)
+                rows += len(batch)
+        updated = ContentGeneration.objects.filter(pk=1).update(rendered_with=RENDERER_VERSION)
+        if not updated:
+            ContentGeneration.objects.create(pk=1, rendered_with=RENDERER_VERSION)
+        bump_content_generation()
+    return rows
