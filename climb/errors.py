@@ -18,6 +18,8 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from .logs import redact
+
 logger = logging.getLogger("climb.csrf")
 
 
@@ -30,7 +32,7 @@ def into_message_slot(response: HttpResponse, question_id: int | None) -> HttpRe
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    logger.warning("CSRF failure on %s: %s", request.path, reason)
+    logger.warning("CSRF failure on %s: %s", redact(request.path), reason)
     if getattr(request, "htmx", False):
         question = request.POST.get("question", "")
         is_answer = request.path_info == reverse("learning:answer")

@@ -12,7 +12,7 @@ import time
 
 from gunicorn import glogging
 
-from climb.logs import JsonFormatter
+from climb.logs import JsonFormatter, redact
 
 
 class JsonAccessLogger(glogging.Logger):
@@ -34,6 +34,8 @@ class JsonAccessLogger(glogging.Logger):
         if not self.cfg.accesslog:
             return
         status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
+        if environ.get("PATH_INFO") == "/healthz" and str(status).startswith("2"):
+            return  # every balancer, every few seconds; a failing check is logged
         sent = getattr(resp, "sent", 0) or 0
         if not sent:  # a file sent with sendfile (whitenoise) is not counted in `sent`
             sent = getattr(resp, "response_length", None) or 0
@@ -43,12 +45,12 @@ class JsonAccessLogger(glogging.Logger):
             # The proxy's address is `remote`; the client's is in here (see TRUSTED_PROXY_COUNT).
             "forwarded_for": environ.get("HTTP_X_FORWARDED_FOR", ""),
             "method": environ.get("REQUEST_METHOD", ""),
-            "path": environ.get("RAW_URI", ""),
+            "path": redact(environ.get("RAW_URI", "")),
             "protocol": environ.get("SERVER_PROTOCOL", ""),
             "status": int(status),
             "bytes": sent,
             "duration_ms": round(request_time.total_seconds() * 1000, 1),
-            "referer": environ.get("HTTP_REFERER", ""),
+            "referer": redact(environ.get("HTTP_REFERER", "")),
             "agent": environ.get("HTTP_USER_AGENT", ""),
         }
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 
 class JsonFormatter(logging.Formatter):
@@ -20,3 +21,13 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+# Addresses that hold a secret: a password-reset link's user id and token, an invite link's
+# token. Whoever reads the logs must not be able to follow them.
+_SECRET_PATHS = re.compile(r"(/password/reset/)[^/?#]+/[^/?#]+|(/teams/join/)[^/?#]+")
+
+
+def redact(url: str) -> str:
+    """`url` (a path or a whole address) with its secret parts replaced by "…"."""
+    return _SECRET_PATHS.sub(lambda m: f"{m[1]}…/…" if m[1] else f"{m[2]}…", url)

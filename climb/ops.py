@@ -18,6 +18,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from .logs import redact
+
 request_log = logging.getLogger("climb.request")
 
 
@@ -83,9 +85,10 @@ class RequestLogMiddleware:
             return response
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
         user = getattr(request, "user", None)
+        path = redact(request.path)
         fields = {
             "method": request.method,
-            "path": request.path,
+            "path": path,
             "status": response.status_code,
             "duration_ms": duration_ms,
             "user_id": user.pk if user is not None and user.is_authenticated else None,
@@ -99,7 +102,7 @@ class RequestLogMiddleware:
             level,
             "%s %s %s %sms",
             request.method,
-            request.path,
+            path,
             response.status_code,
             duration_ms,
             extra={"fields": fields},

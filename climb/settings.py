@@ -162,6 +162,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "climb",
+            # A Redis that stops answering (not one that refuses) would hold every request
+            # and /healthz until gunicorn killed the worker: a second, then the 503 page.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
     SESSION_ENGINE = "climb.learning.cached_sessions"

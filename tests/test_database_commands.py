@@ -47,13 +47,34 @@ def test_bad_input_changes_nothing(tmp_path):
         run("restore_database", str(taken), "--noinput")
     with pytest.raises(CommandError, match="no such file"):
         run("restore_database", str(tmp_path / "missing.sqlite3"), "--noinput")
+    with pytest.raises(CommandError, match="no such folder"):
+        run("backup_database", str(tmp_path / "nowhere" / "climb.sqlite3"))
     assert get_user_model().objects.filter(username="ada").exists()
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's own backup")
+def test_a_restore_into_a_database_being_written_is_refused_not_left_waiting(tmp_path):
+    """SQLite's backup retries a busy step without end: a restore while someone holds the
+    write lock (here this test's own open transaction) waited for ever."""
+    from django.db import transaction
+
+    get_user_model().objects.create_user("ada", "ada@example.com", "pw")
+    backup = tmp_path / "climb.sqlite3"
+    run("backup_database", str(backup))
+    with transaction.atomic():
+        get_user_model().objects.create_user("grace", "grace@example.com", "pw")
+        with pytest.raises(CommandError, match="busy"):
+            run("restore_database", str(backup), "--noinput")
+    assert get_user_model().objects.count() == 2  # nothing restored over it
+    assert not list(tmp_path.glob(".*partial"))
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's own tools")
 def test_on_postgresql_the_commands_name_pg_dump_and_pg_restore(tmp_path):
     with pytest.raises(CommandError, match="pg_dump --format=custom"):
         run("backup_database", str(tmp_path / "x"))
+    with pytest.raises(CommandError, match="pg_amcheck"):
+        run("check_database")
 
 
 @pytest.mark.parametrize(

@@ -51,7 +51,11 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_importing_twice_changes_nothing():
     files = len(list(DEMO_CONTENT.rglob("*.md")))
     first = import_paths([DEMO_CONTENT])
-    assert len(first.created) == 11  # ten tier versions and the climb; translations update
+    assert len(first.created) == 11  # ten tier versions and the climb
+    # Each translation file fills its original's rows: "translated", not "updated".
+    translations = {Path(p).name for p in DEMO_CONTENT.rglob("*.ru.md")}
+    assert {Path(p).name for p in first.translated} == translations and not first.updated
+    assert first.summary() == f"11 created, 0 updated, {len(translations)} translated, 0 unchanged"
     before = content_snapshot()
     second = import_paths([DEMO_CONTENT])
     assert not second.changed and len(second.unchanged) == files

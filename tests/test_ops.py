@@ -371,6 +371,17 @@ def test_the_gunicorn_access_log_is_json_whatever_the_client_sends():
     assert entry["forwarded_for"] == "203.0.113.7"
     assert entry["status"] == 200 and entry["bytes"] == 5120 and entry["duration_ms"] == 2.5
 
+    # A balancer's passing health check is not logged; secrets in addresses never are.
+    healthy = {**environ, "PATH_INFO": "/healthz", "RAW_URI": "/healthz"}
+    logger.access(response, None, healthy, timedelta(microseconds=900))
+    assert len(lines) == 1
+    reset = "/ru/accounts/password/reset/MQ/cz8x1k-0123abcdef/"
+    secret = {**environ, "RAW_URI": reset, "HTTP_REFERER": "https://x.test/teams/join/tok3n/"}
+    logger.access(response, None, secret, timedelta(microseconds=900))
+    entry = json.loads(lines[-1])
+    assert entry["path"] == "/ru/accounts/password/reset/…/…/"
+    assert entry["referer"] == "https://x.test/teams/join/…/"
+
 
 def _database_for_race(tmp_path):
     """A fresh, empty database of the kind the suite runs on, and how to drop it."""
@@ -415,3 +426,13 @@ def test_instances_starting_together_take_turns_to_migrate(tmp_path):
         assert any("Applying lessons.0001_initial... OK" in output for output in outputs)
     finally:
         drop()
+
+
+def test_the_request_log_never_holds_a_reset_or_invite_token(client, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="climb.request")
+    client.get("/accounts/password/reset/MQ/cz8x1k-0123abcdef/")
+    client.get("/teams/join/s3cr3t-invite-token/")
+    assert "cz8x1k" not in caplog.text and "s3cr3t" not in caplog.text
+    assert "/accounts/password/reset/…/…/" in caplog.text and "/teams/join/…/" in caplog.text

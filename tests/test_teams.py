@@ -697,7 +697,8 @@ def test_a_manager_stepping_down_to_member_is_asked_once_more(client, team):
     page = client.post(f"/teams/{team.pk}/members/{uid}/role/", {"role": "member"})
     assert page.status_code == 200
     body = page.content.decode()
-    assert "Stop managing Platform?" in body
+    assert "Change your own role in Platform?" in body
+    assert "Only an owner or a manager can make you a manager again." in body
     assert 'name="confirm" value="yes"' in body and 'name="role" value="member"' in body
     assert member(team, "mike").role == Role.MANAGER
 
@@ -708,16 +709,19 @@ def test_a_manager_stepping_down_to_member_is_asked_once_more(client, team):
     assert member(team, "mike").role == Role.MEMBER
 
 
-def test_changing_someone_elses_role_or_ones_own_to_manager_needs_no_confirmation(client, team):
+def test_an_owner_giving_up_ownership_is_asked_once_more_but_not_for_others(client, team):
     Membership.objects.create(team=team, user=make_user("owen"), role=Role.OWNER)
     login(client, team, "olga")
     response = client.post(
         f"/teams/{team.pk}/members/{member(team, 'mike').user_id}/role/", {"role": "member"}
     )
     assert response.status_code == 302 and member(team, "mike").role == Role.MEMBER
-    response = client.post(
-        f"/teams/{team.pk}/members/{member(team, 'olga').user_id}/role/", {"role": "manager"}
-    )
+    url = f"/teams/{team.pk}/members/{member(team, 'olga').user_id}/role/"
+    page = client.post(url, {"role": "manager"})
+    assert page.status_code == 200 and member(team, "olga").role == Role.OWNER
+    assert "Only an owner can make you an owner again." in page.content.decode()
+    assert "Yes, make me a manager" in page.content.decode()
+    response = client.post(url, {"role": "manager", "confirm": "yes"})
     assert response.status_code == 302 and member(team, "olga").role == Role.MANAGER
 
 
@@ -774,8 +778,10 @@ def test_an_owner_deletes_the_team_by_typing_its_name_and_answers_stay(client, t
     page = client.get(f"/teams/{team.pk}/members/").content.decode()
     assert "Type “Platform” to confirm" in page and "its 4 members lose the dashboard" in page
 
-    response = client.post(f"/teams/{team.pk}/delete/", {"confirm_name": "platform"})
-    assert response.status_code == 400 and "exactly as it is shown" in response.content.decode()
+    response = client.post(f"/teams/{team.pk}/delete/", {"confirm_name": "platform"}, follow=True)
+    # Back to the page that asks for it, saying why; nothing deleted.
+    assert response.redirect_chain[-1][0] == f"/teams/{team.pk}/members/"
+    assert "exactly as it is shown" in response.content.decode()
     assert Team.objects.filter(pk=team.pk).exists()
 
     response = client.post(f"/teams/{team.pk}/delete/", {"confirm_name": " Platform "}, follow=True)
@@ -787,3 +793,31 @@ def test_an_owner_deletes_the_team_by_typing_its_name_and_answers_stay(client, t
     assert Answer.objects.filter(learner__user=mia).count() == 1
     assert Team.objects.filter(pk=other_team.pk).exists()
     assert client.get(f"/teams/{team.pk}/").status_code == 404
+
+
+def test_the_name_to_type_is_the_name_as_the_page_shows_it(client):
+    """A browser shows "Platform  Core" with one space, and keyboards type É composed: the
+    owner could never type what the page showed."""
+    import unicodedata
+
+    for name, typed in [
+        ("Platform  Core", "Platform Core"),
+        (unicodedata.normalize("NFD", "Équipe"), "Équipe"),
+    ]:
+        team = make_team(make_user(f"owner-{len(name)}"), name=name)
+        client.force_login(team.memberships.get().user)
+        client.post(f"/teams/{team.pk}/delete/", {"confirm_name": typed})
+        assert not Team.objects.filter(pk=team.pk).exists(), name
+
+
+def test_a_rename_writes_only_the_name(client, team):
+    """The rename saved the whole team row as the request had read it, putting back a
+    roster version that a join in between had moved on (the dashboard's kept figures are
+    keyed by it)."""
+    login(client, team, "olga")
+    before = Team.objects.get(pk=team.pk).roster_version
+    membership = member(team, "olga")
+    Membership.objects.create(team=team, user=make_user("newcomer"))  # bumps the version
+    assert team.rename_by(membership, "Platform Core") is True
+    team.refresh_from_db()
+    assert team.name == "Platform Core" and team.roster_version == before + 1

@@ -41,11 +41,9 @@ def note_anonymous_visit(request, session) -> None:
     from .models import Learner
 
     learner_id = session.get(SESSION_KEY)
-    if (
-        learner_id is None
-        or request.user.is_authenticated
-        or getattr(request, "new_learner", False)
-    ):
+    user = getattr(request, "user", None)  # this middleware sits before authentication's
+    signed_in = user is not None and user.is_authenticated
+    if learner_id is None or signed_in or getattr(request, "new_learner", False):
         return
     Learner.objects.filter(pk=learner_id, user__isnull=True).update(last_seen=timezone.now())
 

@@ -22,6 +22,18 @@ class TeamForm(forms.ModelForm):
         error_messages = {"name": {"required": _("Give the team a name.")}}
 
 
+class TeamRenameForm(forms.Form):
+    """The members page's rename field: the name's own rules (the model field's validators
+    and length), without the help text meant for someone creating a team."""
+
+    name = forms.CharField(
+        label=_("Team name"),
+        max_length=Team._meta.get_field("name").max_length,
+        validators=Team._meta.get_field("name").validators,
+        error_messages={"required": _("Give the team a name.")},
+    )
+
+
 class InviteForm(forms.Form):
     role = forms.ChoiceField(
         label=_("Joins as"),

@@ -9,6 +9,7 @@ two owners demoting each other at the same moment cannot both succeed.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -103,21 +104,43 @@ class Team(models.Model):
         Membership.objects.create(team=team, user=user, role=Role.OWNER)
         return team
 
+    def rename_by(self, by: Membership, name: str) -> bool:
+        """`by` renames the team (an owner only); False if it already had that name. Only
+        the name is written: the roster version in this row may have moved meanwhile."""
+        with transaction.atomic():
+            lock_team(self.pk)
+            by.refresh_from_db(fields=["role"])
+            if not by.is_owner:
+                raise TeamRuleError(gettext("Only an owner can rename the team."))
+            self.refresh_from_db(fields=["name"])
+            if name == self.name:
+                return False
+            self.name = name
+            self.save(update_fields=["name"])
+            return True
+
     def delete_by(self, by: Membership, typed_name: str) -> None:
         """`by` deletes the team: its memberships, invite links and removals go with it;
         the members' own answers and progress are theirs and stay. Only an owner may, and
-        only by typing the team's name, the name as it is now (not as the page showed it)."""
+        only by typing the team's name, the name as it is now (not as the page showed it).
+        Compared as a reader sees and types it: runs of spaces as one, accents composed."""
         with transaction.atomic():
             lock_team(self.pk)
             by.refresh_from_db(fields=["role"])
             self.refresh_from_db(fields=["name"])
             if not by.is_owner:
                 raise TeamRuleError(gettext("Only an owner can delete the team."))
-            if typed_name.strip() != self.name:
+            if as_typed(typed_name) != as_typed(self.name):
                 raise TeamRuleError(
                     gettext("Type the team's name exactly as it is shown to delete the team.")
                 )
             self.delete()
+
+
+def as_typed(name: str) -> str:
+    """A name as a reader sees it on a page and types it back: the browser shows runs of
+    spaces as one, and a keyboard types accents composed (NFC)."""
+    return unicodedata.normalize("NFC", " ".join(name.split()))
 
 
 def lock_team(team_id: int) -> None:

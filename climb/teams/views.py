@@ -33,8 +33,18 @@ from lessons.models import Climb, Tier
 
 from . import dashboard, stats
 from .charts import weekly_chart
-from .forms import DashboardFilters, InviteForm, MembersPageFilter, RoleForm, TeamForm
-from .models import MANAGING_ROLES, Invite, Membership, Role, Team, TeamRuleError
+from .forms import (
+    DashboardFilters,
+    InviteForm,
+    MembersPageFilter,
+    RoleForm,
+    TeamForm,
+    TeamRenameForm,
+)
+from .models import Invite, Membership, Role, Team, TeamRuleError
+
+# Owner first: a higher number is a lesser role.
+RANK = {role: index for index, role in enumerate(Role)}
 
 MEMBERS_PAGE_SIZE = 50
 ACTIVE_INVITES_SHOWN = 20
@@ -404,7 +414,7 @@ def team_members(request: HttpRequest, team_id: int) -> HttpResponse:
         "sole_owner": sole_owner,
         "invites": invites,
         "invite_form": InviteForm(),
-        "rename_form": TeamForm(instance=team, prefix="team"),
+        "rename_form": TeamRenameForm(initial={"name": team.name}, prefix="team"),
     }
     return render(request, "teams/members.html", context)
 
@@ -444,9 +454,14 @@ def member_role(request: HttpRequest, team_id: int, user_id: int) -> HttpRespons
     if not form.is_valid():
         return _refused(request, membership, _first_error(form))
     role = form.cleaned_data["role"]
-    stepping_down = member.pk == membership.pk and membership.manages and role not in MANAGING_ROLES
+    stepping_down = member.pk == membership.pk and RANK[role] > RANK[membership.role]
+    if stepping_down and membership.is_owner:
+        # The only owner is refused below: no question to ask first.
+        others = membership.team.memberships.filter(role=Role.OWNER).exclude(pk=membership.pk)
+        stepping_down = others.exists()
     if stepping_down and request.POST.get("confirm") != "yes":
-        # One click would take away the page it was made on: ask once more, without JS too.
+        # One click would take away what only others can give back (and for a member, the
+        # page it was made on): ask once more, a plain form, without JS too.
         context = {"team": membership.team, "membership": membership, "role": Role(role)}
         return render(request, "teams/step_down.html", context)
     try:
@@ -500,35 +515,37 @@ def team_leave(request: HttpRequest, team_id: int) -> HttpResponse:
 @require_POST
 def team_rename(request: HttpRequest, team_id: int) -> HttpResponse:
     membership = _manager_membership_or_404(request, team_id)
-    if not membership.is_owner:
-        return _refused(request, membership, _("Only an owner can rename the team."), 403)
     team = membership.team
     old_name = team.name
-    form = TeamForm(request.POST, instance=team, prefix="team")
+    form = TeamRenameForm(request.POST, prefix="team")
     if not form.is_valid():
-        team.name = old_name  # the form set it on the instance; the page shows the team's
         return _refused(request, membership, _first_error(form))
-    if form.cleaned_data["name"] == old_name:
-        messages.info(request, _("The team already has that name."))
-    else:
-        form.save()
+    try:
+        renamed = team.rename_by(membership, form.cleaned_data["name"])
+    except TeamRuleError as refusal:
+        return _refused(request, membership, refusal.message, 403)
+    if renamed:
         messages.success(
             request,
             _("The team “%(old)s” is now called “%(new)s”.") % {"old": old_name, "new": team.name},
         )
+    else:
+        messages.info(request, _("The team already has that name."))
     return redirect("teams:members", team_id)
 
 
 @require_POST
 def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
     membership = _manager_membership_or_404(request, team_id)
-    if not membership.is_owner:
-        return _refused(request, membership, _("Only an owner can delete the team."), 403)
     team = membership.team
     try:
         team.delete_by(membership, request.POST.get("confirm_name", ""))
     except TeamRuleError as refusal:
-        return _refused(request, membership, refusal.message)
+        if not membership.is_owner:
+            return _refused(request, membership, refusal.message, 403)
+        # A mistyped name: back to the page that asks for it, saying why.
+        messages.error(request, refusal.message)
+        return redirect("teams:members", team_id)
     messages.success(request, _("The team “%(name)s” is deleted.") % {"name": team.name})
     return redirect("teams:list")
 

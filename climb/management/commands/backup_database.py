@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ._sqlite import integrity, open_copy, sqlite_connection
+from ._sqlite import POSTGRES_BACKUP, integrity, open_copy, open_live
 
 
 class Command(BaseCommand):
@@ -20,21 +21,33 @@ class Command(BaseCommand):
         parser.add_argument("path", help="The backup file to write (must not exist).")
 
     def handle(self, *args, path: str, **options):
-        source = sqlite_connection()
         target = Path(path)
         if target.exists():
             raise CommandError(f"{target} exists already: choose a new name")
-        destination = sqlite3.connect(target)
+        if not target.parent.is_dir():
+            raise CommandError(f"{target.parent}: no such folder")
+        # Written under another name and renamed when whole and checked: a backup that
+        # stopped half-way never sits under the name a restore would be given.
+        partial = target.with_name(f".{target.name}.partial")
+        source = open_live(instead=POSTGRES_BACKUP)
         try:
-            source.backup(destination)
+            destination = sqlite3.connect(partial)
+            try:
+                source.backup(destination)
+            finally:
+                destination.close()
+            copy = open_copy(partial)
+            try:
+                result = integrity(copy)
+            finally:
+                copy.close()
+            if result != "ok":
+                raise CommandError(f"the copy fails its integrity check: {result}")
+            os.replace(partial, target)
+        except sqlite3.Error as error:
+            raise CommandError(f"no backup written: {error}") from None
         finally:
-            destination.close()
-        copy = open_copy(target)
-        try:
-            result = integrity(copy)
-        finally:
-            copy.close()
-        if result != "ok":
-            raise CommandError(f"{target} was written but fails its integrity check: {result}")
+            source.close()
+            partial.unlink(missing_ok=True)
         size = target.stat().st_size / 1_000_000
         self.stdout.write(f"Backed up to {target} ({size:.1f} MB), integrity ok.")

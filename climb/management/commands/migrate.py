@@ -4,7 +4,6 @@ first) each ran the same migrations, and all but one stopped with "table already
 from __future__ import annotations
 
 import contextlib
-import fcntl
 
 from django.core.management.commands.migrate import Command as DjangoMigrate
 from django.db import connections
@@ -30,6 +29,8 @@ def migration_lock(connection):
     if connection.vendor != "sqlite" or connection.is_in_memory_db() or not name:
         yield
         return
+    import fcntl  # here, not above: PostgreSQL needs no file lock, on any system
+
     with open(f"{name}.migrate-lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 
-from ._sqlite import integrity, open_copy, sqlite_connection
+from ._sqlite import POSTGRES_BACKUP, integrity, open_copy, open_live, refuse_if_busy
 
 
 class Command(BaseCommand):
@@ -26,7 +28,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path: str, interactive: bool = True, **options):
-        live = sqlite_connection()
+        live = open_live(instead=POSTGRES_BACKUP)
         backup = open_copy(path)
         try:
             result = integrity(backup)
@@ -42,9 +44,13 @@ class Command(BaseCommand):
                 )
                 if answer != "yes":
                     raise CommandError("Nothing changed.")
+            refuse_if_busy(live)
             backup.backup(live)
+        except sqlite3.Error as error:
+            raise CommandError(f"not restored: {error}") from None
         finally:
             backup.close()
+            live.close()
         # Cached ids (each question revision's) name rows of the database as it was.
         cache.clear()
         self.stdout.write(
