@@ -264,7 +264,7 @@ URL_FIELD = {models.URLField: {"assume_scheme": "https"}}
 class SourceInline(admin.TabularInline):
     model = Source
     formfield_overrides = URL_FIELD
-    fields = ["position", "title", "url", "note"]
+    fields = ["position", "title", "url", "note", "note_ru"]
     extra = 0
     ordering = ["position", "id"]
 

@@ -104,8 +104,15 @@ def translation_data(version: TierVersion, lang: str) -> VersionData:
         goal=tr(version, "goal"),
         recap=tr(version, "recap"),
         steps=steps,
+        source_notes=_source_notes(version, lang),
         language=lang,
     )
+
+
+def _source_notes(version: TierVersion, lang: str) -> list[str]:
+    """Every source's note in `lang` ("" where there is none), or none at all."""
+    notes = [getattr(source, f"note_{lang}").strip() for source in version.sources.all()]
+    return notes if any(notes) else []
 
 
 def file_name(version: TierVersion, lang: str = "en") -> str:

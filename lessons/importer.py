@@ -236,7 +236,7 @@ def _import_translation(data: VersionData, report: ImportReport) -> None:
         TierVersion.objects.filter(
             piece__climb__slug=data.climb, piece__slug=data.piece, tier=Tier.from_slug(data.tier)
         )
-        .prefetch_related("steps__question__choices")
+        .prefetch_related("steps__question__choices", "sources")
         .first()
     )
     if version is None:
@@ -245,6 +245,15 @@ def _import_translation(data: VersionData, report: ImportReport) -> None:
             None,
             f"a translation of piece {data.piece!r} at tier {data.tier}, which does not exist: "
             "import the original file too",
+        )
+    sources = sorted(version.sources.all(), key=lambda s: (s.position, s.pk))
+    notes = data.source_notes or [""] * len(sources)
+    if len(notes) != len(sources):
+        raise LessonFileError(
+            data.path,
+            data.line("source_notes"),
+            f"the translation has {len(notes)} source notes, the original has "
+            f'{len(sources)} sources: one note per source, in order ("" for none)',
         )
     steps = sorted(version.steps.all(), key=lambda s: (s.position, s.pk))
     if len(steps) != len(data.steps):
@@ -265,6 +274,10 @@ def _import_translation(data: VersionData, report: ImportReport) -> None:
     )
     if changed:
         version.save()
+    for source, note in zip(sources, notes, strict=True):
+        if _assign(source, **{f"note_{lang}": note}):
+            source.save(update_fields=[f"note_{lang}"])
+            changed = True
     for number, (step, step_data) in enumerate(zip(steps, data.steps, strict=True), start=1):
         where = f"step {number} ({step_data.heading!r})"
         if step_data.code and len(step_data.code.splitlines()) != len(step.code.splitlines()):

@@ -89,6 +89,9 @@ class VersionData:
     recap: str
     steps: list[StepData] = field(default_factory=list)
     sources: list[SourceData] = field(default_factory=list)
+    # A translation's notes to the original's sources, one per source in its order ("" for
+    # one left in the original's words); titles and addresses are the original's.
+    source_notes: list[str] = field(default_factory=list)
     status: str = "published"
     language: str = "en"  # "ru": a translation of the English file with the same piece and tier
     path: str = field(default="", compare=False)
@@ -418,7 +421,7 @@ def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
     return version
 
 
-TRANSLATION_FIELDS = {"climb", "piece", "tier", "language", "title", "crux"}
+TRANSLATION_FIELDS = {"climb", "piece", "tier", "language", "title", "crux", "source_notes"}
 
 
 def _parse_translation(meta: dict, body: list[str], first_line: int, raw, path) -> VersionData:
@@ -458,6 +461,14 @@ def _parse_translation(meta: dict, body: list[str], first_line: int, raw, path) 
         path=str(path),
         lines={key: _meta_line(raw, key) for key in meta},
     )
+    notes = meta.get("source_notes", [])
+    if not isinstance(notes, list) or not all(isinstance(note, str) for note in notes):
+        raise LessonFileError(
+            path,
+            _meta_line(raw, "source_notes"),
+            "'source_notes' must be a list of texts, one per source of the original, in order",
+        )
+    version.source_notes = [note.strip() for note in notes]
     _parse_sections(version, body, first_line, path)
     return version
 
@@ -726,6 +737,9 @@ def _front_matter(meta: dict) -> str:
         if isinstance(value, list):
             lines.append(f"{key}:")
             for item in value:
+                if not isinstance(item, dict):  # a list of texts (source_notes)
+                    lines.append(f"  - {_scalar(item) if item else chr(34) * 2}")
+                    continue
                 prefix = "  - "
                 for item_key, item_value in item.items():
                     lines.append(f"{prefix}{item_key}: {_scalar(item_value)}")
@@ -759,6 +773,8 @@ def dump_version(version: VersionData) -> str:
         }
     if version.status != "published":
         meta["status"] = version.status
+    if version.source_notes:
+        meta["source_notes"] = list(version.source_notes)
     if version.sources:
         meta["sources"] = [
             {"title": s.title, "url": s.url, **({"note": s.note} if s.note else {})}

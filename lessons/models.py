@@ -390,12 +390,16 @@ class TierVersion(TranslatedMixin, RenderedFieldsMixin, models.Model):
         return bool(self.title_ru and self.digest_ru_from and self.digest_ru_from != self.digest)
 
 
-class Source(models.Model):
+class Source(TranslatedMixin, models.Model):
     version = models.ForeignKey(TierVersion, on_delete=models.CASCADE, related_name="sources")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # The work's own title and address, in its own language: only the note is translated.
     title = models.CharField(_("title"), max_length=300)
     url = models.URLField(_("URL"), max_length=500)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    note_ru = models.CharField(_("note (Russian)"), max_length=300, blank=True)
+
+    translation_marker = "note"
 
     class Meta:
         ordering = ["version", "position", "id"]

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from climb.learning.models import Answer, Learner
 from lessons.exporter import export_to
 from lessons.importer import DEMO_CONTENT, import_paths
+from lessons.lessonfile import LessonFileError
 from lessons.models import Choice, Climb, Piece, Question, Source, Status, Step, TierVersion
 
 from .factories import make_answer
@@ -475,3 +476,27 @@ def test_one_distractor_replaced_by_another_is_a_new_choice(lessons):
     assert answer.choice is None
     assert question.choices.filter(text="Zzz qqq 42.").exists()
     assert answer.revision.choices[answer.choice_index]["text"] == wrong.text
+
+
+def test_a_translation_carries_its_source_notes_and_exports_them(tmp_path):
+    """A translation file's source_notes fill the Russian notes, one per source in order;
+    the wrong number is refused with its line, and export writes them back."""
+    import_paths([DEMO_CONTENT])
+    version = TierVersion.objects.get(piece__slug="leases-and-ttls")
+    sources = list(version.sources.order_by("position"))
+    notes = [source.note_ru for source in sources]
+    assert notes[1] == "Мартин Клеппман, 2016" and notes[0] == ""  # the demo's own
+    folder = tmp_path / "lessons"
+    shutil.copytree(DEMO_CONTENT, folder)
+    russian = folder / "distributed-systems" / LESSON.name.replace(".md", ".ru.md")
+    text = russian.read_text()
+    start = text.index("source_notes:")
+    end = text.index("---", start)
+    russian.write_text(text[:start] + 'source_notes:\n  - "Одна заметка"\n' + text[end:])
+    with pytest.raises(LessonFileError, match=r"\.ru\.md:\d+: the translation has 1 source notes"):
+        import_paths([folder])
+    assert [s.note_ru for s in version.sources.order_by("position")] == notes  # unchanged
+
+    export_to(tmp_path / "out")
+    exported = (tmp_path / "out" / "distributed-systems" / russian.name).read_text()
+    assert 'source_notes:\n  - ""\n  - "Мартин Клеппман, 2016"\n' in exported

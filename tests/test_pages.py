@@ -431,9 +431,19 @@ def test_a_snippet_s_caption_reads_as_words(client, language, marked, caption):
     assert f'<span class="visually-hidden">{hidden} </span>{language}' in html
 
 
-def test_the_russian_caption_and_the_english_sources(client, version):
+def test_the_russian_caption_and_the_sources_in_their_languages(client, version):
+    """The sources' notes were English on every Russian page, and read with a Russian voice."""
     version.steps.update(marked_lines="2")
-    assert '<ol lang="en">' not in client.get(piece_url(version)).content.decode()
+    first, second, _third = version.sources.order_by("position")
+    first.note, second.note = "Kleppmann, 2016: pauses", "Burrows, 2006: sequencers"
+    first.note_ru = "Клеппман, 2016: паузы"
+    first.save()
+    second.save()
+    english = client.get(piece_url(version)).content.decode()
+    assert 'lang="en"' not in english.split('class="panel sources"')[1]
     html = client.get("/ru" + piece_url(version)).content.decode()
     assert '<span class="marked-note">· выделена строка 2</span>' in html
-    assert '<ol lang="en">' in html  # the sources are English works
+    sources = html.split('class="panel sources"')[1]
+    assert 'rel="noopener noreferrer" lang="en">Source 0</a>' in sources  # a work's own title
+    assert '<span class="source-note">— Клеппман, 2016: паузы</span>' in sources
+    assert '<span class="source-note" lang="en">— Burrows, 2006: sequencers</span>' in sources
