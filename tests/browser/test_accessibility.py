@@ -124,4 +124,16 @@ def test_team_pages_have_no_axe_violations(live_server, demo, page: Page):
     ]:
         page.goto(live_server.url + path)
         reports += violations(page, path)
+    # The members page with its delete panel open, and the page that asks an owner to
+    # confirm giving up ownership (reached by the form, as a reader reaches it).
+    from climb.teams.models import Membership
+
+    Membership.objects.create(team=team, user=type(owner).objects.create_user("owen"), role="owner")
+    page.goto(f"{live_server.url}/teams/{team.pk}/members/")
+    page.locator(".delete-panel summary").click()
+    reports += violations(page, "members, delete panel open")
+    page.get_by_label("Role of margaret").select_option("manager")
+    page.get_by_role("button", name="Change role of margaret").click()
+    expect(page.get_by_role("heading", name="Change your own role in Platform?")).to_be_visible()
+    reports += violations(page, "step-down confirmation")
     assert_clean(reports)
