@@ -57,7 +57,8 @@ MARKDOWN_CONFIG = {
 # What the stored HTML was made by. Raise it whenever a change here changes the HTML of
 # content already stored: the next `migrate` re-renders everything (lessons.rerender).
 # 2: non-breaking spaces between a number and its unit, and before a spaced dash.
-RENDERER_VERSION = 2
+# 3: and around the signs of a short formula ("t = 4 s", "T0 − 22", "t ≈ 51").
+RENDERER_VERSION = 3
 
 # Units a number is never parted from at a line break ("10 | s" read as two things).
 _UNITS = (
@@ -67,6 +68,8 @@ _UNITS = (
 _NUMBER_UNIT_RE = re.compile(rf"(\d) (?=(?:{_UNITS})(?!\w))")
 # "A — B": the dash stays at the end of its line, never opens the next one.
 _SPACED_DASH_RE = re.compile(r" (?=[—–] )")
+# "t = 4 s" kept on one line: a sign between spaces holds on to both sides.
+_FORMULA_SIGN_RE = re.compile(r" ([=≈≠≤≥−×]) ")
 _TAG_RE = re.compile(r"(<[^>]*>)")
 _VERBATIM_TAGS = {"code", "pre", "kbd"}
 NBSP = "\u00a0"
@@ -78,8 +81,8 @@ class UnknownLanguage(ValueError):
 
 def typeset(html: str) -> str:
     """Non-breaking spaces where a line break would mislead: between a number and its unit,
-    and before a spaced dash. Text only: tags, and code (which shows what was typed), are
-    left as they are."""
+    around the sign of a short formula, and before a spaced dash. Text only: tags, and code
+    (which shows what was typed), are left as they are."""
     pieces = _TAG_RE.split(html)
     verbatim = 0
     for index, piece in enumerate(pieces):
@@ -89,6 +92,7 @@ def typeset(html: str) -> str:
                 verbatim += -1 if piece.startswith("</") else 1
         elif piece and not verbatim:
             piece = _NUMBER_UNIT_RE.sub(rf"\1{NBSP}", piece)
+            piece = _FORMULA_SIGN_RE.sub(rf"{NBSP}\1{NBSP}", piece)
             pieces[index] = _SPACED_DASH_RE.sub(NBSP, piece)
     return "".join(pieces)
 

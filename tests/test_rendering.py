@@ -116,6 +116,9 @@ def test_a_number_keeps_its_unit_and_a_dash_its_line_but_code_is_left_alone():
         f"Таймаут{nbsp}— 3{nbsp}с, 20{nbsp}%; wait 10{nbsp}s, <code>sleep 5 s</code>{nbsp}—" in html
     )
     assert "or 2 seconds." in html  # a word, not a unit
+    formula = render_markdown("At t = 4 s the clock reads T0 − 22, so t ≈ 51.")
+    assert f"t{nbsp}={nbsp}4{nbsp}s" in formula and f"T0{nbsp}−{nbsp}22" in formula
+    assert f"t{nbsp}≈{nbsp}51" in formula
     assert "x — 5 s" in html  # the code block as typed
 
 
