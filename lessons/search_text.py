@@ -1,10 +1,11 @@
 """Words for full-text search: what gets indexed, how a query is read, how hits are marked.
 
-Pure functions, no database. Both databases must see the same words. SQLite's FTS5 tokenizer
-(`unicode61 remove_diacritics 2`) cuts text at anything that is not a letter or a digit,
-lower-cases it and drops the accents of Latin letters; `words()` does exactly that in Python.
-PostgreSQL is given text that went through `words()` already, because its own parser keeps
-`lease.Held` together as one "host" token and a search for `held` would miss it.
+Pure functions, no database. Both databases must see the same words, so both are given
+them made here: `words()` cuts text as SQLite's FTS5 tokenizer (`unicode61 remove_diacritics
+2`) does, at anything that is not a letter or a digit, lower-cased, without the accents of
+Latin letters (PostgreSQL's own parser would keep `lease.Held` together as one "host" token,
+and a search for `held` would miss it); `normal()` then reads ё as е and stems each word, and
+`search_text()` is what both indexes hold. Queries go through the same two steps.
 
 Code identifiers get one more treatment: the parts of camelCase words (`KeepAlive` → `keep`,
 `alive`; `LeaseID` → `lease`, `id`) are indexed too, so either the whole identifier or its
