@@ -21,7 +21,7 @@ from django.views.i18n import set_language as django_set_language
 
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 # Addresses outside i18n_patterns: never redirected.
-UNPREFIXED = ("/admin/", "/i18n/", "/static/", "/healthz", "/robots.txt", "/sitemap.xml")
+UNPREFIXED = ("/admin/", "/i18n/", "/static/", "/robots.txt", "/sitemap.xml")
 
 
 @require_POST

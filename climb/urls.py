@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 from lessons.sitemaps import SITEMAPS
 
 # converters registers <id:...> before the URL modules included below are imported.
-from . import converters, crawlers, i18n, ops  # noqa: F401
+from . import converters, crawlers, i18n  # noqa: F401
 
 # The admin is where authors write lessons: it says whose it is, not "Django administration".
 admin.site.site_header = admin.site.site_title = _("Climb authoring")
@@ -23,7 +23,6 @@ admin.site.index_title = _("Climbs, lessons, learners and teams")
 handler500 = "climb.errors.server_error"
 
 urlpatterns = [
-    path("healthz", ops.healthz, name="healthz"),
     path("robots.txt", crawlers.robots_txt, name="robots_txt"),
     path(
         "sitemap.xml",

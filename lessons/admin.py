@@ -352,14 +352,10 @@ class TierVersionAdmin(admin.ModelAdmin):
         # The preview shows drafts too, as a learner would see them once published.
         return reverse("lessons:preview", args=[version.pk])
 
-    def save_model(self, request, obj, form, change):
-        # Counted before the steps are saved, to say afterwards whom an edit un-cleared.
-        request.climb_questions_before = question_count(obj.pk) if change else None
-        super().save_model(request, obj, form, change)
-
     def save_related(self, request, form, formsets, change):
+        # Counted before the steps (the inlines) are saved, to say whom an edit un-cleared.
+        before = question_count(form.instance.pk) if change else None
         super().save_related(request, form, formsets, change)
-        before = getattr(request, "climb_questions_before", None)
         if before is None:
             return
         lost, cleared = uncleared_by_edit(form.instance.pk, before)

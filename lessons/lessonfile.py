@@ -738,7 +738,7 @@ def _front_matter(meta: dict) -> str:
             lines.append(f"{key}:")
             for item in value:
                 if not isinstance(item, dict):  # a list of texts (source_notes)
-                    lines.append(f"  - {_scalar(item) if item else chr(34) * 2}")
+                    lines.append(f"  - {_scalar(item)}")
                     continue
                 prefix = "  - "
                 for item_key, item_value in item.items():

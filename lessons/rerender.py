@@ -35,13 +35,9 @@ def rerender_stale() -> int:
     rows = 0
     with transaction.atomic():
         for model in MODELS:
-            html_fields = sorted(
-                {html for _source, (html, _renderer) in model.rendered_fields.items()}
-                | ({"code_html", "code_ru_html"} if model is Step else set())
-            )
-            batch = []
+            batch, html_fields = [], set()
             for obj in model.objects.order_by("pk").iterator(chunk_size=BATCH):
-                obj.render(force=True)
+                html_fields.update(obj.render(force=True))  # every field it renders
                 batch.append(obj)
                 if len(batch) == BATCH:
                     model.objects.bulk_update(batch, html_fields)

@@ -285,7 +285,8 @@ def test_the_climb_filter_switches_the_chosen_climb(client, world):
     rows = {row.split()[0]: row for row in table_rows(html)}
     assert rows["alice"].startswith("alice (you) Owner Zero 1 / 1 100% 1")
     assert rows["bob"].startswith("bob Manager Not started 0 / 1")
-    assert "aria-sort" not in html.split('<th scope="col">SQL</th>')[0].split("Role")[-1]
+    # Switching the climb keeps the sort where it was: on the member column, nowhere else.
+    assert re.findall(r'aria-sort="\w+"><a id="sort-(\w+)"', html) == ["member"]
 
 
 def test_the_pure_piece_count_agrees_with_piece_status(world):

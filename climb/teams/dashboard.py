@@ -268,7 +268,6 @@ class Dashboard:
     weeks: list[Week]
     sort: str
     descending: bool
-    selected_index: int | None  # the chosen climb's position among the climbs
     # Last week's Monday up to the weekday of today: what "this week so far" compares with.
     last_week_to_date: Week | None = None
 
@@ -420,21 +419,17 @@ def distributions(
     climbs: list,
     altitudes: dict[int, dict[int, tuple[Tier | None, int]]],
     members: list[Member],
-    started: set[tuple[int, int]] | None = None,
+    started: set[tuple[int, int]],
 ) -> list[Distribution]:
     """Per climb, members per altitude; `started`: the (learner, climb) pairs with an
-    answer, which tell base camp from not started (None: everyone counts as started)."""
+    answer, which tell base camp from not started."""
     result = []
     for climb in climbs:
         counts = [0] * (len(Tier) + 1)
         not_started = 0
         for member in members:
             tier = altitudes.get(member.learner_id, {}).get(climb.pk, (None, 0))[0]
-            if (
-                tier is None
-                and started is not None
-                and (member.learner_id, climb.pk) not in started
-            ):
+            if tier is None and (member.learner_id, climb.pk) not in started:
                 not_started += 1
                 continue
             counts[0 if tier is None else int(tier) + 1] += 1
@@ -460,11 +455,7 @@ def week_to_date(start: date, days: int, answers: dict[date, int], tiers: dict[d
 
 def weekly(starts: list[date], answers: dict[date, int], tiers: dict[date, int]) -> list[Week]:
     """Per-day counts summed into the weeks that begin on `starts` (Mondays)."""
-
-    def total(per_day: dict[date, int], start: date) -> int:
-        return sum(per_day.get(start + timedelta(days=n), 0) for n in range(7))
-
-    return [Week(start, total(answers, start), total(tiers, start)) for start in starts]
+    return [week_to_date(start, 7, answers, tiers) for start in starts]
 
 
 @dataclass
@@ -478,7 +469,6 @@ class Summary:
     distribution: list[Distribution]
     missed: list[MissedQuestion]
     weeks: list[Week]
-    selected_index: int | None
     last_week_to_date: Week | None = None
 
 
@@ -528,15 +518,15 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
         if text is not None:  # shown in the reader's language, as plain text like the prompt
             text = plain_text(fetched.translated_choices.get(q, {}).get(text, text))
         missed.append(MissedQuestion(fetched.questions[q], first, count, text, times, ties))
+    weeks = chart_weeks(today)
     return Summary(
         rows=rows,
         totals=totals,
         distribution=distributions(climbs, altitudes, fetched.members, started_in),
         missed=missed,
-        weeks=weekly(chart_weeks(today), fetched.answers_per_day, fetched.tiers_per_day),
-        selected_index=climb_ids.index(selected_id) if selected else None,
+        weeks=weekly(weeks, fetched.answers_per_day, fetched.tiers_per_day),
         last_week_to_date=week_to_date(
-            chart_weeks(today)[-2],
+            weeks[-2],
             today.weekday() + 1,
             fetched.answers_per_day,
             fetched.tiers_per_day,
@@ -567,6 +557,5 @@ def view(
         weeks=summary.weeks,
         sort=sort,
         descending=descending,
-        selected_index=summary.selected_index,
         last_week_to_date=summary.last_week_to_date,
     )

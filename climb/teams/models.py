@@ -29,6 +29,8 @@ class Role(models.TextChoices):
     MEMBER = "member", _("Member")
 
 
+# Owner first: a higher number is a lesser role (the members list's order, stepping down).
+ROLE_RANK = {role: index for index, role in enumerate(Role)}
 # Roles that see every member's row and manage the team.
 MANAGING_ROLES = (Role.OWNER, Role.MANAGER)
 # What an invite link can grant: ownership is only ever given by an owner, by hand.
@@ -104,15 +106,20 @@ class Team(models.Model):
         Membership.objects.create(team=team, user=user, role=Role.OWNER)
         return team
 
+    def _lock_for_owner(self, by: Membership, refusal: str) -> None:
+        """Inside a transaction: take the team's lock, then refuse unless `by` is, as of
+        now, an owner; the name is read again under the lock."""
+        lock_team(self.pk)
+        by.refresh_from_db(fields=["role"])
+        if not by.is_owner:
+            raise TeamRuleError(refusal)
+        self.refresh_from_db(fields=["name"])
+
     def rename_by(self, by: Membership, name: str) -> bool:
         """`by` renames the team (an owner only); False if it already had that name. Only
         the name is written: the roster version in this row may have moved meanwhile."""
         with transaction.atomic():
-            lock_team(self.pk)
-            by.refresh_from_db(fields=["role"])
-            if not by.is_owner:
-                raise TeamRuleError(gettext("Only an owner can rename the team."))
-            self.refresh_from_db(fields=["name"])
+            self._lock_for_owner(by, gettext("Only an owner can rename the team."))
             if name == self.name:
                 return False
             self.name = name
@@ -125,11 +132,7 @@ class Team(models.Model):
         only by typing the team's name, the name as it is now (not as the page showed it).
         Compared as a reader sees and types it: runs of spaces as one, accents composed."""
         with transaction.atomic():
-            lock_team(self.pk)
-            by.refresh_from_db(fields=["role"])
-            self.refresh_from_db(fields=["name"])
-            if not by.is_owner:
-                raise TeamRuleError(gettext("Only an owner can delete the team."))
+            self._lock_for_owner(by, gettext("Only an owner can delete the team."))
             if as_typed(typed_name) != as_typed(self.name):
                 raise TeamRuleError(
                     gettext("Type the team's name exactly as it is shown to delete the team.")
@@ -153,7 +156,7 @@ class MembershipQuerySet(models.QuerySet):
     def by_role(self) -> MembershipQuerySet:
         """Owners first, then managers, then members, each by username."""
         rank = models.Case(
-            *(models.When(role=role, then=index) for index, role in enumerate(Role)),
+            *(models.When(role=role, then=rank) for role, rank in ROLE_RANK.items()),
             output_field=models.IntegerField(),
         )
         return self.annotate(role_rank=rank).order_by("role_rank", "user__username")
@@ -205,9 +208,12 @@ class Membership(models.Model):
     def assignable_roles(self) -> list[Role]:
         return list(Role) if self.is_owner else [Role.MANAGER, Role.MEMBER]
 
+    def is_only_owner(self) -> bool:
+        others = Membership.objects.filter(team_id=self.team_id, role=Role.OWNER)
+        return self.is_owner and not others.exclude(pk=self.pk).exists()
+
     def _refuse_if_last_owner(self, message: str) -> None:
-        owners = Membership.objects.filter(team_id=self.team_id, role=Role.OWNER)
-        if self.is_owner and owners.count() <= 1:
+        if self.is_only_owner():
             raise TeamRuleError(message)
 
     def leave(self) -> None:

@@ -41,10 +41,7 @@ from .forms import (
     TeamForm,
     TeamRenameForm,
 )
-from .models import Invite, Membership, Role, Team, TeamRuleError
-
-# Owner first: a higher number is a lesser role.
-RANK = {role: index for index, role in enumerate(Role)}
+from .models import ROLE_RANK, Invite, Membership, Role, Team, TeamRuleError
 
 MEMBERS_PAGE_SIZE = 50
 ACTIVE_INVITES_SHOWN = 20
@@ -454,11 +451,12 @@ def member_role(request: HttpRequest, team_id: int, user_id: int) -> HttpRespons
     if not form.is_valid():
         return _refused(request, membership, _first_error(form))
     role = form.cleaned_data["role"]
-    stepping_down = member.pk == membership.pk and RANK[role] > RANK[membership.role]
-    if stepping_down and membership.is_owner:
-        # The only owner is refused below: no question to ask first.
-        others = membership.team.memberships.filter(role=Role.OWNER).exclude(pk=membership.pk)
-        stepping_down = others.exists()
+    # The only owner is refused below: no question to ask first.
+    stepping_down = (
+        member.pk == membership.pk
+        and ROLE_RANK[role] > ROLE_RANK[membership.role]
+        and not membership.is_only_owner()
+    )
     if stepping_down and request.POST.get("confirm") != "yes":
         # One click would take away what only others can give back (and for a member, the
         # page it was made on): ask once more, a plain form, without JS too.

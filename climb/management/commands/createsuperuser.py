@@ -3,12 +3,11 @@ case and an email address in any case name one account, and a username holds no 
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.management.commands.createsuperuser import Command as DjangoCommand
 from django.core.management.base import CommandError
 from django.db import IntegrityError
 
-from climb.accounts.names import same_name
+from climb.accounts.forms import in_use
 
 
 class Command(DjangoCommand):
@@ -19,8 +18,7 @@ class Command(DjangoCommand):
         if "@" in username:
             # Log-in takes a login with '@' for an email address.
             return "Error: a username cannot contain '@'."
-        users = get_user_model()._default_manager.db_manager(database)
-        if users.filter(same_name("username", username)).exists():
+        if in_use("username", username):
             return f"Error: that {verbose_field_name} is already taken (in another case)."
         return None
 

@@ -17,10 +17,10 @@ GRACE = timedelta(days=2)
 BATCH = 500
 
 
-def expired_learners(now=None):
+def expired_learners():
     """Anonymous learners whose session has certainly expired: last seen longer ago than a
     session lives. Signed-in learners are never among them."""
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.SESSION_COOKIE_AGE) - GRACE
+    cutoff = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE) - GRACE
     return Learner.objects.filter(user__isnull=True, last_seen__lt=cutoff)
 
 
