@@ -281,12 +281,11 @@ class TranslationFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        translated = queryset.exclude(title_ru="")
-        behind = translated.exclude(digest_ru_from="").exclude(digest_ru_from=F("digest"))
+        behind = queryset.translation_behind()
         if self.value() == "behind":
             return behind
         if self.value() == "current":
-            return translated.exclude(pk__in=behind.values("pk"))
+            return queryset.exclude(title_ru="").exclude(pk__in=behind.values("pk"))
         if self.value() == "none":
             return queryset.filter(title_ru="")
         return queryset

@@ -10,11 +10,12 @@ class LessonsConfig(AppConfig):
     def ready(self) -> None:
         # Importing the module registers its model (SearchDocument) with the app.
         from . import search_index
-        from .models import Choice, Question, Step, TierVersion
+        from .models import Choice, Question, Source, Step, TierVersion
 
         handlers = {
             TierVersion: search_index.version_changed,
-            Step: search_index.step_changed,
+            Step: search_index.part_changed,
+            Source: search_index.part_changed,
             Question: search_index.question_changed,
             Choice: search_index.choice_changed,
         }

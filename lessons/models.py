@@ -298,6 +298,40 @@ class TierVersionQuerySet(models.QuerySet):
             )
         )
 
+    def with_text(self) -> TierVersionQuerySet:
+        """Every text of the versions' trees in every language, none of the rendered HTML:
+        what the search index and the translation digests (lessons.translations) are made of,
+        loaded once for both."""
+
+        def fields(model, prefix: str = "") -> list[str]:
+            suffixes = ("", *(f"_{language}" for language in CONTENT_LANGUAGES))
+            return [f"{prefix}{name}{suffix}" for name in model.text_fields for suffix in suffixes]
+
+        choices = Choice.objects.only("question_id", "position", "is_correct", *fields(Choice))
+        steps = (
+            Step.objects.select_related("question")
+            .only("version_id", "position", *fields(Step), *fields(Question, "question__"))
+            .prefetch_related(
+                Prefetch("question__choices", queryset=choices.order_by("position", "id"))
+            )
+            .order_by("position", "id")
+        )
+        sources = Source.objects.only("version_id", "position", *fields(Source))
+        return (
+            self.only(*fields(TierVersion), "digest", "digest_ru", "digest_ru_from")
+            .prefetch_related(
+                Prefetch("steps", queryset=steps),
+                Prefetch("sources", queryset=sources.order_by("position", "id")),
+            )
+            .order_by("pk")  # not the default ordering, which joins the piece and the climb
+        )
+
+    def translation_behind(self) -> TierVersionQuerySet:
+        """Versions whose Russian is behind their English (`translation_behind`, in SQL)."""
+        return (
+            self.exclude(title_ru="").exclude(digest_ru_from="").exclude(digest_ru_from=F("digest"))
+        )
+
 
 class TierVersion(TranslatedMixin, RenderedFieldsMixin, models.Model):
     piece = models.ForeignKey(Piece, on_delete=models.CASCADE, related_name="versions")
@@ -333,6 +367,9 @@ class TierVersion(TranslatedMixin, RenderedFieldsMixin, models.Model):
     digest = models.CharField(max_length=32, blank=True, editable=False)
     digest_ru = models.CharField(max_length=32, blank=True, editable=False)
     digest_ru_from = models.CharField(max_length=32, blank=True, editable=False)
+
+    # Translated text, each with a `<name>_ru` twin (`with_text`, lessons.translations).
+    text_fields = ("title", "crux", "intro", "goal", "recap")
 
     rendered_fields = {
         "intro": ("intro_html", "render_markdown"),
@@ -386,7 +423,8 @@ class TierVersion(TranslatedMixin, RenderedFieldsMixin, models.Model):
 
     @property
     def translation_behind(self) -> bool:
-        """The Russian exists, and the English changed since the Russian last did."""
+        """The Russian exists, and the English changed since the Russian last did (in SQL:
+        `TierVersion.objects.translation_behind()`)."""
         return bool(self.title_ru and self.digest_ru_from and self.digest_ru_from != self.digest)
 
 
@@ -399,6 +437,7 @@ class Source(TranslatedMixin, models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
     note_ru = models.CharField(_("note (Russian)"), max_length=300, blank=True)
 
+    text_fields = ("note",)
     translation_marker = "note"
 
     class Meta:
@@ -451,6 +490,8 @@ class Step(TranslatedMixin, RenderedFieldsMixin, models.Model):
     prose_after_ru_html = models.TextField(editable=False, blank=True)
 
     translation_marker = "heading"
+    text_fields = ("heading", "prose", "code", "prose_after")
+
     rendered_fields = {
         "prose": ("prose_html", "render_markdown"),
         "prose_after": ("prose_after_html", "render_markdown"),
@@ -557,6 +598,8 @@ class Question(TranslatedMixin, RenderedFieldsMixin, models.Model):
     prompt_ru_html = models.TextField(editable=False, blank=True)
 
     translation_marker = "prompt"
+    text_fields = ("prompt",)
+
     rendered_fields = {
         "prompt": ("prompt_html", "render_markdown"),
         "prompt_ru": ("prompt_ru_html", "render_markdown"),
@@ -584,6 +627,8 @@ class Choice(TranslatedMixin, RenderedFieldsMixin, models.Model):
     explanation_ru_html = models.TextField(editable=False, blank=True)
 
     translation_marker = "text"
+    text_fields = ("text", "explanation")
+
     rendered_fields = {
         "text": ("text_html", "render_inline_markdown"),
         "explanation": ("explanation_html", "render_markdown"),

@@ -25,8 +25,8 @@ The model is unmanaged: migration 0005 creates the table the database needs. It 
 here rather than in models.py because it belongs to search; LessonsConfig.ready() imports
 this module, which registers it.
 
-Updates: saving or deleting a TierVersion, Step, Question or Choice marks its version dirty
-(post_save/post_delete); the dirty versions are re-indexed together when the transaction
+Updates: saving or deleting a TierVersion, Step, Question, Choice or Source marks its version
+dirty (post_save/post_delete); the dirty versions are re-indexed together when the transaction
 commits, in a fixed number of queries, so an import of the whole demo climb re-indexes each
 version once. A search first applies what is still pending in its own transaction (read your
 writes), which is also what makes the tests, run inside one transaction, see their content.
@@ -41,12 +41,12 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, models, transaction
-from django.db.models import BooleanField, F, FloatField, Prefetch, Value
+from django.db.models import BooleanField, F, FloatField, Value
 from django.db.models.expressions import ExpressionWrapper, RawSQL
 from django.utils.safestring import SafeString
 
 from . import translations
-from .models import CONTENT_LANGUAGES, Choice, Localized, Status, Step, TierVersion
+from .models import CONTENT_LANGUAGES, Choice, Localized, Source, Status, Step, TierVersion
 from .search_text import (
     Highlighter,
     Phrase,
@@ -112,36 +112,6 @@ def document_id(version_id: int, language: str) -> int:
 
 
 # --- building documents ----------------------------------------------------------------------
-
-
-def versions_to_index() -> models.QuerySet[TierVersion]:
-    """Tier versions with everything a document needs, and none of the rendered HTML."""
-    text = ["title", "crux", "intro", "goal", "recap"]
-    step_text = ["heading", "prose", "code", "prose_after"]
-    translated = [f"{name}_{language}" for language in CONTENT_LANGUAGES for name in text]
-    step_translated = [f"{n}_{lang}" for lang in CONTENT_LANGUAGES for n in step_text]
-    questions = [
-        f"question__prompt{suffix}" for suffix in ("", *(f"_{x}" for x in CONTENT_LANGUAGES))
-    ]
-    choice_text = ["text", *(f"text_{language}" for language in CONTENT_LANGUAGES)]
-    steps = (
-        Step.objects.select_related("question")
-        .only("version_id", "position", *step_text, *step_translated, "question__step", *questions)
-        .prefetch_related(
-            Prefetch(
-                "question__choices",
-                queryset=Choice.objects.only("question_id", "position", *choice_text).order_by(
-                    "position", "id"
-                ),
-            )
-        )
-        .order_by("position", "id")
-    )
-    return (
-        TierVersion.objects.only(*text, *translated)
-        .prefetch_related(Prefetch("steps", queryset=steps))
-        .order_by("pk")  # not the default ordering, which joins the piece and the climb
-    )
 
 
 # Between the body's parts (a snippet's code and the prose after it, say): shown in a snippet
@@ -210,15 +180,17 @@ def _batches(ids: Iterable[int]) -> Iterator[list[int]]:
 
 
 def reindex(version_ids: Iterable[int]) -> None:
-    """Bring these versions' rows up to date: rewritten, or removed if the version is gone."""
+    """Bring these versions' rows up to date: rewritten, or removed if the version is gone;
+    and their translation digests, which are made of the same text (lessons.translations)."""
     for batch in _batches(version_ids):
-        versions = list(versions_to_index().filter(pk__in=batch))
+        versions = list(TierVersion.objects.with_text().filter(pk__in=batch))
         with transaction.atomic():
             stale = [document_id(pk, language) for pk in batch for language in LANGUAGES]
             SearchDocument.objects.filter(pk__in=stale).delete()
             SearchDocument.objects.bulk_create(
                 [document for version in versions for document in documents(version)]
             )
+            translations.record(versions)
 
 
 def rebuild() -> int:
@@ -227,7 +199,6 @@ def rebuild() -> int:
         SearchDocument.objects.all().delete()
         ids = list(TierVersion.objects.values_list("pk", flat=True))
         reindex(ids)
-        translations.record(ids)
     _optimize()
     return len(ids)
 
@@ -286,7 +257,8 @@ def version_changed(sender, instance: TierVersion, using: str, **kwargs) -> None
     _mark(_pending.versions, instance.pk, using)
 
 
-def step_changed(sender, instance: Step, using: str, **kwargs) -> None:
+def part_changed(sender, instance: Step | Source, using: str, **kwargs) -> None:
+    # A source is not indexed, but its note is in the translation digests (reindex).
     _mark(_pending.versions, instance.version_id, using)
 
 
@@ -315,8 +287,6 @@ def flush_pending() -> None:
                 Step.objects.filter(question__pk__in=batch).values_list("version_id", flat=True)
             )
         reindex(versions)
-        # The same changes tell whether a translation has kept up (lessons.translations).
-        translations.record(versions)
     except BaseException:
         _pending.versions |= versions  # try again at the next commit or search
         _pending.steps |= steps

@@ -145,3 +145,74 @@ def test_a_database_from_before_the_digests_gets_them_on_migrate(translated):
     assert version.digest and version.digest_ru and version.digest_ru_from == version.digest
     assert not version.translation_behind
     assert TierVersion.objects.filter(digest="").count() == 0
+
+
+def test_a_source_note_counts(translated, django_capture_on_commit_callbacks):
+    """The notes of the sources are translated too: an English note rewritten leaves the
+    Russian one saying the old thing."""
+    source = translated.sources.exclude(note_ru="").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        source.note = "A different reason to read it."
+        source.save()
+    assert fresh(translated).translation_behind
+    with django_capture_on_commit_callbacks(execute=True):
+        source.note_ru = "Другая причина это прочитать."
+        source.save()
+    assert not fresh(translated).translation_behind
+    with django_capture_on_commit_callbacks(execute=True):
+        source.delete()  # the Russian note goes with the English one
+    assert not fresh(translated).translation_behind
+
+
+def test_digests_made_the_old_way_are_remade_keeping_what_was_behind(
+    translated, django_capture_on_commit_callbacks
+):
+    """A new digest format (source notes joined in) must not read every stored digest as "the
+    Russian was edited": a translation behind stays behind, one up to date stays so, and the
+    next English edit is noticed."""
+    from lessons.apps import _sync_translations
+    from lessons.translations import FORMAT
+
+    other = TierVersion.objects.exclude(pk=translated.pk).exclude(title_ru="").first()
+    old = "0123456789abcdef0123456789abcdef"
+    TierVersion.objects.filter(pk=translated.pk).update(
+        digest=old, digest_ru=old, digest_ru_from=old
+    )
+    TierVersion.objects.filter(pk=other.pk).update(
+        digest=old, digest_ru=old, digest_ru_from="fedcba9876543210fedcba9876543210"
+    )
+    assert fresh(other).translation_behind and not fresh(translated).translation_behind
+    _sync_translations()
+    assert not TierVersion.objects.exclude(digest__startswith=FORMAT).exists()
+    assert fresh(other).translation_behind
+    assert not fresh(translated).translation_behind
+
+    step = translated.steps.order_by("position").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        step.heading += " (revised)"
+        step.save()
+    assert fresh(translated).translation_behind
+
+
+def test_a_commit_loads_the_changed_text_once_and_writes_digests_in_one_update(
+    translated, django_capture_on_commit_callbacks
+):
+    """The search index and the digests are made from the same rows: one read of the tree
+    (not one each), and one UPDATE for all the changed versions (not one per version)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    versions = list(TierVersion.objects.exclude(title_ru="").order_by("pk")[:3])
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        for version in versions:
+            version.recap += " One more English sentence."
+            version.save()
+    reads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "lessons_choice"')]
+    updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "lessons_tierversion"')]
+    assert len(reads) == 1
+    # Three saves, then one UPDATE for the three digests.
+    assert len(updates) == len(versions) + 1
+    assert all(fresh(version).translation_behind for version in versions)
