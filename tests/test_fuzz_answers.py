@@ -26,6 +26,7 @@ def counted(client):
     question = version.steps.first().question
     wrong = question.choices.filter(is_correct=False).first()
     client.post("/answer/", {"question": question.pk, "choice": wrong.pk, "attempt": 1})
+    assert snapshot(), "the counted answer the fuzzer must not change"
     return question
 
 

@@ -113,7 +113,7 @@ def test_an_edited_file_updates_only_what_changed(lessons):
 def test_a_bad_file_is_named_with_its_line_and_changes_nothing(lessons, old, new, message):
     import_paths([lessons.parent])
     before = content_snapshot()
-    edit(lessons / "20-dead-or-slow.zero.md", "minutes:", "minutes:")  # a good file too
+    edit(lessons / "20-dead-or-slow.zero.md", "minutes: 7", "minutes: 9")  # a good file too
     edit(lessons / LESSON.name, old, new)
     with pytest.raises(CommandError) as excinfo:
         call_command("import_lessons", str(lessons.parent))

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from climb.learning.models import Answer
 from lessons.models import Choice, Status, Tier
 
 from .factories import make_climb, make_piece, make_source, make_version
@@ -201,12 +202,15 @@ def test_home_and_climb_pages_have_a_fixed_query_count(client, django_assert_max
     # Rendered: the page's own queries, and the content generation (read again after an edit:
     # it keys the shared copy). A second reader without progress then gets that copy.
     with django_assert_max_num_queries(3):
-        client.get("/")
+        home = client.get("/")
     with django_assert_max_num_queries(4):
-        client.get(climb.get_absolute_url())
+        page = client.get(climb.get_absolute_url())
+    assert home.status_code == page.status_code == 200
+    assert home.content.decode().count('class="card climb-card"') == 20
     with django_assert_max_num_queries(0):
-        client.get("/")
-        client.get(climb.get_absolute_url())
+        again = client.get("/"), client.get(climb.get_absolute_url())
+    assert [response.status_code for response in again] == [200, 200]
+    assert again[0].content.decode().count('class="card climb-card"') == 20
 
 
 def test_every_page_sends_a_strict_content_security_policy(client, version):
@@ -316,6 +320,7 @@ def test_a_cached_page_still_accepts_answers(client, version):
         },
     )
     assert response.status_code == 302
+    assert Answer.objects.filter(question=question, attempt=1).count() == 1
 
 
 @pytest.mark.parametrize(

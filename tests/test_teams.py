@@ -166,7 +166,8 @@ def test_an_owner_creates_an_invite_link_with_a_role_and_expiry(client, team):
 
 def test_a_manager_creates_invites_too(client, team):
     login(client, team, "mike")
-    assert client.post(f"/teams/{team.pk}/invites/", {"role": "member", "days": "1"}).status_code
+    response = client.post(f"/teams/{team.pk}/invites/", {"role": "member", "days": "1"})
+    assert response.status_code == 302
     assert Invite.objects.get().created_by.username == "mike"
 
 
@@ -313,7 +314,8 @@ def test_a_user_can_be_in_several_teams(client, team, other_team):
 def test_an_owner_promotes_a_member_to_manager_and_owner(client, team):
     login(client, team, "olga")
     uid = member(team, "mia").user_id
-    assert client.post(f"/teams/{team.pk}/members/{uid}/role/", {"role": "manager"}).status_code
+    response = client.post(f"/teams/{team.pk}/members/{uid}/role/", {"role": "manager"})
+    assert response.status_code == 302
     assert member(team, "mia").role == "manager"
     client.post(f"/teams/{team.pk}/members/{uid}/role/", {"role": "owner"})
     assert member(team, "mia").role == "owner"

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from climb.learning.models import Answer, TierReached
 from climb.teams.benchmarks import run
-from climb.teams.models import Membership, Role, Team
+from climb.teams.models import Invite, Membership, Role, Team
 from climb.teams.synthetic import generate
 from lessons.models import Climb
 
@@ -127,11 +127,35 @@ def test_bench_team_without_a_team_is_a_clear_error():
 
 
 def test_the_admin_lists_and_edits_teams(client):
+    from .test_admin import form_data
+
     generate(members=3, pieces=1, answers=10, seed=8)
     admin = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
     client.force_login(admin)
     team = Team.objects.get()
-    assert client.get("/admin/teams/team/").status_code == 200
-    assert client.get(f"/admin/teams/team/{team.pk}/change/").status_code == 200
-    assert client.get("/admin/teams/membership/").status_code == 200
-    assert client.get("/admin/teams/invite/").status_code == 200
+    owner = team.memberships.get(role=Role.OWNER)
+    invite = Invite.issue(team, owner, "member", days=3)
+    assert team.name in client.get("/admin/teams/team/").content.decode()
+    assert owner.user.username in client.get("/admin/teams/membership/").content.decode()
+    assert (
+        f"/admin/teams/invite/{invite.pk}/change/"
+        in client.get("/admin/teams/invite/").content.decode()
+    )
+
+    # A staff repair on the team's page: the team renamed and a manager made a member.
+    url = f"/admin/teams/team/{team.pk}/change/"
+    data = form_data(client.get(url).content.decode(), Team)
+    member = team.memberships.filter(role=Role.MANAGER).order_by("pk").first()
+    index = next(
+        key.split("-")[1]
+        for key, value in data.items()
+        if key.startswith("memberships-") and key.endswith("-id") and value == str(member.pk)
+    )
+    data["name"] = "Repaired"
+    data[f"memberships-{index}-role"] = Role.MEMBER
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    team.refresh_from_db()
+    member.refresh_from_db()
+    assert team.name == "Repaired" and member.role == Role.MEMBER
+    assert team.memberships.count() == 3 and team.invites.get() == invite

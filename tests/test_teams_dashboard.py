@@ -266,6 +266,8 @@ def test_percentages_round_half_up_and_are_0_or_100_only_when_exact():
         67,
     ]
     assert dashboard.percent(199, 200) == 99 and dashboard.percent(1, 200) == 1
+    # Where rounding alone would say 0 or 100 (0.33%, 99.67%).
+    assert dashboard.percent(1, 300) == 1 and dashboard.percent(299, 300) == 99
     assert dashboard.percent(0, 7) == 0 and dashboard.percent(7, 7) == 100
 
 
@@ -373,6 +375,7 @@ def names(html):
         ("-answers", ["alice", "bob", "carl", "dave", "erin"]),
         ("-pieces", ["alice", "bob", "carl", "dave", "erin"]),
         ("-active", ["bob", "carl", "alice", "dave", "erin"]),
+        ("active", ["erin", "dave", "alice", "bob", "carl"]),  # never active: the longest idle
         ("nonsense", ["alice", "bob", "carl", "dave", "erin"]),  # unknown: the default
         ("-", ["alice", "bob", "carl", "dave", "erin"]),
     ],
