@@ -593,7 +593,8 @@ def _parse_step(heading: str, lines: list[str], first_line: int, path) -> StepDa
                 step.marked_lines = value.strip()
             code: list[str] = []
             index += 1
-            while index < len(lines) and lines[index].strip() != fence:
+            # Closed as _sections closes it (a fence at least as long), or the two disagree.
+            while index < len(lines) and _next_fence(lines[index], fence) != (None, True):
                 code.append(lines[index])
                 index += 1
             if index == len(lines):

@@ -500,3 +500,106 @@ def test_a_translation_carries_its_source_notes_and_exports_them(tmp_path):
     export_to(tmp_path / "out")
     exported = (tmp_path / "out" / "distributed-systems" / russian.name).read_text()
     assert 'source_notes:\n  - ""\n  - "Мартин Клеппман, 2016"\n' in exported
+
+
+# --- problems only several files show, and translations that do not fit their original -------
+
+RU = "20-dead-or-slow.zero.ru.md"
+
+
+def cut(path: Path, start: str, end: str) -> None:
+    """Remove the text from `start` up to (not including) the next `end` after it."""
+    text = path.read_text()
+    begin = text.index(start)
+    path.write_text(text[:begin] + text[text.index(end, begin + len(start)) :])
+
+
+def copy_to(path: Path, folder: Path, name: str | None = None, replace=("", "")) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / (name or path.name)).write_text(path.read_text().replace(*replace, 1))
+
+
+CROSS_FILE = {
+    "climb slug twice": (
+        lambda d: copy_to(d / "climb.md", d.parent / "copy"),
+        "duplicate climb slug 'distributed-systems'",
+    ),
+    "translation twice": (
+        lambda d: copy_to(d / RU, d.parent / "copy"),
+        "duplicate translation: also in",
+    ),
+    "one piece, two orders": (
+        lambda d: edit(d / "10-what-is-a-leader.junior.md", "order: 10", "order: 11"),
+        "has order 1",
+    ),
+    "translated climb unknown": (
+        lambda d: copy_to(
+            d / "climb.ru.md", d.parent / "ghost", replace=("slug: distributed-systems", "slug: x")
+        ),
+        "a translation of unknown climb 'x'",
+    ),
+    "translation without an original": (
+        lambda d: copy_to(
+            d / RU, d, "20-dead-or-slow.senior.ru.md", replace=("tier: zero", "tier: senior")
+        ),
+        "which does not exist: import the original file too",
+    ),
+    "translation a step short": (
+        lambda d: cut(d / RU, "## Step: Выбираем таймаут", "## Recap"),
+        "the translation has 2 steps, the original has 3",
+    ),
+    "translated snippet a line longer": (
+        lambda d: edit(d / RU, "```yaml mark=3,6-7\n", "```yaml mark=3,6-7\n# лишняя строка\n"),
+        "a translated snippet must keep the original's",
+    ),
+    "translation without a question": (
+        lambda d: cut(d / RU, "### Question", "## Step: Узел"),
+        "the original and the translation disagree on a question",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CROSS_FILE, ids=list(CROSS_FILE))
+def test_a_problem_across_files_is_refused_and_changes_nothing(lessons, case):
+    import_paths([lessons.parent])
+    before = content_snapshot()
+    change, message = CROSS_FILE[case]
+    change(lessons)
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_lessons", str(lessons.parent))
+    assert message in str(excinfo.value)
+    assert content_snapshot() == before
+
+
+def test_removing_an_answered_question_is_refused_and_keeps_it(lessons):
+    """The step stays, its question goes: refused like removing the whole step."""
+    import_paths([lessons.parent])
+    question = Question.objects.filter(step__version__piece__slug="leases-and-ttls").first()
+    make_answer(Learner.objects.create(), question.choices.first())
+    before = content_snapshot()
+    cut(lessons / LESSON.name, "### Question", "## Step: Riding out")
+    with pytest.raises(CommandError, match="is gone from the file, but learners answered it"):
+        call_command("import_lessons", str(lessons.parent))
+    assert content_snapshot() == before
+    assert question.answers.count() == 1
+
+
+def test_a_climb_retitled_and_a_piece_moved_are_updated(lessons):
+    import_paths([lessons.parent])
+    edit(lessons / "climb.md", "title: Distributed Systems", "title: Distributed Systems 101")
+    edit(lessons / LESSON.name, "order: 30", "order: 35")
+    report = import_paths([lessons.parent])
+    assert {Path(p).name for p in report.updated} == {"climb.md", LESSON.name}
+    assert Climb.objects.get().title == "Distributed Systems 101"
+    assert Piece.objects.get(slug="leases-and-ttls").order == 35
+
+
+def test_a_draft_is_exported_as_a_draft_and_stays_one(tmp_path):
+    import_paths([DEMO_CONTENT])
+    TierVersion.objects.filter(piece__slug="leases-and-ttls").update(status=Status.DRAFT)
+    export_to(tmp_path)
+    path = tmp_path / "distributed-systems" / LESSON.name
+    assert "\nstatus: draft\n" in path.read_text()
+    TierVersion.objects.filter(piece__slug="leases-and-ttls").update(status=Status.PUBLISHED)
+    import_paths([tmp_path])
+    assert TierVersion.objects.get(piece__slug="leases-and-ttls").status == Status.DRAFT

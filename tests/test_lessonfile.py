@@ -176,6 +176,50 @@ def broken(old: str, new: str) -> str:
             39,
             "looks like a choice",
         ),
+        # The front matter.
+        (broken("piece: leases-and-ttls", "piece: Leases_TTL"), 3, "is not a-z, 0-9 and -"),
+        (broken("minutes: 8", "minutes: 8\nstatus: live"), 9, "draft or published, not 'live'"),
+        (
+            GOOD[: GOOD.index("sources:")]
+            + "sources: Kleppmann 2016\n"
+            + GOOD[GOOD.index("---\n\n") :],
+            9,
+            "'sources' must be a list",
+        ),
+        (broken("    url: https://martin", "    link: https://martin"), 9, "source 1 needs"),
+        ("---\n- climb\n- piece\n---\n", 2, "must be a set of 'key: value' lines"),
+        ("---\nclimb: x\npiece: y\n", 1, "not closed with '---'"),
+        # The sections.
+        (broken("## Intro", "Stray text.\n\n## Intro"), 15, "text before the first '## '"),
+        (broken("The rule.", "```\nThe rule."), 57, "a code fence is never closed"),
+        (
+            broken("## Goal", "## Intro\n\nAgain.\n\n## Goal"),
+            19,
+            "'## Intro' section appears twice",
+        ),
+        (
+            broken("## Goal\n\nLearn it.\n\n", "").replace("## Recap", "## Goal\n\nx\n\n## Recap"),
+            49,
+            "'## Goal' must come before the steps",
+        ),
+        (GOOD + "\n## Step: Late\n\nProse.\n", 57, "a step comes after '## Recap'"),
+        (broken("## Step: Just prose", "## Step:"), 49, "a step needs a heading"),
+        (broken("Learn it.", ""), 19, "the '## Goal' section is empty"),
+        (
+            GOOD[: GOOD.index("## Step: Renew it")] + "## Recap\n\nThe rule.\n",
+            None,
+            "at least one '## Step: <heading>'",
+        ),
+        # The snippet and the question.
+        (broken("```go mark=2,3-4", "```"), 27, "a snippet needs a language"),
+        (broken("```go mark=2,3-4", "```go lines=2"), 27, "unknown snippet option 'lines=2'"),
+        (
+            GOOD[: GOOD.index("func renew")] + GOOD[GOOD.index("```\n\n### Question") :],
+            28,
+            "the snippet is empty",
+        ),
+        (broken("- [ ] Nothing.", "- [ ] The lease is renewed forever."), 39, "appears twice"),
+        (broken("What happens when `ka` closes?", ""), 35, "the question has no prompt"),
     ],
 )
 def test_errors_name_the_file_the_line_and_the_problem(text, line, message):
@@ -235,3 +279,53 @@ def test_the_checker_takes_folders_and_reports_unreadable_files(tmp_path, capsys
     (tmp_path / "latin1.junior.md").unlink()
     assert main([str(tmp_path)]) == 0
     assert "ok: 1 file\n" in capsys.readouterr().out
+
+
+TRANSLATION = """---
+climb: distributed-systems
+piece: leases-and-ttls
+tier: junior
+language: ru
+title: "Аренды и TTL"
+crux: "Аренда — это блокировка со сроком."
+---
+
+## Intro
+
+Сцена.
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        ("language: ru", "language: fr", 5, "unknown language 'fr'"),
+        ("language: ru", "language: ru\nminutes: 8", 6, "'minutes' comes from the original"),
+        ("language: ru", "language: ru\nsource_notes: one", 6, "'source_notes' must be a list"),
+    ],
+)
+def test_translation_errors_name_the_line(old, new, line, message):
+    with pytest.raises(LessonFileError) as excinfo:
+        parse_version(TRANSLATION.replace(old, new, 1), "x.junior.ru.md")
+    assert message in str(excinfo.value) and excinfo.value.line == line
+
+
+def test_a_climb_slug_is_checked():
+    with pytest.raises(LessonFileError, match="slug 'Distributed Systems' is not a-z"):
+        parse_climb("---\nslug: Distributed Systems\ntitle: DS\norder: 1\n---\n", "climb.md")
+
+
+def test_a_snippet_closes_on_a_longer_fence_and_a_later_fence_holds_no_question():
+    """A fence closes on one at least as long, as Markdown has it (the step's parser once
+    wanted the same length and called the snippet never closed); a '### Question' inside a
+    later fenced block is its text, not the question."""
+    text = GOOD.replace(
+        "    }\n}\n```\n",
+        "    }\n}\n````\n\nThe log:\n\n```text\n### Question\n- [x] no\n```\n",
+        1,
+    )
+    version = parse_version(text, "x.md")
+    step = version.steps[0]
+    assert step.code.endswith("    }\n}") and "### Question" in step.prose_after
+    assert step.question.prompt == "What happens when `ka` closes?"
+    assert [choice.text for choice in step.question.choices][0] == "The lease is renewed forever."
