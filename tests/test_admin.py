@@ -1119,3 +1119,36 @@ def test_adding_a_question_says_whom_it_un_clears(admin_client, version):
     data = form_data(admin_client.get(url).content.decode(), TierVersion)
     data["minutes"] = "11"
     assert "no longer" not in page_text(admin_client.post(url, data, follow=True))
+
+
+def test_publish_and_unpublish_actions_take_effect_for_readers_at_once(admin_client, version):
+    """update() sends no signals: the actions drop the pages kept in the cache themselves."""
+    from django.test import Client
+
+    reader = Client()
+    url = version.get_absolute_url()
+    changelist = reverse("admin:lessons_tierversion_changelist")
+    assert reader.get(url).status_code == 200  # kept in the cache from here on
+
+    response = admin_client.post(
+        changelist, {"action": "unpublish", "_selected_action": [version.pk]}, follow=True
+    )
+    assert "1 version is a draft again." in page_text(response)
+    assert TierVersion.objects.get(pk=version.pk).status == Status.DRAFT
+    assert reader.get(url).status_code == 404
+
+    response = admin_client.post(
+        changelist, {"action": "publish", "_selected_action": [version.pk]}, follow=True
+    )
+    assert "1 version published." in page_text(response)
+    assert reader.get(url).status_code == 200
+
+
+def test_the_translation_filter_lists_versions_without_a_russian_text(admin_client, version):
+    translated = make_version(make_piece(version.piece.climb, slug="clocks", order=2))
+    TierVersion.objects.filter(pk=translated.pk).update(title_ru="Часы")
+    changelist = reverse("admin:lessons_tierversion_changelist")
+    html = page_text(admin_client.get(changelist + "?russian=none"))
+    assert f"/{version.pk}/change/" in html and f"/{translated.pk}/change/" not in html
+    html = page_text(admin_client.get(changelist + "?russian=current"))
+    assert f"/{translated.pk}/change/" in html and f"/{version.pk}/change/" not in html

@@ -174,3 +174,39 @@ def test_two_clicks_racing_to_start_the_round_start_it_once(client, version, mon
     response = retake(client, version)
     assert response.status_code == 302
     assert Retake.objects.get().round == 2
+
+
+def test_a_round_not_cleared_either_opens_a_third(client, version):
+    finish_with_one_miss(client, version)
+    retake(client, version)
+    finish_with_one_miss(client, version)  # round 2: the same miss
+    assert scores_for(learner(client).pk)[0].cleared is False
+    assert retake(client, version).status_code == 302
+    assert Retake.objects.get().round == 3
+    html = client.get(version.get_absolute_url()).content.decode()
+    assert "Round 3: the steps start over" in html
+    answer(client, questions(version)[0])
+    assert Answer.objects.filter(round=3, attempt=1).count() == 1
+
+
+def test_signing_in_keeps_the_later_round_and_the_earlier_tier_date(version):
+    """An account that already climbed the piece again, and reached a tier, meets an
+    anonymous history with a later round and an earlier date: each keeps the furthest."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    climb = version.piece.climb
+    account = Learner.objects.create(user=get_user_model().objects.create_user("ada"))
+    anonymous = Learner.objects.create()
+    now = timezone.now()
+    Retake.objects.create(learner=account, version=version, round=2)
+    Retake.objects.create(learner=anonymous, version=version, round=3)
+    TierReached.objects.create(learner=account, climb=climb, tier=Tier.ZERO, reached_at=now)
+    earlier = now - timedelta(days=3)
+    TierReached.objects.create(learner=anonymous, climb=climb, tier=Tier.ZERO, reached_at=earlier)
+
+    anonymous.merge_into(account)
+    assert list(Retake.objects.values_list("learner", "round")) == [(account.pk, 3)]
+    assert list(TierReached.objects.values_list("learner", "reached_at")) == [(account.pk, earlier)]
+    assert not Learner.objects.filter(pk=anonymous.pk).exists()
