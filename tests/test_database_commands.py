@@ -92,3 +92,25 @@ def test_createsuperuser_keeps_the_account_rules(username, email, says):
     with pytest.raises(CommandError, match=says):
         call_command("createsuperuser", "--noinput", username=username, email=email)
     assert list(users.values_list("username", flat=True)) == ["ada"]
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's own backup")
+def test_a_restore_from_another_database_or_unconfirmed_changes_nothing(tmp_path, monkeypatch):
+    import sqlite3
+
+    get_user_model().objects.create_user("ada", "ada@example.com", "pw")
+    stranger = tmp_path / "stranger.sqlite3"
+    with sqlite3.connect(stranger) as connection:
+        connection.execute("CREATE TABLE notes (body TEXT)")
+    with pytest.raises(CommandError, match="is not a Climb database, nothing changed"):
+        run("restore_database", str(stranger), "--noinput")
+
+    backup = tmp_path / "climb.sqlite3"
+    run("backup_database", str(backup))
+    get_user_model().objects.create_user("grace", "grace@example.com", "pw")
+    questions = []
+    monkeypatch.setattr("builtins.input", lambda prompt: questions.append(prompt) or "y")
+    with pytest.raises(CommandError, match="Nothing changed."):
+        run("restore_database", str(backup))
+    assert "Are the app servers stopped?" in questions[0]
+    assert get_user_model().objects.count() == 2

@@ -526,6 +526,14 @@ def test_a_russian_reader_opening_an_english_address_is_sent_to_the_russian_one(
     assert client.get("/ru" + CLIMB).status_code == 200
 
 
+@pytest.mark.django_db
+def test_a_russian_reader_on_an_address_that_does_not_exist_gets_the_404(client):
+    """No Russian twin to send them to: the page that says so, not a redirect to one more."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    response = client.get("/nope/")
+    assert response.status_code == 404
+
+
 # --- content in Russian, and the fallback -----------------------------------------------------
 
 

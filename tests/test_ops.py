@@ -317,6 +317,20 @@ def test_a_client_without_cookies_cannot_start_learners_without_end(settings):
     assert Learner.objects.count() == 4
 
 
+def test_answers_from_clients_without_a_learner_are_limited_by_address(settings):
+    """No learner to count by: the address is, ten times as loosely (an office shares one)."""
+    from django.test import Client
+
+    settings.ANSWER_RATE_LIMIT = 1
+    settings.NEW_LEARNERS_PER_CLIENT = 100
+    question = make_version(make_piece(), steps=1).steps.get().question
+    statuses = [answer_first_choice(Client(), question).status_code for _ in range(11)]
+    assert statuses == [200] * 10 + [429]
+    assert Answer.objects.count() == 10
+    elsewhere = Client(REMOTE_ADDR="10.7.7.8")
+    assert answer_first_choice(elsewhere, question).status_code == 200
+
+
 def test_limits_count_an_ipv6_client_by_its_64(rf, settings):
     from climb.ops import limit_key
 

@@ -452,3 +452,17 @@ def test_the_russian_caption_and_the_sources_in_their_languages(client, version)
     assert 'rel="noopener noreferrer" lang="en">Source 0</a>' in sources  # a work's own title
     assert '<span class="source-note">— Клеппман, 2016: паузы</span>' in sources
     assert '<span class="source-note" lang="en">— Burrows, 2006: sequencers</span>' in sources
+
+
+def test_the_in_process_bench_times_every_page_it_names(version):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("bench", "--requests", "2", stdout=out)
+    rows = {line.split()[0]: line.split() for line in out.getvalue().splitlines()[2:]}
+    assert set(rows) == {"home", "climb", "piece"}
+    assert rows["climb"][-1] == version.piece.climb.get_absolute_url()
+    assert rows["piece"][-1].startswith(rows["climb"][-1])
+    assert all(float(row[1]) > 0 and int(row[3]) >= 0 for row in rows.values())

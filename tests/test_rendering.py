@@ -146,3 +146,14 @@ def test_stored_html_is_made_again_when_the_renderer_changes(django_assert_num_q
     assert content_generation() > before  # no cached page keeps the old HTML
     with django_assert_num_queries(1):
         assert rerender_stale() == 0  # current: one query, nothing else
+
+
+def test_the_highlighting_stylesheet_is_the_one_the_renderer_makes():
+    """static/css/pygments.css is generated: a Pygments upgrade that renames a class, or an
+    edit by hand, shows here rather than as unstyled snippets."""
+    from pathlib import Path
+
+    from lessons.rendering import pygments_css
+
+    stylesheet = Path(__file__).resolve().parent.parent / "static" / "css" / "pygments.css"
+    assert stylesheet.read_text() == pygments_css()

@@ -594,6 +594,30 @@ def test_a_commit_reindexes_the_versions_it_changed(django_capture_on_commit_cal
     assert "revok" in document.body.split()  # the words indexed: normal forms
 
 
+def test_a_failed_reindex_is_tried_again_at_the_next_flush(monkeypatch):
+    """A commit's re-index that fails (a lock, a dropped connection) keeps its versions
+    pending: the next commit or search indexes them, nothing is silently left stale."""
+    version = make_version(title="Sessions", steps=0)
+    search_index.flush_pending()
+    reindex = search_index.reindex
+    failures = []
+
+    def fail_once(ids):
+        if not failures:
+            failures.append(set(ids))
+            raise RuntimeError("database is locked")
+        return reindex(ids)
+
+    monkeypatch.setattr(search_index, "reindex", fail_once)
+    TierVersion.objects.filter(pk=version.pk).update(title="Leases")
+    search_index.version_changed(TierVersion, version, using="default")
+    with pytest.raises(RuntimeError):
+        search_index.flush_pending()
+    assert failures == [{version.pk}]
+    search_index.flush_pending()
+    assert SearchDocument.objects.get(pk=document_id(version.pk, "en")).title == "leas"
+
+
 def test_importing_the_demo_indexes_it_in_one_round(
     client, monkeypatch, django_capture_on_commit_callbacks
 ):

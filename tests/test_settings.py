@@ -102,3 +102,19 @@ def test_an_empty_database_url_means_the_embedded_sqlite_file():
     assert result.returncode == 0, result.stderr
     engine, name = result.stdout.split()
     assert engine == "django.db.backends.sqlite3" and name.endswith("var/db.sqlite3")
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG must be 1/0, true/false, yes/no or on/off"),
+        ({**PRODUCTION, "SECURE_HSTS_SECONDS": "a year"}, "must be a whole number, not 'a year'"),
+    ],
+)
+def test_a_misspelt_setting_stops_the_start_and_says_which(env, problem):
+    result = start(**env)
+    assert result.returncode != 0 and problem in result.stderr
+
+
+def test_debug_takes_the_usual_spellings_of_yes():
+    assert start(DJANGO_DEBUG="Yes").stdout.strip() == "True"

@@ -200,6 +200,25 @@ def test_joining_with_a_link_shows_the_team_then_joins(client, team):
     assert "Welcome to Platform." in client.get(response["Location"]).content.decode()
 
 
+def test_a_link_revoked_between_the_page_and_the_click_says_so(client, team, monkeypatch):
+    from django.utils import timezone
+
+    invite = make_invite(team)
+    client.force_login(make_user("newt"))
+    assert client.get(f"/teams/join/{invite.token}/").status_code == 200
+    real_accept = Invite.accept
+
+    def revoked_meanwhile(self, user):
+        Invite.objects.filter(pk=self.pk).update(revoked_at=timezone.now())
+        return real_accept(self, user)
+
+    monkeypatch.setattr(Invite, "accept", revoked_meanwhile)
+    response = client.post(f"/teams/join/{invite.token}/")
+    assert response.status_code == 410
+    assert "The team revoked it." in response.content.decode()
+    assert not Membership.objects.filter(user__username="newt").exists()
+
+
 def test_a_signed_out_visitor_sees_the_invitation_and_comes_back_to_join(client, team):
     """The audit's case: a link opened signed out led to a bare log-in page that never named
     the team, with Sign up below the fold on a phone."""
@@ -737,6 +756,13 @@ def test_an_owner_renames_the_team(client, team):
     assert "The team “Platform” is now called “Platform Core”." in response.content.decode()
     team.refresh_from_db()
     assert team.name == "Platform Core"
+
+
+def test_renaming_to_the_same_name_says_so_and_changes_nothing(client, team):
+    login(client, team, "olga")
+    response = client.post(f"/teams/{team.pk}/rename/", {"team-name": "Platform"}, follow=True)
+    html = response.content.decode()
+    assert "The team already has that name." in html and "is now called" not in html
 
 
 @pytest.mark.parametrize(
