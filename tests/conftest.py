@@ -44,3 +44,19 @@ def _fresh_cache(settings):
     cache.clear()
     contentcache.clear_local()
     forget_content_generation()
+
+
+@pytest.fixture(scope="module")
+def demo_for_module(django_db_setup, django_db_blocker):
+    """The demo climb, loaded once for a whole module (a load takes about a second) and
+    removed after it, so that other modules start from an empty database. Each test still
+    runs in its own transaction, rolled back: what a test changes, the next does not see."""
+    from django.core.management import call_command
+
+    from lessons.models import Climb
+
+    with django_db_blocker.unblock():
+        call_command("load_demo")
+    yield
+    with django_db_blocker.unblock():
+        Climb.objects.all().delete()  # its pieces, versions and search rows go with it

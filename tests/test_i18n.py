@@ -17,7 +17,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.core.management import call_command
 from django.test import Client
 from django.utils.translation import trim_whitespace
 
@@ -358,8 +357,8 @@ def assert_russian(response, *, lang: bool = True) -> str:
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo")
+def demo(demo_for_module, db):
+    """The demo climb, loaded once for this module's tests (conftest.demo_for_module)."""
 
 
 @pytest.fixture
