@@ -562,9 +562,18 @@ def test_an_untranslated_piece_shows_english_with_a_russian_notice(client, demo)
     assert '<html lang="ru">' in html
     assert "Этот урок ещё не переведён: вот он на английском." in html
     assert "This piece is not translated yet" not in html
-    assert re.search(r'<article class="piece"[^>]* lang="en"', html)
-    assert f"<h1>{version.title}</h1>" in html
-    assert "К маршруту" in html  # the interface around it stays Russian
+    # The English text is marked as English, and only it: the interface around it is
+    # Russian and read as Russian (the accessibility audit: lang="en" sat on the <article>).
+    assert '<article class="piece" lang' not in html
+    assert f'<h1 lang="en">{version.title}</h1>' in html
+    step = version.steps.get()
+    assert f'<span lang="en">{step.heading}</span></h2>' in html
+    assert re.search(r'id="quiz-\d+-prompt" lang="en"', html)
+    choices = step.question.choices.count()
+    assert html.count('<span class="choice-text"><span lang="en">') == choices >= 2
+    assert "К маршруту" in html and "Проверить ответ" in html
+    # The climb's own title is Russian: not marked.
+    assert '<span class="breadcrumb-climb">Распределённые системы</span>' in html
 
 
 # --- the translated demo pieces are complete --------------------------------------------------

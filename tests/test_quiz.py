@@ -218,19 +218,26 @@ def test_clearing_a_tier_records_when_it_was_reached(client, version):
     assert "Zero: 0 of 2 pieces cleared." not in client.get(url).content.decode()  # no history
     *first, last = questions(version)
     for question in first:
-        post(client, question, correct(question))
+        assert "HX-Trigger" not in post(client, question, correct(question))
     assert "Zero: 0 of 2 pieces cleared." in client.get(url).content.decode()
-    # The answer that clears the piece brings the panel with the new count.
+    # The answer that clears the piece brings the panel with the new count, and says so in
+    # words (the toast reads it out; the panel and the recap change silently).
     response = post(client, last, correct(last))
     panel = response.content.decode().split('id="altitude"', 1)[1].split("</section>", 1)[0]
     assert 'hx-swap-oob="true"' in panel and "Zero: 1 of 2 pieces cleared." in panel
+    assert json.loads(response["HX-Trigger"]) == {"climb:notice": "Piece cleared."}
+    assert "<strong>Cleared.</strong> 3 of 3 right at the first try" in response.content.decode()
     learner = Learner.objects.get()
     # the other zero piece is not cleared yet: still at base camp
     assert learner.altitude_in(climb) is None
     other = climb.pieces.get(slug="next").versions.get()
-    for step in other.steps.select_related("question"):
-        post(client, step.question, correct(step.question))
+    *first, last = [step.question for step in other.steps.select_related("question")]
+    for question in first:
+        post(client, question, correct(question))
+    response = post(client, last, correct(last), htmx=False)  # without JavaScript too
     assert learner.altitude_in(climb) == Tier.ZERO
+    page = client.get(response["Location"]).content.decode()
+    assert f"Piece cleared. You reached Zero in {climb.title}." in page
     assert list(TierReached.objects.values_list("tier", flat=True)) == [Tier.ZERO]
     html = client.get(version.get_absolute_url()).content.decode()
     assert "climbing toward Junior" in html

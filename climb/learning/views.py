@@ -121,34 +121,47 @@ def answer(request: HttpRequest) -> HttpResponse:
             request, _("This answer is out of date. Reload the page and try again."), form
         )
     scores = None
+    # What this answer achieved, said in words: the altitude bar and the recap change
+    # silently, far from where the learner's focus is.
+    news = []
     if recorded.created:
         attempt = recorded.answer.attempt
         answers.append(Attempt(question.pk, choice.pk, choice.is_correct, attempt, choice))
+        finished_before = outcome(states) is not None
+        states = unfold(version.steps.all(), answers)  # the steps as they are now
+        result = outcome(states)
+        if result is not None and result.cleared and not finished_before:
+            news.append(_("Piece cleared."))
         if attempt == 1:
             # Only first attempts move the altitude; a tier is recorded when one does.
             scores = scores_for(learner.pk, version.piece.climb_id)
             before = without_first_answer(scores, version.pk, choice.is_correct)
-            if altitude_from(scores) != altitude_from(before):
+            reached = altitude_from(scores)
+            if reached != altitude_from(before):
                 learner.record_altitude(version.piece.climb, scores)
+                if reached is not None:  # never otherwise: an answer only adds
+                    news.append(
+                        _("You reached %(tier)s in %(climb)s.")
+                        % {"tier": reached.label, "climb": version.piece.climb.local.title}
+                    )
     stale = not recorded.created and recorded.answer.choice_id != choice.pk
+    notice = str(ANSWERED_ELSEWHERE) if stale else " ".join(news)
     if not request.htmx:
-        if stale:
-            messages.info(request, ANSWERED_ELSEWHERE)
+        if notice:
+            messages.info(request, notice)
         # Post/redirect/get: the page comes back scrolled to the verdict (the top of the step
         # would leave it below the prose and the snippet).
         return redirect(f"{version.get_absolute_url()}#feedback-{question.pk}")
-    if recorded.created:  # the steps as they are now
-        states = unfold(version.steps.all(), answers)
     following = states[index + 1] if index + 1 < len(states) else None
     context = {"version": version, "outcome": outcome(states)}
     if scores is not None:  # a retry leaves the altitude as it was: no panel to swap
         context.update(altitude_context(version, scores))
     html = answer_html(context, states[index], following)
     response = HttpResponse(with_csrf_token(request, html))
-    if stale:
-        # Answered meanwhile in another tab or window (or this one, before a reload): the
-        # step shows the answer that counts, which is not the one just picked. Say why.
-        notice = str(ANSWERED_ELSEWHERE)
+    if notice:
+        # Read out by the toast (climb.js). Stale: answered meanwhile in another tab or window
+        # (or this one, before a reload), and the step shows the answer that counts, which is
+        # not the one just picked.
         response["HX-Trigger"] = json.dumps({"climb:notice": notice})  # ASCII: \u escapes
     return response
 

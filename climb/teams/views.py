@@ -374,12 +374,17 @@ def member_progress(request: HttpRequest, team_id: int, user_id: int) -> HttpRes
 @require_safe
 def team_members(request: HttpRequest, team_id: int) -> HttpResponse:
     membership = _manager_membership_or_404(request, team_id)
-    team = membership.team
     page_filter = MembersPageFilter(request.GET)
     if not page_filter.is_valid():
         return _refused(request, membership, page_filter.first_error())
+    context = _members_context(request, membership, page_filter.cleaned_data["page"])
+    return render(request, "teams/members.html", context)
+
+
+def _members_context(request: HttpRequest, membership: Membership, page_number: int) -> dict:
+    team = membership.team
     page = Paginator(team.memberships.select_related("user").by_role(), MEMBERS_PAGE_SIZE)
-    page = page.get_page(page_filter.cleaned_data["page"])
+    page = page.get_page(page_number)
     # Leaving is its own form: nobody removes themselves from the list.
     # Owners come first (by_role), so the first page holds them all, unless there are more
     # than a page of them: the sole owner is offered no control that could only be refused.
@@ -402,7 +407,7 @@ def team_members(request: HttpRequest, team_id: int) -> HttpResponse:
     with translation.override(settings.LANGUAGE_CODE):
         for invite in invites:
             invite.link = request.build_absolute_uri(invite.get_absolute_url())
-    context = {
+    return {
         "team": team,
         "membership": membership,
         "page": page,
@@ -413,7 +418,6 @@ def team_members(request: HttpRequest, team_id: int) -> HttpResponse:
         "invite_form": InviteForm(),
         "rename_form": TeamRenameForm(initial={"name": team.name}, prefix="team"),
     }
-    return render(request, "teams/members.html", context)
 
 
 @require_POST
@@ -541,9 +545,11 @@ def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
     except TeamRuleError as refusal:
         if not membership.is_owner:
             return _refused(request, membership, refusal.message, 403)
-        # A mistyped name: back to the page that asks for it, saying why.
-        messages.error(request, refusal.message)
-        return redirect("teams:members", team_id)
+        # A mistyped name: the page that asks for it again, the panel open and the error
+        # beside the field, which takes focus (a message at the top was easy to miss).
+        context = _members_context(request, membership, 1)
+        context["delete_error"] = refusal.message
+        return render(request, "teams/members.html", context, status=400)
     messages.success(request, _("The team “%(name)s” is deleted.") % {"name": team.name})
     return redirect("teams:list")
 

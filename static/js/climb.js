@@ -27,6 +27,42 @@
   // Submit buttons that had focus when they were disabled: disabling drops focus.
   const hadFocus = new WeakSet();
 
+  // Single-key shortcuts can be turned off (WCAG 2.1.4): a speech-input user saying a word
+  // with a "j" in it, or a stray key, must not leave the page. Kept in this browser.
+  const SINGLE_KEYS = 'climb:single-key-shortcuts';
+
+  function singleKeysOn() {
+    try {
+      return window.localStorage.getItem(SINGLE_KEYS) !== 'off';
+    } catch (error) {
+      return true;  // storage refused (a privacy mode): the default
+    }
+  }
+
+  // The switch is in the shortcuts panel, hidden without this file (nothing to switch then).
+  function setUpSingleKeySwitch() {
+    const box = document.getElementById('single-key-shortcuts');
+    if (!box) {
+      return;
+    }
+    box.checked = !singleKeysOff;
+    const wrapper = box.closest('[hidden]');
+    if (wrapper) {
+      wrapper.hidden = false;
+    }
+    box.addEventListener('change', function () {
+      try {
+        window.localStorage.setItem(SINGLE_KEYS, box.checked ? 'on' : 'off');
+      } catch (error) {
+        // Not kept: it holds for this page only.
+      }
+      singleKeysOff = !box.checked;
+    });
+  }
+
+  let singleKeysOff = !singleKeysOn();
+  setUpSingleKeySwitch();
+
   function bodyData(name) {
     return (document.body && document.body.dataset[name]) || '';
   }
@@ -239,7 +275,7 @@
       return (key === 'k' || key === 'K') && openSearch();
     }
     // Any other Ctrl, Alt or Meta chord belongs to the browser or the system (AltGr too).
-    if (event.ctrlKey || event.altKey || event.metaKey) {
+    if (event.ctrlKey || event.altKey || event.metaKey || singleKeysOff) {
       return false;
     }
     switch (key) {
@@ -339,6 +375,18 @@
       document.addEventListener(name, followAddress);
     }
   );
+
+  // Search results follow the typing: a live region swapped in already filled is often not
+  // read, so the count goes into one that stays on the page (#search-status).
+  document.addEventListener('htmx:afterSettle', function (event) {
+    const settled = event.target;
+    const status = document.getElementById('search-status');
+    if (!(settled instanceof Element) || settled.id !== 'search-results' || !status) {
+      return;
+    }
+    const summary = settled.querySelector('.search-summary');
+    status.textContent = summary ? summary.textContent.trim() : '';
+  });
 
   // The dashboard swapped by a sort header keeps focus on that header (htmx finds its id
   // again); by "Next page" on the last page, or "Previous page" on the first, the link is

@@ -25,6 +25,9 @@ def test_answering_without_javascript_comes_back_at_the_same_step(
     page = no_js_page
     page.goto(live_server.url + SENIOR_PIECE)
     expect(step(page, 2)).to_have_class(has_class("is-locked"))
+    # No script, no shortcuts: the switch that turns them off is not offered.
+    page.locator("details#shortcuts summary").click()
+    expect(page.get_by_text("Single-key shortcuts")).to_be_hidden()
     question = question_id(page, 1)
     correct, wrong = choice_indexes(question)
 

@@ -184,8 +184,45 @@ def test_slash_and_control_k_open_search_where_letters_are_typed(live_server, de
     assert page.evaluate("history.length") == history
     expect(page).to_have_title("Search: jk t? · Climb")
     assert page.locator("#search-results title").count() == 0
+    # What the results say goes to a live region that stays put (one swapped in already
+    # filled is often not read): the accessibility audit.
+    expect(page.locator("#search-status")).to_have_text(
+        "Nothing matches “jk t?”. Try fewer words, or other ones."
+    )
+    field.fill("fencing token")
+    expect(page.locator("#search-status")).to_have_text(
+        re.compile(r"^\d+ results? for “fencing token”|^One result")
+    )
 
     page.goto(live_server.url + SENIOR_PIECE)
     page.keyboard.press("Control+k")
     expect(page).to_have_url(ends_with("/search/"))
     expect(page.get_by_role("searchbox", name="Search the pieces")).to_be_focused()
+
+
+def test_single_key_shortcuts_can_be_turned_off_and_stay_off(live_server, demo, page: Page):
+    """WCAG 2.1.4: a speech-input user saying a word with a "j" in it, or a stray key, must
+    be able to keep single keys from leaving the page. Ctrl K and Esc stay."""
+    page.goto(live_server.url + TWO_TIER_ZERO)
+    page.keyboard.press("?")
+    switch = page.get_by_label("Single-key shortcuts")
+    expect(switch).to_be_checked()
+    switch.uncheck()
+    page.locator("h1").click()
+    for key in ("j", "t", "1", "?"):
+        page.keyboard.press(key)
+    expect(page).to_have_url(ends_with(TWO_TIER_ZERO))
+    expect(page.locator("input[name=choice]:checked")).to_have_count(0)
+
+    page.reload()
+    page.keyboard.press("j")
+    expect(page).to_have_url(ends_with(TWO_TIER_ZERO))
+    page.keyboard.press("Control+k")
+    expect(page).to_have_url(re.compile(r"/search/"))
+
+    page.go_back()
+    page.locator("details#shortcuts summary").click()
+    page.get_by_label("Single-key shortcuts").check()
+    page.locator("h1").click()
+    page.keyboard.press("j")
+    expect(page).to_have_url(ends_with(SECOND_PIECE))

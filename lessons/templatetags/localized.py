@@ -1,0 +1,20 @@
+"""Template helpers for author content shown in another language than it was written in."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+FALLBACK = mark_safe(' lang="en"')
+
+
+@register.filter
+def fallback_lang(obj) -> SafeString:
+    """` lang="en"` on an element whose text is the English original shown in place of a
+    translation the object does not have (`TranslatedMixin.translated`), so that a screen
+    reader reads it with an English voice; "" where the text is in the page's language.
+
+    On the element holding the text only: the interface strings around it are translated."""
+    return FALLBACK if not obj.translated else mark_safe("")
