@@ -459,7 +459,10 @@ def test_a_history_restore_gets_the_whole_page(client, world):
 def test_the_chart_is_an_inline_svg_with_a_text_alternative(client, world):
     html = get(client, world, "alice").content.decode()
     svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
-    assert 'role="img"' in svg and 'aria-labelledby="activity-title activity-desc"' in svg
+    assert (
+        'role="img"' in svg
+        and 'aria-labelledby="activity-title" aria-describedby="activity-desc"' in svg
+    )
     assert '<title id="activity-title">' in svg and '<desc id="activity-desc">' in svg
     assert "16 answers and 2 tiers reached in all" in svg
     assert svg.count('class="chart-bar chart-bar-answers"') == 12
