@@ -52,6 +52,8 @@ def neighbour(version: TierVersion, direction: str) -> Piece | None:
     )
     if found is not None:
         found.url = f"{piece.climb.get_absolute_url()}{found.slug}/{Tier(found.tier).slug}/"
+        # As TranslatedMixin.translated has it: whether the title is in the page's language.
+        found.translated = get_language() != "ru" or bool(found.title_ru)
         if get_language() == "ru" and found.title_ru:
             found.title = found.title_ru
     return found

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
+from django.utils import translation
 from django.utils.translation import trim_whitespace
 
 from climb.learning.models import Learner
@@ -572,8 +573,13 @@ def test_an_untranslated_piece_shows_english_with_a_russian_notice(client, demo)
     choices = step.question.choices.count()
     assert html.count('<span class="choice-text"><span lang="en">') == choices >= 2
     assert "К маршруту" in html and "Проверить ответ" in html
-    # The climb's own title is Russian: not marked.
+    # The climb's own title is Russian: not marked; nor is the translated piece before it.
     assert '<span class="breadcrumb-climb">Распределённые системы</span>' in html
+    assert re.search(r'<span class="continue-title">[А-Яа-я]', html)
+    before = TierVersion.objects.get(piece__slug="leader-election-build-a-fenced-single-writer")
+    with translation.override("ru"):  # the request before left Russian on: say so
+        html = client.get(before.get_absolute_url()).content.decode()
+    assert f'<span class="continue-title" lang="en">{version.title}</span>' in html
 
 
 # --- the translated demo pieces are complete --------------------------------------------------
