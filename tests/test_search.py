@@ -51,7 +51,9 @@ def search(client, q: str, url: str = SEARCH_URL, **kwargs):
 
 
 def result_titles(response) -> list[str]:
-    titles = re.findall(r'<h3 class="search-result-title"><a href="[^"]*">(.*?)</a>', response.text)
+    titles = re.findall(
+        r'<h3 class="search-result-title"(?: lang="en")?><a href="[^"]*">(.*?)</a>', response.text
+    )
     return [re.sub(r"</?mark>", "", title) for title in titles]
 
 
@@ -476,7 +478,11 @@ def test_the_russian_site_searches_the_russian_text(client):
 def test_the_russian_site_searches_untranslated_text_in_english(client):
     make_version(title="Clocks", crux="A paused process counts nothing.")
     translated_version(recap="Pauses happen.")  # the recap has no Russian: shown in English
-    assert result_titles(search(client, "counts", url=RUSSIAN_SEARCH_URL)) == ["Clocks"]
+    response = search(client, "counts", url=RUSSIAN_SEARCH_URL)
+    assert result_titles(response) == ["Clocks"]
+    # Read with an English voice: the title and crux are English on a Russian page.
+    assert '<h3 class="search-result-title" lang="en">' in response.text
+    assert '<p class="crux" lang="en">A paused process <mark>counts</mark>' in response.text
     assert result_titles(search(client, "happen", url=RUSSIAN_SEARCH_URL)) == ["Аренды и TTL"]
 
 
