@@ -45,6 +45,22 @@ def test_step_validation_rejects_unknown_language_and_bad_marks():
     with pytest.raises(ValidationError) as excinfo:
         step.full_clean()
     assert set(excinfo.value.message_dict) >= {"language", "marked_lines"}
+    assert "unknown snippet language 'nope'" in excinfo.value.message_dict["language"][0]
+    step.language = ""
+    with pytest.raises(ValidationError) as excinfo:
+        step.full_clean()
+    assert excinfo.value.message_dict["language"] == ["A snippet needs a language."]
+
+
+def test_a_climb_translation_needs_its_title():
+    """climb.ru.md is written only for a climb with a Russian title: a description without
+    one would be lost on the next export."""
+    from lessons.models import Climb
+
+    climb = Climb(slug="ds", title="DS", description_ru="Про лидеров.")
+    with pytest.raises(ValidationError) as excinfo:
+        climb.full_clean()
+    assert excinfo.value.message_dict["title_ru"] == ["A translation needs its title too."]
 
 
 def test_database_refuses_two_correct_choices():
