@@ -8,13 +8,24 @@ round trip). Values are shared by the requests of one process: callers must not 
 With a shared cache (Redis) entries also go there, so a new process starts warm. With the
 local-memory cache they stay in this module's bounded copy only: the same process would hold
 them twice, and the local cache's own limit counts entries, not bytes.
+
+Keys also carry the release (`release()`): a digest of the code, templates and static
+manifest this process runs. Without it, a deploy that changed a template, or the hashed
+names of the static files, went on serving the HTML the previous release had left in Redis
+(pages linking stylesheets that no longer exist), and unpickled model instances saved by a
+release with other fields; during a rolling deploy the two releases would swap each other's.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 
@@ -22,6 +33,36 @@ LOCAL_ENTRIES = 1000  # parts are a few KiB, a page around them tens: tens of Mi
 
 _local: OrderedDict[str, object] = OrderedDict()
 _lock = threading.Lock()
+
+
+# What makes one release's cached HTML and objects differ from another's.
+RELEASE_SOURCES = ("climb", "lessons", "templates", "locale")
+RELEASE_SUFFIXES = (".py", ".html", ".txt", ".mo")
+
+
+def digest_files(paths: Iterable[Path]) -> str:
+    """A short digest of these files' names and contents, in a fixed order."""
+    digest = hashlib.blake2b(digest_size=6)
+    for path in sorted(paths):
+        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@functools.cache
+def release() -> str:
+    """This process's release: the code and templates it runs and its static manifest (the
+    hashed names its pages link). Read once, a few milliseconds at start-up."""
+    base = Path(settings.BASE_DIR)
+    files = [
+        path
+        for folder in RELEASE_SOURCES
+        for path in (base / folder).rglob("*")
+        if path.suffix in RELEASE_SUFFIXES and path.is_file()
+    ]
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file():
+        files.append(manifest)
+    return digest_files(files)
 
 
 def get_many(keys: list[str]) -> dict[str, object]:
@@ -35,7 +76,9 @@ def get_many(keys: list[str]) -> dict[str, object]:
             else:
                 missing.append(key)
     if missing and _shared():
-        shared = cache.get_many(missing)
+        prefix = release()
+        shared = cache.get_many([f"{prefix}:{key}" for key in missing])
+        shared = {key: shared[f"{prefix}:{key}"] for key in missing if f"{prefix}:{key}" in shared}
         _remember(shared)
         found.update(shared)
     return found
@@ -47,7 +90,8 @@ def get(key: str):
 
 def set_many(values: dict[str, object], timeout: float) -> None:
     if _shared():
-        cache.set_many(values, timeout)
+        prefix = release()
+        cache.set_many({f"{prefix}:{key}": value for key, value in values.items()}, timeout)
     _remember(values)
 
 

@@ -466,3 +466,35 @@ def test_the_in_process_bench_times_every_page_it_names(version):
     assert rows["climb"][-1] == version.piece.climb.get_absolute_url()
     assert rows["piece"][-1].startswith(rows["climb"][-1])
     assert all(float(row[1]) > 0 and int(row[3]) >= 0 for row in rows.values())
+
+
+def test_the_shared_cache_keeps_each_release_apart(monkeypatch):
+    """A deploy went on serving the HTML the previous release left in Redis (its templates,
+    its hashed static names) until the content changed: shared keys carry the release."""
+    from django.core.cache import cache
+
+    from lessons import contentcache
+
+    monkeypatch.setattr(contentcache, "_shared", lambda: True)  # the test cache stands in
+    monkeypatch.setattr(contentcache, "release", lambda: "old")
+    contentcache.set("page:1:en:/", "<p>old markup</p>", 60)
+    assert cache.get("old:page:1:en:/") == "<p>old markup</p>"
+    contentcache.clear_local()  # a new process
+    assert contentcache.get("page:1:en:/") == "<p>old markup</p>"  # same release: shared
+
+    contentcache.clear_local()  # a process of the next release
+    monkeypatch.setattr(contentcache, "release", lambda: "new")
+    assert contentcache.get("page:1:en:/") is None
+
+
+def test_the_release_changes_with_any_file_it_is_made_of(tmp_path):
+    from lessons.contentcache import digest_files
+
+    template = tmp_path / "piece.html"
+    template.write_text("<h1>{{ title }}</h1>")
+    manifest = tmp_path / "staticfiles.json"
+    manifest.write_text('{"paths": {"css/site.css": "css/site.1a2b.css"}}')
+    before = digest_files([template, manifest])
+    assert digest_files([manifest, template]) == before  # whatever the order found
+    manifest.write_text('{"paths": {"css/site.css": "css/site.3c4d.css"}}')
+    assert digest_files([template, manifest]) != before

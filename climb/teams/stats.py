@@ -36,6 +36,7 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language
 
 from climb.learning.models import Answer, Learner, QuestionRevision, TierReached
+from lessons.contentcache import release
 from lessons.models import (
     CONTENT_LANGUAGES,
     Choice,
@@ -289,6 +290,7 @@ def summary_shared(
         str(part)
         for part in (
             "team-board",
+            release(),  # a Summary pickled by another release may not fit this one's class
             team.pk,
             team.roster_version,
             content_generation(),
