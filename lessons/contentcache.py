@@ -50,8 +50,9 @@ def digest_files(paths: Iterable[Path]) -> str:
 
 @functools.cache
 def release() -> str:
-    """This process's release: the code and templates it runs and its static manifest (the
-    hashed names its pages link). Read once, a few milliseconds at start-up."""
+    """This process's release: the code, templates and translations it runs, its
+    dependencies as pyproject.toml names them, and its static manifest (the hashed names its
+    pages link). Read once, a few milliseconds at start-up."""
     base = Path(settings.BASE_DIR)
     files = [
         path
@@ -59,9 +60,9 @@ def release() -> str:
         for path in (base / folder).rglob("*")
         if path.suffix in RELEASE_SUFFIXES and path.is_file()
     ]
-    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
-    if manifest.is_file():
-        files.append(manifest)
+    for extra in (base / "pyproject.toml", Path(settings.STATIC_ROOT) / "staticfiles.json"):
+        if extra.is_file():
+            files.append(extra)
     return digest_files(files)
 
 
