@@ -837,3 +837,13 @@ def test_the_dashboard_says_what_a_sort_or_page_changed(client, world):
     )
     page = get(client, world, "alice").content.decode()
     assert '<p class="visually-hidden" id="dashboard-status" role="status"></p>' in page
+
+
+def test_most_missed_text_in_english_on_the_russian_dashboard_is_marked_so(client, world):
+    """Untranslated prompts and titles are read with an English voice, the rest in Russian."""
+    html = get(client, world, "alice").content.decode()
+    english = html.split('id="missed-heading"', 1)[1]
+    table = client.get(f"/ru/teams/{world['team'].pk}/").content.decode()
+    table = table.split('id="missed-heading"', 1)[1].split("</table>", 1)[0]
+    assert '<th scope="row" lang="en">' in table and '" lang="en">Leases</a>' in table
+    assert 'lang="en"' not in english.split("</table>", 1)[0]

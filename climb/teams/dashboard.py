@@ -122,6 +122,9 @@ class QuestionInfo:
     title: str
     url: str
     tier: int
+    # False where the text is the English original, shown for want of a translation.
+    prompt_translated: bool = True
+    title_translated: bool = True
 
 
 @dataclass

@@ -212,6 +212,8 @@ def question_details(question_ids: list[int]) -> dict[int, QuestionInfo]:
             title=shown.local.title,
             url=reverse("lessons:piece_tier", args=[piece.climb.slug, piece.slug, shown.tier_slug]),
             tier=shown.tier,
+            prompt_translated=question.translated,
+            title_translated=shown.translated,
         )
     return details
 
