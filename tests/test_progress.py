@@ -163,11 +163,42 @@ def test_unknown_download_format_is_404(client):
     assert client.get("/progress/answers.xml").status_code == 404
 
 
-def test_progress_page_query_count_is_fixed(client, version, django_assert_max_num_queries):
-    for question in questions(version):
-        answer(client, question)
-    with django_assert_max_num_queries(7):
-        assert client.get("/progress/").status_code == 200
+@pytest.mark.parametrize("pieces", [1, 12])
+def test_progress_page_query_count_is_fixed(client, version, django_assert_max_num_queries, pieces):
+    """Session, learner, and the six of progress_context, whatever the history (misses to
+    revisit included)."""
+    versions = [version] + [
+        make_version(make_piece(version.piece.climb, slug=f"p{n}", order=n), steps=2)
+        for n in range(1, pieces)
+    ]
+    for each in versions:
+        for question in questions(each):
+            answer(client, question, right=False)
+    with django_assert_max_num_queries(8):
+        response = client.get("/progress/")
+    assert response.status_code == 200
+    assert response.content.decode().count("#quiz-") == min(2 * pieces, 10)
+
+
+def test_questions_missed_at_the_first_try_are_listed_until_a_new_round_gets_them_right(
+    client, version
+):
+    first, second = questions(version)
+    assert "To revisit" not in client.get("/progress/").content.decode()  # nothing answered
+    answer(client, first, right=False)
+    answer(client, first, right=True, attempt=2)  # a retry: the first try still missed
+    answer(client, second, right=True)
+    html = client.get("/progress/").content.decode()
+    section = html.split('id="revisit-heading"', 1)[1].split("</section>", 1)[0]
+    assert f'href="{version.get_absolute_url()}#quiz-{first.pk}"' in section
+    assert f"#quiz-{second.pk}" not in section
+    assert "What happens next?" in section  # the prompt as text, its Markdown rendered away
+
+    # 1 of 2 right at the first try does not clear the piece: a new round, right this time.
+    assert client.post(f"/retake/{version.pk}/").status_code == 302
+    answer(client, first, right=True)
+    html = client.get("/progress/").content.decode()
+    assert "Nothing to revisit" in html and f"#quiz-{first.pk}" not in html
 
 
 def test_anonymous_progress_moves_to_the_account_on_login(client, version):

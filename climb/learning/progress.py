@@ -3,7 +3,7 @@ of a member, so the two can never count differently."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from lessons.models import Climb
 
@@ -13,8 +13,8 @@ from .models import Answer, TierReached, scores_for
 
 def progress_context(learner_id: int | None) -> dict:
     """Per climb: altitude, pieces cleared (as the climb page counts them), questions
-    answered; first-try accuracy, tiers reached and recent answers. Five queries, whatever
-    the history; one (the climbs) without a learner."""
+    answered; first-try accuracy, tiers reached, questions to revisit and recent answers.
+    Six queries, whatever the history; one (the climbs) without a learner."""
     climbs = list(Climb.objects.with_summary())
     scores = scores_for(learner_id) if learner_id else []
     rows = []
@@ -31,7 +31,14 @@ def progress_context(learner_id: int | None) -> dict:
                 "questions": sum(s.questions for s in mine),
             }
         )
-    context = {"rows": rows, "recent": [], "accuracy": None, "first_answers": 0, "reached": []}
+    context = {
+        "rows": rows,
+        "recent": [],
+        "accuracy": None,
+        "first_answers": 0,
+        "reached": [],
+        "revisit": [],
+    }
     if learner_id is None:
         return context
     # First-try accuracy: the first round only, what the learner predicted before any retake.
@@ -41,6 +48,7 @@ def progress_context(learner_id: int | None) -> dict:
     if totals["first"]:
         context["accuracy"] = round(100 * totals["right"] / totals["first"])
         context["first_answers"] = totals["first"]
+    context["revisit"] = list(to_revisit(learner_id)[:REVISIT_SHOWN])
     context["recent"] = list(
         Answer.objects.filter(learner_id=learner_id)
         .select_related("question__step__version__piece__climb")
@@ -52,3 +60,25 @@ def progress_context(learner_id: int | None) -> dict:
         .order_by("-reached_at")
     )
     return context
+
+
+REVISIT_SHOWN = 10
+
+
+def to_revisit(learner_id: int):
+    """The learner's first attempts that were wrong and are still their latest first attempt
+    at that question (a later round's right first answer takes a question off the list),
+    newest first. One query: the later attempt is looked for in the same statement, through
+    the (learner, question, round, attempt) index."""
+    later = Answer.objects.filter(
+        learner_id=learner_id,
+        question_id=OuterRef("question_id"),
+        attempt=1,
+        round__gt=OuterRef("round"),
+    )
+    return (
+        Answer.objects.filter(learner_id=learner_id, attempt=1, is_correct=False)
+        .exclude(Exists(later))
+        .select_related("question__step__version__piece__climb")
+        .order_by("-created_at", "-pk")
+    )
