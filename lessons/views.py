@@ -19,6 +19,7 @@ from climb.learning.altitude import (
     Altitude,
     Status,
     VersionScore,
+    needed_to_clear,
     next_to_climb,
     piece_statuses,
     started,
@@ -137,6 +138,13 @@ def _climb_html(request: HttpRequest, climb_slug: str, learner_id: int | None) -
         piece.status = statuses.get(piece.pk, Status.NOT_STARTED)
         for version in piece.published_versions:
             version.status_for_learner = by_version.get(version.pk, Status.NOT_STARTED)
+        # Cleared at some of its tiers, not all: said so, rather than "in progress" beside a
+        # learner's altitude that these tiers gave them (a newcomer's first session).
+        piece.cleared_tiers = [
+            version.get_tier_display()
+            for version in piece.published_versions
+            if version.status_for_learner is Status.CLEARED
+        ]
     versions = [version for piece in pieces for version in piece.published_versions]
     context = {
         "climb": climb,
@@ -175,11 +183,15 @@ def _piece_page(
         version.source_list = list(version.sources.all())
         version.previous_piece = neighbour(version, "previous")
         version.next_piece = neighbour(version, "next")
+    # The clearing rule, said before the first question rather than in the recap after the
+    # last (a newcomer learnt only there that every first try had counted).
+    questions = sum(1 for step in version.steps.all() if hasattr(step, "question"))
     context.update(
         sources=version.source_list,
         previous_piece=version.previous_piece,
         next_piece=version.next_piece,
         preview=preview,
+        to_clear={"questions": questions, "needed": needed_to_clear(questions)},
     )
     cached = not (preview or request.GET)
     return piece_html(request, context, cached, messages=learner_id is not None)

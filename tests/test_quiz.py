@@ -298,6 +298,22 @@ def test_climb_and_home_pages_show_progress(client, version):
     assert "Climbing toward Zero" in client.get("/").content.decode()
 
 
+def test_a_piece_cleared_at_one_of_its_tiers_says_so(client, version):
+    """A newcomer at Zero saw every Zero piece 'in progress' (each also has a Junior tier)
+    and 'Pieces cleared 0 / 9' beside their altitude; and learnt the clearing rule only
+    from the recap, after the last answer."""
+    make_version(version.piece, tier=Tier.JUNIOR, steps=1)
+    page = client.get(version.get_absolute_url()).content.decode()
+    assert "to clear it, 3 of 3 questions right at the first try" in page
+    for question in questions(version):
+        post(client, question, correct(question))
+    html = client.get(reverse("lessons:climb", args=["ds"])).content.decode()
+    card = html.split('class="card piece-card is-in-progress"', 1)[1].split("</li>", 1)[0]
+    assert '<p class="piece-status status-in-progress">Cleared at Zero</p>' in card
+    home = client.get("/").content.decode()
+    assert re.search(r"Pieces cleared at every tier</dt>\s*<dd>0 / 2", home)
+
+
 @pytest.mark.parametrize("history", [0, 200])
 def test_an_answer_post_costs_a_fixed_number_of_queries(
     client, version, django_assert_max_num_queries, django_capture_on_commit_callbacks, history
