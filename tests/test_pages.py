@@ -88,7 +88,7 @@ def test_piece_page_shows_the_whole_anatomy(client, version):
     assert html.count('class="quiz-form"') == 1
     assert 'class="step is-locked" id="step-2"' in html
     assert "Answer every question to see the recap." in html
-    assert "Your altitude — climbing toward Zero" in html
+    assert "Your altitude — next tier: Zero" in html
     assert 'href="/climbs/distributed-systems/after/middle/"' in html and "After" in html
     assert 'href="/climbs/distributed-systems/first/zero/"' in html
     assert re.search(r'Sources <span class="count">3</span>', html)

@@ -240,7 +240,7 @@ def test_clearing_a_tier_records_when_it_was_reached(client, version):
     assert f"Piece cleared. You reached Zero in {climb.title}." in page
     assert list(TierReached.objects.values_list("tier", flat=True)) == [Tier.ZERO]
     html = client.get(version.get_absolute_url()).content.decode()
-    assert "climbing toward Junior" in html
+    assert "Your altitude — next tier: Junior" in html
     assert "is-reached" in html
 
 
@@ -295,7 +295,9 @@ def test_climb_and_home_pages_show_progress(client, version):
     post(client, first, correct(first))
     html = client.get(reverse("lessons:climb", args=["ds"])).content.decode()
     assert "In progress" in html and "Not started" in html
-    assert "Climbing toward Zero" in client.get("/").content.decode()
+    # Started, no tier yet: base camp, as the progress page says too (a newcomer read
+    # "climbing toward Zero" as going down).
+    assert "<dd>Base camp</dd>" in client.get("/").content.decode()
 
 
 def test_a_piece_cleared_at_one_of_its_tiers_says_so(client, version):
