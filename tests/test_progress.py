@@ -219,6 +219,8 @@ def test_anonymous_progress_moves_to_the_account_on_login(client, version):
 def test_anonymous_progress_moves_to_a_new_account_on_sign_up(client, version):
     first = questions(version)[0]
     answer(client, first, right=False)
+    # The progress page's invitation to sign up comes back to it afterwards.
+    assert 'href="/accounts/signup/?next=/progress/"' in client.get("/progress/").content.decode()
     response = client.post(
         "/accounts/signup/",
         {
@@ -230,6 +232,10 @@ def test_anonymous_progress_moves_to_a_new_account_on_sign_up(client, version):
     )
     assert response.status_code == 302
     assert Answer.objects.get().learner.user.username == "grace"
+    # Said once, on the next page that shows messages (a newcomer could not tell).
+    page = client.get("/progress/").content.decode()
+    assert "Your answers from this browser are in your account now." in page
+    assert "in your account now" not in client.get("/progress/").content.decode()
 
 
 def test_merging_keeps_the_earliest_first_answer_and_every_attempt(version):

@@ -6,7 +6,9 @@ extra query; a row is created only when an anonymous visitor first answers.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from .models import Learner
 from .queries import owned_learner
@@ -48,7 +50,18 @@ def adopt_session_learner(request: HttpRequest, user) -> Learner:
     if anonymous_id and anonymous_id != target.pk:
         anonymous = Learner.objects.filter(pk=anonymous_id, user__isnull=True).first()
         if anonymous is not None:
+            moved = anonymous.answers.exists()
             anonymous.merge_into(target)
+            if moved:
+                # Said where the next page shows messages (progress, a piece): a newcomer
+                # who signed up could not tell whether their answers had come along.
+                # (Quietly skipped for a login made without the messages middleware, such
+                # as the test client's force_login.)
+                messages.success(
+                    request,
+                    _("Your answers from this browser are in your account now."),
+                    fail_silently=True,
+                )
     request.session[SESSION_KEY] = target.pk
     if target.language:
         request.restore_language = target.language  # PreferredLanguageMiddleware sets the cookie
