@@ -116,6 +116,24 @@ def test_signup_rejects_an_email_already_used_in_another_case(client):
     assert User.objects.count() == 1
 
 
+def test_a_signup_sent_back_puts_the_cursor_in_the_first_field_with_an_error(client):
+    """After a password mismatch the cursor sat in the username (Django's autofocus)."""
+    import re
+
+    def focused(html: str) -> list[str]:
+        return re.findall(
+            r'<input[^>]*name="(\w+)"[^>]*autofocus|<input[^>]*autofocus[^>]*name="(\w+)"', html
+        )
+
+    assert [
+        a or b for a, b in focused(client.get(reverse("accounts:signup")).content.decode())
+    ] == ["username"]
+    html = client.post(
+        reverse("accounts:signup"), signup_data(password2="not the same")
+    ).content.decode()
+    assert [a or b for a, b in focused(html)] == ["password2"]
+
+
 def test_signup_requires_an_email(client):
     response = client.post(reverse("accounts:signup"), signup_data(email=""))
     assert response.status_code == 200

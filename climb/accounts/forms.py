@@ -50,6 +50,20 @@ class UsernameInAnyCase:
         return username
 
 
+class FocusOnFirstError:
+    """A form sent back with errors puts the cursor in the first field that has one: Django's
+    username field asks for autofocus whatever happened, so after a password mismatch the
+    cursor sat in the username (a newcomer's sign-up)."""
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        first = next((name for name in self.fields if name in self._errors), None)
+        if first is not None:
+            for field in self.fields.values():
+                field.widget.attrs.pop("autofocus", None)
+            self.fields[first].widget.attrs["autofocus"] = True
+
+
 class LoginForm(AuthenticationForm):
     """Django's, saying what the backend accepts (climb.accounts.backends)."""
 
@@ -66,7 +80,7 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].label = _("Username or email")
 
 
-class SignupForm(UsernameInAnyCase, UserCreationForm):
+class SignupForm(FocusOnFirstError, UsernameInAnyCase, UserCreationForm):
     """Username, email and a password checked by AUTH_PASSWORD_VALIDATORS.
 
     A username that differs from an existing one only in case is taken; the email gets the
