@@ -42,6 +42,7 @@ class Resume:
     title: str = ""
     tier: str = ""
     opened: bool = False  # anything answered in that version: "where you left off"
+    finished: bool = False  # every question of it answered, and not cleared: "climb it again"
 
 
 def resume(climb_slug: str, versions: Sequence[TierVersion], scores: list[VersionScore]) -> Resume:
@@ -50,9 +51,11 @@ def resume(climb_slug: str, versions: Sequence[TierVersion], scores: list[Versio
     if version is None:
         return Resume(started(scores))
     url = reverse("lessons:piece_tier", args=[climb_slug, version.piece.slug, version.tier_slug])
-    opened = any(score.version_id == version.pk and score.answered for score in scores)
+    score = next((score for score in scores if score.version_id == version.pk), None)
+    opened = score is not None and score.answered > 0
+    finished = score is not None and score.answered >= score.questions
     title, tier = version.local.title, version.get_tier_display()
-    return Resume(started(scores), url, title, tier, opened)
+    return Resume(started(scores), url, title, tier, opened, finished)
 
 
 def _get_climb_or_404(climb_slug: str) -> Climb:

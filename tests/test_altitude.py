@@ -135,6 +135,14 @@ def test_the_climb_resumes_at_the_first_version_not_cleared_in_climb_order():
     assert next_to_climb(versions, [*scores[:2], score(Tier.JUNIOR, version=3, **failed)]).pk == 3
     everything = [score(Tier.ZERO, version=n, **cleared) for n in (1, 3, 4)] + [scores[1]]
     assert next_to_climb(versions, everything) is None
+    # The lowest tier first: the altitude needs every Zero piece before Junior counts.
+    zero_one, junior_one, zero_two = V(1), V(2), V(3)  # pieces 1 (two tiers) and 2
+    by_tier = [
+        score(Tier.ZERO, version=1, **cleared),
+        score(Tier.JUNIOR, version=2, answered=0, first_right=0),
+        score(Tier.ZERO, version=3, answered=0, first_right=0),
+    ]
+    assert next_to_climb([zero_one, junior_one, zero_two], by_tier).pk == 3
     # A reader with no progress at all starts at the very first version.
     assert next_to_climb(versions, []).pk == 1
     assert next_to_climb([], []) is None

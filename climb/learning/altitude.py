@@ -215,13 +215,18 @@ def started(scores: list[VersionScore]) -> bool:
 def next_to_climb(versions: Sequence[V], scores: list[VersionScore]) -> V | None:
     """Where a learner picks a climb up. `versions`: the climb's published versions in climb
     order (pieces in order, each from Zero up). The first with questions that they have not
-    cleared, since the altitude asks for every one of them; for a reader with no scores, the
-    very first. None once all are cleared."""
+    cleared at the lowest tier that has one, since the altitude asks for every piece of a tier
+    before the next tier counts (a newcomer who cleared the first Zero piece was sent to its
+    Junior tier, with two Zero pieces still to clear); for a reader with no scores, the very
+    first. None once all are cleared."""
     if not scores:
         return versions[0] if versions else None
     by_version = {score.version_id: score for score in scores}
-    for version in versions:
-        score = by_version.get(version.pk)
-        if score is not None and score.questions and not score.cleared:
-            return version
-    return None
+    gaps = [
+        (score.tier, index, version)
+        for index, version in enumerate(versions)
+        if (score := by_version.get(version.pk)) is not None
+        and score.questions
+        and not score.cleared
+    ]
+    return min(gaps, key=lambda gap: gap[:2])[2] if gaps else None
