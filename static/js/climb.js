@@ -22,8 +22,10 @@
     '[role="link"], [role="checkbox"], [role="radio"], [role="tab"], [role="menuitem"]';
 
   let toastTimer = null;
-  // Where focus was before `?` opened the shortcuts panel, to give it back on Esc.
+  // Where focus was before `?` opened the shortcuts panel, to give it back on Esc; and where
+  // the page was scrolled, for a reader whose focus was nowhere in particular.
   let focusBeforeShortcuts = null;
+  let scrollBeforeShortcuts = null;
   // Submit buttons that had focus when they were disabled: disabling drops focus.
   const hadFocus = new WeakSet();
 
@@ -167,6 +169,7 @@
     if (active && active !== document.body && !panel.contains(active)) {
       focusBeforeShortcuts = active;
     }
+    scrollBeforeShortcuts = window.scrollY;
     panel.open = true;
     panel.scrollIntoView({ block: 'nearest' });
     summary.focus({ preventScroll: true });
@@ -180,11 +183,21 @@
     }
     const focusWasInside = panel.contains(document.activeElement);
     const back = focusBeforeShortcuts;
-    focusBeforeShortcuts = null;
+    const scrolled = scrollBeforeShortcuts;
+    focusBeforeShortcuts = scrollBeforeShortcuts = null;
     panel.open = false;
     // Focus goes back only from inside the panel; a learner who has moved on stays put.
     if (focusWasInside) {
-      (back && back.isConnected ? back : panel.querySelector('summary')).focus();
+      if (back && back.isConnected) {
+        back.focus();
+      } else {
+        // Nothing had focus (reading with the mouse, say): back to the place on the page
+        // that `?` scrolled away from, rather than the foot of the page.
+        panel.querySelector('summary').focus({ preventScroll: scrolled !== null });
+        if (scrolled !== null) {
+          window.scrollTo(0, scrolled);
+        }
+      }
     }
     return true;
   }

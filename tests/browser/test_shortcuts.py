@@ -97,6 +97,18 @@ def test_question_mark_opens_the_shortcuts_panel_and_escape_closes_it(
     page.keyboard.press("Escape")
     expect(panel).to_have_js_property("open", False)
 
+    # A reader whose focus was nowhere (reading with the mouse) is brought back to where
+    # they were reading, not left at the foot of the page (a newcomer's first session).
+    page.locator("#step-1").scroll_into_view_if_needed()
+    page.evaluate("document.activeElement.blur()")
+    before = page.evaluate("window.scrollY")
+    page.keyboard.press("?")
+    expect(panel).to_have_js_property("open", True)
+    assert page.evaluate("window.scrollY") != before
+    page.keyboard.press("Escape")
+    expect(panel).to_have_js_property("open", False)
+    assert abs(page.evaluate("window.scrollY") - before) <= 2
+
     # Reachable without a keyboard too: it is a plain <details>.
     panel.get_by_text("Keyboard shortcuts").click()
     expect(panel).to_have_js_property("open", True)
