@@ -77,9 +77,8 @@ def get_many(keys: list[str]) -> dict[str, object]:
             else:
                 missing.append(key)
     if missing and _shared():
-        prefix = release()
-        shared = cache.get_many([f"{prefix}:{key}" for key in missing])
-        shared = {key: shared[f"{prefix}:{key}"] for key in missing if f"{prefix}:{key}" in shared}
+        ours = {f"{release()}:{key}": key for key in missing}
+        shared = {ours[key]: value for key, value in cache.get_many(list(ours)).items()}
         _remember(shared)
         found.update(shared)
     return found

@@ -103,9 +103,8 @@ def sync() -> None:
     (post_migrate). A database from before digests gets them on the migrate that adds them,
     each translation counted as up to date with the English as it is then; a new format
     keeps each translation as behind, or not, as it was."""
-    ids = list(TierVersion.objects.exclude(digest__startswith=FORMAT).values_list("pk", flat=True))
-    for start in range(0, len(ids), BATCH):
-        record(TierVersion.objects.with_text().filter(pk__in=ids[start : start + BATCH]))
+    stale = TierVersion.objects.with_text().exclude(digest__startswith=FORMAT)
+    record(stale.iterator(chunk_size=BATCH))  # prefetched chunk by chunk
 
 
 def behind() -> list[TierVersion]:

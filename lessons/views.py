@@ -188,7 +188,7 @@ def _piece_page(
         version.next_piece = neighbour(version, "next")
     # The clearing rule, said before the first question rather than in the recap after the
     # last (a newcomer learnt only there that every first try had counted).
-    questions = sum(1 for step in version.steps.all() if hasattr(step, "question"))
+    questions = sum(1 for state in context["steps"] if state.question is not None)
     context.update(
         sources=version.source_list,
         previous_piece=version.previous_piece,

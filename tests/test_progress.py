@@ -238,6 +238,15 @@ def test_anonymous_progress_moves_to_a_new_account_on_sign_up(client, version):
     assert "in your account now" not in client.get("/progress/").content.decode()
 
 
+def test_logging_in_with_nothing_answered_says_nothing_moved(client):
+    make_user()
+    session = client.session  # an anonymous learner with no answers (all since removed)
+    session["learner_id"] = Learner.objects.create().pk
+    session.save()
+    client.post("/accounts/login/", {"username": "ada", "password": "correct horse battery staple"})
+    assert "in your account now" not in client.get("/progress/").content.decode()
+
+
 def test_merging_keeps_the_earliest_first_answer_and_every_attempt(version):
     first, second = questions(version)
     user = make_user()
@@ -255,7 +264,7 @@ def test_merging_keeps_the_earliest_first_answer_and_every_attempt(version):
         tier=Tier.ZERO,
         reached_at=now - timedelta(days=2),
     )
-    anonymous.merge_into(account)
+    assert anonymous.merge_into(account) == 2  # the answers it moved
     merged = list(account.answers.filter(question=first).values_list("attempt", "is_correct"))
     assert merged == [(1, False), (2, True)]
     assert account.answers.count() == 3

@@ -49,19 +49,15 @@ def adopt_session_learner(request: HttpRequest, user) -> Learner:
     anonymous_id = request.session.get(SESSION_KEY)
     if anonymous_id and anonymous_id != target.pk:
         anonymous = Learner.objects.filter(pk=anonymous_id, user__isnull=True).first()
-        if anonymous is not None:
-            moved = anonymous.answers.exists()
-            anonymous.merge_into(target)
-            if moved:
-                # Said where the next page shows messages (progress, a piece): a newcomer
-                # who signed up could not tell whether their answers had come along.
-                # (Quietly skipped for a login made without the messages middleware, such
-                # as the test client's force_login.)
-                messages.success(
-                    request,
-                    _("Your answers from this browser are in your account now."),
-                    fail_silently=True,
-                )
+        if anonymous is not None and anonymous.merge_into(target):
+            # Said where the next page shows messages (progress, a piece): a newcomer who
+            # signed up could not tell whether their answers had come along. (Quietly
+            # skipped for a login made without the messages middleware: force_login.)
+            messages.success(
+                request,
+                _("Your answers from this browser are in your account now."),
+                fail_silently=True,
+            )
     request.session[SESSION_KEY] = target.pk
     if target.language:
         request.restore_language = target.language  # PreferredLanguageMiddleware sets the cookie

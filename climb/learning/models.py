@@ -150,15 +150,16 @@ class Learner(models.Model):
         return altitude
 
     @transaction.atomic
-    def merge_into(self, target: Learner) -> None:
-        """Move this (anonymous) learner's history to `target`, losing nothing.
+    def merge_into(self, target: Learner) -> int:
+        """Move this (anonymous) learner's history to `target`, losing nothing; returns how
+        many answers it moved.
 
         Per question and round, the attempts of both are put in time order and renumbered, so
         the earliest first answer stays the first answer. A version's round is the later of
         the two. Tier records keep the earliest date.
         """
         if target.pk == self.pk:
-            return
+            return 0
         mine = list(self.answers.all())
         if mine:
             questions = {answer.question_id for answer in mine}
@@ -198,6 +199,7 @@ class Learner(models.Model):
             pieces__versions__steps__question__answers__learner=target
         ).distinct():
             target.record_altitude(climb)
+        return len(mine)
 
 
 class QuestionRevision(models.Model):

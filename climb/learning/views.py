@@ -124,10 +124,11 @@ def answer(request: HttpRequest) -> HttpResponse:
     # What this answer achieved, said in words: the altitude bar and the recap change
     # silently, far from where the learner's focus is.
     news = []
+    result = outcome(states)
     if recorded.created:
         attempt = recorded.answer.attempt
         answers.append(Attempt(question.pk, choice.pk, choice.is_correct, attempt, choice))
-        finished_before = outcome(states) is not None
+        finished_before = result is not None
         states = unfold(version.steps.all(), answers)  # the steps as they are now
         result = outcome(states)
         if result is not None and result.cleared and not finished_before:
@@ -153,7 +154,7 @@ def answer(request: HttpRequest) -> HttpResponse:
         # would leave it below the prose and the snippet).
         return redirect(f"{version.get_absolute_url()}#feedback-{question.pk}")
     following = states[index + 1] if index + 1 < len(states) else None
-    context = {"version": version, "outcome": outcome(states)}
+    context = {"version": version, "outcome": result}
     if scores is not None:  # a retry leaves the altitude as it was: no panel to swap
         context.update(altitude_context(version, scores))
     html = answer_html(context, states[index], following)
