@@ -26,7 +26,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from climb.learning.quiz import StepState
+from climb.learning.quiz import LOCKED, StepState
 
 from . import contentcache
 from .models import content_generation
@@ -111,8 +111,10 @@ def step_part(state: StepState, oob: bool = False) -> Part:
     attempts = ".".join(
         f"{answer.choice_id}{'y' if answer.is_correct else 'n'}" for answer in state.answers
     )
+    # The round orders a question's choices (quiz.in_round_order): a locked step shows none.
+    round_ = state.round if state.question is not None and state.state != LOCKED else 0
     return Part(
-        f"step:{state.step.pk}:{state.number}:{state.state}:{attempts}:{int(oob)}",
+        f"step:{state.step.pk}:{state.number}:{state.state}:{round_}:{attempts}:{int(oob)}",
         "lessons/_step.html",
         {"state": state, "oob": oob},
     )

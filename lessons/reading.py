@@ -127,9 +127,9 @@ def tier_bar(version: TierVersion, altitude: Altitude) -> list[dict]:
     ]
 
 
-def attempts_in(version: TierVersion, learner_id: int) -> list[Attempt]:
-    """The learner's answers to the version's questions in the round they are on: one query,
-    by question id (climb.learning.queries.round_answers)."""
+def attempts_in(version: TierVersion, learner_id: int) -> tuple[int, list[Attempt]]:
+    """The round the learner is on in the version, and their answers to its questions in
+    that round: one query, by question id (climb.learning.queries.round_answers)."""
     # The choices are prefetched with the steps: reuse them instead of a query per answer.
     choices = {}
     question_ids = []
@@ -137,11 +137,10 @@ def attempts_in(version: TierVersion, learner_id: int) -> list[Attempt]:
         if hasattr(step, "question"):
             question_ids.append(step.question.pk)
             choices.update((choice.pk, choice) for choice in step.question.choices.all())
-    return [
+    round_, rows = round_answers(learner_id, version.pk, question_ids)
+    return round_, [
         Attempt(question_id, choice_id, is_correct, attempt, choices.get(choice_id))
-        for question_id, choice_id, is_correct, attempt in round_answers(
-            learner_id, version.pk, question_ids
-        )
+        for question_id, choice_id, is_correct, attempt in rows
     ]
 
 
@@ -154,11 +153,11 @@ def reading_context(version: TierVersion, learner_id: int | None) -> dict:
     """`version` must come from TierVersion.objects.for_reading()."""
     steps = list(version.steps.all())
     if learner_id is None:
-        answers, scores = [], []
+        round_, answers, scores = 1, [], []
     else:
-        answers = attempts_in(version, learner_id)
+        round_, answers = attempts_in(version, learner_id)
         scores = scores_for(learner_id, version.piece.climb_id)
-    states = unfold(steps, answers)
+    states = unfold(steps, answers, round_)
     return {
         "version": version,
         "piece": version.piece,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from climb.learning.models import Answer, Learner, Retake, TierReached, scores_for
 from climb.teams.dashboard import FIRST, ROUND, VersionInfo, split_rows
@@ -210,3 +212,77 @@ def test_signing_in_keeps_the_later_round_and_the_earlier_tier_date(version):
     assert list(Retake.objects.values_list("learner", "round")) == [(account.pk, 3)]
     assert list(TierReached.objects.values_list("learner", "reached_at")) == [(account.pk, earlier)]
     assert not Learner.objects.filter(pk=anonymous.pk).exists()
+
+
+def choice_values(html: str, question) -> list[int]:
+    """The choice ids of `question`'s form, in the order the page shows them."""
+    form = html[html.index(f'name="question" value="{question.pk}"') :]
+    form = form[: form.index("</form>")]
+    return [int(value) for value in re.findall(r'name="choice" value="(\d+)"', form)]
+
+
+def test_a_new_round_shows_the_choices_in_another_order(client, version):
+    """Climbing a piece again is finding the answers again, not remembering where they were:
+    the right choice moves, the same way for everyone in that round."""
+    first = questions(version)[0]
+    authored = list(first.choices.values_list("pk", flat=True))
+    right = first.choices.get(is_correct=True).pk
+    html = client.get(version.get_absolute_url()).content.decode()
+    assert choice_values(html, first) == authored  # round 1: the author's order
+
+    finish_with_one_miss(client, version)
+    retake(client, version)
+    html = client.get(version.get_absolute_url()).content.decode()
+    shown = choice_values(html, first)
+    assert sorted(shown) == sorted(authored)
+    assert shown.index(right) != authored.index(right)
+    # The keys 1, 2, 3 follow what is shown.
+    assert re.findall(r'class="choice-key" aria-hidden="true">(\d)<', html)[:3] == ["1", "2", "3"]
+
+    # Another learner in round 2 gets the same order (the step is kept for all of them)...
+    other = Client()
+    finish_with_one_miss(other, version)
+    retake(other, version)
+    assert choice_values(other.get(version.get_absolute_url()).content.decode(), first) == shown
+    # ...and a retry within the round keeps it.
+    wrong = next(pk for pk in shown if pk != right)
+    response = client.post(
+        "/answer/", {"question": first.pk, "choice": wrong, "attempt": 1}, headers=HTMX
+    )
+    assert choice_values(response.content.decode(), first) == shown
+    assert "disabled" in response.content.decode()
+
+    # Round 3 moves the right choice again, away from where round 2 had it.
+    for question in questions(version)[1:]:
+        answer(client, question)
+    retake(client, version)
+    third = choice_values(client.get(version.get_absolute_url()).content.decode(), first)
+    assert third.index(right) != shown.index(right)
+    assert Answer.objects.filter(learner=learner(client), round=2, choice_id=wrong).exists()
+
+
+def test_each_round_after_the_first_moves_the_right_choice_and_keeps_every_choice():
+    from climb.learning.quiz import in_round_order
+
+    class Choice:
+        def __init__(self, pk, is_correct):
+            self.pk, self.is_correct = pk, is_correct
+
+    places = set()
+    for count in (2, 3, 4, 5):
+        for right in range(count):
+            choices = [Choice(n, n == right) for n in range(count)]
+            for question_id in range(1, 40):
+                assert in_round_order(choices, question_id, 1) == choices
+                before = right
+                for round_ in range(2, 8):
+                    order = in_round_order(choices, question_id, round_)
+                    assert sorted(c.pk for c in order) == list(range(count))
+                    place = next(n for n, c in enumerate(order) if c.is_correct)
+                    assert place != before
+                    assert order == in_round_order(choices, question_id, round_)  # stable
+                    before = place
+                    places.add((count, place))
+    # Every place is used: the order is not a fixed rotation a learner could learn.
+    assert places == {(count, place) for count in (2, 3, 4, 5) for place in range(count)}
+    assert in_round_order([Choice(1, False)], 1, 2)[0].pk == 1

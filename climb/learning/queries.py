@@ -44,20 +44,23 @@ def current_round(learner_id: int, version_id: int) -> RawSQL:
 
 def round_answers(
     learner_id: int, version_id: int, question_ids: list[int]
-) -> list[tuple[int, int | None, bool, int]]:
-    """(question, choice, is_correct, attempt) of the learner's answers to these questions
-    (the version's), in the round they are on in the version: 1 unless a Retake says more."""
+) -> tuple[int, list[tuple[int, int | None, bool, int]]]:
+    """The round the learner is on in the version (1 unless a Retake says more) and
+    (question, choice, is_correct, attempt) of their answers in it to these questions (the
+    version's). One query: the round comes back even when nothing is answered in it yet."""
     if not question_ids:
-        return []
+        return 1, []
     marks = ", ".join(["%s"] * len(question_ids))
     sql = (
-        f"SELECT question_id, choice_id, is_correct, attempt FROM {_table('learning.Answer')} "
-        f"WHERE learner_id = %s AND question_id IN ({marks}) "
-        f"AND {_column('round')} = {_round_sql()}"
+        f"SELECT r.n, a.question_id, a.choice_id, a.is_correct, a.attempt "
+        f"FROM (SELECT {_round_sql()} AS n) r "
+        f"LEFT JOIN {_table('learning.Answer')} a ON a.learner_id = %s "
+        f"AND a.question_id IN ({marks}) AND a.{_column('round')} = r.n"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [learner_id, *question_ids, learner_id, version_id])
-        return [(q, c, bool(right), n) for q, c, right, n in cursor.fetchall()]
+        cursor.execute(sql, [learner_id, version_id, learner_id, *question_ids])
+        rows = cursor.fetchall()
+    return rows[0][0], [(q, c, bool(right), n) for _, q, c, right, n in rows if q is not None]
 
 
 def first_attempt_counts(

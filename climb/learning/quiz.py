@@ -1,13 +1,16 @@
 """How a piece's steps unfold for one learner, from the answers they gave.
 
 The first step is open; a step's question, once answered (right or wrong), opens the next.
-A learner who comes back sees every step they reached, with their answers.
+A learner who comes back sees every step they reached, with their answers. A learner who
+climbs a piece again (a new round) sees each question's choices in another order.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from lessons.models import Choice, Step
 
@@ -35,6 +38,12 @@ class StepState:
     number: int
     state: str
     answers: list = field(default_factory=list)  # this learner's attempts, in order
+    round: int = 1  # the learner's round in the piece
+
+    @cached_property
+    def choices(self) -> list[Choice]:
+        """The question's choices in the order this round shows them."""
+        return in_round_order(list(self.question.choices.all()), self.question.pk, self.round)
 
     @property
     def question(self):
@@ -74,8 +83,32 @@ class StepState:
         return {answer.choice_id for answer in self.answers}
 
 
-def unfold(steps: Iterable[Step], answers: Iterable) -> list[StepState]:
-    """Step states in order. `answers` are the learner's answers to these steps' questions."""
+def in_round_order(choices: list[Choice], question_id: int, round_: int) -> list[Choice]:
+    """`choices` (in the author's order) as round `round_` shows them.
+
+    Round 1 keeps the author's order. Each later round has an order of its own, with the
+    right choice at another place than in the round before, so a learner who climbs a piece
+    again has to find the answer, not remember where it was. The order depends only on the
+    question and the round (seeded from both: the same in every process), so the step as
+    rendered is the same for everyone in that round and can be kept for all of them.
+    """
+    count = len(choices)
+    right = next((n for n, choice in enumerate(choices) if choice.is_correct), None)
+    if round_ <= 1 or count < 2 or right is None:
+        return choices
+    place = right
+    for earlier in range(2, round_ + 1):
+        rng = random.Random(f"climb.choices:{question_id}:{earlier}")
+        place = rng.choice([n for n in range(count) if n != place])
+    others = [choice for choice in choices if not choice.is_correct]
+    rng.shuffle(others)
+    others.insert(place, choices[right])
+    return others
+
+
+def unfold(steps: Iterable[Step], answers: Iterable, round_: int = 1) -> list[StepState]:
+    """Step states in order. `answers` are the learner's answers to these steps' questions
+    in round `round_`."""
     by_question: dict[int, list] = {}
     for answer in sorted(answers, key=lambda a: a.attempt):
         by_question.setdefault(answer.question_id, []).append(answer)
@@ -84,13 +117,13 @@ def unfold(steps: Iterable[Step], answers: Iterable) -> list[StepState]:
     for number, step in enumerate(steps, start=1):
         question = getattr(step, "question", None)
         if blocked:
-            states.append(StepState(step, number, LOCKED))
+            states.append(StepState(step, number, LOCKED, round=round_))
             continue
         if question is None:
-            states.append(StepState(step, number, OPEN))
+            states.append(StepState(step, number, OPEN, round=round_))
             continue
         mine = by_question.get(question.pk, [])
-        states.append(StepState(step, number, ANSWERED if mine else OPEN, mine))
+        states.append(StepState(step, number, ANSWERED if mine else OPEN, mine, round_))
         blocked = not mine
     return states
 

@@ -92,8 +92,8 @@ def answer(request: HttpRequest) -> HttpResponse:
         return _too_many(request)
     # The learner's answers in this piece, once: for the step-order and attempt checks, and
     # for the fragment.
-    answers = attempts_in(version, learner.pk)
-    states = unfold(version.steps.all(), answers)
+    round_, answers = attempts_in(version, learner.pk)
+    states = unfold(version.steps.all(), answers, round_)
     index = next(i for i, state in enumerate(states) if state.step.pk == question.step_id)
     if states[index].state == LOCKED:
         # The page shows no form there: only a hand-made post gets this far.
@@ -129,7 +129,7 @@ def answer(request: HttpRequest) -> HttpResponse:
         attempt = recorded.answer.attempt
         answers.append(Attempt(question.pk, choice.pk, choice.is_correct, attempt, choice))
         finished_before = result is not None
-        states = unfold(version.steps.all(), answers)  # the steps as they are now
+        states = unfold(version.steps.all(), answers, round_)  # the steps as they are now
         result = outcome(states)
         if result is not None and result.cleared and not finished_before:
             news.append(_("Piece cleared."))
