@@ -55,6 +55,16 @@ def test_progress_page_shows_altitude_accuracy_and_recent_answers(client, versio
     assert "/progress/answers.csv" in html and "/progress/answers.json" in html
 
 
+def test_progress_rounds_accuracy_as_the_team_dashboard_does(client):
+    """10 of 16 is 62.5%: the dashboard says 63%, and so must the member's own page (Python's
+    round() gave 62, so a manager saw two figures for one person)."""
+    version = make_version(make_piece(make_climb(slug="ds")), steps=16)
+    for number, question in enumerate(questions(version)):
+        answer(client, question, right=number < 10)
+    html = client.get("/progress/").content.decode()
+    assert '<p class="big-number">63%</p>' in html
+
+
 def test_progress_and_home_pages_say_what_the_next_tier_asks_for(client, version):
     make_version(make_piece(version.piece.climb, slug="second"), steps=1)
     assert "<td>—</td>" in client.get("/progress/").content.decode()  # nothing answered yet

@@ -369,7 +369,8 @@ def names(html):
         ("-member", ["erin", "dave", "carl", "bob", "alice"]),
         ("role", ["alice", "bob", "carl", "dave", "erin"]),
         ("-altitude", ["alice", "bob", "carl", "dave", "erin"]),
-        ("altitude", ["bob", "carl", "dave", "erin", "alice"]),
+        # Never answered in the climb (erin): below base camp, as the table tells them apart.
+        ("altitude", ["erin", "bob", "carl", "dave", "alice"]),
         ("-accuracy", ["alice", "bob", "carl", "dave", "erin"]),
         ("accuracy", ["dave", "carl", "bob", "alice", "erin"]),  # no value: last
         ("-answers", ["alice", "bob", "carl", "dave", "erin"]),
@@ -540,7 +541,9 @@ def test_the_csv_export_holds_every_row_with_the_filters(client, world):
     )
     assert bob["answers"] == "5" and bob["last_active"]
     assert dave["first_try_accuracy_percent"] == "" and dave["answers"] == "0"
-    assert dave["altitude_ds"] == "base-camp"
+    # As the page says it: dave is at base camp, erin never started (nor dave the SQL climb).
+    assert dave["altitude_ds"] == "base-camp" and dave["altitude_sql"] == "not-started"
+    assert rows[4]["altitude_ds"] == rows[4]["altitude_sql"] == "not-started"
 
 
 def test_the_csv_export_defuses_spreadsheet_formulas_in_usernames(client, world):

@@ -7,7 +7,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 
 from lessons.models import Climb
 
-from .altitude import Altitude, Status, piece_statuses
+from .altitude import Altitude, Status, percent, piece_statuses
 from .models import Answer, TierReached, scores_for
 
 
@@ -46,7 +46,7 @@ def progress_context(learner_id: int | None) -> dict:
         first=Count("pk"), right=Count("pk", filter=Q(is_correct=True))
     )
     if totals["first"]:
-        context["accuracy"] = round(100 * totals["right"] / totals["first"])
+        context["accuracy"] = percent(totals["right"], totals["first"])
         context["first_answers"] = totals["first"]
     context["revisit"] = list(to_revisit(learner_id)[:REVISIT_SHOWN])
     context["recent"] = list(

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.paginator import Page, Paginator
 
-from climb.learning.altitude import VersionScore, altitude_from, best_round
+from climb.learning.altitude import VersionScore, altitude_from, best_round, percent
 from lessons.models import Tier
 from lessons.search_text import plain_text
 
@@ -157,6 +157,8 @@ class MemberRow:
     # Answered anything in the chosen climb, ever: "base camp" is someone stuck on the way
     # up, "not started" someone who never began (a different conversation).
     started: bool = True
+    # The same for each climb, in the order of `altitudes` (the download's columns).
+    started_each: list[bool] = field(default_factory=list)
 
     @property
     def user_id(self) -> int:
@@ -185,7 +187,10 @@ class MemberRow:
         if column == "role":
             return ROLE_RANK.get(self.role, len(ROLE_RANK))
         if column == "altitude":
-            return -1 if self.altitude is None else int(self.altitude)
+            # Not started below base camp: a different conversation, as the table says.
+            if self.altitude is None:
+                return -1 if self.started else -2
+            return int(self.altitude)
         if column == "pieces":
             return self.pieces_cleared
         if column == "accuracy":
@@ -248,17 +253,6 @@ class Totals:
     @property
     def accuracy(self) -> int | None:
         return percent(self.first_right, self.first) if self.first else None
-
-
-def percent(part: int, whole: int) -> int:
-    """Whole percent, half up (5 of 40 is 13%, not Python's 12%), and never 0 or 100 unless
-    exactly: 199 of 200 right is 99%, one miss in 200 is 1%."""
-    value = (200 * part + whole) // (2 * whole)
-    if value == 100 and part < whole:
-        return 99
-    if value == 0 and part > 0:
-        return 1
-    return value
 
 
 @dataclass
@@ -498,6 +492,7 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
             MemberRow(
                 member=member,
                 altitudes=[mine.get(pk, (None, 0))[0] for pk in climb_ids],
+                started_each=[(member.learner_id, pk) in started_in for pk in climb_ids],
                 altitude=chosen[0],
                 pieces_cleared=chosen[1],
                 pieces_total=pieces_total,

@@ -174,8 +174,12 @@ def _period_label(filters: DashboardFilters, period) -> str:
     return _("%(period)s (since %(when)s UTC)") % {"period": label, "when": when}
 
 
-def _altitude_slug(tier: Tier | None) -> str:
-    return "base-camp" if tier is None else tier.slug
+def _altitude_slug(tier: Tier | None, started: bool) -> str:
+    """As the dashboard says it: base camp is someone on the way up, not started someone who
+    never answered in the climb."""
+    if tier is None:
+        return "base-camp" if started else dashboard.NOT_STARTED
+    return tier.slug
 
 
 def _load_board(
@@ -338,7 +342,7 @@ def team_export(request: HttpRequest, team_id: int) -> HttpResponse:
             [
                 csv_safe(row.username),  # usernames may start with + - @
                 row.role,
-                *(_altitude_slug(tier) for tier in row.altitudes),
+                *map(_altitude_slug, row.altitudes, row.started_each),
                 climb.slug if climb else "",
                 period,
                 row.pieces_cleared,
