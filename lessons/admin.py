@@ -192,10 +192,16 @@ class StepForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         original, translated = cleaned.get("question_text"), cleaned.get("question_text_ru")
-        if translated is not None and (
-            original is None
-            or [c.is_correct for c in original.choices]
-            != [c.is_correct for c in translated.choices]
+        # An English question with errors of its own has them said beside it: the Russian
+        # cannot be compared with it, and is not wrong for that.
+        if (
+            translated is not None
+            and "question_text" not in self.errors
+            and (
+                original is None
+                or [c.is_correct for c in original.choices]
+                != [c.is_correct for c in translated.choices]
+            )
         ):
             self.add_error(
                 "question_text_ru",

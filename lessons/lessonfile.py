@@ -492,9 +492,12 @@ def _sections(body: list[str], first_line: int, path) -> list[tuple[str, int, li
     """Split the body on '## ' headings outside fenced code. Returns (heading, line, lines)."""
     sections: list[tuple[str, int, list[str]]] = []
     fence: str | None = None
+    opened = first_line  # where the open fence is
     for offset, line in enumerate(body):
         match = FENCE_RE.match(line)
         fence, _toggled = _next_fence(line, fence)
+        if fence is not None and _toggled:
+            opened = first_line + offset
         if fence is None and line.startswith("## "):
             sections.append((line[3:].strip(), first_line + offset, []))
             continue
@@ -509,7 +512,9 @@ def _sections(body: list[str], first_line: int, path) -> list[tuple[str, int, li
                 path, first_line + offset, "text before the first '## ' section heading"
             )
     if fence:
-        raise LessonFileError(path, first_line + len(body), "a code fence is never closed")
+        raise LessonFileError(
+            path, opened, "the code fence opened here is never closed (close it with " + fence + ")"
+        )
     return sections
 
 
@@ -809,12 +814,32 @@ def lesson_files(path: str | Path) -> list[Path]:
     raise LessonFileError(path, None, "no such file or folder")
 
 
+# The demo's longest file, Russian, is 29 KiB: a piece this long is a book, and a page this big
+# would be slow for every reader (an 18 MB file imported in 38 s, for a 27 MB page).
+MAX_FILE_BYTES = 512 * 1024
+
+
 def parse_file(path: Path) -> ClimbData | VersionData:
     """One file read and parsed: a climb's (climb.md, climb.ru.md) or a tier version's."""
+    data = path.read_bytes()
+    if len(data) > MAX_FILE_BYTES:
+        raise LessonFileError(
+            path,
+            None,
+            f"the file is {len(data) // 1024} KiB, and a lesson file may be at most "
+            f"{MAX_FILE_BYTES // 1024} KiB: shorten its snippets to what the question needs, "
+            "or split the piece",
+        )
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise LessonFileError(path, None, "the file is not UTF-8 text") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise LessonFileError(
+            path,
+            line,
+            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} here): save it as UTF-8",
+        ) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as universal newlines read it
     if path.name.startswith("climb."):
         return parse_climb(text, path)
     return parse_version(text, path)

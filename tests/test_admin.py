@@ -1031,6 +1031,21 @@ def test_a_step_added_to_a_translated_version_needs_its_translation(
     assert round_trip_is_stable(tmp_path)
 
 
+def test_a_broken_english_question_is_not_blamed_on_its_translation(admin_client, translated):
+    """Two right choices in the English: the error is said beside it, and not also beside
+    the Russian, which matched the question as it was and was not touched."""
+    html, data = version_page(admin_client, translated)
+    steps = prefix_with_field(html, "heading")
+    english = data[f"{steps}-0-question_text"].replace("\r\n", "\n")
+    assert english.count("- [ ]") >= 1
+    data[f"{steps}-0-question_text"] = english.replace("- [ ]", "- [x]", 1)
+    response = admin_client.post(admin_url(TierVersion, "change", translated.pk), data)
+    errors = field_errors(response.content.decode())
+    assert response.status_code == 200
+    assert "exactly one correct choice" in errors["question_text"]
+    assert "question_text_ru" not in errors, errors
+
+
 @pytest.mark.parametrize(
     ("field", "text", "message"),
     [

@@ -8,6 +8,7 @@ from lessons.lessonfile import (
     LessonFileError,
     dump_version,
     parse_climb,
+    parse_file,
     parse_marked_lines,
     parse_version,
 )
@@ -191,7 +192,7 @@ def broken(old: str, new: str) -> str:
         ("---\nclimb: x\npiece: y\n", 1, "not closed with '---'"),
         # The sections.
         (broken("## Intro", "Stray text.\n\n## Intro"), 15, "text before the first '## '"),
-        (broken("The rule.", "```\nThe rule."), 57, "a code fence is never closed"),
+        (broken("The rule.", "```\nThe rule."), 55, "the code fence opened here is never closed"),
         (
             broken("## Goal", "## Intro\n\nAgain.\n\n## Goal"),
             19,
@@ -274,11 +275,26 @@ def test_the_checker_takes_folders_and_reports_unreadable_files(tmp_path, capsys
     (tmp_path / "README.md").write_text("not a lesson")
     assert main([str(tmp_path), str(tmp_path / "missing.md")]) == 1
     out = capsys.readouterr().out
-    assert "latin1.junior.md: the file is not UTF-8 text" in out
+    # Where: the line with the byte that is not UTF-8.
+    line = GOOD[: GOOD.index("Some")].count("\n") + 1
+    assert f"latin1.junior.md:{line}: the file is not UTF-8 text (byte 0xf6 here)" in out
     assert "missing.md: no such file or folder" in out
     (tmp_path / "latin1.junior.md").unlink()
     assert main([str(tmp_path)]) == 0
     assert "ok: 1 file\n" in capsys.readouterr().out
+
+
+def test_a_file_too_big_to_be_a_lesson_is_refused_before_it_is_read(tmp_path):
+    from lessons.lessonfile import MAX_FILE_BYTES
+
+    path = tmp_path / "huge.junior.md"
+    snippet = "log line\n" * (MAX_FILE_BYTES // 9)
+    path.write_text(GOOD.replace("```go mark=2,3-4\n", "```go mark=2,3-4\n" + snippet, 1))
+    with pytest.raises(LessonFileError, match=r"KiB, and a lesson file may be at most 512 KiB"):
+        parse_file(path)
+    path.write_text(GOOD.replace("\n", "\r\n"))  # CRLF, as before: read as lines
+    crlf = parse_file(path)
+    assert (crlf.title, crlf.steps) == (parse_version(GOOD).title, parse_version(GOOD).steps)
 
 
 TRANSLATION = """---
