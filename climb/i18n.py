@@ -15,6 +15,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import translate_url
 from django.utils import translation
+from django.utils.encoding import iri_to_uri
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language_from_path
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -72,7 +74,10 @@ class PreferredLanguageMiddleware:
         preferred = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if preferred not in LANGUAGES or preferred == settings.LANGUAGE_CODE:
             return None
-        target = translate_url(request.get_full_path(), preferred)
-        if target == request.get_full_path():
+        # The path alone: a path of '//evil.example/...' (gunicorn passes it as sent) reads
+        # as a host, and translate_url keeps hosts. Only an address on this site is followed.
+        target = translate_url(request.path, preferred)
+        if target == request.path or not url_has_allowed_host_and_scheme(target, None):
             return None
-        return HttpResponseRedirect(target)
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponseRedirect(f"{target}?{iri_to_uri(query)}" if query else target)

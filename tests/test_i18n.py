@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.http import HttpResponse
 from django.test import Client
 from django.utils import translation
 from django.utils.translation import trim_whitespace
@@ -524,6 +525,25 @@ def test_a_russian_reader_opening_an_english_address_is_sent_to_the_russian_one(
     assert response.status_code == 302
     assert response["Location"] == "/ru" + CLIMB + "?from=link"
     assert client.get("/ru" + CLIMB).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_path_that_reads_as_another_host_is_never_redirected_to(demo, rf):
+    """gunicorn hands Django a path of '//evil.example/climbs/...' as it was sent, and the
+    language redirect sent a Russian reader there (found by the security review)."""
+    from climb.i18n import PreferredLanguageMiddleware
+
+    middleware = PreferredLanguageMiddleware(lambda request: HttpResponse("page"))
+    for path in ("//evil.example" + CLIMB, "/\\evil.example" + CLIMB):
+        request = rf.get(CLIMB)
+        request.path = request.path_info = path
+        request.COOKIES[settings.LANGUAGE_COOKIE_NAME] = "ru"
+        response = middleware(request)
+        assert response.status_code == 200, response.get("Location")
+    request = rf.get(CLIMB + "?q=%D0%BB%D0%B8%D1%81%D0%B0&from=link")  # as browsers send it
+    request.COOKIES[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    expected = "/ru" + CLIMB + "?q=%D0%BB%D0%B8%D1%81%D0%B0&from=link"
+    assert middleware(request)["Location"] == expected
 
 
 @pytest.mark.django_db
