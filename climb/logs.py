@@ -24,8 +24,14 @@ class JsonFormatter(logging.Formatter):
 
 
 # Addresses that hold a secret: a password-reset link's user id and token, an invite link's
-# token. Whoever reads the logs must not be able to follow them.
-_SECRET_PATHS = re.compile(r"(/password/reset/)[^/?#]+/[^/?#]+|(/teams/join/)[^/?#]+")
+# token. Whoever reads the logs must not be able to follow them. Also quoted, as in
+# ?next=%2Fteams%2Fjoin%2F<token>%2F (a log-in on the way to an invite), once or twice.
+_SLASH = r"(?:/|%(?:25)*2[fF])"
+_PART = r"[^/?#&%]+"
+_SECRET_PATHS = re.compile(
+    rf"({_SLASH}password{_SLASH}reset{_SLASH}){_PART}{_SLASH}{_PART}"
+    rf"|({_SLASH}teams{_SLASH}join{_SLASH}){_PART}"
+)
 
 
 def redact(url: str) -> str:

@@ -70,6 +70,19 @@ def limit_key(request: HttpRequest) -> str:
     return address
 
 
+def lockout_address(request: HttpRequest) -> str:
+    """The address django-axes locks after failed log-ins: as `limit_key` counts it (an IPv6
+    client by its /64, or it sprays passwords from a fresh address for every guess), written
+    as an address, which axes stores: the /64's first one."""
+    address = client_ip(request)
+    if ":" in address:
+        try:
+            return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+        except ValueError:
+            return address
+    return address
+
+
 class RequestLogMiddleware:
     """Log every request once: method, path, status, duration, user, client address; never a
     secret."""
@@ -113,7 +126,8 @@ class RequestLogMiddleware:
 class ResponseHeadersMiddleware:
     """Headers Django does not set itself.
 
-    Permissions-Policy, and `Cache-Control: no-store` on HTML pages that set nothing else.
+    Permissions-Policy, and `Cache-Control: no-store` on HTML pages and on the downloads
+    (CSV, JSON: a learner's answers, a team's rows) that set nothing else.
     Pages show the reader's progress: kept by the browser, Back brought a page back as it
     was before the answers since (step 1 open again, a climb "not started"), and answering
     it again met "already answered in another tab". A history navigation takes a stored page
@@ -129,7 +143,7 @@ class ResponseHeadersMiddleware:
         headers = response.headers
         headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         if "Cache-Control" not in headers and headers.get("Content-Type", "").startswith(
-            "text/html"
+            ("text/html", "text/csv", "application/json")
         ):
             headers["Cache-Control"] = "no-store"
         return response

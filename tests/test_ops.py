@@ -82,7 +82,10 @@ def test_security_headers_on_every_page(client):
 def test_pages_are_never_stored_by_the_browser_but_static_files_are(client):
     """Back must show the progress made since: a stored page came back as it was."""
     make_version(make_piece())
-    for path in ("/", "/progress/", "/search/?q=lease", "/about/altitude/"):
+    paths = ("/", "/progress/", "/search/?q=lease", "/about/altitude/")
+    # The downloads too: a learner's answers, kept by a shared computer's browser or a proxy.
+    downloads = ("/progress/answers.csv", "/progress/answers.json")
+    for path in paths + downloads:
         response = client.get(path)
         assert response.status_code == 200
         assert response["Cache-Control"] == "no-store", path
@@ -129,6 +132,29 @@ def test_login_is_locked_per_address_across_accounts(client):
         "/accounts/login/", {"username": "grace", "password": "right password 42"}
     )
     assert response.status_code == 429
+
+
+def test_an_ipv6_client_is_locked_by_its_64_and_invite_tokens_are_not_stored(client):
+    """A client rotating addresses within its /64 sprayed guesses without limit (the lock by
+    address counted each IPv6 address apart); a failed log-in on the way to an invite
+    stored the invite's token in the attempt."""
+    from axes.models import AccessAttempt
+
+    for n in range(5):
+        client.post(
+            "/accounts/login/?next=/teams/join/secret-token-123/",
+            {"username": f"someone{n}", "password": "x"},
+            REMOTE_ADDR=f"2001:db8:1:3::{n + 1:x}",
+        )
+    get_user_model().objects.create_user("grace", "g@example.com", "right password 42")
+    grace = {"username": "grace", "password": "right password 42"}
+    response = client.post("/accounts/login/", grace, REMOTE_ADDR="2001:db8:1:3:ffff::9")
+    assert response.status_code == 429
+    # Another /64 is another client.
+    assert client.post("/accounts/login/", grace, REMOTE_ADDR="2001:db8:1:4::1").status_code == 302
+    stored = list(AccessAttempt.objects.values_list("ip_address", "get_data", "post_data"))
+    assert {ip for ip, _, _ in stored} == {"2001:db8:1:3::"}
+    assert not any("secret-token-123" in get + post for _, get, post in stored), stored
 
 
 def test_behind_the_load_balancer_one_client_s_failures_lock_only_that_client(client, settings):
@@ -449,3 +475,17 @@ def test_the_request_log_never_holds_a_reset_or_invite_token(client, caplog):
     client.get("/teams/join/s3cr3t-invite-token/")
     assert "cz8x1k" not in caplog.text and "s3cr3t" not in caplog.text
     assert "/accounts/password/reset/…/…/" in caplog.text and "/teams/join/…/" in caplog.text
+
+
+def test_quoted_tokens_in_a_query_are_redacted_too():
+    """gunicorn's access log has the query: on the way to an invite, through log-in or
+    sign-up, its address is quoted in ?next=, and the token went into the log as it was."""
+    from climb.logs import redact
+
+    assert (
+        redact("/accounts/signup/?next=%2Fteams%2Fjoin%2Fqu0ted-token%2F&x=1")
+        == "/accounts/signup/?next=%2Fteams%2Fjoin%2F…%2F&x=1"
+    )
+    assert "twice" not in redact("/accounts/login/?next=%252Fteams%252Fjoin%252Ftwice-quoted")
+    assert "MQ" not in redact("/x/?next=%2Faccounts%2Fpassword%2Freset%2FMQ%2Fcz8x1k-0123%2F")
+    assert redact("/climbs/teams-and-joins/") == "/climbs/teams-and-joins/"
