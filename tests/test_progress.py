@@ -194,6 +194,8 @@ def test_questions_missed_at_the_first_try_are_listed_until_a_new_round_gets_the
     client, version
 ):
     first, second = questions(version)
+    first.prompt = "Is `a < b` *true* when [a](https://example.com) is 1?"
+    first.save()
     assert "To revisit" not in client.get("/progress/").content.decode()  # nothing answered
     answer(client, first, right=False)
     answer(client, first, right=True, attempt=2)  # a retry: the first try still missed
@@ -202,7 +204,8 @@ def test_questions_missed_at_the_first_try_are_listed_until_a_new_round_gets_the
     section = html.split('id="revisit-heading"', 1)[1].split("</section>", 1)[0]
     assert f'href="{version.get_absolute_url()}#quiz-{first.pk}"' in section
     assert f"#quiz-{second.pk}" not in section
-    assert "What happens next?" in section  # the prompt as text, its Markdown rendered away
+    # The prompt as text, its Markdown rendered away, escaped once (it read "a &amp;lt; b").
+    assert "Is a &lt; b true when a is 1?" in section
 
     # 1 of 2 right at the first try does not clear the piece: a new round, right this time.
     assert client.post(f"/retake/{version.pk}/").status_code == 302

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from lessons.search_text import plain_text
+
 register = template.Library()
 
 FALLBACK = mark_safe(' lang="en"')
@@ -18,3 +20,11 @@ def fallback_lang(obj) -> SafeString:
 
     On the element holding the text only: the interface strings around it are translated."""
     return FALLBACK if not obj.translated else mark_safe("")
+
+
+@register.filter
+def plain(markdown: str) -> str:
+    """Author Markdown as plain text, for a one-line excerpt: links keep their text, the
+    markup goes, and the template escapes the rest once (stripping the tags of the rendered
+    HTML left its entities, escaped a second time: `a &lt; b` read "a &amp;lt; b")."""
+    return plain_text(markdown)
