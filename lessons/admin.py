@@ -25,8 +25,8 @@ from .exporter import question_data
 from .importer import sync_question, translate_question, uncleared_warning
 from .lessonfile import (
     LessonFileError,
-    bracket_problem,
     dump_question,
+    markdown_problem,
     parse_question_text,
     prompt_problem,
     strip_blank_lines,
@@ -56,8 +56,9 @@ class LessonTextField(forms.CharField):
     minutes.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, markdown: bool = True, **kwargs):
         kwargs["strip"] = False
+        self.markdown = markdown  # a snippet's code is not Markdown: any '[' or '<' will do
         super().__init__(**kwargs)
 
     def to_python(self, value):
@@ -68,12 +69,22 @@ class LessonTextField(forms.CharField):
 
     def validate(self, value):
         super().validate(value)
-        too_many = bracket_problem(value or "")
+        too_many = markdown_problem(value or "") if self.markdown else None
         if too_many:
             raise forms.ValidationError(too_many[1])
 
 
 LESSON_TEXT = {models.TextField: {"form_class": LessonTextField}}
+SNIPPET_FIELDS = {"code", "code_ru"}
+
+
+class SnippetFieldsMixin:
+    """The step's code is checked as code, not as Markdown."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in SNIPPET_FIELDS:
+            kwargs["markdown"] = False
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Climb)
@@ -247,7 +258,7 @@ class StepFormSet(BaseInlineFormSet):
                 )
 
 
-class StepInline(admin.StackedInline):
+class StepInline(SnippetFieldsMixin, admin.StackedInline):
     model = Step
     form = StepForm
     formset = StepFormSet
@@ -520,7 +531,7 @@ class QuestionInline(admin.StackedInline):
 
 
 @admin.register(Step)
-class StepAdmin(admin.ModelAdmin):
+class StepAdmin(SnippetFieldsMixin, admin.ModelAdmin):
     formfield_overrides = LESSON_TEXT
     list_display = ["heading", "version", "position", "language"]
     list_filter = ["version__piece__climb", "version__tier", "language"]

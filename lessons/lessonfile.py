@@ -247,24 +247,48 @@ MINUTES = (1, 240)  # a tier version's honest reading and answering time (a data
 
 
 # Python-Markdown takes time quadratic in the '[' of a text (each may open a link): 20,000
-# took 40 s, past the app server's timeout. Lessons link a handful of times; code is exempt.
-MAX_BRACKETS = 500
+# took 40 s, past the app server's timeout; in the '<' too (each may open an autolink:
+# 8,000 '<http://' took 12 s). Lessons link a handful of times; code is exempt.
+MAX_MARKUP = {"[": 500, "<": 500}
+# Lists and quotes nest by recursion: 2,000 '- ' on a line crashed the save (RecursionError).
+MAX_NESTING = 32
+_NESTING_RE = re.compile(r"[-*+][ \t]+|\d{1,9}[.)][ \t]+|>[ \t]*")
 
 
-def bracket_problem(text: str) -> tuple[int, str] | None:
-    """(line, why) when `text` has more '[' outside fenced code than Markdown renders in
-    reasonable time; else None."""
-    if text.count("[") <= MAX_BRACKETS:  # the usual case, without walking the lines
-        return None
+def _nesting(line: str) -> int:
+    """How deep the line nests lists and quotes: its markers, and its indentation by fours."""
+    stripped = line.expandtabs(4).lstrip(" ")
+    depth = (len(line.expandtabs(4)) - len(stripped)) // 4
+    position = 0
+    while match := _NESTING_RE.match(stripped, position):
+        depth += 1
+        position = match.end()
+    return depth
+
+
+def markdown_problem(text: str) -> tuple[int, str] | None:
+    """(line, why) when `text` outside fenced code is more than Markdown renders in reasonable
+    time (too many '[' or '<'), or nests deeper than it can; else None."""
+    if all(text.count(char) <= limit for char, limit in MAX_MARKUP.items()) and (
+        len(text) < 2 * MAX_NESTING
+    ):
+        return None  # the usual case, without walking the lines
     fence: str | None = None
-    count = 0
+    counts = dict.fromkeys(MAX_MARKUP, 0)
     for number, line in enumerate(text.splitlines(), start=1):
         fence, toggled = _next_fence(line, fence)
-        if fence is None and not toggled:
-            count += line.count("[")
-            if count > MAX_BRACKETS:
-                why = _("More than %(limit)d '[' outside code: write fewer, or put them in code.")
-                return number, str(why) % {"limit": MAX_BRACKETS}
+        if fence is not None or toggled:
+            continue
+        for char, limit in MAX_MARKUP.items():
+            counts[char] += line.count(char)
+            if counts[char] > limit:
+                why = _(
+                    "More than %(limit)d '%(char)s' outside code: write fewer, or put them in code."
+                )
+                return number, str(why) % {"limit": limit, "char": char}
+        if _nesting(line) > MAX_NESTING:
+            why = _("Lists and quotes nested more than %(limit)d deep: nest fewer.")
+            return number, str(why) % {"limit": MAX_NESTING}
     return None
 
 
@@ -274,7 +298,7 @@ def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], i
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise LessonFileError(path, line, "the file contains a NUL character")
-    too_many = bracket_problem(text)
+    too_many = markdown_problem(text)
     if too_many:
         raise LessonFileError(path, *too_many)
     lines = text.splitlines()
@@ -689,7 +713,7 @@ def _parse_question(lines: list[str], first_line: int, path) -> QuestionData:
 
 def parse_question_text(text: str, path: str = "question") -> QuestionData:
     """A question as it appears under '### Question' (prompt, then '- [x]' choices)."""
-    too_many = bracket_problem(text)
+    too_many = markdown_problem(text)
     if too_many:
         raise LessonFileError(path, *too_many)
     return _parse_question(text.splitlines(), 1, path)

@@ -923,6 +923,9 @@ def test_minutes_out_of_range_and_an_untitled_climb_translation_are_refused(admi
     data["description"] = "[" * 20_000  # 40 s of Markdown, were it rendered
     errors = field_errors(admin_client.post(url, data).content.decode())
     assert "More than 500" in errors.get("description", "")
+    data["description"] = "- " * 2000 + "x"  # a RecursionError (a 500), were it rendered
+    errors = field_errors(admin_client.post(url, data).content.decode())
+    assert "nested more than 32 deep" in errors.get("description", "")
 
     data = form_data(admin_client.get(url).content.decode(), Climb)
     data.update(title_ru="", description_ru="Описание без заголовка.")
@@ -1064,6 +1067,20 @@ def test_step_text_the_lesson_file_cannot_hold_is_refused(
     response = admin_client.post(admin_url(TierVersion, "change", translated.pk), data)
     assert response.status_code == 200
     assert message in unescape(response.content.decode())
+
+
+def test_a_snippet_is_checked_as_code_not_as_markdown(admin_client, version):
+    """Markdown's limits ('[' and '<', nesting) are for prose: an HTML snippet has them all."""
+    step = version.steps.exclude(code="").order_by("position").first()
+    url = admin_url(Step, "change", step.pk)
+    data = form_data(admin_client.get(url).content.decode(), Step)
+    data["code"] = "\n".join("<li><a href='#'>[x]</a></li>" for _ in range(600))
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, field_errors(response.content.decode())
+    step.refresh_from_db()
+    assert step.code.count("<") == 2400
+    data["prose"] = "[" * 600  # the same page's prose is still Markdown
+    assert "More than 500" in field_errors(admin_client.post(url, data).content.decode())["prose"]
 
 
 def test_a_translated_snippet_keeps_the_original_s_lines(admin_client, translated):

@@ -265,6 +265,34 @@ def test_too_many_brackets_outside_code_are_refused_before_markdown_sees_them():
     assert parse_version(in_code, "x.md").steps[0].code.count("[") == 600
 
 
+@pytest.mark.parametrize(
+    ("markup", "message"),
+    [
+        # 8,000 '<http://' took 12 s to render: quadratic, as the '[' are.
+        ("<http://" * 501, "More than 500 '<'"),
+        # Lists and quotes nest by recursion: 2,000 crashed the render (RecursionError).
+        ("- " * 2000 + "x", "nested more than 32 deep"),
+        ("> " * 33 + "x", "nested more than 32 deep"),
+        ("\t" * 30 + "- - - x", "nested more than 32 deep"),
+    ],
+)
+def test_markdown_too_slow_or_too_deep_to_render_is_refused_at_its_line(markup, message):
+    with pytest.raises(LessonFileError, match=message) as excinfo:
+        parse_version(broken("Set the *scene*.", "Set the *scene*.\n" + markup), "x.md")
+    assert excinfo.value.line == 18
+    # In code it is code.
+    in_code = broken("func renew() {", "func renew() { // " + markup.replace("\t", "    "))
+    assert markup.strip("\t") in parse_version(in_code, "x.md").steps[0].code
+
+
+def test_ordinary_markdown_nests_freely():
+    from lessons.lessonfile import markdown_problem
+
+    ordinary = "- a\n  - b\n    - c\n\n> quote\n> > nested\n\n1. one\n2. two\n\n---\n" * 40
+    assert markdown_problem(ordinary) is None
+    assert markdown_problem("> " * 32 + "x") is None  # the limit itself renders
+
+
 def test_the_checker_takes_folders_and_reports_unreadable_files(tmp_path, capsys):
     """It crashed with a traceback (and exit status 0) on a file that is not UTF-8, and on a
     missing file or a folder."""
