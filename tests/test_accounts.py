@@ -689,3 +689,50 @@ def test_reset_requests_and_sign_ups_from_one_address_are_limited(client, settin
         reverse("accounts:signup"), signup_data(username="third", email="third@example.com")
     )
     assert response.status_code == 302
+
+
+def test_without_redis_the_account_limits_are_counted_for_every_worker_together(
+    client, settings, monkeypatch
+):
+    """Without Redis the cache is each worker's memory: the security review made 40 reset
+    requests of a limit of 20, and 6 reset mails of 3, through two gunicorn workers. The
+    hourly limits are then counted in the database; a cleared cache stands for another
+    worker (or one recycled)."""
+    from django.core.cache import cache
+
+    from climb.learning import ratelimit
+    from climb.learning.models import RateCounter
+
+    monkeypatch.setattr(ratelimit, "process_local_cache", lambda: True)  # also with Redis
+    make_user(email="ada@example.com")
+    for _ in range(5):
+        client.post(reverse("accounts:password_reset"), {"email": "ada@example.com"})
+        cache.clear()
+    assert len(mail.outbox) == settings.RESET_MAILS_PER_ADDRESS == 3
+    settings.SIGNUPS_PER_CLIENT = 1
+    client.post(reverse("accounts:signup"), signup_data(username="first"))
+    client.logout()
+    cache.clear()
+    response = client.post(
+        reverse("accounts:signup"), signup_data(username="second", email="second@example.com")
+    )
+    assert response.status_code == 429
+    counts = dict(RateCounter.objects.values_list("bucket", "count"))
+    assert sorted(counts.values()) == [2, 5, 5]  # sign-ups, reset requests, reset mails
+
+
+def test_a_shared_counter_counts_in_its_window_and_clears_windows_gone_by(monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from climb.learning import ratelimit
+    from climb.learning.models import RateCounter
+
+    monkeypatch.setattr(ratelimit, "process_local_cache", lambda: True)
+    assert [ratelimit.hit("k", 2, 3600, shared=True) for _ in range(3)] == [True, True, False]
+    RateCounter.objects.create(bucket="old", expires_at=timezone.now() - timedelta(seconds=1))
+    monkeypatch.setattr(ratelimit.time, "time", lambda: 10**10)  # the next window
+    assert ratelimit.hit("k", 2, 3600, shared=True)
+    assert RateCounter.objects.filter(bucket="old").count() == 0
+    assert RateCounter.objects.count() == 2  # the last window's expires when its time comes

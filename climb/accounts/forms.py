@@ -149,7 +149,10 @@ class LimitedPasswordResetForm(PasswordResetForm):
         html_email_template_name=None,
     ):
         if ratelimit.hit(
-            f"reset-mail:{to_email.casefold()}", settings.RESET_MAILS_PER_ADDRESS, window=3600
+            f"reset-mail:{to_email.casefold()}",
+            settings.RESET_MAILS_PER_ADDRESS,
+            window=3600,
+            shared=True,
         ):
             super().send_mail(
                 subject_template_name,

@@ -36,7 +36,7 @@ def limited_per_client(name: str, setting: str):
         @functools.wraps(view)
         def limited(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if request.method == "POST" and not ratelimit.hit(
-                f"{name}:{limit_key(request)}", getattr(settings, setting), window=3600
+                f"{name}:{limit_key(request)}", getattr(settings, setting), 3600, shared=True
             ):
                 return render(request, "accounts/too_many.html", status=429)
             return view(request, *args, **kwargs)

@@ -476,3 +476,15 @@ class TierReached(models.Model):
     @property
     def tier_slug(self) -> str:
         return Tier(self.tier).slug
+
+
+class RateCounter(models.Model):
+    """One window of an hourly rate limit (climb.learning.ratelimit), where every app server
+    and worker counts together when the cache is each process's own (no Redis)."""
+
+    bucket = models.CharField(max_length=255, primary_key=True)
+    count = models.PositiveIntegerField(default=1)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.bucket}: {self.count}"

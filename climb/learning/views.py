@@ -73,7 +73,7 @@ def answer(request: HttpRequest) -> HttpResponse:
         # This answer starts a learner (and a session): a client that keeps no cookie starts
         # one with every post.
         if not ratelimit.hit(
-            f"new-learner:{address}", settings.NEW_LEARNERS_PER_CLIENT, window=3600
+            f"new-learner:{address}", settings.NEW_LEARNERS_PER_CLIENT, 3600, shared=True
         ):
             return _too_many(
                 request,
