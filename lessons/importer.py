@@ -262,6 +262,16 @@ def _import_translation(data: VersionData, report: ImportReport) -> None:
             None,
             f"the translation has {len(data.steps)} steps, the original has {len(steps)}",
         )
+    moved = _moved([getattr(step, f"heading_{lang}") for step in steps], data.steps, "heading")
+    if moved:
+        here, there = moved
+        raise LessonFileError(
+            data.path,
+            None,
+            f"step {here + 1} ({data.steps[here].heading!r}) translates what is now step "
+            f"{there + 1} of the original ({steps[there].heading!r}): the original's steps "
+            "were reordered; put the translation's steps in the same order",
+        )
     changed = _assign(
         version,
         **{
@@ -313,8 +323,32 @@ def _import_translation(data: VersionData, report: ImportReport) -> None:
                 f"{where}: the translation needs the original's {len(choices)} choices "
                 "in the same order, with the same one marked correct",
             )
+        moved = _moved([getattr(c, f"text_{lang}") for c in choices], step_data.question.choices)
+        if moved:
+            here, there = moved
+            raise LessonFileError(
+                data.path,
+                None,
+                f"{where}: choice {here + 1} translates what is now choice {there + 1} of the "
+                f"original ({choices[there].text!r}): the original's choices were reordered; "
+                "put the translation's choices in the same order",
+            )
         changed |= translate_question(step, step_data.question, lang)
     (report.translated if changed else report.unchanged).append(data.path)
+
+
+def _moved(stored: list[str], incoming: list, field: str = "text") -> tuple[int, int] | None:
+    """(i, j) when the translation file's item i has the text row j (another) holds now: the
+    original's rows were reordered and the file was not, so pairing by position would give
+    each row another's translation, silently (the digests go by row: a reorder changes
+    neither language). None when every text is where it was, or new."""
+    rows = {text: j for j, text in enumerate(stored) if text}
+    for i, item in enumerate(incoming):
+        text = getattr(item, field)
+        j = rows.get(text)
+        if j is not None and j != i and stored[i] != text:
+            return i, j
+    return None
 
 
 def translate_question(step: Step, data: QuestionData | None, lang: str = "ru") -> bool:

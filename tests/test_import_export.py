@@ -631,3 +631,51 @@ def test_a_draft_is_exported_as_a_draft_and_stays_one(tmp_path):
         TierVersion.objects.get(piece__slug="leases-and-ttls", tier=Tier.JUNIOR).status
         == Status.DRAFT
     )
+
+
+def test_steps_or_choices_reordered_in_english_only_are_refused_not_mistranslated(tmp_path):
+    """The author's audit swapped two steps in the English file and re-imported: the Russian
+    file, paired by position, put each step's translation on the other, with nothing marked
+    behind (the digests go by row). The same for two wrong choices of a question."""
+    from lessons.lessonfile import dump_version, parse_version
+
+    import_paths([DEMO_CONTENT])
+    folder = tmp_path / "lessons"
+    shutil.copytree(DEMO_CONTENT, folder)
+    english = folder / "distributed-systems" / "20-dead-or-slow.zero.md"
+    original = english.read_text()
+    before = content_snapshot()
+
+    data = parse_version(original)
+    data.steps[0], data.steps[1] = data.steps[1], data.steps[0]
+    english.write_text(dump_version(data))
+    with pytest.raises(LessonFileError, match=r"step 1 \(.*\) translates what is now step 2"):
+        import_paths([folder])
+    assert content_snapshot() == before
+
+    data = parse_version(original)
+    question = next(step.question for step in data.steps if step.question)
+    wrong = [n for n, choice in enumerate(question.choices) if not choice.is_correct]
+    first, second = wrong[:2]
+    question.choices[first], question.choices[second] = (
+        question.choices[second],
+        question.choices[first],
+    )
+    english.write_text(dump_version(data))
+    with pytest.raises(LessonFileError, match=rf"choice {first + 1} translates what is now"):
+        import_paths([folder])
+    assert content_snapshot() == before
+
+    # Both files reordered alike: imported, each step keeping its own translation.
+    russian = english.with_name(RU)
+    translation = parse_version(russian.read_text())
+    data = parse_version(original)
+    for steps in (data.steps, translation.steps):
+        steps[0], steps[1] = steps[1], steps[0]
+    english.write_text(dump_version(data))
+    russian.write_text(dump_version(translation))
+    import_paths([folder])
+    version = TierVersion.objects.get(piece__slug="dead-or-slow", tier=Tier.ZERO)
+    pairs = list(version.steps.order_by("position").values_list("heading", "heading_ru"))
+    assert pairs[0] == (data.steps[0].heading, translation.steps[0].heading)
+    assert pairs[1] == (data.steps[1].heading, translation.steps[1].heading)
