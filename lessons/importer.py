@@ -150,7 +150,30 @@ def import_paths(paths: Iterable[str | Path]) -> ImportReport:
         for version_data in versions:
             if version_data.language != "en":
                 _import_translation(version_data, report)
+        report.warnings += _left_out(climbs, versions)
     return report
+
+
+def _left_out(climbs: list[ClimbData], versions: list[VersionData]) -> list[str]:
+    """Warnings for the tier versions stored in a climb this import holds whole (its
+    climb.md is in it) that none of its files names. A file renamed to another piece slug,
+    or moved to another climb, makes a new piece beside the old one (answers stay on the old
+    one, and the climb lists both): nothing else would say so."""
+    whole = {climb.slug for climb in climbs if climb.language == "en"}
+    named = {(v.climb, v.piece, int(Tier.from_slug(v.tier))) for v in versions}
+    stored = (
+        TierVersion.objects.filter(piece__climb__slug__in=whole)
+        .order_by("piece__climb__slug", "piece__order", "piece__slug", "tier")
+        .values_list("piece__climb__slug", "piece__slug", "tier")
+    )
+    return [
+        f"{climb}/{piece} at {Tier(tier).label}: stored, but in none of these files. A file "
+        "given another piece slug or climb makes a new piece beside it: rename or move a "
+        "piece in the admin (it keeps its answers and old address), then export_lessons. "
+        "If it is gone for good, unpublish it in the admin."
+        for climb, piece, tier in stored
+        if (climb, piece, tier) not in named
+    ]
 
 
 def _import_climb(data: ClimbData, report: ImportReport) -> None:

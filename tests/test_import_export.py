@@ -679,3 +679,23 @@ def test_steps_or_choices_reordered_in_english_only_are_refused_not_mistranslate
     pairs = list(version.steps.order_by("position").values_list("heading", "heading_ru"))
     assert pairs[0] == (data.steps[0].heading, translation.steps[0].heading)
     assert pairs[1] == (data.steps[1].heading, translation.steps[1].heading)
+
+
+def test_a_piece_renamed_in_its_files_is_named_as_left_out(tmp_path, capsys):
+    """The author's audit renamed a piece's slug in its files: the import made a second
+    piece beside the first, said "2 created", and the climb listed both."""
+    import_paths([DEMO_CONTENT])
+    folder = tmp_path / "lessons"
+    shutil.copytree(DEMO_CONTENT, folder)
+    for path in (folder / "distributed-systems").glob("20-dead-or-slow.*"):
+        path.write_text(path.read_text().replace("piece: dead-or-slow", "piece: dead-or-late"))
+    call_command("import_lessons", str(folder))
+    err = capsys.readouterr().err
+    assert "distributed-systems/dead-or-slow at Zero: stored, but in none of these files" in err
+    assert "distributed-systems/dead-or-slow at Junior" in err
+    assert err.count("stored, but in none of these files") == 2
+    # A single file is not the whole climb: nothing to say about the others.
+    call_command(
+        "import_lessons", str(folder / "distributed-systems" / "10-what-is-a-leader.zero.md")
+    )
+    assert "in none of these files" not in capsys.readouterr().err
