@@ -602,6 +602,11 @@ def build_team(size: int):
     return team, owner, users[1]
 
 
+def missed_question(team) -> int:
+    answers = Answer.objects.filter(learner__user__team_memberships__team=team, is_correct=False)
+    return answers.values_list("question_id", flat=True).first()
+
+
 # Per page: session + user + membership + the page's own queries. The member progress page
 # reuses the learning app's scores_for(), whose own count is the learning app's business:
 # pinned as a ceiling there, exactly everywhere else.
@@ -612,6 +617,7 @@ QUERIES = {
     "members": 6,
     "progress": 12,
     "list": 3,
+    "question": 7,
 }
 AT_MOST = {"progress"}
 
@@ -632,6 +638,7 @@ def test_query_counts_do_not_grow_with_the_team(
         "members": (f"/teams/{team.pk}/members/?page=2", {}),
         "progress": (f"/teams/{team.pk}/members/{someone.pk}/progress/", {}),
         "list": ("/teams/", {}),
+        "question": (f"/teams/{team.pk}/questions/{missed_question(team)}/", {}),
     }
     for name, (url, kwargs) in pages.items():
         # at most: sessions read from Redis (cached_db) save one query on the Redis run
@@ -850,3 +857,58 @@ def test_most_missed_text_in_english_on_the_russian_dashboard_is_marked_so(clien
     table = table.split('id="missed-heading"', 1)[1].split("</table>", 1)[0]
     assert '<th scope="row" lang="en">' in table and '" lang="en">Leases</a>' in table
     assert 'lang="en"' not in english.split("</table>", 1)[0]
+
+
+# --- a most missed question, reviewed -------------------------------------------------------
+
+
+def test_a_lead_reviews_a_missed_question_with_its_answer_and_who_chose_what(client, world):
+    """The lead audit: the most missed link opened the piece at the top, the question locked
+    behind the step before it, and answering it would have counted the lead's guess."""
+    question = world["q"]["p1z"][0]
+    team = world["team"]
+    url = f"/teams/{team.pk}/questions/{question.pk}/"
+    assert f'href="{url}"' in get(client, world, "alice").content.decode()
+    answers_before = Answer.objects.count()
+    response = client.get(url)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert Answer.objects.count() == answers_before  # reviewing answers nothing
+    assert "What happens <em>next</em>?" in html
+    # alice right; bob and carl chose choice 1 first (bob's retry does not count).
+    assert "Missed by 2 of the 3 members who answered it (67%)." in html
+    assert "3 of the team's 5 members answered it." in html
+    choices = html.split('class="review-choices"', 1)[1].split("</ol>", 1)[0].split("<li")[1:]
+    assert [("is-right" in c, "Right answer:" in c) for c in choices] == [
+        (False, False),
+        (True, True),
+        (False, False),
+    ]
+    assert "Chosen first by 2 members (67%): bob, carl" in choices[0]
+    assert "Chosen first by 1 member (33%): alice" in choices[1]
+    assert "Chosen first by nobody." in choices[2]
+    for n in (1, 2, 3):
+        assert f"Because of reason {n}." in choices[n - 1]  # every explanation
+    # In Russian too.
+    assert client.get(f"/ru{url}").status_code == 200
+
+
+def test_only_the_team_s_leads_review_its_questions(client, world):
+    question = world["q"]["p1z"][0]
+    url = f"/teams/{world['team'].pk}/questions/{question.pk}/"
+    client.force_login(get_user_model().objects.get(username="carl"))  # a plain member
+    assert client.get(url).status_code == 404
+    assert url not in client.get(f"/teams/{world['team'].pk}/").content.decode()
+    other = make_team(make_user("oscar"), name="Other")
+    client.force_login(get_user_model().objects.get(username="oscar"))
+    assert client.get(url).status_code == 404  # someone else's team
+    assert client.get(f"/teams/{other.pk}/questions/{question.pk}/").status_code == 200
+    client.logout()
+    assert client.get(url).status_code == 404
+    client.force_login(get_user_model().objects.get(username="bob"))  # a manager
+    assert client.get(url).status_code == 200
+    version = world["versions"][0]
+    version.status = "draft"
+    version.save()
+    assert client.get(url).status_code == 404  # not published: no such question
+    assert client.get(f"/teams/{world['team'].pk}/questions/999999/").status_code == 404

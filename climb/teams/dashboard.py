@@ -255,6 +255,36 @@ class Totals:
         return percent(self.first_right, self.first) if self.first else None
 
 
+@dataclass(frozen=True)
+class ReviewChoice:
+    """One choice of a question under review, and who in the team picked it first."""
+
+    choice: object  # lessons.models.Choice
+    names: list[str]
+    answered: int  # first attempts at the question, all choices together
+
+    @property
+    def count(self) -> int:
+        return len(self.names)
+
+    @property
+    def share(self) -> int | None:
+        return percent(self.count, self.answered) if self.answered else None
+
+
+@dataclass(frozen=True)
+class QuestionReview:
+    question: object  # lessons.models.Question, with its step, version, piece and climb
+    choices: list[ReviewChoice]
+    removed: list[str]  # who picked a choice the author has since removed
+    answered: int
+    missed: int
+
+    @property
+    def miss_rate(self) -> int:
+        return percent(self.missed, self.answered) if self.answered else 0
+
+
 @dataclass
 class Dashboard:
     rows: list[MemberRow]  # every row the viewer may see, sorted

@@ -53,6 +53,8 @@ from .dashboard import (
     Fetched,
     Member,
     QuestionInfo,
+    QuestionReview,
+    ReviewChoice,
     Summary,
     VersionInfo,
     summarise,
@@ -318,3 +320,41 @@ def forget_team_board(sender, instance: Membership, **kwargs) -> None:
 
 post_save.connect(forget_team_board, sender=Membership, dispatch_uid="team-board-join")
 post_delete.connect(forget_team_board, sender=Membership, dispatch_uid="team-board-leave")
+
+
+def question_review(team: Team, question_id: int) -> QuestionReview | None:
+    """A published question with what the team's current members chose at their first
+    attempt in their first round, as the "most missed" list counts them: per choice, how
+    many and who. Three queries (the question, its choices, the answers), whatever the team;
+    None if there is no such published question."""
+    question = (
+        Question.objects.filter(pk=question_id, step__version__status=Status.PUBLISHED)
+        .select_related("step__version__piece__climb")
+        .prefetch_related("choices")
+        .first()
+    )
+    if question is None:
+        return None
+    chosen = (
+        Answer.objects.filter(
+            question=question, learner__in=team_learners(team), round=1, attempt=1
+        )
+        .order_by("learner__user__username")
+        .values_list("choice_id", "is_correct", "learner__user__username")
+    )
+    names: dict[int | None, list[str]] = defaultdict(list)
+    missed = 0
+    for choice_id, is_correct, username in chosen:
+        names[choice_id].append(username)
+        missed += not is_correct
+    answered = sum(len(people) for people in names.values())
+    return QuestionReview(
+        question=question,
+        choices=[
+            ReviewChoice(choice, names.get(choice.pk, []), answered)
+            for choice in question.choices.all()
+        ],
+        removed=names.get(None, []),
+        answered=answered,
+        missed=missed,
+    )

@@ -23,6 +23,7 @@ urlpatterns = [
         views.member_progress,
         name="member_progress",
     ),
+    path("<id:team_id>/questions/<id:question_id>/", views.team_question, name="question"),
     path("<id:team_id>/invites/", views.invite_create, name="invite_create"),
     path(
         "<id:team_id>/invites/<id:invite_id>/revoke/",

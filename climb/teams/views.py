@@ -372,6 +372,30 @@ def member_progress(request: HttpRequest, team_id: int, user_id: int) -> HttpRes
     return render(request, "teams/member_progress.html", context)
 
 
+# --- a question, reviewed with the team's answers -------------------------------------------
+
+
+@require_safe
+def team_question(request: HttpRequest, team_id: int, question_id: int) -> HttpResponse:
+    """A question from the "most missed" list as the team's lead prepares to discuss it: the
+    step, the question, the right answer, every explanation, and who chose what first. On the
+    piece page it is locked until the step before is answered, and answering it would count
+    the lead's guess among the team's."""
+    membership = _manager_membership_or_404(request, team_id)
+    review = stats.question_review(membership.team, question_id)
+    if review is None:
+        raise Http404
+    context = {
+        "team": membership.team,
+        "membership": membership,
+        "review": review,
+        "step": review.question.step,
+        "version": review.question.step.version,
+        "members": membership.team.memberships.count(),
+    }
+    return render(request, "teams/question.html", context)
+
+
 # --- members and invites --------------------------------------------------------------------
 
 

@@ -124,6 +124,15 @@ def test_team_pages_have_no_axe_violations(live_server, demo, page: Page):
     ]:
         page.goto(live_server.url + path)
         reports += violations(page, path)
+    # The missed question, reviewed (reached by its link in the most missed list).
+    from climb.learning.models import Answer
+
+    question_id = Answer.objects.values_list("question_id", flat=True).get()
+    page.goto(f"{live_server.url}/teams/{team.pk}/")
+    page.locator(f'.missed-table a[href="/teams/{team.pk}/questions/{question_id}/"]').click()
+    expect(page.locator("h1")).to_have_text("Question review")
+    expect(page.locator(".review-choice.is-right")).to_have_count(1)
+    reports += violations(page, "question review")
     # The members page with its delete panel open, and the page that asks an owner to
     # confirm giving up ownership (reached by the form, as a reader reaches it).
     from climb.teams.models import Membership
