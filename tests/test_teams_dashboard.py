@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from climb.learning.altitude import Status, VersionScore, altitude_from, piece_status
+from climb.learning.altitude import Altitude, Status, VersionScore, altitude_from, piece_status
 from climb.learning.models import Answer, Learner, QuestionRevision, TierReached
 from climb.teams import charts, dashboard
 from climb.teams.models import Membership, Role
@@ -133,9 +133,10 @@ def test_altitudes_follow_the_learning_apps_rule(client, world):
     rows = {row.split()[0]: row for row in table_rows(html)}
     assert list(rows) == ["alice", "bob", "carl", "dave", "erin"]
     assert rows["alice"].startswith("alice (you) Owner Junior 2 / 2 100% 6")
-    assert rows["bob"].startswith("bob Manager Base camp 1 / 2 75% 5")
-    assert rows["carl"].startswith("carl Member Base camp 1 / 2 50% 4")
-    assert rows["dave"].startswith("dave Member Base camp 0 / 2 0% 1")
+    climb_again = "next, Zero: 1 of 2 1 piece to climb again"
+    assert rows["bob"].startswith(f"bob Manager Base camp {climb_again} 1 / 2 75% 5")
+    assert rows["carl"].startswith(f"carl Member Base camp {climb_again} 1 / 2 50% 4")
+    assert rows["dave"].startswith("dave Member Base camp next, Zero: 0 of 2 0 / 2 0% 1")
     assert rows["erin"] == "erin Member Not started 0 / 2 — no first attempts 0 never"
     # the same answer as the learner's own altitude, computed by the learning app
     for name, learner in world["learners"].items():
@@ -319,8 +320,14 @@ def test_the_pure_piece_count_agrees_with_piece_status(world):
             for p in pieces
             if piece_status([s for s in scores if s.piece_id == p]) is Status.CLEARED
         )
-        assert result[learner][1] == (altitude_from(scores), cleared)
-    assert result[7][1] == (Tier.ZERO, 1) and result[8][1] == (None, 0)
+        standing = result[learner][1]
+        assert (standing.tier, standing.pieces_cleared) == (altitude_from(scores), cleared)
+    assert (result[7][1].tier, result[7][1].pieces_cleared) == (Tier.ZERO, 1)
+    assert (result[8][1].tier, result[8][1].pieces_cleared) == (None, 0)
+    # 8 cleared piece 10 at Zero and never answered piece 12: one of the two Zero versions.
+    assert result[8][1].progress == (1, 2) and result[8][1].to_retake == 0
+    # 7 is at Zero; version 2 (Junior) was answered to the end, 1 of 2 right: climb it again.
+    assert result[7][1].progress == (0, 1) and result[7][1].to_retake == 1
 
 
 # --- who sees which rows ---------------------------------------------------------------------
@@ -369,8 +376,9 @@ def names(html):
         ("-member", ["erin", "dave", "carl", "bob", "alice"]),
         ("role", ["alice", "bob", "carl", "dave", "erin"]),
         ("-altitude", ["alice", "bob", "carl", "dave", "erin"]),
-        # Never answered in the climb (erin): below base camp, as the table tells them apart.
-        ("altitude", ["erin", "bob", "carl", "dave", "alice"]),
+        # Never answered in the climb (erin): below base camp, as the table tells them apart;
+        # at base camp, the nearest the next tier (bob, carl: 1 of 2 at Zero) after dave (0).
+        ("altitude", ["erin", "dave", "bob", "carl", "alice"]),
         ("-accuracy", ["alice", "bob", "carl", "dave", "erin"]),
         ("accuracy", ["dave", "carl", "bob", "alice", "erin"]),  # no value: last
         ("-answers", ["alice", "bob", "carl", "dave", "erin"]),
@@ -541,6 +549,9 @@ def test_the_csv_export_holds_every_row_with_the_filters(client, world):
     )
     assert bob["answers"] == "5" and bob["last_active"]
     assert dave["first_try_accuracy_percent"] == "" and dave["answers"] == "0"
+    bob_next = (bob["next_tier"], bob["next_tier_cleared"], bob["next_tier_pieces"])
+    assert bob_next == ("zero", "1", "2") and bob["pieces_to_climb_again"] == "1"
+    assert (alice["next_tier"], alice["pieces_to_climb_again"]) == ("", "0")
     # As the page says it: dave is at base camp, erin never started (nor dave the SQL climb).
     assert dave["altitude_ds"] == "base-camp" and dave["altitude_sql"] == "not-started"
     assert rows[4]["altitude_ds"] == rows[4]["altitude_sql"] == "not-started"
@@ -717,8 +728,13 @@ def test_member_altitudes_agree_with_altitude_from_and_piece_status(data):
         by_piece.setdefault(score.piece_id, []).append(score)
     cleared = sum(1 for p in by_piece.values() if piece_status(p) is Status.CLEARED)
     result = dashboard.member_altitudes(versions, answered, [1], pieces_in=1)
-    expected = (altitude_from(scores), cleared)
-    assert result.get(7, {}).get(1, (None, 0)) == expected
+    standing = result.get(7, {}).get(1, dashboard.NOWHERE)
+    assert (standing.tier, standing.pieces_cleared) == (altitude_from(scores), cleared)
+    # What the learner's own altitude panel says the next tier asks for, the table says too.
+    if any(score.answered for score in scores):
+        assert standing.progress == Altitude.from_scores(scores).progress
+    unfinished = [s for s in scores if s.questions and s.answered >= s.questions]
+    assert standing.to_retake == sum(1 for s in unfinished if not s.cleared)
 
 
 def test_htmx_fragment_carries_the_filter_form_with_the_current_sort(client, world):
@@ -912,3 +928,18 @@ def test_only_the_team_s_leads_review_its_questions(client, world):
     version.save()
     assert client.get(url).status_code == 404  # not published: no such question
     assert client.get(f"/teams/{world['team'].pk}/questions/999999/").status_code == 404
+
+
+def test_the_table_says_who_is_stuck_and_how_far_each_is_toward_the_next_tier(client, world):
+    """The lead audit: four members read "Base camp · 0 / 9" alike, one of them with every
+    Zero piece finished and none cleared (he must climb them again), one two thirds of the
+    way to Zero. The table now says what each one's altitude panel says."""
+    rows = {row.split()[0]: row for row in table_rows(get(client, world, "alice").content.decode())}
+    # bob: p2 cleared at Zero, p1 finished with a miss (1 of 2; clearing it takes 2).
+    assert "Base camp next, Zero: 1 of 2 1 piece to climb again" in rows["bob"]
+    assert "Base camp next, Zero: 1 of 2 1 piece to climb again" in rows["carl"]
+    assert "Base camp next, Zero: 0 of 2 " in rows["dave"] and "climb again" not in rows["dave"]
+    assert "next," not in rows["alice"]  # Junior: the climb has nothing at Middle
+    assert "Not started" in rows["erin"] and "next," not in rows["erin"]
+    ru = client.get(f"/ru/teams/{world['team'].pk}/").content.decode()
+    assert "далее Zero: 1 из 2" in ru and "1 урок пройти заново" in ru

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.paginator import Page, Paginator
 
-from climb.learning.altitude import VersionScore, altitude_from, best_round, percent
+from climb.learning.altitude import VersionScore, altitude_from, best_round, next_tier, percent
 from lessons.models import Tier
 from lessons.search_text import plain_text
 
@@ -151,6 +151,7 @@ class MemberRow:
     member: Member
     altitudes: list[Tier | None]  # one per climb, in the order of the climbs
     altitude: Tier | None  # in the chosen climb
+    standing: Standing  # in the chosen climb: the altitude, the next tier's progress
     pieces_cleared: int
     pieces_total: int
     activity: Activity
@@ -187,10 +188,10 @@ class MemberRow:
         if column == "role":
             return ROLE_RANK.get(self.role, len(ROLE_RANK))
         if column == "altitude":
-            # Not started below base camp: a different conversation, as the table says.
-            if self.altitude is None:
-                return -1 if self.started else -2
-            return int(self.altitude)
+            # Not started below base camp: a different conversation, as the table says. At
+            # one altitude, the furthest toward the next tier first (descending).
+            tier = int(self.altitude) if self.altitude is not None else -1 if self.started else -2
+            return tier, self.standing.progress[0] if self.standing.progress else 0
         if column == "pieces":
             return self.pieces_cleared
         if column == "accuracy":
@@ -311,14 +312,36 @@ class Dashboard:
 # --- the arithmetic ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where a learner is in one climb; in the chosen climb, also what the table says of it
+    (the altitude panel's arithmetic: Altitude.from_scores)."""
+
+    tier: Tier | None = None
+    pieces_cleared: int = 0
+    # (cleared, all) of the climb's versions at the next tier: "Zero: 2 of 3"; None past the
+    # summit or before the first answer.
+    progress: tuple[int, int] | None = None
+    # Versions answered to the end and not cleared: they need climbing again.
+    to_retake: int = 0
+
+    @property
+    def toward(self) -> Tier | None:
+        return next_tier(self.tier)
+
+
+NOWHERE = Standing()
+
+
 def member_altitudes(
     versions: list[VersionInfo],
     first_attempts: dict[tuple[int, int], tuple[int, int]],
     climb_ids: list[int],
     pieces_in: int | None = None,
-) -> dict[int, dict[int, tuple[Tier | None, int]]]:
-    """learner_id -> climb_id -> (altitude, pieces cleared), by the learning app's rule;
-    pieces are counted in the climb `pieces_in` only (the table shows no other).
+) -> dict[int, dict[int, Standing]]:
+    """learner_id -> climb_id -> Standing, by the learning app's rule; pieces, progress and
+    versions to climb again are counted in the climb `pieces_in` only (the table shows no
+    other).
 
     Each learner's scores are the VersionScore list `scores_for()` would return (published
     versions only) and go through `altitude_from()`; a version they never answered is one
@@ -346,21 +369,35 @@ def member_altitudes(
             answered[learner_id][version_id] = VersionScore(
                 v.id, v.piece_id, v.climb_id, v.tier, v.questions, count, right
             )
-    result: dict[int, dict[int, tuple[Tier | None, int]]] = {}
+    result: dict[int, dict[int, Standing]] = {}
     for learner_id, mine in answered.items():
         touched = {score.climb_id for score in mine.values()}
-        per_climb: dict[int, tuple[Tier | None, int]] = {}
+        per_climb: dict[int, Standing] = {}
         for climb_id in climb_ids:
             if climb_id in touched:  # otherwise: base camp, no piece cleared
                 scores = [mine.get(pk) or zero[pk] for pk in by_climb[climb_id]]
-                per_climb[climb_id] = (altitude_from(scores), 0)
-        if pieces_in in per_climb:
-            cleared: dict[int, int] = defaultdict(int)
-            for score in mine.values():
-                if score.climb_id == pieces_in and score.questions and score.cleared:
-                    cleared[score.piece_id] += 1
-            count = sum(1 for piece, n in cleared.items() if n == to_clear[piece])
-            per_climb[pieces_in] = (per_climb[pieces_in][0], count)
+                tier = altitude_from(scores)
+                if climb_id != pieces_in:
+                    per_climb[climb_id] = Standing(tier)
+                    continue
+                cleared: dict[int, int] = defaultdict(int)
+                for score in mine.values():
+                    if score.climb_id == pieces_in and score.questions and score.cleared:
+                        cleared[score.piece_id] += 1
+                toward = next_tier(tier)
+                at_toward = [s for s in scores if s.questions and s.tier == toward]
+                per_climb[climb_id] = Standing(
+                    tier,
+                    pieces_cleared=sum(1 for p, n in cleared.items() if n == to_clear[p]),
+                    progress=(sum(1 for s in at_toward if s.cleared), len(at_toward))
+                    if at_toward
+                    else None,
+                    to_retake=sum(
+                        1
+                        for s in scores
+                        if s.questions and s.answered >= s.questions and not s.cleared
+                    ),
+                )
         result[learner_id] = per_climb
     return result
 
@@ -444,7 +481,7 @@ def sort_rows(rows: list[MemberRow], column: str, descending: bool) -> list[Memb
 
 def distributions(
     climbs: list,
-    altitudes: dict[int, dict[int, tuple[Tier | None, int]]],
+    altitudes: dict[int, dict[int, Standing]],
     members: list[Member],
     started: set[tuple[int, int]],
 ) -> list[Distribution]:
@@ -455,7 +492,7 @@ def distributions(
         counts = [0] * (len(Tier) + 1)
         not_started = 0
         for member in members:
-            tier = altitudes.get(member.learner_id, {}).get(climb.pk, (None, 0))[0]
+            tier = altitudes.get(member.learner_id, {}).get(climb.pk, NOWHERE).tier
             if tier is None and (member.learner_id, climb.pk) not in started:
                 not_started += 1
                 continue
@@ -517,14 +554,15 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
     rows = []
     for member in fetched.members:
         mine = altitudes.get(member.learner_id, {})
-        chosen = mine.get(selected_id, (None, 0))
+        chosen = mine.get(selected_id, NOWHERE)
         rows.append(
             MemberRow(
                 member=member,
-                altitudes=[mine.get(pk, (None, 0))[0] for pk in climb_ids],
+                altitudes=[mine.get(pk, NOWHERE).tier for pk in climb_ids],
                 started_each=[(member.learner_id, pk) in started_in for pk in climb_ids],
-                altitude=chosen[0],
-                pieces_cleared=chosen[1],
+                altitude=chosen.tier,
+                standing=chosen,
+                pieces_cleared=chosen.pieces_cleared,
                 pieces_total=pieces_total,
                 activity=activity.get(member.learner_id, NO_ACTIVITY),
                 started=member.learner_id in started,

@@ -182,6 +182,14 @@ def _altitude_slug(tier: Tier | None, started: bool) -> str:
     return tier.slug
 
 
+def _next_tier_columns(standing: dashboard.Standing) -> tuple:
+    """(next tier, its pieces cleared, its pieces) as the table's "next, Zero: 1 of 2";
+    blank past the summit and before the first answer."""
+    if standing.progress is None:
+        return "", "", ""
+    return (standing.toward.slug, *standing.progress)
+
+
 def _load_board(
     request: HttpRequest, membership: Membership, filters: DashboardFilters, with_charts: bool
 ) -> dashboard.Dashboard:
@@ -329,6 +337,10 @@ def team_export(request: HttpRequest, team_id: int) -> HttpResponse:
             "period_weeks",
             "pieces_cleared",
             "pieces",
+            "next_tier",
+            "next_tier_cleared",
+            "next_tier_pieces",
+            "pieces_to_climb_again",
             "first_attempts",
             "first_right",
             "first_try_accuracy_percent",
@@ -347,6 +359,8 @@ def team_export(request: HttpRequest, team_id: int) -> HttpResponse:
                 period,
                 row.pieces_cleared,
                 row.pieces_total,
+                *_next_tier_columns(row.standing),
+                row.standing.to_retake,
                 activity.first,
                 activity.first_right,
                 "" if activity.accuracy is None else activity.accuracy,
