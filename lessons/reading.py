@@ -149,10 +149,27 @@ def altitude_context(version: TierVersion, scores: list[VersionScore]) -> dict:
     return {"altitude": altitude, "tier_bar": tier_bar(version, altitude)}
 
 
-def reading_context(version: TierVersion, learner_id: int | None) -> dict:
-    """`version` must come from TierVersion.objects.for_reading()."""
+def all_right(version: TierVersion) -> list[Attempt]:
+    """Every question of the version answered right at the first try: how an author
+    proofreads it (every step open, every explanation there), answering nothing."""
+    return [
+        Attempt(step.question.pk, choice.pk, True, 1, choice)
+        for step in version.steps.all()
+        if hasattr(step, "question")
+        for choice in step.question.choices.all()
+        if choice.is_correct
+    ]
+
+
+def reading_context(
+    version: TierVersion, learner_id: int | None, answers: list[Attempt] | None = None
+) -> dict:
+    """`version` must come from TierVersion.objects.for_reading(). `answers`: shown in place
+    of a learner's (the proofreading preview)."""
     steps = list(version.steps.all())
-    if learner_id is None:
+    if answers is not None:
+        round_, scores = 1, []
+    elif learner_id is None:
         round_, answers, scores = 1, [], []
     else:
         round_, answers = attempts_in(version, learner_id)

@@ -30,7 +30,7 @@ from climb.learning.models import scores_for
 from . import contentcache
 from .assembly import csrf_placeholder, piece_html, render_shareable, with_csrf_token
 from .models import Climb, Piece, PieceAlias, Tier, TierVersion, content_generation
-from .reading import neighbour, reading_context, version_for_reading
+from .reading import all_right, neighbour, reading_context, version_for_reading
 
 
 @dataclass(frozen=True)
@@ -178,10 +178,15 @@ def piece_detail(request: HttpRequest, climb_slug: str, piece_slug: str) -> Http
 
 
 def _piece_page(
-    request: HttpRequest, version: TierVersion, learner_id: int | None, *, preview: bool = False
+    request: HttpRequest,
+    version: TierVersion,
+    learner_id: int | None,
+    *,
+    preview: bool = False,
+    proofread: bool = False,
 ) -> str:
     """The page's HTML with the CSRF placeholder still in it (see `assembly`)."""
-    context = reading_context(version, learner_id)
+    context = reading_context(version, learner_id, all_right(version) if proofread else None)
     if not hasattr(version, "source_list"):  # the preview reads drafts, uncached
         version.source_list = list(version.sources.all())
         version.previous_piece = neighbour(version, "previous")
@@ -194,6 +199,7 @@ def _piece_page(
         previous_piece=version.previous_piece,
         next_piece=version.next_piece,
         preview=preview,
+        proofread=proofread,
         to_clear={"questions": questions, "needed": needed_to_clear(questions)},
     )
     cached = not (preview or request.GET)
@@ -202,11 +208,14 @@ def _piece_page(
 
 @require_safe
 def preview(request: HttpRequest, version_id: int) -> HttpResponse:
-    """Staff only: a tier version, drafts included, exactly as a new learner would see it."""
+    """Staff only: a tier version, drafts included, exactly as a new learner would see it;
+    with ?proofread=1, every step open and every question shown answered right, so that an
+    author reads all of it (the steps after the first are locked to a new learner)."""
     if not (request.user.is_active and request.user.is_staff):
         raise Http404("No such page.")
     version = get_object_or_404(TierVersion.objects.for_reading(), pk=version_id)
-    html = _piece_page(request, version, learner_id=None, preview=True)
+    proofread = request.GET.get("proofread") == "1"
+    html = _piece_page(request, version, learner_id=None, preview=True, proofread=proofread)
     return HttpResponse(with_csrf_token(request, html))
 
 

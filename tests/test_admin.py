@@ -752,6 +752,27 @@ def test_staff_preview_a_draft_with_a_notice(client, draft):
     assert "<h1>Secret draft</h1>" in html
 
 
+def test_staff_proofread_every_step_of_a_version_answering_nothing(client):
+    """The author's audit: the preview is a new learner's page, every step after the first
+    locked, so a typo in step 3's explanations was found only by answering (as staff, into
+    the figures)."""
+    from climb.learning.models import Answer
+
+    version = make_version(make_piece(make_climb(slug="ds")), steps=3, status=Status.DRAFT)
+    client.force_login(User.objects.create_user("editor", password="x", is_staff=True))
+    url = reverse("lessons:preview", args=[version.pk])
+    plain = client.get(url).content.decode()
+    assert plain.count("is-locked") == 2 and f'href="{url}?proofread=1"' in plain
+    html = client.get(url + "?proofread=1").content.decode()
+    assert "is-locked" not in html and html.count('class="step is-answered"') == 3
+    for n in (1, 2, 3):  # every choice's explanation, in every step
+        assert html.count(f"Because of reason {n}.") == 3
+    assert "Proofreading: every step is open" in html and f'href="{url}"' in html
+    assert Answer.objects.count() == 0
+    client.force_login(User.objects.create_user("learner", password="x"))
+    assert client.get(url + "?proofread=1").status_code == 404
+
+
 def test_drafts_are_not_listed_on_the_climb_page_or_home(learner_client, draft):
     climb_page = learner_client.get(draft.piece.climb.get_absolute_url()).content.decode()
     assert "Published piece" in climb_page
