@@ -236,10 +236,13 @@ def test_weekly_activity_counts_answers_and_tiers_per_week(client, world):
     assert weeks[-1].start == dashboard.week_start(timezone.localdate())
     assert [w.answers for w in weeks] == [0, 1, 0, 0, 0, 0, 0, 0, 6, 0, 1, 9]
     assert [w.tiers for w in weeks] == [0] * 8 + [2, 0, 0, 0]
+    # Who answered: dave ten weeks ago and a week ago, alice three weeks ago, bob and carl now.
+    assert [w.active for w in weeks] == [0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 2]
     # Above the chart, whether the team is moving: this week so far against the last.
     section = response.content.decode().split('id="activity-heading"', 1)[1]
     facts = " ".join(re.sub(r"<[^>]+>", " ", section.split("</dl>", 1)[0]).split())
     assert facts.endswith(
+        "Members active this week so far 2 (same days last week: 1; all last week: 1) "
         "Answers this week so far 9 (same days last week: 1; all last week: 1) "
         "Tiers reached this week so far 0 (same days last week: 0; all last week: 0)"
     )
@@ -251,12 +254,19 @@ def test_this_week_so_far_is_compared_with_the_same_days_of_last_week():
     from datetime import date
 
     last_monday = date(2026, 11, 16)
-    answers = {last_monday + timedelta(days=n): 10 * (n + 1) for n in range(7)}
+    # Learner 1 answers every day, learner 2 on Tuesday and Sunday: the same totals per day.
+    answers = {
+        last_monday + timedelta(days=n): {1: 10 * (n + 1)}
+        if n not in (1, 6)
+        else {1: 5 * (n + 1), 2: 5 * (n + 1)}
+        for n in range(7)
+    }
     tiers = {last_monday + timedelta(days=3): 2, last_monday + timedelta(days=5): 1}
     thursday = dashboard.week_to_date(last_monday, 4, answers, tiers)
-    assert (thursday.answers, thursday.tiers) == (10 + 20 + 30 + 40, 2)
+    assert (thursday.answers, thursday.tiers, thursday.active) == (10 + 20 + 30 + 40, 2, 2)
     monday = dashboard.week_to_date(last_monday, 1, answers, tiers)
-    assert (monday.answers, monday.tiers) == (10, 0)
+    assert (monday.answers, monday.tiers, monday.active) == (10, 0, 1)
+    assert dashboard.week_to_date(last_monday + timedelta(weeks=1), 7, answers, tiers).active == 0
 
 
 def test_percentages_round_half_up_and_are_0_or_100_only_when_exact():
@@ -474,6 +484,7 @@ def test_the_chart_is_an_inline_svg_with_a_text_alternative(client, world):
     )
     assert '<title id="activity-title">' in svg and '<desc id="activity-desc">' in svg
     assert "16 answers and 2 tiers reached in all" in svg
+    assert svg.count('class="chart-bar chart-bar-active"') == 12
     assert svg.count('class="chart-bar chart-bar-answers"') == 12
     assert svg.count('class="chart-bar chart-bar-tiers"') == 12
     assert "The numbers, week by week" in html  # the table alternative
@@ -498,10 +509,16 @@ def test_no_style_attributes_handlers_or_scripts_on_team_pages(client, world):
 
 def test_chart_geometry_scales_each_panel_to_a_round_maximum():
     weeks = [
-        dashboard.Week(date(2026, 1, 5) + timedelta(weeks=i), i * 10, i % 3) for i in range(12)
+        dashboard.Week(date(2026, 1, 5) + timedelta(weeks=i), i * 10, i % 3, active=i % 4)
+        for i in range(12)
     ]
     chart = charts.weekly_chart(weeks)
     assert chart.answers.scale_max == 200 and chart.tiers.scale_max == 2
+    assert chart.active.scale_max == 5 and [b.value for b in chart.active.bars][:4] == [0, 1, 2, 3]
+    # The panels stack, top to bottom, with room for each one's name between them.
+    assert chart.active.baseline + charts.PANEL_GAP == chart.answers.top
+    assert chart.answers.baseline + charts.PANEL_GAP == chart.tiers.top
+    assert chart.height == int(chart.tiers.baseline + charts.AXIS_LABELS)
     tallest = chart.answers.bars[-1]
     assert tallest.value == 110 and tallest.height == round(120 * 110 / 200, 1)
     assert all(

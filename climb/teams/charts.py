@@ -1,8 +1,9 @@
 """Geometry of the weekly activity chart, drawn as inline SVG by a template.
 
-Two bar panels share the week axis: answers per week on top, tiers reached per week below.
-Each panel has its own scale (answers run in the hundreds, tiers in the tens), which two
-panels show honestly where one chart with two axes would mislead. Pure arithmetic: the
+Three bar panels share the week axis: members active per week on top (is the team moving,
+or one member answering for it?), answers per week, then tiers reached per week. Each panel
+has its own scale (answers run in the hundreds, members and tiers in the tens), which
+panels show honestly where one chart with several axes would mislead. Pure arithmetic: the
 template (`teams/_activity_chart.html`) writes the markup and the translated words, and the
 colours come from classes in `teams/teams.css`, so the SVG has no style attribute.
 """
@@ -20,6 +21,7 @@ LEFT = 52  # room for the scale's numbers
 RIGHT = 24  # half a week label on a phone, where type is larger
 TOP = 34  # room for the first panel's name (larger on a phone)
 PANEL_GAP = 44  # the second panel's name sits in this gap
+ACTIVE_HEIGHT = 64
 ANSWERS_HEIGHT = 120
 TIERS_HEIGHT = 64
 AXIS_LABELS = 24  # week labels under the last panel
@@ -68,6 +70,7 @@ class Chart:
     height: int
     left: int
     right_edge: int
+    active: Panel
     answers: Panel
     tiers: Panel
     labels: list[WeekLabel]
@@ -120,7 +123,9 @@ def _panel(weeks: list[Week], values: list[int], top: float, height: float) -> P
 
 
 def weekly_chart(weeks: list[Week]) -> Chart:
-    answers = _panel(weeks, [w.answers for w in weeks], TOP, ANSWERS_HEIGHT)
+    active = _panel(weeks, [w.active for w in weeks], TOP, ACTIVE_HEIGHT)
+    answers_top = active.baseline + PANEL_GAP
+    answers = _panel(weeks, [w.answers for w in weeks], answers_top, ANSWERS_HEIGHT)
     tiers_top = answers.baseline + PANEL_GAP
     tiers = _panel(weeks, [w.tiers for w in weeks], tiers_top, TIERS_HEIGHT)
     slot = (WIDTH - LEFT - RIGHT) / max(len(weeks), 1)
@@ -131,6 +136,7 @@ def weekly_chart(weeks: list[Week]) -> Chart:
         height=int(tiers.baseline + AXIS_LABELS),
         left=LEFT,
         right_edge=WIDTH - RIGHT,
+        active=active,
         answers=answers,
         tiers=tiers,
         labels=labels,

@@ -139,7 +139,8 @@ class Fetched:
     revision_choices: dict[int, list] = field(default_factory=dict)  # revision -> choices
     # question -> {original choice text: the reader's language's}; see stats.translated_choices
     translated_choices: dict[int, dict[str, str]] = field(default_factory=dict)
-    answers_per_day: dict[date, int] = field(default_factory=dict)  # in the chosen climb
+    # In the chosen climb: day -> {learner: answers that day}.
+    answers_per_day: dict[date, dict[int, int]] = field(default_factory=dict)
     tiers_per_day: dict[date, int] = field(default_factory=dict)
 
 
@@ -241,6 +242,7 @@ class Week:
     start: date
     answers: int
     tiers: int
+    active: int = 0  # members who answered in the climb that week
 
 
 @dataclass
@@ -511,13 +513,23 @@ def chart_weeks(today: date) -> list[date]:
     return [current - timedelta(weeks=n) for n in range(CHART_WEEKS - 1, -1, -1)]
 
 
-def week_to_date(start: date, days: int, answers: dict[date, int], tiers: dict[date, int]) -> Week:
+def week_to_date(
+    start: date, days: int, answers: dict[date, dict[int, int]], tiers: dict[date, int]
+) -> Week:
     """The first `days` days of the week that begins on `start`."""
     span = [start + timedelta(days=n) for n in range(days)]
-    return Week(start, sum(answers.get(d, 0) for d in span), sum(tiers.get(d, 0) for d in span))
+    by_learner = [answers.get(d, {}) for d in span]
+    return Week(
+        start,
+        sum(sum(day.values()) for day in by_learner),
+        sum(tiers.get(d, 0) for d in span),
+        active=len(set().union(*by_learner)),
+    )
 
 
-def weekly(starts: list[date], answers: dict[date, int], tiers: dict[date, int]) -> list[Week]:
+def weekly(
+    starts: list[date], answers: dict[date, dict[int, int]], tiers: dict[date, int]
+) -> list[Week]:
     """Per-day counts summed into the weeks that begin on `starts` (Mondays)."""
     return [week_to_date(start, 7, answers, tiers) for start in starts]
 

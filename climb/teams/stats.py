@@ -8,8 +8,9 @@ its history:
 2. per (question, revision, choice shown, right or wrong): first attempts in the chosen
    period, kept for the chosen climb's questions, from which the most missed questions and
    their most chosen wrong answers follow;
-3. per day of the chart's twelve weeks: the climb's answers (and, from the small
-   TierReached table, the tiers reached), summed into weeks in Python.
+3. per day and member of the chart's twelve weeks: the climb's answers (and, from the small
+   TierReached table, the tiers reached), summed into weeks in Python, with each week's
+   active members.
 
 Around them: the members (with their last answer, an indexed subquery), the climbs'
 versions, the chosen climb's question ids, and the ten most missed questions' details and
@@ -150,11 +151,26 @@ def _climb_questions(climb: Climb) -> QuerySet:
     return Question.objects.filter(step__version__piece__climb=climb).values("pk").order_by()
 
 
-def answers_per_day(team: Team, climb: Climb, since: date) -> dict[date, int]:
-    answers = Answer.objects.filter(
-        learner__in=team_learners(team), question__in=_climb_questions(climb)
+def answers_per_day(team: Team, climb: Climb, since: date) -> dict[date, dict[int, int]]:
+    """Per UTC day from `since`: each member's answers in the climb (who was active, and how
+    much: a week's active members are the union of its days')."""
+    start = timezone.make_aware(datetime.combine(since, time.min))
+    rows = (
+        Answer.objects.filter(
+            learner__in=team_learners(team),
+            question__in=_climb_questions(climb),
+            created_at__gte=start,
+        )
+        .order_by()
+        .annotate(day=Substr(Cast("created_at", CharField()), 1, 10))
+        .values("day", "learner_id")
+        .annotate(count=Count("pk"))
+        .values_list("day", "learner_id", "count")
     )
-    return _per_day(answers, "created_at", since)
+    days: dict[date, dict[int, int]] = defaultdict(dict)
+    for day, learner_id, count in rows:
+        days[date.fromisoformat(day)][learner_id] = count
+    return dict(days)
 
 
 def tiers_per_day(team: Team, climb: Climb, since: date) -> dict[date, int]:

@@ -284,6 +284,7 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
         "board": board,
         "chart": chart,
         "chart_panels": [
+            (chart.active, _("Members active per week"), "active"),
             (chart.answers, _("Answers per week"), "answers"),
             (chart.tiers, _("Tiers reached per week"), "tiers"),
         ],
