@@ -19,14 +19,17 @@ from django.utils.translation import ngettext
 
 from climb.learning.models import uncleared_by_edit
 
+from .exporter import version_data
 from .lessonfile import (
     ChoiceData,
     ClimbData,
     LessonFileError,
     QuestionData,
     VersionData,
+    check_together,
     lesson_files,
     parse_file,
+    translation_problem,
 )
 from .models import Choice, Climb, Piece, Question, Source, Status, Step, Tier, TierVersion
 
@@ -64,64 +67,9 @@ def parse_files(files: list[Path]) -> tuple[list[ClimbData], list[VersionData]]:
     for path in files:
         parsed = parse_file(path)
         (climbs if isinstance(parsed, ClimbData) else versions).append(parsed)
-    _check_together(climbs, versions)
+    stored = Climb.objects.filter(slug__in={v.climb for v in versions})
+    check_together(climbs, versions, set(stored.values_list("slug", flat=True)))
     return climbs, versions
-
-
-def _check_together(climbs: list[ClimbData], versions: list[VersionData]) -> None:
-    """Problems no single file shows: duplicates, disagreeing orders, unknown climbs, lexers."""
-    climb_paths: dict[str, str] = {}
-    for climb in climbs:
-        if climb.language != "en":
-            continue
-        if climb.slug in climb_paths:
-            raise LessonFileError(
-                climb.path,
-                None,
-                f"duplicate climb slug {climb.slug!r} (also in {climb_paths[climb.slug]})",
-            )
-        climb_paths[climb.slug] = climb.path
-    known_climbs = set(climb_paths) | set(
-        Climb.objects.filter(slug__in={v.climb for v in versions}).values_list("slug", flat=True)
-    )
-    seen: dict[tuple[str, str, str], str] = {}
-    orders: dict[tuple[str, str], tuple[int, str]] = {}
-    for version in versions:
-        if version.language != "en":
-            key = (version.climb, version.piece, f"{version.tier}.{version.language}")
-            if key in seen:
-                raise LessonFileError(
-                    version.path,
-                    version.line("piece"),
-                    f"duplicate translation: also in {seen[key]}",
-                )
-            seen[key] = version.path
-            continue
-        if version.climb not in known_climbs:
-            raise LessonFileError(
-                version.path,
-                version.line("climb"),
-                f"unknown climb {version.climb!r}: add its climb.md",
-            )
-        key = (version.climb, version.piece, version.tier)
-        if key in seen:
-            raise LessonFileError(
-                version.path,
-                version.line("piece"),
-                f"duplicate slug: piece {version.piece!r} at tier {version.tier} "
-                f"is also in {seen[key]}",
-            )
-        seen[key] = version.path
-        piece_key = (version.climb, version.piece)
-        if piece_key in orders and orders[piece_key][0] != version.order:
-            other_order, other_path = orders[piece_key]
-            raise LessonFileError(
-                version.path,
-                version.line("order"),
-                f"piece {version.piece!r} has order {version.order} here "
-                f"but {other_order} in {other_path}",
-            )
-        orders.setdefault(piece_key, (version.order, version.path))
 
 
 def _assign(instance, **values) -> bool:
@@ -259,6 +207,7 @@ def _import_translation(data: VersionData, report: ImportReport) -> None:
         TierVersion.objects.filter(
             piece__climb__slug=data.climb, piece__slug=data.piece, tier=Tier.from_slug(data.tier)
         )
+        .select_related("piece__climb")
         .prefetch_related("steps__question__choices", "sources")
         .first()
     )
@@ -271,21 +220,14 @@ def _import_translation(data: VersionData, report: ImportReport) -> None:
         )
     sources = sorted(version.sources.all(), key=lambda s: (s.position, s.pk))
     notes = data.source_notes or [""] * len(sources)
-    if len(notes) != len(sources):
-        raise LessonFileError(
-            data.path,
-            data.line("source_notes"),
-            f"the translation has {len(notes)} source notes, the original has "
-            f'{len(sources)} sources: one note per source, in order ("" for none)',
-        )
     steps = sorted(version.steps.all(), key=lambda s: (s.position, s.pk))
-    if len(steps) != len(data.steps):
-        raise LessonFileError(
-            data.path,
-            None,
-            f"the translation has {len(data.steps)} steps, the original has {len(steps)}",
-        )
-    moved = _moved([getattr(step, f"heading_{lang}") for step in steps], data.steps, "heading")
+    # A reorder of the original's steps is said as such: it also puts them out of shape.
+    moved = None
+    if len(steps) == len(data.steps):
+        moved = _moved([getattr(step, f"heading_{lang}") for step in steps], data.steps, "heading")
+    problem = translation_problem(version_data(version), data)
+    if problem and not moved:
+        raise LessonFileError(data.path, *problem)
     if moved:
         here, there = moved
         raise LessonFileError(
@@ -313,13 +255,6 @@ def _import_translation(data: VersionData, report: ImportReport) -> None:
             changed = True
     for number, (step, step_data) in enumerate(zip(steps, data.steps, strict=True), start=1):
         where = f"step {number} ({step_data.heading!r})"
-        if step_data.code and len(step_data.code.splitlines()) != len(step.code.splitlines()):
-            raise LessonFileError(
-                data.path,
-                None,
-                f"{where}: a translated snippet must keep the original's "
-                f"{len(step.code.splitlines())} lines, so the marked lines still point right",
-            )
         if _assign(
             step,
             **{
@@ -332,20 +267,9 @@ def _import_translation(data: VersionData, report: ImportReport) -> None:
             step.save()
             changed = True
         question = getattr(step, "question", None)
-        if (question is None) != (step_data.question is None):
-            raise LessonFileError(
-                data.path, None, f"{where}: the original and the translation disagree on a question"
-            )
-        if question is None:
+        if question is None:  # as in the translation: translation_problem checked it
             continue
         choices = list(question.choices.all())
-        if [c.is_correct for c in choices] != [c.is_correct for c in step_data.question.choices]:
-            raise LessonFileError(
-                data.path,
-                None,
-                f"{where}: the translation needs the original's {len(choices)} choices "
-                "in the same order, with the same one marked correct",
-            )
         moved = _moved([getattr(c, f"text_{lang}") for c in choices], step_data.question.choices)
         if moved:
             here, there = moved

@@ -869,9 +869,124 @@ def parse_file(path: Path) -> ClimbData | VersionData:
     return parse_version(text, path)
 
 
+def translation_problem(
+    original: VersionData, translation: VersionData
+) -> tuple[int | None, str] | None:
+    """(line, why) where a translation does not have its original's shape, or None.
+
+    The same steps, questions and choices with the same one right (so that every answer
+    means the same in both languages), a translated snippet with as many lines (so that
+    the marked lines still point right), and one note per source. Used by the importer
+    against the stored original, and by the checker against the original's file."""
+    notes = translation.source_notes
+    if notes and len(notes) != len(original.sources):
+        return translation.line("source_notes"), (
+            f"the translation has {len(notes)} source notes, the original has "
+            f'{len(original.sources)} sources: one note per source, in order ("" for none)'
+        )
+    if len(translation.steps) != len(original.steps):
+        headings = ", ".join(repr(step.heading) for step in original.steps)
+        return None, (
+            f"the translation has {len(translation.steps)} steps, the original has "
+            f"{len(original.steps)}: {headings}"
+        )
+    pairs = zip(original.steps, translation.steps, strict=True)
+    for number, (step, mine) in enumerate(pairs, start=1):
+        where = f"step {number} ({mine.heading!r})"
+        lines = len(step.code.splitlines())
+        if mine.code and len(mine.code.splitlines()) != lines:
+            return None, (
+                f"{where}: a translated snippet must keep the original's {lines} lines, so "
+                "the marked lines still point right"
+            )
+        if (step.question is None) != (mine.question is None):
+            return None, f"{where}: the original and the translation disagree on a question"
+        if step.question is not None and [c.is_correct for c in step.question.choices] != [
+            c.is_correct for c in mine.question.choices
+        ]:
+            return None, (
+                f"{where}: the translation needs the original's {len(step.question.choices)} "
+                "choices in the same order, with the same one marked correct"
+            )
+    return None
+
+
+def check_together(
+    climbs: list[ClimbData], versions: list[VersionData], known_climbs: set[str] | None = None
+) -> None:
+    """Problems no single file shows: duplicates, a piece's disagreeing orders, a climb with
+    no climb.md (among `known_climbs`, when given: the importer adds the stored ones)."""
+    climb_paths: dict[str, str] = {}
+    for climb in climbs:
+        if climb.language != "en":
+            continue
+        if climb.slug in climb_paths:
+            raise LessonFileError(
+                climb.path,
+                None,
+                f"duplicate climb slug {climb.slug!r} (also in {climb_paths[climb.slug]})",
+            )
+        climb_paths[climb.slug] = climb.path
+    seen: dict[tuple[str, str, str], str] = {}
+    orders: dict[tuple[str, str], tuple[int, str]] = {}
+    for version in versions:
+        if version.language != "en":
+            key = (version.climb, version.piece, f"{version.tier}.{version.language}")
+            if key in seen:
+                raise LessonFileError(
+                    version.path,
+                    version.line("piece"),
+                    f"duplicate translation: also in {seen[key]}",
+                )
+            seen[key] = version.path
+            continue
+        if known_climbs is not None and version.climb not in known_climbs | set(climb_paths):
+            raise LessonFileError(
+                version.path,
+                version.line("climb"),
+                f"unknown climb {version.climb!r}: add its climb.md",
+            )
+        key = (version.climb, version.piece, version.tier)
+        if key in seen:
+            raise LessonFileError(
+                version.path,
+                version.line("piece"),
+                f"duplicate slug: piece {version.piece!r} at tier {version.tier} "
+                f"is also in {seen[key]}",
+            )
+        seen[key] = version.path
+        piece_key = (version.climb, version.piece)
+        if piece_key in orders and orders[piece_key][0] != version.order:
+            other_order, other_path = orders[piece_key]
+            raise LessonFileError(
+                version.path,
+                version.line("order"),
+                f"piece {version.piece!r} has order {version.order} here "
+                f"but {other_order} in {other_path}",
+            )
+        orders.setdefault(piece_key, (version.order, version.path))
+
+
+def translation_problems(versions: list[VersionData]) -> list[str]:
+    """Each translation among `versions` checked against its original's file, when that is
+    among them too (the checker's way: the importer checks against the stored original,
+    which also tells a reorder of the original's steps from a translation out of shape)."""
+    originals = {(v.climb, v.piece, v.tier): v for v in versions if v.language == "en"}
+    problems = []
+    for version in versions:
+        original = originals.get((version.climb, version.piece, version.tier))
+        if version.language != "en" and original is not None:
+            problem = translation_problem(original, version)
+            if problem:
+                problems.append(str(LessonFileError(version.path, *problem)))
+    return problems
+
+
 def main(argv: list[str]) -> int:
     """`python -m lessons.lessonfile PATH...`: check lesson files, or the lesson files in a
-    folder, without a database. One line per problem; exit status 1 if there was any."""
+    folder, without a database, each on its own and then together (duplicates, orders, each
+    translation against its original's file when it is among them). One line per problem;
+    exit status 1 if there was any."""
     problems: list[str] = []
     files: list[Path] = []
     for name in argv:
@@ -879,11 +994,19 @@ def main(argv: list[str]) -> int:
             files.extend(lesson_files(name))
         except LessonFileError as exc:
             problems.append(str(exc))
+    parsed = []
     for path in files:
         try:
-            parse_file(path)
+            parsed.append(parse_file(path))
         except LessonFileError as exc:
             problems.append(str(exc))
+    if not problems:  # what the files say together, as the importer checks it
+        versions = [p for p in parsed if isinstance(p, VersionData)]
+        try:
+            check_together([p for p in parsed if isinstance(p, ClimbData)], versions)
+        except LessonFileError as exc:
+            problems.append(str(exc))
+        problems += translation_problems(versions)
     for problem in problems:
         print(problem)
     if not argv:

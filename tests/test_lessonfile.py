@@ -373,3 +373,42 @@ def test_a_snippet_closes_on_a_longer_fence_and_a_later_fence_holds_no_question(
     assert step.code.endswith("    }\n}") and "### Question" in step.prose_after
     assert step.question.prompt == "What happens when `ka` closes?"
     assert [choice.text for choice in step.question.choices][0] == "The lease is renewed forever."
+
+
+def test_the_checker_checks_files_together_as_the_importer_does(tmp_path, capsys):
+    """The author's audit: the checker said "ok" for a piece and tier in two files, one
+    piece with two orders, and a Russian file with an extra step, which the import refused."""
+    from lessons.lessonfile import main
+
+    body = GOOD[GOOD.index("## Intro") :]
+    front = TRANSLATION[: TRANSLATION.index("## Intro")]
+    (tmp_path / "leases.junior.md").write_text(GOOD)
+    (tmp_path / "leases.junior.ru.md").write_text(front + body)
+    assert main([str(tmp_path)]) == 0
+    assert "ok: 2 files" in capsys.readouterr().out
+
+    extra = body.replace("## Recap", "## Step: One more\n\nЕщё.\n\n## Recap")
+    (tmp_path / "leases.junior.ru.md").write_text(front + extra)
+    assert main([str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "leases.junior.ru.md: the translation has 3 steps, the original has 2:" in out
+    assert "'Renew it', 'Just prose'" in out
+
+    swapped = body.replace("- [ ] The lease", "- [x] The lease").replace(
+        "- [x] The loop", "- [ ] The loop"
+    )
+    (tmp_path / "leases.junior.ru.md").write_text(front + swapped)
+    assert main([str(tmp_path)]) == 1
+    assert "step 1 ('Renew it'): the translation needs the original's 3 choices" in (
+        capsys.readouterr().out
+    )
+
+    (tmp_path / "leases.junior.ru.md").write_text(front + body)
+    (tmp_path / "copy.junior.md").write_text(GOOD)
+    assert main([str(tmp_path)]) == 1
+    assert "duplicate slug: piece 'leases-and-ttls' at tier junior" in capsys.readouterr().out
+    (tmp_path / "copy.junior.md").write_text(
+        GOOD.replace("tier: junior", "tier: senior").replace("order: 30", "order: 31")
+    )
+    assert main([str(tmp_path)]) == 1
+    assert "has order 30 here but 31 in" in capsys.readouterr().out
