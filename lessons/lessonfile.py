@@ -292,6 +292,28 @@ def markdown_problem(text: str) -> tuple[int, str] | None:
     return None
 
 
+ESCAPED_QUOTE = {'"': '\\"', "'": "''"}
+_QUOTED_VALUE_RE = re.compile(r"""^\s*(?:-\s+)?[A-Za-z_][\w-]*:\s*(["'])(.*)$""")
+
+
+def _unclosed_quote(lines: list[str]) -> tuple[int, str] | None:
+    """(index, quote) of the first front-matter line whose value opens a quote and does not
+    close it on the line, as every value in a lesson file is written."""
+    for number, line in enumerate(lines):
+        match = _QUOTED_VALUE_RE.match(line)
+        if not match:
+            continue
+        quote, rest = match.groups()
+        rest = rest.rstrip()
+        if quote == '"':
+            closed = re.fullmatch(r'(?:[^"\\]|\\.)*"(\s+#.*)?', rest)
+        else:
+            closed = re.fullmatch(r"(?:[^']|'')*'(\s+#.*)?", rest)
+        if not closed:
+            return number, quote
+    return None
+
+
 def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], int]:
     """Return (front matter, body lines, line number of the first body line)."""
     text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write
@@ -312,6 +334,15 @@ def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], i
     try:
         meta = yaml.load("\n".join(lines[1:index]), Loader=_UniqueKeyLoader) or {}  # noqa: S506
     except yaml.YAMLError as exc:
+        unclosed = _unclosed_quote(lines[1:index])
+        if unclosed is not None:  # YAML reads on into the next lines and reports one of them
+            number, quote = unclosed
+            raise LessonFileError(
+                path,
+                number + 2,
+                f"the value opens with {quote} but does not end with one on its line: end "
+                f"it with {quote}, and write a {quote} inside it as {ESCAPED_QUOTE[quote]}",
+            ) from None
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
         problem = getattr(exc, "problem", None) or "invalid YAML"

@@ -154,6 +154,9 @@ def broken(old: str, new: str) -> str:
         (broken("## Recap\n\nThe rule.\n", ""), None, "missing section '## Recap'"),
         (GOOD.replace("---\n", "", 1), 1, "must start with a '---'"),
         (broken('crux: "A lease', 'crux: ["A lease'), None, "not valid YAML"),
+        # An unclosed quote: YAML read on and blamed a later line, in its own words.
+        (broken('title: "Leases and TTLs"', 'title: "Leases and TTLs'), 6, 'opens with "'),
+        (broken('title: "Leases and TTLs"', 'title: "Leases" and TTLs'), 6, 'write a " inside'),
         (broken("url: https://martin", "url: javascript://martin"), 9, "must start with http"),
         (broken("order: 30", "order: 99999999999999999999"), 4, "from 0 to 2147483647"),
         (broken("order: 30", "order: 30\norder: 40"), 5, "the key 'order' appears twice"),
