@@ -960,3 +960,68 @@ def test_the_table_says_who_is_stuck_and_how_far_each_is_toward_the_next_tier(cl
     assert "Not started" in rows["erin"] and "next," not in rows["erin"]
     ru = client.get(f"/ru/teams/{world['team'].pk}/").content.decode()
     assert "далее Zero: 1 из 2" in ru and "1 урок пройти заново" in ru
+
+
+# --- members left out of the figures ----------------------------------------------------------
+
+
+def test_a_lead_left_out_of_the_figures_is_in_no_row_total_or_question(client, world):
+    """The lead audit: the lead, not climbing, counted as a member who never started (and
+    would have counted her guesses); "Members 8" and "not started 2" included her."""
+    team = world["team"]
+    client.force_login(get_user_model().objects.get(username="alice"))
+    figures = f"/teams/{team.pk}/members/{member(team, 'alice').user_id}/figures/"
+    response = client.post(figures, {"in_figures": "0"})
+    assert response.status_code == 302 and response["Location"] == f"/teams/{team.pk}/members/"
+    assert not member(team, "alice").in_figures
+    html = client.get(f"/teams/{team.pk}/").content.decode()  # at once: the kept figures go
+    assert [row.split()[0] for row in table_rows(html)] == ["bob", "carl", "dave", "erin"]
+    assert "Left out of the figures: alice (see the" in html
+    facts = " ".join(re.sub(r"<[^>]+>", " ", html.split('class="facts', 1)[1]).split())
+    assert facts.startswith('team-facts"> Members 4 Active')
+    question = world["q"]["p1z"][0]
+    review = client.get(f"/teams/{team.pk}/questions/{question.pk}/").content.decode()
+    assert "Missed by 2 of the 2 members who answered it (100%)." in review
+    assert "2 of the team's 4 members answered it." in review
+    _, rows = export(client, world, "alice")
+    assert [r["username"] for r in rows] == ["bob", "carl", "dave", "erin"]
+    members_page = client.get(f"/teams/{team.pk}/members/").content.decode()
+    assert "<strong>Left out</strong>" in members_page and "Count again" in members_page
+
+    client.post(figures, {"in_figures": "1"})
+    html = client.get(f"/teams/{team.pk}/").content.decode()
+    assert "Left out of the figures" not in html and len(table_rows(html)) == 5
+
+
+def test_who_may_leave_whom_out_of_the_figures(client, world):
+    team = world["team"]
+    alice, carl = member(team, "alice").user_id, member(team, "carl").user_id
+    client.force_login(get_user_model().objects.get(username="bob"))  # a manager
+    assert (
+        client.post(f"/teams/{team.pk}/members/{carl}/figures/", {"in_figures": "0"}).status_code
+        == 302
+    )
+    response = client.post(f"/teams/{team.pk}/members/{alice}/figures/", {"in_figures": "0"})
+    assert response.status_code == 400 and member(team, "alice").in_figures
+    assert "Only an owner can change this for an owner." in response.content.decode()
+    bad = client.post(f"/teams/{team.pk}/members/{carl}/figures/", {"in_figures": "maybe"})
+    assert bad.status_code == 400
+    assert client.get(f"/teams/{team.pk}/members/{carl}/figures/").status_code == 405
+    # carl, a plain member, is told he is left out; he may not change it.
+    client.force_login(get_user_model().objects.get(username="carl"))
+    html = client.get(f"/teams/{team.pk}/").content.decode()
+    assert "You are left out of the team's figures: a manager can count you again." in html
+    assert (
+        client.post(f"/teams/{team.pk}/members/{carl}/figures/", {"in_figures": "1"}).status_code
+        == 404
+    )
+    other = make_team(make_user("oscar"), name="Other")
+    client.force_login(get_user_model().objects.get(username="oscar"))
+    assert (
+        client.post(f"/teams/{team.pk}/members/{carl}/figures/", {"in_figures": "1"}).status_code
+        == 404
+    )
+    assert (
+        client.post(f"/teams/{other.pk}/members/{carl}/figures/", {"in_figures": "1"}).status_code
+        == 404
+    )

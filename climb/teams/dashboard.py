@@ -80,6 +80,7 @@ class Member:
     role: str
     learner_id: int | None
     last_active: datetime | None = None  # the latest answer anywhere on the site
+    in_figures: bool = True  # left out by a manager: not a row, nor in any figure
 
 
 @dataclass(frozen=True)
@@ -300,6 +301,12 @@ class Dashboard:
     descending: bool
     # Last week's Monday up to the weekday of today: what "this week so far" compares with.
     last_week_to_date: Week | None = None
+    left_out: list[str] = field(default_factory=list)
+
+    @property
+    def team_size(self) -> int:
+        """Everyone in the team, those left out of the figures too."""
+        return self.totals.members + len(self.left_out)
 
     @property
     def this_week(self) -> Week | None:
@@ -546,9 +553,12 @@ class Summary:
     missed: list[MissedQuestion]
     weeks: list[Week]
     last_week_to_date: Week | None = None
+    left_out: list[str] = field(default_factory=list)  # usernames, not in any figure
 
 
 def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summary:
+    left_out = sorted((m.username for m in fetched.members if not m.in_figures), key=str.lower)
+    fetched.members = [m for m in fetched.members if m.in_figures]
     climb_ids = [c.pk for c in climbs]
     selected_id = selected.pk if selected else None
     first_attempts, activity = split_rows(fetched.version_rows, fetched.versions, selected_id)
@@ -609,6 +619,7 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
             fetched.answers_per_day,
             fetched.tiers_per_day,
         ),
+        left_out=left_out,
     )
 
 
@@ -636,4 +647,5 @@ def view(
         sort=sort,
         descending=descending,
         last_week_to_date=summary.last_week_to_date,
+        left_out=summary.left_out,
     )

@@ -68,6 +68,17 @@ class RoleForm(forms.Form):
     )
 
 
+class FiguresForm(forms.Form):
+    in_figures = forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")],
+        coerce=lambda value: value == "1",
+        error_messages={
+            "required": _("Say whether to count the member in the team's figures."),
+            "invalid_choice": _("Say whether to count the member in the team's figures."),
+        },
+    )
+
+
 class DashboardFilters(forms.Form):
     """The dashboard's query string. Sort falls back to the default; a climb, period or page
     the interface cannot produce is an error the view answers with 400."""

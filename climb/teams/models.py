@@ -174,6 +174,9 @@ class Membership(models.Model):
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
+    # A lead who is not climbing (or an observer) is left out of the dashboard's figures:
+    # counted, they read as a member who never started, and their guesses as the team's.
+    in_figures = models.BooleanField(_("counted in the team's figures"), default=True)
 
     objects = MembershipQuerySet.as_manager()
 

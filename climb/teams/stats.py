@@ -67,8 +67,11 @@ PROMPT_EXCERPT = 140  # characters of a question's prompt shown in the "most mis
 
 
 def team_learners(team: Team) -> QuerySet[Learner]:
-    """The team's members as learners: used as a subquery, never evaluated on its own."""
-    return Learner.objects.filter(user__team_memberships__team=team).values("pk")
+    """The team's members counted in its figures, as learners: used as a subquery, never
+    evaluated on its own."""
+    return Learner.objects.filter(
+        user__team_memberships__team=team, user__team_memberships__in_figures=True
+    ).values("pk")
 
 
 def members(team: Team) -> list[Member]:
@@ -83,7 +86,9 @@ def members(team: Team) -> list[Member]:
         Membership.objects.filter(team=team)
         .order_by()
         .annotate(last_active=Subquery(latest))
-        .values_list("user_id", "user__username", "role", "user__learner__id", "last_active")
+        .values_list(
+            "user_id", "user__username", "role", "user__learner__id", "last_active", "in_figures"
+        )
     )
     return [Member(*row) for row in rows]
 

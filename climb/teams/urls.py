@@ -18,6 +18,7 @@ urlpatterns = [
     path("<id:team_id>/members/", views.team_members, name="members"),
     path("<id:team_id>/members/<id:user_id>/role/", views.member_role, name="member_role"),
     path("<id:team_id>/members/<id:user_id>/remove/", views.member_remove, name="member_remove"),
+    path("<id:team_id>/members/<id:user_id>/figures/", views.member_figures, name="member_figures"),
     path(
         "<id:team_id>/members/<id:user_id>/progress/",
         views.member_progress,

@@ -35,6 +35,7 @@ from . import dashboard, stats
 from .charts import weekly_chart
 from .forms import (
     DashboardFilters,
+    FiguresForm,
     InviteForm,
     MembersPageFilter,
     RoleForm,
@@ -406,7 +407,7 @@ def team_question(request: HttpRequest, team_id: int, question_id: int) -> HttpR
         "review": review,
         "step": review.question.step,
         "version": review.question.step.version,
-        "members": membership.team.memberships.count(),
+        "members": membership.team.memberships.filter(in_figures=True).count(),
     }
     return render(request, "teams/question.html", context)
 
@@ -442,6 +443,7 @@ def _members_context(request: HttpRequest, membership: Membership, page_number: 
             "may_change_role": membership.may_change(m)
             and not (sole_owner and m.pk == membership.pk),
             "may_remove": membership.may_change(m) and m.pk != membership.pk,
+            "may_count": membership.may_change(m) or m.pk == membership.pk,
         }
         for m in page
     ]
@@ -524,6 +526,32 @@ def member_role(request: HttpRequest, team_id: int, user_id: int) -> HttpRespons
         messages.info(request, _("%(name)s already had that role.") % {"name": name})
     if member.pk == membership.pk and not member.manages:
         return redirect(membership.team)  # no longer manages: the members page is gone
+    return redirect("teams:members", team_id)
+
+
+@require_POST
+def member_figures(request: HttpRequest, team_id: int, user_id: int) -> HttpResponse:
+    """Count a member in the team's figures, or leave them out: a lead who is not climbing,
+    or an observer, otherwise reads as a member who never started."""
+    membership = _manager_membership_or_404(request, team_id)
+    member = _team_member_or_404(membership, user_id)
+    form = FiguresForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, membership, _first_error(form))
+    if member.pk != membership.pk and not membership.may_change(member):
+        return _refused(request, membership, _("Only an owner can change this for an owner."))
+    name = member.user.get_username()
+    if member.in_figures != form.cleaned_data["in_figures"]:
+        member.in_figures = form.cleaned_data["in_figures"]
+        member.save(update_fields=["in_figures"])  # post_save forgets the kept figures
+    if member.in_figures:
+        messages.success(request, _("%(name)s is counted in the team's figures.") % {"name": name})
+    else:
+        messages.success(
+            request,
+            _("%(name)s is left out of the team's figures: no row, and no answer counted.")
+            % {"name": name},
+        )
     return redirect("teams:members", team_id)
 
 
