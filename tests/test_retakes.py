@@ -73,6 +73,9 @@ def test_a_new_round_starts_the_steps_over_and_its_first_answers_count(client, v
     assert "data-focus-on-load" in html
     assert 'class="step is-open" id="step-1"' in html
     assert 'class="step is-locked" id="step-2"' in html
+    # A locked step keeps its question's anchor: "To revisit" on the progress page links it.
+    second = questions(version)[1]
+    assert f'<p class="locked-note" id="quiz-{second.pk}">' in html
     assert "Not quite." not in html and "Right." not in html
     assert 'name="attempt" value="1"' in html
     again = client.get(version.get_absolute_url()).content.decode()
