@@ -206,9 +206,9 @@ AXES_HTTP_RESPONSE_CODE = 429
 # the lock by address, and every other limit per address, count clients, not the balancer.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "climb.ops.lockout_address"
-# Kept out of the attempts axes stores: a log-in on the way to a team invite carries the
-# invite's token in ?next=.
-AXES_SENSITIVE_PARAMETERS = ["next"]
+# Masked in what axes logs and stores: its own defaults (the username, often an email here,
+# and the address), and ?next=, where a log-in on the way to a team invite carries its token.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "next"]
 
 # How long a team dashboard's figures are kept for sorting, paging and other viewers (0: off).
 TEAM_DASHBOARD_SECONDS = envint("TEAM_DASHBOARD_SECONDS", 30)

@@ -103,14 +103,16 @@ def import_paths(paths: Iterable[str | Path]) -> ImportReport:
 
 
 def _left_out(climbs: list[ClimbData], versions: list[VersionData]) -> list[str]:
-    """Warnings for the tier versions stored in a climb this import holds whole (its
-    climb.md is in it) that none of its files names. A file renamed to another piece slug,
-    or moved to another climb, makes a new piece beside the old one (answers stay on the old
-    one, and the climb lists both): nothing else would say so."""
+    """Warnings for the published tier versions stored in a climb this import holds whole
+    (its climb.md is in it) that none of its files names (a draft is the admin's own work).
+    A file renamed to another piece slug, or moved to another climb, makes a new piece
+    beside the old one (answers stay on the old one, and the climb lists both): nothing
+    else would say so."""
     whole = {climb.slug for climb in climbs if climb.language == "en"}
     named = {(v.climb, v.piece, int(Tier.from_slug(v.tier))) for v in versions}
     stored = (
-        TierVersion.objects.filter(piece__climb__slug__in=whole)
+        TierVersion.objects.published()
+        .filter(piece__climb__slug__in=whole)
         .order_by("piece__climb__slug", "piece__order", "piece__slug", "tier")
         .values_list("piece__climb__slug", "piece__slug", "tier")
     )
@@ -118,7 +120,7 @@ def _left_out(climbs: list[ClimbData], versions: list[VersionData]) -> list[str]
         f"{climb}/{piece} at {Tier(tier).label}: stored, but in none of these files. A file "
         "given another piece slug or climb makes a new piece beside it: rename or move a "
         "piece in the admin (it keeps its answers and old address), then export_lessons. "
-        "If it is gone for good, unpublish it in the admin."
+        "If it is gone for good, unpublish or delete it in the admin."
         for climb, piece, tier in stored
         if (climb, piece, tier) not in named
     ]

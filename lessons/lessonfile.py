@@ -270,7 +270,7 @@ def markdown_problem(text: str) -> tuple[int, str] | None:
     """(line, why) when `text` outside fenced code is more than Markdown renders in reasonable
     time (too many '[' or '<'), or nests deeper than it can; else None."""
     if all(text.count(char) <= limit for char, limit in MAX_MARKUP.items()) and (
-        len(text) < 2 * MAX_NESTING
+        len(text) <= MAX_NESTING  # a level takes at least one character ('>')
     ):
         return None  # the usual case, without walking the lines
     fence: str | None = None
@@ -320,9 +320,6 @@ def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], i
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise LessonFileError(path, line, "the file contains a NUL character")
-    too_many = markdown_problem(text)
-    if too_many:
-        raise LessonFileError(path, *too_many)
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         raise LessonFileError(path, 1, "the file must start with a '---' front-matter header")
@@ -570,6 +567,12 @@ def _sections(body: list[str], first_line: int, path) -> list[tuple[str, int, li
         raise LessonFileError(
             path, opened, "the code fence opened here is never closed (close it with " + fence + ")"
         )
+    # Markdown's limits per section, near enough to the admin's per field that a version
+    # saved there exports to a file that imports again.
+    for _heading, line, lines in sections:
+        problem = markdown_problem("\n".join(lines))
+        if problem:
+            raise LessonFileError(path, line + problem[0], problem[1])
     return sections
 
 

@@ -768,6 +768,7 @@ def test_staff_proofread_every_step_of_a_version_answering_nothing(client):
     for n in (1, 2, 3):  # every choice's explanation, in every step
         assert html.count(f"Because of reason {n}.") == 3
     assert "Proofreading: every step is open" in html and f'href="{url}"' in html
+    assert "Cleared." not in html  # nothing was answered, nothing counts
     assert Answer.objects.count() == 0
     client.force_login(User.objects.create_user("learner", password="x"))
     assert client.get(url + "?proofread=1").status_code == 404

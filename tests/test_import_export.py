@@ -694,6 +694,10 @@ def test_a_piece_renamed_in_its_files_is_named_as_left_out(tmp_path, capsys):
     assert "distributed-systems/dead-or-slow at Zero: stored, but in none of these files" in err
     assert "distributed-systems/dead-or-slow at Junior" in err
     assert err.count("stored, but in none of these files") == 2
+    # Unpublished (gone for good, as the warning advises): not named again.
+    TierVersion.objects.filter(piece__slug="dead-or-slow").update(status=Status.DRAFT)
+    call_command("import_lessons", str(folder))
+    assert "in none of these files" not in capsys.readouterr().err
     # A single file is not the whole climb: nothing to say about the others.
     call_command(
         "import_lessons", str(folder / "distributed-systems" / "10-what-is-a-leader.zero.md")

@@ -294,6 +294,15 @@ def test_ordinary_markdown_nests_freely():
     ordinary = "- a\n  - b\n    - c\n\n> quote\n> > nested\n\n1. one\n2. two\n\n---\n" * 40
     assert markdown_problem(ordinary) is None
     assert markdown_problem("> " * 32 + "x") is None  # the limit itself renders
+    assert markdown_problem(">" * 40 + " x") is not None  # short, and still too deep
+
+
+def test_markdown_limits_hold_per_section_as_the_admin_holds_them_per_field():
+    """The whole file was counted: two sections of 300 '<' each, as the admin saves them
+    (each field under the limit), exported to a file the import refused."""
+    many = "a < b " * 300
+    text = broken("Set the *scene*.", many).replace("Learn it.", many)
+    assert parse_version(text, "x.md").intro.count("<") == 300
 
 
 def test_the_checker_takes_folders_and_reports_unreadable_files(tmp_path, capsys):

@@ -751,7 +751,7 @@ def test_member_altitudes_agree_with_altitude_from_and_piece_status(data):
     if any(score.answered for score in scores):
         assert standing.progress == Altitude.from_scores(scores).progress
     unfinished = [s for s in scores if s.questions and s.answered >= s.questions]
-    assert standing.to_retake == sum(1 for s in unfinished if not s.cleared)
+    assert standing.to_retake == len({s.piece_id for s in unfinished if not s.cleared})
 
 
 def test_htmx_fragment_carries_the_filter_form_with_the_current_sort(client, world):
@@ -901,7 +901,7 @@ def test_a_lead_reviews_a_missed_question_with_its_answer_and_who_chose_what(cli
     question = world["q"]["p1z"][0]
     team = world["team"]
     url = f"/teams/{team.pk}/questions/{question.pk}/"
-    assert f'href="{url}"' in get(client, world, "alice").content.decode()
+    assert f'href="{url}?period=all"' in get(client, world, "alice").content.decode()
     answers_before = Answer.objects.count()
     response = client.get(url)
     html = response.content.decode()
@@ -910,7 +910,7 @@ def test_a_lead_reviews_a_missed_question_with_its_answer_and_who_chose_what(cli
     assert "What happens <em>next</em>?" in html
     # alice right; bob and carl chose choice 1 first (bob's retry does not count).
     assert "Missed by 2 of the 3 members who answered it (67%)." in html
-    assert "3 of the team's 5 members answered it." in html
+    assert "Answered by 3 of the team's 5 members." in html
     choices = html.split('class="review-choices"', 1)[1].split("</ol>", 1)[0].split("<li")[1:]
     assert [("is-right" in c, "Right answer:" in c) for c in choices] == [
         (False, False),
@@ -924,6 +924,18 @@ def test_a_lead_reviews_a_missed_question_with_its_answer_and_who_chose_what(cli
         assert f"Because of reason {n}." in choices[n - 1]  # every explanation
     # In Russian too.
     assert client.get(f"/ru{url}").status_code == 200
+    # The period of the list it was opened from: bob's and carl's misses are today's, alice's
+    # right answer three weeks old; in the last 4 weeks all three, and a bad period is a 400.
+    assert "Missed by 2 of the 3" in client.get(url + "?period=4").content.decode()
+    Answer.objects.filter(learner=world["learners"]["alice"]).update(
+        created_at=timezone.now() - timedelta(weeks=6)
+    )
+    recent = client.get(url + "?period=4").content.decode()
+    assert "Missed by 2 of the 2 members who answered it (100%)." in recent
+    assert (
+        "Period: Last 4 weeks (since" in recent and f'href="/teams/{team.pk}/?period=4"' in recent
+    )
+    assert client.get(url + "?period=7").status_code == 400
 
 
 def test_only_the_team_s_leads_review_its_questions(client, world):
@@ -935,7 +947,9 @@ def test_only_the_team_s_leads_review_its_questions(client, world):
     other = make_team(make_user("oscar"), name="Other")
     client.force_login(get_user_model().objects.get(username="oscar"))
     assert client.get(url).status_code == 404  # someone else's team
-    assert client.get(f"/teams/{other.pk}/questions/{question.pk}/").status_code == 200
+    # A question nobody in the team answered: a team of one made to read any right answer
+    # before answering it (the review caught it).
+    assert client.get(f"/teams/{other.pk}/questions/{question.pk}/").status_code == 404
     client.logout()
     assert client.get(url).status_code == 404
     client.force_login(get_user_model().objects.get(username="bob"))  # a manager
@@ -982,7 +996,7 @@ def test_a_lead_left_out_of_the_figures_is_in_no_row_total_or_question(client, w
     question = world["q"]["p1z"][0]
     review = client.get(f"/teams/{team.pk}/questions/{question.pk}/").content.decode()
     assert "Missed by 2 of the 2 members who answered it (100%)." in review
-    assert "2 of the team's 4 members answered it." in review
+    assert "Answered by 2 of the team's 4 members." in review
     _, rows = export(client, world, "alice")
     assert [r["username"] for r in rows] == ["bob", "carl", "dave", "erin"]
     members_page = client.get(f"/teams/{team.pk}/members/").content.decode()

@@ -482,7 +482,7 @@ class RateCounter(models.Model):
     """One window of an hourly rate limit (climb.learning.ratelimit), where every app server
     and worker counts together when the cache is each process's own (no Redis)."""
 
-    bucket = models.CharField(max_length=255, primary_key=True)
+    bucket = models.CharField(max_length=64, primary_key=True)  # a SHA-256 of the window's key
     count = models.PositiveIntegerField(default=1)
     expires_at = models.DateTimeField(db_index=True)
 

@@ -16,7 +16,14 @@ from datetime import date, datetime, timedelta
 
 from django.core.paginator import Page, Paginator
 
-from climb.learning.altitude import VersionScore, altitude_from, best_round, next_tier, percent
+from climb.learning.altitude import (
+    Altitude,
+    VersionScore,
+    altitude_from,
+    best_round,
+    next_tier,
+    percent,
+)
 from lessons.models import Tier
 from lessons.search_text import plain_text
 
@@ -331,7 +338,7 @@ class Standing:
     # (cleared, all) of the climb's versions at the next tier: "Zero: 2 of 3"; None past the
     # summit or before the first answer.
     progress: tuple[int, int] | None = None
-    # Versions answered to the end and not cleared: they need climbing again.
+    # Pieces with a version answered to the end and not cleared: to climb again.
     to_retake: int = 0
 
     @property
@@ -385,26 +392,24 @@ def member_altitudes(
         for climb_id in climb_ids:
             if climb_id in touched:  # otherwise: base camp, no piece cleared
                 scores = [mine.get(pk) or zero[pk] for pk in by_climb[climb_id]]
-                tier = altitude_from(scores)
                 if climb_id != pieces_in:
-                    per_climb[climb_id] = Standing(tier)
+                    per_climb[climb_id] = Standing(altitude_from(scores))
                     continue
+                altitude = Altitude.from_scores(scores)  # the learner's own panel's arithmetic
                 cleared: dict[int, int] = defaultdict(int)
                 for score in mine.values():
                     if score.climb_id == pieces_in and score.questions and score.cleared:
                         cleared[score.piece_id] += 1
-                toward = next_tier(tier)
-                at_toward = [s for s in scores if s.questions and s.tier == toward]
                 per_climb[climb_id] = Standing(
-                    tier,
+                    altitude.tier,
                     pieces_cleared=sum(1 for p, n in cleared.items() if n == to_clear[p]),
-                    progress=(sum(1 for s in at_toward if s.cleared), len(at_toward))
-                    if at_toward
-                    else None,
-                    to_retake=sum(
-                        1
-                        for s in scores
-                        if s.questions and s.answered >= s.questions and not s.cleared
+                    progress=altitude.progress,
+                    to_retake=len(
+                        {
+                            s.piece_id
+                            for s in scores
+                            if s.questions and s.answered >= s.questions and not s.cleared
+                        }
                     ),
                 )
         result[learner_id] = per_climb

@@ -343,11 +343,13 @@ post_save.connect(forget_team_board, sender=Membership, dispatch_uid="team-board
 post_delete.connect(forget_team_board, sender=Membership, dispatch_uid="team-board-leave")
 
 
-def question_review(team: Team, question_id: int) -> QuestionReview | None:
+def question_review(
+    team: Team, question_id: int, since: datetime | None = None
+) -> QuestionReview | None:
     """A published question with what the team's current members chose at their first
-    attempt in their first round, as the "most missed" list counts them: per choice, how
-    many and who. Three queries (the question, its choices, the answers), whatever the team;
-    None if there is no such published question."""
+    attempt in their first round (since `since`), as the "most missed" list counts them: per
+    choice, how many and who. Three queries (the question, its choices, the answers),
+    whatever the team; None if there is no such published question."""
     question = (
         Question.objects.filter(pk=question_id, step__version__status=Status.PUBLISHED)
         .select_related("step__version__piece__climb")
@@ -356,12 +358,13 @@ def question_review(team: Team, question_id: int) -> QuestionReview | None:
     )
     if question is None:
         return None
-    chosen = (
-        Answer.objects.filter(
-            question=question, learner__in=team_learners(team), round=1, attempt=1
-        )
-        .order_by("learner__user__username")
-        .values_list("choice_id", "is_correct", "learner__user__username")
+    chosen = Answer.objects.filter(
+        question=question, learner__in=team_learners(team), round=1, attempt=1
+    )
+    if since is not None:
+        chosen = chosen.filter(created_at__gte=since)
+    chosen = chosen.order_by("learner__user__username").values_list(
+        "choice_id", "is_correct", "learner__user__username"
     )
     names: dict[int | None, list[str]] = defaultdict(list)
     missed = 0

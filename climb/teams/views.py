@@ -398,13 +398,21 @@ def team_question(request: HttpRequest, team_id: int, question_id: int) -> HttpR
     piece page it is locked until the step before is answered, and answering it would count
     the lead's guess among the team's."""
     membership = _manager_membership_or_404(request, team_id)
-    review = stats.question_review(membership.team, question_id)
-    if review is None:
+    filters = DashboardFilters(request.GET, climbs=[])  # the period of the list it came from
+    if not filters.is_valid():
+        return _refused(request, membership, filters.first_error())
+    review = stats.question_review(membership.team, question_id, filters.since())
+    # Only a question the team answered: a team of one would otherwise read any question's
+    # right answer before answering it.
+    if review is None or not review.answered:
         raise Http404
+    period = filters.cleaned_data["period"]
     context = {
         "team": membership.team,
         "membership": membership,
         "review": review,
+        "period": period,
+        "period_label": _period_label(filters, period),
         "step": review.question.step,
         "version": review.question.step.version,
         "members": membership.team.memberships.filter(in_figures=True).count(),
