@@ -64,6 +64,8 @@ class LogLexer(RegexLexer):
                 r"([A-Za-z_][\w.\-]*)(=)",
                 bygroups(Name.Attribute, Operator),
             ),
+            # A hyphenated name is one name: "k-91" and "app-1" were a word and a number.
+            (r"[A-Za-z_][\w.]*(?:-[\w.]+)+", Text),
             (r'"[^"\n]*"', String.Double),
             (r"'[^'\n]*'", String.Single),
             (r"(?:->|=>|>>>|<<<|<-|!=|==|>=|<=)", Operator),

@@ -58,7 +58,8 @@ MARKDOWN_CONFIG = {
 # content already stored: the next `migrate` re-renders everything (lessons.rerender).
 # 2: non-breaking spaces between a number and its unit, and before a spaced dash.
 # 3: and around the signs of a short formula ("t = 4 s", "T0 − 22", "t ≈ 51").
-RENDERER_VERSION = 3
+# 4: the log lexer keeps a hyphenated name ("k-91") whole.
+RENDERER_VERSION = 4
 
 # Units a number is never parted from at a line break ("10 | s" read as two things).
 _UNITS = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pygments.token import Generic, Name, Number
+from pygments.token import Generic, Name, Number, Operator, Text
 
 from lessons.loglexer import LogLexer
 from lessons.rendering import (
@@ -97,6 +97,16 @@ def test_log_lexer_handles_iso_timestamps_and_levels():
     assert tokens[0] == (Number.Integer, "2026-03-02T10:15:00Z")
     assert (Name.Class, "coord") in tokens
     assert (Generic.Error, "expired") in tokens
+
+
+def test_log_lexer_keeps_hyphenated_names_whole():
+    """The author's audit: "k-91" and "app-1" were split, their digits shown as numbers."""
+    line = "12:00:01  coord  lease k-91 held by app-1 for 5ms (node-b-2 -> db-a)\n"
+    tokens = [(t, v) for t, v in LogLexer().get_tokens(line) if v.strip()]
+    for name in ("k-91", "app-1", "node-b-2", "db-a"):
+        assert (Text, name) in tokens, tokens
+    assert (Number, "5ms") in tokens and (Operator, "->") in tokens
+    assert not any(t in Number and v in ("91", "1", "2") for t, v in tokens)
 
 
 def test_log_snippet_renders_through_the_log_lexer():
