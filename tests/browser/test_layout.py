@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from .helpers import sign_in
+from .helpers import SENIOR_PIECE, answer_wrong_then_wait, sign_in
 
 LAPTOP = {"width": 1280, "height": 800}
 
@@ -76,7 +76,13 @@ def test_team_pages_do_not_scroll_sideways_on_a_phone(live_server, demo, page: P
     team = Team.create_with_owner("Platform engineering", owner)
     other = type(owner).objects.create_user("grace.brewster.hopper")
     Membership.objects.create(team=team, user=other, role="member")
-    for path in ("/teams/", f"/teams/{team.pk}/", f"/teams/{team.pk}/members/"):
+    page.goto(live_server.url + SENIOR_PIECE)
+    answer_wrong_then_wait(page, 1)  # a question to review: a senior one, with its snippet
+    from climb.learning.models import Answer
+
+    question = Answer.objects.values_list("question_id", flat=True).get()
+    review = f"/teams/{team.pk}/questions/{question}/"
+    for path in ("/teams/", f"/teams/{team.pk}/", f"/teams/{team.pk}/members/", review):
         page.goto(f"{live_server.url}{language}{path}")
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
