@@ -646,6 +646,7 @@ QUERIES = {
     "progress": 12,
     "list": 3,
     "question": 7,
+    "missed export": 13,
 }
 AT_MOST = {"progress"}
 
@@ -667,6 +668,7 @@ def test_query_counts_do_not_grow_with_the_team(
         "progress": (f"/teams/{team.pk}/members/{someone.pk}/progress/", {}),
         "list": ("/teams/", {}),
         "question": (f"/teams/{team.pk}/questions/{missed_question(team)}/", {}),
+        "missed export": (f"/teams/{team.pk}/missed.csv?period=4", {}),
     }
     for name, (url, kwargs) in pages.items():
         # at most: sessions read from Redis (cached_db) save one query on the Redis run
@@ -1039,3 +1041,41 @@ def test_who_may_leave_whom_out_of_the_figures(client, world):
         client.post(f"/teams/{other.pk}/members/{carl}/figures/", {"in_figures": "1"}).status_code
         == 404
     )
+
+
+def test_the_most_missed_list_downloads_as_csv_for_every_member(client, world):
+    """The lead audit: the list was the material for the team's discussion, and only the
+    member rows could be downloaded."""
+    team = world["team"]
+    html = get(client, world, "carl").content.decode()  # a plain member sees the list too
+    assert f'href="/teams/{team.pk}/missed.csv?' in html
+    response = client.get(f"/teams/{team.pk}/missed.csv?period=all")
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    assert f'filename="team-{team.pk}-ds-all-missed.csv"' in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 3
+    first = rows[0]
+    assert (first["piece"], first["tier"], first["missed"], first["first_attempts"]) == (
+        "Leases",
+        "zero",
+        "2",
+        "3",
+    )
+    assert first["miss_rate_percent"] == "67" and first["question"] == "What happens next?"
+    assert (first["most_chosen_wrong_answer"], first["wrong_answer_times"]) == ("Choice 1", "2")
+    assert first["piece_url"] == "http://testserver/climbs/ds/leases/zero/"
+    # The dashboard's filters, and its refusals.
+    assert client.get(f"/teams/{team.pk}/missed.csv?period=7").status_code == 400
+    client.force_login(make_user("oscar"))
+    assert client.get(f"/teams/{team.pk}/missed.csv").status_code == 404
+
+
+def test_the_most_missed_csv_defuses_formulas_in_author_text(client, world):
+    question = world["q"]["p1z"][0]
+    question.prompt = "=HYPERLINK(1)"
+    question.save()
+    team = world["team"]
+    client.force_login(get_user_model().objects.get(username="alice"))
+    response = client.get(f"/teams/{team.pk}/missed.csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0]["question"] == "'=HYPERLINK(1)"

@@ -313,6 +313,60 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
     return response
 
 
+def _csv_download(name: str):
+    """An attachment called `name`, and a csv writer into it."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    # A byte-order mark first: Excel reads a CSV without one in the local code page, which
+    # garbles every non-ASCII name ("Иван"); other spreadsheets and csv readers skip it.
+    response.write("\ufeff")
+    return response, csv.writer(response)
+
+
+@require_safe
+def team_missed_export(request: HttpRequest, team_id: int) -> HttpResponse:
+    """The most missed questions as CSV, with the dashboard's climb and period: material for
+    the team's discussion, to print or share. Aggregates only, as every member sees them."""
+    membership = _membership_or_404(request, team_id)
+    filters = DashboardFilters(request.GET, climbs=list(Climb.objects.with_summary()))
+    if not filters.is_valid():
+        return _refused(request, membership, filters.first_error())
+    board = _load_board(request, membership, filters, with_charts=True)
+    climb = filters.cleaned_data["climb"]
+    period = filters.cleaned_data["period"]
+    name = f"team-{membership.team_id}-{climb.slug if climb else 'none'}-{period}-missed.csv"
+    response, writer = _csv_download(name)
+    writer.writerow(
+        [
+            "question",
+            "piece",
+            "tier",
+            "missed",
+            "first_attempts",
+            "miss_rate_percent",
+            "most_chosen_wrong_answer",
+            "wrong_answer_times",
+            "piece_url",
+        ]
+    )
+    for missed in board.missed:
+        info = missed.question
+        writer.writerow(
+            [
+                csv_safe(info.prompt),  # author text may start with = + - @
+                csv_safe(info.title),
+                missed.tier.slug,
+                missed.missed,
+                missed.first,
+                missed.miss_rate,
+                csv_safe(missed.wrong_choice or ""),
+                missed.wrong_choice_count if missed.wrong_choice else "",
+                request.build_absolute_uri(info.url),
+            ]
+        )
+    return response
+
+
 @require_safe
 def team_export(request: HttpRequest, team_id: int) -> HttpResponse:
     """The dashboard's rows as CSV, with the same filters, sort and visibility; all pages."""
@@ -323,13 +377,8 @@ def team_export(request: HttpRequest, team_id: int) -> HttpResponse:
     board = _load_board(request, membership, filters, with_charts=False)
     climb = filters.cleaned_data["climb"]
     period = filters.cleaned_data["period"]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"team-{membership.team_id}-{climb.slug if climb else 'members'}-{period}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    # A byte-order mark first: Excel reads a CSV without one in the local code page, which
-    # garbles every non-ASCII name ("Иван"); other spreadsheets and csv readers skip it.
-    response.write("\ufeff")
-    writer = csv.writer(response)
+    response, writer = _csv_download(name)
     writer.writerow(
         [
             "username",
