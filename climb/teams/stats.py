@@ -138,18 +138,22 @@ def version_rows(team: Team, since: datetime | None) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _per_day(rows: QuerySet, field: str, since: date) -> dict[date, int]:
-    """Counts per UTC day from `since`, grouped in the database on the timestamp's date."""
+def _day_counts(rows: QuerySet, field: str, since: date, *by: str) -> QuerySet:
+    """(day, *by, count) per UTC day from `since`, grouped in the database on the
+    timestamp's date (and on the fields `by`)."""
     start = timezone.make_aware(datetime.combine(since, time.min))
-    days = (
+    return (
         rows.filter(**{f"{field}__gte": start})
         .order_by()
         .annotate(day=Substr(Cast(field, CharField()), 1, 10))
-        .values("day")
+        .values("day", *by)
         .annotate(count=Count("pk"))
-        .values_list("day", "count")
+        .values_list("day", *by, "count")
     )
-    return {date.fromisoformat(day): count for day, count in days}
+
+
+def _per_day(rows: QuerySet, field: str, since: date) -> dict[date, int]:
+    return {date.fromisoformat(day): count for day, count in _day_counts(rows, field, since)}
 
 
 def _climb_questions(climb: Climb) -> QuerySet:
@@ -159,21 +163,11 @@ def _climb_questions(climb: Climb) -> QuerySet:
 def answers_per_day(team: Team, climb: Climb, since: date) -> dict[date, dict[int, int]]:
     """Per UTC day from `since`: each member's answers in the climb (who was active, and how
     much: a week's active members are the union of its days')."""
-    start = timezone.make_aware(datetime.combine(since, time.min))
-    rows = (
-        Answer.objects.filter(
-            learner__in=team_learners(team),
-            question__in=_climb_questions(climb),
-            created_at__gte=start,
-        )
-        .order_by()
-        .annotate(day=Substr(Cast("created_at", CharField()), 1, 10))
-        .values("day", "learner_id")
-        .annotate(count=Count("pk"))
-        .values_list("day", "learner_id", "count")
+    answers = Answer.objects.filter(
+        learner__in=team_learners(team), question__in=_climb_questions(climb)
     )
     days: dict[date, dict[int, int]] = defaultdict(dict)
-    for day, learner_id, count in rows:
+    for day, learner_id, count in _day_counts(answers, "created_at", since, "learner_id"):
         days[date.fromisoformat(day)][learner_id] = count
     return dict(days)
 

@@ -313,6 +313,20 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
     return response
 
 
+def _team_download(request: HttpRequest, team_id: int, suffix: str, *, with_charts: bool):
+    """A team CSV with the dashboard's filters: (response, csv writer, board, filters), or
+    the refusal of filters the interface cannot produce."""
+    membership = _membership_or_404(request, team_id)
+    filters = DashboardFilters(request.GET, climbs=list(Climb.objects.with_summary()))
+    if not filters.is_valid():
+        return _refused(request, membership, filters.first_error())
+    board = _load_board(request, membership, filters, with_charts=with_charts)
+    climb, period = filters.cleaned_data["climb"], filters.cleaned_data["period"]
+    slug = climb.slug if climb else "members"
+    response, writer = _csv_download(f"team-{team_id}-{slug}-{period}{suffix}.csv")
+    return response, writer, board, filters
+
+
 def _csv_download(name: str):
     """An attachment called `name`, and a csv writer into it."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -327,15 +341,10 @@ def _csv_download(name: str):
 def team_missed_export(request: HttpRequest, team_id: int) -> HttpResponse:
     """The most missed questions as CSV, with the dashboard's climb and period: material for
     the team's discussion, to print or share. Aggregates only, as every member sees them."""
-    membership = _membership_or_404(request, team_id)
-    filters = DashboardFilters(request.GET, climbs=list(Climb.objects.with_summary()))
-    if not filters.is_valid():
-        return _refused(request, membership, filters.first_error())
-    board = _load_board(request, membership, filters, with_charts=True)
-    climb = filters.cleaned_data["climb"]
-    period = filters.cleaned_data["period"]
-    name = f"team-{membership.team_id}-{climb.slug if climb else 'none'}-{period}-missed.csv"
-    response, writer = _csv_download(name)
+    download = _team_download(request, team_id, "-missed", with_charts=True)
+    if isinstance(download, HttpResponse):
+        return download
+    response, writer, board, _filters = download
     writer.writerow(
         [
             "question",
@@ -370,15 +379,12 @@ def team_missed_export(request: HttpRequest, team_id: int) -> HttpResponse:
 @require_safe
 def team_export(request: HttpRequest, team_id: int) -> HttpResponse:
     """The dashboard's rows as CSV, with the same filters, sort and visibility; all pages."""
-    membership = _membership_or_404(request, team_id)
-    filters = DashboardFilters(request.GET, climbs=list(Climb.objects.with_summary()))
-    if not filters.is_valid():
-        return _refused(request, membership, filters.first_error())
-    board = _load_board(request, membership, filters, with_charts=False)
+    download = _team_download(request, team_id, "", with_charts=False)
+    if isinstance(download, HttpResponse):
+        return download
+    response, writer, board, filters = download
     climb = filters.cleaned_data["climb"]
     period = filters.cleaned_data["period"]
-    name = f"team-{membership.team_id}-{climb.slug if climb else 'members'}-{period}.csv"
-    response, writer = _csv_download(name)
     writer.writerow(
         [
             "username",
