@@ -208,10 +208,13 @@ def _piece_page(
 
 @require_safe
 def preview(request: HttpRequest, version_id: int) -> HttpResponse:
-    """Staff only: a tier version, drafts included, exactly as a new learner would see it;
-    with ?proofread=1, every step open and every question shown answered right, so that an
-    author reads all of it (the steps after the first are locked to a new learner)."""
-    if not (request.user.is_active and request.user.is_staff):
+    """For staff who may read tier versions in the admin (authors, superusers): a tier
+    version, drafts included, exactly as a new learner would see it; with ?proofread=1,
+    every step open and every question shown answered right, so that an author reads all of
+    it (the steps after the first are locked to a new learner). Other staff, a support desk
+    say, see a 404 as learners do: a draft is unpublished work."""
+    user = request.user
+    if not (user.is_active and user.is_staff and user.has_perm("lessons.view_tierversion")):
         raise Http404("No such page.")
     version = get_object_or_404(TierVersion.objects.for_reading(), pk=version_id)
     proofread = request.GET.get("proofread") == "1"

@@ -743,8 +743,15 @@ def test_a_draft_is_404_for_learners_at_its_url_and_in_the_preview(client, draft
     assert client.get(draft.piece.get_absolute_url()).status_code == 404
 
 
+def author(username="editor"):
+    """A staff user in the authors group, as the README says to make one."""
+    user = User.objects.create_user(username, password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="authors"))
+    return user
+
+
 def test_staff_preview_a_draft_with_a_notice(client, draft):
-    client.force_login(User.objects.create_user("editor", password="x", is_staff=True))
+    client.force_login(author())
     response = client.get(reverse("lessons:preview", args=[draft.pk]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -759,7 +766,7 @@ def test_staff_proofread_every_step_of_a_version_answering_nothing(client):
     from climb.learning.models import Answer
 
     version = make_version(make_piece(make_climb(slug="ds")), steps=3, status=Status.DRAFT)
-    client.force_login(User.objects.create_user("editor", password="x", is_staff=True))
+    client.force_login(author())
     url = reverse("lessons:preview", args=[version.pk])
     plain = client.get(url).content.decode()
     assert plain.count("is-locked") == 2 and f'href="{url}?proofread=1"' in plain
@@ -772,6 +779,22 @@ def test_staff_proofread_every_step_of_a_version_answering_nothing(client):
     assert Answer.objects.count() == 0
     client.force_login(User.objects.create_user("learner", password="x"))
     assert client.get(url + "?proofread=1").status_code == 404
+
+
+def test_staff_who_may_not_read_lessons_in_the_admin_do_not_preview_drafts(client, draft):
+    """The security review: any staff account (a support desk's, with only user
+    permissions) read unpublished drafts at /preview/<id>/."""
+    url = reverse("lessons:preview", args=[draft.pk])
+    client.force_login(User.objects.create_user("desk", password="x", is_staff=True))
+    assert client.get(url).status_code == 404
+    assert client.get(url + "?proofread=1").status_code == 404
+    client.force_login(author("writer"))
+    assert client.get(url).status_code == 200
+    inactive = author("gone")
+    inactive.is_active = False
+    inactive.save()
+    client.force_login(inactive)
+    assert client.get(url).status_code == 404
 
 
 def test_drafts_are_not_listed_on_the_climb_page_or_home(learner_client, draft):
