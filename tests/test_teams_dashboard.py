@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -242,9 +242,9 @@ def test_weekly_activity_counts_answers_and_tiers_per_week(client, world):
     section = response.content.decode().split('id="activity-heading"', 1)[1]
     facts = " ".join(re.sub(r"<[^>]+>", " ", section.split("</dl>", 1)[0]).split())
     assert facts.endswith(
-        "Members active this week so far 2 (same days last week: 1; all last week: 1) "
-        "Answers this week so far 9 (same days last week: 1; all last week: 1) "
-        "Tiers reached this week so far 0 (same days last week: 0; all last week: 0)"
+        "Members active this week so far 2 (by this time last week: 1; all last week: 1) "
+        "Answers this week so far 9 (by this time last week: 1; all last week: 1) "
+        "Tiers reached this week so far 0 (by this time last week: 0; all last week: 0)"
     )
 
 
@@ -267,6 +267,39 @@ def test_this_week_so_far_is_compared_with_the_same_days_of_last_week():
     monday = dashboard.week_to_date(last_monday, 1, answers, tiers)
     assert (monday.answers, monday.tiers, monday.active) == (10, 0, 1)
     assert dashboard.week_to_date(last_monday + timedelta(weeks=1), 7, answers, tiers).active == 0
+
+
+def test_this_week_so_far_stops_last_week_at_the_same_time_of_day(world):
+    """The lead's audit: on a Thursday morning, "same days last week" counted all of last
+    Thursday, evening included, against this Thursday's morning: a team on last week's pace
+    read as slower every morning. Last week now stops where this week is."""
+    from climb.teams import stats
+
+    team, ds = world["team"], world["ds"]
+    # Thursday noon two weeks on: last week (one week on) holds only the answers made here.
+    monday = dashboard.week_start(timezone.localdate()) + timedelta(weeks=2)
+    now = timezone.make_aware(datetime.combine(monday + timedelta(days=3), time(12)))
+    a_week_ago = now - timedelta(weeks=1)
+    bob, carl, dave = (world["learners"][n] for n in ("bob", "carl", "dave"))
+    p2z, p1j = world["q"]["p2z"], world["q"]["p1j"]
+    make_answer(bob, right(p1j[0]), created_at=a_week_ago - timedelta(hours=1))
+    make_answer(carl, right(p1j[0]), created_at=a_week_ago + timedelta(hours=1))
+    make_answer(carl, right(p1j[1]), created_at=a_week_ago + timedelta(hours=9))
+    make_answer(dave, right(p2z[1]), created_at=a_week_ago - timedelta(days=2))  # Tuesday
+    reached = {"learner": dave, "climb": ds}
+    TierReached.objects.create(tier=Tier.ZERO, reached_at=a_week_ago - timedelta(days=1), **reached)
+    TierReached.objects.create(
+        tier=Tier.JUNIOR, reached_at=a_week_ago + timedelta(hours=2), **reached
+    )
+
+    fetched = stats.fetch(team, [ds, world["other"]], ds, None, monday - timedelta(weeks=11), now)
+    summary = dashboard.summarise(fetched, [ds, world["other"]], ds, today=timezone.localdate(now))
+    so_far, whole = summary.last_week_to_date, summary.weeks[-2]
+    assert (so_far.answers, so_far.active, so_far.tiers) == (2, 2, 1)
+    assert (whole.answers, whole.active, whole.tiers) == (4, 3, 2)
+    # What a whole Thursday would have said (the old comparison): carl's afternoon counted.
+    days = dashboard.week_to_date(whole.start, 4, fetched.answers_per_day, fetched.tiers_per_day)
+    assert (days.answers, days.active, days.tiers) == (4, 3, 2)
 
 
 def test_percentages_round_half_up_and_are_0_or_100_only_when_exact():

@@ -150,6 +150,9 @@ class Fetched:
     # In the chosen climb: day -> {learner: answers that day}.
     answers_per_day: dict[date, dict[int, int]] = field(default_factory=dict)
     tiers_per_day: dict[date, int] = field(default_factory=dict)
+    # The same day last week, up to the time of day it is now: {learner: answers}, tiers.
+    answers_a_week_ago: dict[int, int] = field(default_factory=dict)
+    tiers_a_week_ago: int = 0
 
 
 # --- output --------------------------------------------------------------------------------
@@ -306,7 +309,7 @@ class Dashboard:
     weeks: list[Week]
     sort: str
     descending: bool
-    # Last week's Monday up to the weekday of today: what "this week so far" compares with.
+    # Last week from Monday to this moment a week ago: what "this week so far" compares with.
     last_week_to_date: Week | None = None
     left_out: list[str] = field(default_factory=list)
 
@@ -526,15 +529,24 @@ def chart_weeks(today: date) -> list[date]:
 
 
 def week_to_date(
-    start: date, days: int, answers: dict[date, dict[int, int]], tiers: dict[date, int]
+    start: date,
+    days: int,
+    answers: dict[date, dict[int, int]],
+    tiers: dict[date, int],
+    last_day: tuple[dict[int, int], int] | None = None,
 ) -> Week:
-    """The first `days` days of the week that begins on `start`."""
+    """The first `days` days of the week that begins on `start`; with `last_day` (answers
+    per learner, tiers), the last of them only as far as that: the same days of last week
+    as this week so far, up to the same time of day."""
     span = [start + timedelta(days=n) for n in range(days)]
     by_learner = [answers.get(d, {}) for d in span]
+    reached = [tiers.get(d, 0) for d in span]
+    if last_day is not None:
+        by_learner[-1], reached[-1] = last_day
     return Week(
         start,
         sum(sum(day.values()) for day in by_learner),
-        sum(tiers.get(d, 0) for d in span),
+        sum(reached),
         active=len(set().union(*by_learner)),
     )
 
@@ -623,6 +635,7 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
             today.weekday() + 1,
             fetched.answers_per_day,
             fetched.tiers_per_day,
+            (fetched.answers_a_week_ago, fetched.tiers_a_week_ago),
         ),
         left_out=left_out,
     )

@@ -10,7 +10,8 @@ its history:
    their most chosen wrong answers follow;
 3. per day and member of the chart's twelve weeks: the climb's answers (and, from the small
    TierReached table, the tiers reached), summed into weeks in Python, with each week's
-   active members.
+   active members; a filtered COUNT beside them holds the day a week ago up to this time of
+   day, so that this week so far is set against last week up to the same moment.
 
 Around them: the members (with their last answer, an indexed subquery), the climbs'
 versions, the chosen climb's question ids, and the ten most missed questions' details and
@@ -23,7 +24,7 @@ UTC, so a UTC day is a local day.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -138,43 +139,59 @@ def version_rows(team: Team, since: datetime | None) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _day_counts(rows: QuerySet, field: str, since: date, *by: str) -> QuerySet:
+def _day_counts(
+    rows: QuerySet, field: str, since: date, *by: str, until: datetime | None = None
+) -> QuerySet:
     """(day, *by, count) per UTC day from `since`, grouped in the database on the
-    timestamp's date (and on the fields `by`)."""
+    timestamp's date (and on the fields `by`). With `until`, a last column counts the rows
+    of that moment's day up to it (0 on every other day): a day a week ago, so far."""
     start = timezone.make_aware(datetime.combine(since, time.min))
+    columns = {"count": Count("pk")}
+    if until is not None:
+        day_start = timezone.make_aware(datetime.combine(timezone.localdate(until), time.min))
+        columns["so_far"] = Count(
+            "pk", filter=Q(**{f"{field}__gte": day_start, f"{field}__lt": until})
+        )
     return (
         rows.filter(**{f"{field}__gte": start})
         .order_by()
         .annotate(day=Substr(Cast(field, CharField()), 1, 10))
         .values("day", *by)
-        .annotate(count=Count("pk"))
-        .values_list("day", *by, "count")
+        .annotate(**columns)
+        .values_list("day", *by, *columns)
     )
-
-
-def _per_day(rows: QuerySet, field: str, since: date) -> dict[date, int]:
-    return {date.fromisoformat(day): count for day, count in _day_counts(rows, field, since)}
 
 
 def _climb_questions(climb: Climb) -> QuerySet:
     return Question.objects.filter(step__version__piece__climb=climb).values("pk").order_by()
 
 
-def answers_per_day(team: Team, climb: Climb, since: date) -> dict[date, dict[int, int]]:
+def answers_per_day(
+    team: Team, climb: Climb, since: date, until: datetime
+) -> tuple[dict[date, dict[int, int]], dict[int, int]]:
     """Per UTC day from `since`: each member's answers in the climb (who was active, and how
-    much: a week's active members are the union of its days')."""
+    much: a week's active members are the union of its days'); and each member's answers on
+    `until`'s day up to that moment."""
     answers = Answer.objects.filter(
         learner__in=team_learners(team), question__in=_climb_questions(climb)
     )
     days: dict[date, dict[int, int]] = defaultdict(dict)
-    for day, learner_id, count in _day_counts(answers, "created_at", since, "learner_id"):
+    so_far: dict[int, int] = {}
+    rows = _day_counts(answers, "created_at", since, "learner_id", until=until)
+    for day, learner_id, count, before in rows:
         days[date.fromisoformat(day)][learner_id] = count
-    return dict(days)
+        if before:
+            so_far[learner_id] = before
+    return dict(days), so_far
 
 
-def tiers_per_day(team: Team, climb: Climb, since: date) -> dict[date, int]:
+def tiers_per_day(
+    team: Team, climb: Climb, since: date, until: datetime
+) -> tuple[dict[date, int], int]:
+    """Tiers reached in the climb per UTC day from `since`, and on `until`'s day up to it."""
     reached = TierReached.objects.filter(learner__in=team_learners(team), climb=climb)
-    return _per_day(reached, "reached_at", since)
+    rows = list(_day_counts(reached, "reached_at", since, until=until))
+    return {date.fromisoformat(day): count for day, count, _ in rows}, sum(r[2] for r in rows)
 
 
 def choice_counts(team: Team, climb: Climb, since: datetime | None) -> list[ChoiceCount]:
@@ -256,11 +273,16 @@ def translated_choices(question_ids: list[int]) -> dict[int, dict[str, str]]:
 
 
 def fetch(
-    team: Team, climbs: list, climb: Climb | None, since: datetime | None, chart_from: date | None
+    team: Team,
+    climbs: list,
+    climb: Climb | None,
+    since: datetime | None,
+    chart_from: date | None,
+    now: datetime | None = None,
 ) -> Fetched:
     """Everything the dashboard shows for `climb` since `since`, with the weekly chart from
-    `chart_from`. Without `chart_from`, only what the CSV export holds: the per-member data
-    (three queries instead of nine, ten on a translated site)."""
+    `chart_from` up to `now`. Without `chart_from`, only what the CSV export holds: the
+    per-member data (three queries instead of nine, ten on a translated site)."""
     fetched = Fetched(
         members=members(team),
         versions=versions([c.pk for c in climbs]),
@@ -275,8 +297,13 @@ def fetch(
         {c.revision_id for c in fetched.choice_counts if c.question_id in top and not c.is_correct}
     )
     fetched.translated_choices = translated_choices(top)
-    fetched.answers_per_day = answers_per_day(team, climb, chart_from)
-    fetched.tiers_per_day = tiers_per_day(team, climb, chart_from)
+    a_week_ago = (now or timezone.now()) - timedelta(weeks=1)
+    fetched.answers_per_day, fetched.answers_a_week_ago = answers_per_day(
+        team, climb, chart_from, a_week_ago
+    )
+    fetched.tiers_per_day, fetched.tiers_a_week_ago = tiers_per_day(
+        team, climb, chart_from, a_week_ago
+    )
     return fetched
 
 
@@ -287,7 +314,7 @@ def summary_shared(
     period: str,
     since: datetime | None,
     chart_from: date | None,
-    today: date,
+    now: datetime,
 ) -> Summary:
     """The dashboard's figures for every viewer (`dashboard.summarise` of `fetch`), kept for
     TEAM_DASHBOARD_SECONDS so that sorting and paging the table, or a second viewer, redo
@@ -297,9 +324,10 @@ def summary_shared(
     bumped on every join, leave and role change), the content generation, the language and
     the filters, so only new answers can be missing, and for at most that many seconds.
     """
+    today = timezone.localdate(now)
 
     def compute() -> Summary:
-        fetched = fetch(team, climbs, climb, since, chart_from)
+        fetched = fetch(team, climbs, climb, since, chart_from, now)
         return summarise(fetched, climbs, climb, today=today)
 
     seconds = settings.TEAM_DASHBOARD_SECONDS

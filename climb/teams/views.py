@@ -196,15 +196,15 @@ def _load_board(
 ) -> dashboard.Dashboard:
     data = filters.cleaned_data
     sort, descending = data["sort"]
-    today = timezone.localdate()
+    now = timezone.now()
     summary = stats.summary_shared(
         membership.team,
         filters.climbs,
         data["climb"],
         data["period"],
         filters.since(),
-        dashboard.chart_weeks(today)[0] if with_charts else None,
-        today,
+        dashboard.chart_weeks(timezone.localdate(now))[0] if with_charts else None,
+        now,
     )
     return dashboard.view(
         summary,
