@@ -172,7 +172,14 @@ def test_a_manager_creates_invites_too(client, team):
 
 
 @pytest.mark.parametrize(
-    "data", [{"role": "owner", "days": "7"}, {"role": "member", "days": "365"}, {"days": "x"}]
+    "data",
+    [
+        {"role": "owner", "days": "7"},
+        {"role": "member", "days": "365"},
+        {"days": "x"},
+        {"role": "member", "days": "7", "people": "3"},
+        {"role": "member", "days": "7", "people": "0"},
+    ],
 )
 def test_an_invite_the_form_cannot_produce_is_400_and_creates_nothing(client, team, data):
     login(client, team, "olga")
@@ -316,6 +323,96 @@ def test_the_accept_rule_refuses_an_invite_revoked_after_the_page_was_shown(team
     Invite.objects.filter(pk=invite.pk).update(revoked_at=timezone.now())
     with pytest.raises(TeamRuleError):
         invite.accept(make_user("newt"))
+
+
+def test_a_link_for_some_people_lets_in_that_many_then_says_it_is_used_up(client, team):
+    """The lead's audit: a manager link admitted anyone who had it until it expired."""
+    login(client, team, "olga")
+    response = client.post(
+        f"/teams/{team.pk}/invites/", {"role": "manager", "days": "7", "people": "1"}
+    )
+    assert response.status_code == 302
+    invite = Invite.objects.get()
+    assert (invite.max_uses, invite.places_left) == (1, 1)
+    page = client.get(f"/teams/{team.pk}/members/").content.decode()
+    assert invite.token in page and "<td>0 of 1</td>" in page
+
+    client.force_login(make_user("newt"))
+    html = client.get(f"/teams/join/{invite.token}/").content.decode()
+    assert "It lets in 1 more person." in html
+    assert client.post(f"/teams/join/{invite.token}/").status_code == 302
+    assert member(team, "newt").role == "manager"
+    invite.refresh_from_db()
+    assert (invite.uses, invite.is_usable) == (1, False)
+
+    client.force_login(make_user("eve"))
+    for response in (
+        client.get(f"/teams/join/{invite.token}/"),
+        client.post(f"/teams/join/{invite.token}/"),
+    ):
+        html = response.content.decode()
+        assert response.status_code == 410
+        assert "It was made for 1 person, who has joined." in html
+    assert not Membership.objects.filter(user__username="eve").exists()
+    # Used up, it leaves the list of links that work, as an expired one does.
+    page = login(client, team, "olga").get(f"/teams/{team.pk}/members/").content.decode()
+    assert invite.token not in page and "No invite link works at the moment." in page
+
+
+def test_a_link_for_anyone_is_the_default_and_says_no_count(client, team):
+    login(client, team, "olga").post(f"/teams/{team.pk}/invites/", {"role": "member", "days": "7"})
+    invite = Invite.objects.get()
+    assert invite.max_uses is None and invite.places_left is None
+    client.force_login(make_user("newt"))
+    assert "more person" not in client.get(f"/teams/join/{invite.token}/").content.decode()
+    page = login(client, team, "olga").get(f"/teams/{team.pk}/members/").content.decode()
+    assert '<option value="" selected>anyone who has it</option>' in page
+    assert '<option value="5">5 people</option>' in page
+
+
+def test_the_last_place_is_taken_once_when_two_people_race_for_it(team):
+    """The row lock in accept() is a no-op on SQLite: the count is taken in a conditional
+    UPDATE, so whoever comes second, with the place already gone, is refused and not left
+    a member."""
+    invite = make_invite(team, max_uses=2)
+    invite.accept(make_user("newt"))
+    Invite.objects.filter(pk=invite.pk).update(uses=2)  # another accept got in meanwhile
+    with pytest.raises(TeamRuleError, match="let in everyone it was made for"):
+        invite.accept(make_user("eve"))
+    assert not Membership.objects.filter(user__username="eve").exists()
+    assert Invite.objects.get(pk=invite.pk).uses == 2
+    # Someone already in the team following it again changes nothing and is not refused.
+    assert invite.accept(member(team, "newt").user).created is False
+
+
+def test_an_invite_cannot_admit_more_than_its_limit_in_the_database(team):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_invite(team, max_uses=1, uses=2)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_invite(team, max_uses=0)
+
+
+def test_the_admin_says_why_a_limit_below_the_people_who_joined_is_refused(admin_client, team):
+    invite = make_invite(team, max_uses=5, uses=3)
+    url = reverse("admin:teams_invite_change", args=[invite.pk])
+    data = {
+        "team": team.pk,
+        "role": "member",
+        "created_at_0": "2026-11-01",
+        "created_at_1": "10:00:00",
+        "expires_at_0": "2099-11-08",
+        "expires_at_1": "10:00:00",
+        "max_uses": "2",
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "3 people have already joined with this link" in response.content.decode()
+    Invite.objects.filter(pk=invite.pk).update(uses=0)
+    response = admin_client.post(url, {**data, "max_uses": "0"})
+    assert "An invite link lets in at least one person" in response.content.decode()
+    assert Invite.objects.get(pk=invite.pk).max_uses == 5
+    assert admin_client.post(url, {**data, "max_uses": ""}).status_code == 302
+    assert Invite.objects.get(pk=invite.pk).max_uses is None
 
 
 def test_a_user_can_be_in_several_teams(client, team, other_team):

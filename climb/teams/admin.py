@@ -23,7 +23,7 @@ class MembershipInline(admin.TabularInline):
 class InviteInline(admin.TabularInline):
     model = Invite
     extra = 0
-    fields = ["role", "created_by", "created_at", "expires_at", "revoked_at", "uses"]
+    fields = ["role", "created_by", "created_at", "expires_at", "revoked_at", "uses", "max_uses"]
     readonly_fields = ["created_by", "created_at", "uses"]
     raw_id_fields = ["created_by"]
 
@@ -54,7 +54,16 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Invite)
 class InviteAdmin(admin.ModelAdmin):
-    list_display = ["team", "role", "created_by", "created_at", "expires_at", "revoked_at", "uses"]
+    list_display = [
+        "team",
+        "role",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "uses",
+        "max_uses",
+    ]
     list_filter = ["role"]
     search_fields = ["team__name"]
     list_select_related = ["team", "created_by"]

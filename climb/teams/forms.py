@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from .dashboard import DEFAULT_PERIOD, PERIODS, parse_sort
-from .models import INVITE_DAYS, INVITE_ROLES, Role, Team
+from .models import INVITE_DAYS, INVITE_PEOPLE, INVITE_ROLES, Role, Team
 
 
 class TeamForm(forms.ModelForm):
@@ -48,12 +48,28 @@ class InviteForm(forms.Form):
         error_messages={"invalid_choice": _("Choose how long the link works: 1, 7 or 30 days.")},
     )
 
+    people = forms.TypedChoiceField(
+        label=_("Lets in"),
+        coerce=int,
+        required=False,  # left out, as by a form from before this field: no limit
+        empty_value=None,
+        error_messages={
+            "invalid_choice": _("Choose how many people the link lets in: 1, 5, 25 or anyone.")
+        },
+    )
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Labels built per request, so that they are in the reader's language.
         self.fields["days"].choices = [
             (days, ngettext("%(days)d day", "%(days)d days", days) % {"days": days})
             for days in INVITE_DAYS
+        ]
+        self.fields["people"].choices = [
+            ("", gettext("anyone who has it"))
+            if people is None
+            else (people, ngettext("%(n)d person", "%(n)d people", people) % {"n": people})
+            for people in INVITE_PEOPLE
         ]
 
 

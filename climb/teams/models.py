@@ -19,7 +19,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -37,6 +37,8 @@ MANAGING_ROLES = (Role.OWNER, Role.MANAGER)
 INVITE_ROLES = (Role.MEMBER, Role.MANAGER)
 # How long a new invite link works, in days: the choices the members page offers.
 INVITE_DAYS = (1, 7, 30)
+# How many people a new invite link lets in (None: anyone who has it, until it expires).
+INVITE_PEOPLE = (1, 5, 25, None)
 
 
 class TeamRuleError(Exception):
@@ -313,9 +315,13 @@ class Removal(models.Model):
         return f"{self.user_id} removed from {self.team_id} at {self.removed_at:%Y-%m-%d %H:%M}"
 
 
+# An invite that still has room for someone: unlimited, or fewer joined than it admits.
+HAS_ROOM = Q(max_uses__isnull=True) | Q(uses__lt=models.F("max_uses"))
+
+
 class InviteQuerySet(models.QuerySet):
     def usable(self) -> InviteQuerySet:
-        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+        return self.filter(HAS_ROOM, revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 
 @dataclass
@@ -325,7 +331,8 @@ class Joined:
 
 
 class Invite(models.Model):
-    """A link that lets whoever follows it join the team, until it expires or is revoked."""
+    """A link that lets whoever follows it join the team, until it expires, is revoked or,
+    when it was made for a number of people, has let them in."""
 
     team = models.ForeignKey(
         Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="invites"
@@ -349,6 +356,12 @@ class Invite(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     uses = models.PositiveIntegerField(_("people who joined with it"), default=0)
+    max_uses = models.PositiveIntegerField(
+        _("people it lets in"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: anyone who has the link, until it expires."),
+    )
 
     objects = InviteQuerySet.as_manager()
 
@@ -367,6 +380,17 @@ class Invite(models.Model):
                 condition=Q(revoked_at__isnull=True) | Q(revoked_at__gte=models.F("created_at")),
                 name="invite_revoked_after_creation",
             ),
+            models.CheckConstraint(
+                condition=Q(max_uses__isnull=True) | Q(max_uses__gte=1),
+                name="invite_lets_someone_in",
+                violation_error_message=_(
+                    "An invite link lets in at least one person; leave it empty for anyone."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(max_uses__isnull=True) | Q(uses__lte=models.F("max_uses")),
+                name="invite_used_at_most_max_uses",
+            ),
         ]
         verbose_name = _("invite")
         verbose_name_plural = _("invites")
@@ -377,8 +401,27 @@ class Invite(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("teams:join", args=[self.token])
 
+    def clean(self) -> None:
+        # The constraint holds this in the database; said here too because the admin shows
+        # `uses` read-only, and Django skips a constraint on a field not in the form.
+        if self.max_uses is not None and self.uses > self.max_uses:
+            raise ValidationError(
+                {
+                    "max_uses": ngettext(
+                        "%(uses)d person has already joined with this link: it cannot be "
+                        "limited to fewer.",
+                        "%(uses)d people have already joined with this link: it cannot be "
+                        "limited to fewer.",
+                        self.uses,
+                    )
+                    % {"uses": self.uses}
+                }
+            )
+
     @classmethod
-    def issue(cls, team: Team, by: Membership, role: str, days: int) -> Invite:
+    def issue(
+        cls, team: Team, by: Membership, role: str, days: int, people: int | None = None
+    ) -> Invite:
         if not by.manages:
             raise TeamRuleError(gettext("Only owners and managers invite people."))
         if role not in [r.value for r in INVITE_ROLES]:
@@ -390,6 +433,7 @@ class Invite(models.Model):
             created_by_id=by.user_id,
             created_at=now,
             expires_at=now + timedelta(days=days),
+            max_uses=people,
         )
 
     @property
@@ -401,8 +445,18 @@ class Invite(models.Model):
         return self.expires_at <= timezone.now()
 
     @property
+    def is_used_up(self) -> bool:
+        """Has it let in everyone it was made for?"""
+        return self.max_uses is not None and self.uses >= self.max_uses
+
+    @property
+    def places_left(self) -> int | None:
+        """How many more people it lets in; None: anyone, until it expires."""
+        return None if self.max_uses is None else max(self.max_uses - self.uses, 0)
+
+    @property
     def is_usable(self) -> bool:
-        return not self.is_revoked and not self.is_expired
+        return not (self.is_revoked or self.is_expired or self.is_used_up)
 
     def was_made_before_removing(self, user) -> bool:
         """Was `user` removed from the team after this link was made?"""
@@ -422,12 +476,10 @@ class Invite(models.Model):
         """Join the team with this invite. Joining twice changes nothing and says so."""
         with transaction.atomic():
             invite = Invite.objects.select_for_update().get(pk=self.pk)
-            if not invite.is_usable:
-                raise TeamRuleError(
-                    gettext("This invite link was revoked.")
-                    if invite.is_revoked
-                    else gettext("This invite link has expired.")
-                )
+            if invite.is_revoked:
+                raise TeamRuleError(gettext("This invite link was revoked."))
+            if invite.is_expired:
+                raise TeamRuleError(gettext("This invite link has expired."))
             existing = Membership.objects.filter(team_id=self.team_id, user=user).first()
             if existing is not None:
                 return Joined(existing, created=False)
@@ -445,5 +497,11 @@ class Invite(models.Model):
                     )
             except IntegrityError:  # the same person, joining in two tabs at once
                 return Joined(Membership.objects.get(team_id=self.team_id, user=user), False)
-            Invite.objects.filter(pk=self.pk).update(uses=models.F("uses") + 1)
+            # Counted only while there is room, in the same UPDATE: two people taking a
+            # one-person link at once (the row lock above is a no-op on SQLite) cannot both
+            # get in; the one too late is refused and its membership rolled back.
+            if not Invite.objects.filter(HAS_ROOM, pk=self.pk).update(uses=models.F("uses") + 1):
+                raise TeamRuleError(
+                    gettext("This invite link has let in everyone it was made for.")
+                )
             return Joined(membership, created=True)

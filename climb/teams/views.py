@@ -535,9 +535,7 @@ def invite_create(request: HttpRequest, team_id: int) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, membership, _first_error(form))
     try:
-        Invite.issue(
-            membership.team, membership, form.cleaned_data["role"], form.cleaned_data["days"]
-        )
+        Invite.issue(membership.team, membership, **form.cleaned_data)
     except TeamRuleError as refusal:
         return _refused(request, membership, refusal.message)
     messages.success(request, _("New invite link created: copy it from the list below."))
