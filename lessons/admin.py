@@ -27,6 +27,7 @@ from .lessonfile import (
     LessonFileError,
     dump_question,
     markdown_problem,
+    markup_slips,
     parse_question_text,
     prompt_problem,
     strip_blank_lines,
@@ -87,8 +88,43 @@ class SnippetFieldsMixin:
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
+QUESTION_TEXT_FIELDS = {"question_text", "question_text_ru"}  # prompt and choices, Markdown
+
+
+class MarkupSlipsMixin:
+    """After a save, say where Markdown will show as typed (an unclosed `**` or backtick),
+    as the importer says it of a file: a warning, with the field and its line; the text is
+    saved as written."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        saved = [(None, form)] + [
+            (inline, inline_form) for inline in formsets for inline_form in inline.forms
+        ]
+        for inline, edited in saved:
+            data = getattr(edited, "cleaned_data", None)
+            if not data or data.get("DELETE"):
+                continue
+            markdown = set(getattr(edited._meta.model, "rendered_fields", {}))
+            for name in edited.changed_data:
+                if name not in markdown | QUESTION_TEXT_FIELDS or not data.get(name):
+                    continue
+                # A question's text is cleaned into its parts: the text as typed, then.
+                text = data[name] if isinstance(data[name], str) else edited[name].value()
+                where = str(edited.fields[name].label)
+                if inline is not None:
+                    where = f"{edited.instance}: {where}"
+                for line, why in markup_slips(text.splitlines()):
+                    self.message_user(
+                        request,
+                        _("%(where)s, line %(line)d: %(why)s")
+                        % {"where": where, "line": line, "why": why},
+                        messages.WARNING,
+                    )
+
+
 @admin.register(Climb)
-class ClimbAdmin(admin.ModelAdmin):
+class ClimbAdmin(MarkupSlipsMixin, admin.ModelAdmin):
     formfield_overrides = LESSON_TEXT
     list_display = ["title", "slug", "order", "piece_count"]
     list_editable = ["order"]
@@ -141,9 +177,21 @@ STEP_RUSSIAN = ["heading_ru", "prose_ru", "code_ru", "prose_after_ru"]
 RUSSIAN = _("Russian translation")
 
 
+class QuestionTextField(forms.CharField):
+    """A step's question as text in the lesson-file syntax. Changed only if the text is: a
+    browser's CRLF and the blank lines around it are not an edit (every save of the page
+    listed the question as changed, and warned of its markup again)."""
+
+    def has_changed(self, initial, data) -> bool:
+        def text(value) -> str:
+            return (value or "").replace("\r\n", "\n").strip()
+
+        return text(initial) != text(data)
+
+
 def _question_field(label, help_text) -> forms.CharField:
     """A step's question as text in the lesson-file syntax."""
-    return forms.CharField(
+    return QuestionTextField(
         label=label,
         required=False,
         widget=forms.Textarea(attrs={"rows": 12, "cols": 90}),
@@ -309,7 +357,7 @@ class TranslationFilter(admin.SimpleListFilter):
 
 
 @admin.register(TierVersion)
-class TierVersionAdmin(admin.ModelAdmin):
+class TierVersionAdmin(MarkupSlipsMixin, admin.ModelAdmin):
     formfield_overrides = LESSON_TEXT
     list_display = ["title", "piece", "tier", "status", "minutes", "russian", "updated_at"]
     list_filter = ["status", "tier", "piece__climb", TranslationFilter]
@@ -493,7 +541,7 @@ class QuestionForm(forms.ModelForm):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(MarkupSlipsMixin, admin.ModelAdmin):
     form = QuestionForm
     formfield_overrides = LESSON_TEXT
     list_display = ["short_prompt", "step", "version"]
@@ -531,7 +579,7 @@ class QuestionInline(admin.StackedInline):
 
 
 @admin.register(Step)
-class StepAdmin(SnippetFieldsMixin, admin.ModelAdmin):
+class StepAdmin(MarkupSlipsMixin, SnippetFieldsMixin, admin.ModelAdmin):
     formfield_overrides = LESSON_TEXT
     list_display = ["heading", "version", "position", "language"]
     list_filter = ["version__piece__climb", "version__tier", "language"]
@@ -552,7 +600,7 @@ class StepAdmin(SnippetFieldsMixin, admin.ModelAdmin):
 
 
 @admin.register(Choice)
-class ChoiceAdmin(admin.ModelAdmin):
+class ChoiceAdmin(MarkupSlipsMixin, admin.ModelAdmin):
     """One choice's wording. Which choice is right, and adding or removing one, changes the
     question's rules (2-5 choices, exactly one right): that is done on the question's page,
     where its choices are checked together. Deleting is left on, though this page offers

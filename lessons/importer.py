@@ -29,6 +29,7 @@ from .lessonfile import (
     check_together,
     lesson_files,
     parse_file,
+    slip_warnings,
     translation_problem,
 )
 from .models import Choice, Climb, Piece, Question, Source, Status, Step, Tier, TierVersion
@@ -99,6 +100,7 @@ def import_paths(paths: Iterable[str | Path]) -> ImportReport:
             if version_data.language != "en":
                 _import_translation(version_data, report)
         report.warnings += _left_out(climbs, versions)
+    report.warnings += slip_warnings(versions)
     return report
 
 

@@ -98,6 +98,8 @@ class VersionData:
     # Where the front matter's keys are, for errors only the whole import finds (a duplicate
     # piece and tier, an unknown climb).
     lines: dict[str, int] = field(default_factory=dict, compare=False)
+    # (line, what) of Markdown that will show as typed: warnings, see markup_slips().
+    slips: list[tuple[int, str]] = field(default_factory=list, compare=False)
 
     def line(self, key: str) -> int | None:
         return self.lines.get(key)
@@ -292,6 +294,75 @@ def markdown_problem(text: str) -> tuple[int, str] | None:
     return None
 
 
+# A line that starts a block of its own: emphasis and code never run across it.
+_BLOCK_START_RE = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|>|#|\|)")
+_BACKTICKS_RE = re.compile(r"(?<!\\)`+")
+_STRONG_RE = re.compile(r"(?<!\\)\*\*")
+
+
+def markup_slips(lines: list[str], first_line: int = 1) -> list[tuple[int, str]]:
+    """(line, what) for each '**' and each run of backticks outside fenced code that nothing
+    closes in its paragraph (or list item, quote, heading, table row): Markdown shows it as
+    typed, which an author rarely means ("**always** use **fencing" reads with two stars).
+    Warnings, not errors: the text renders, only not as meant."""
+    slips: list[tuple[int, str]] = []
+    block: list[tuple[int, str]] = []
+    fence: str | None = None
+    for offset, line in enumerate([*lines, ""]):  # a blank line at the end ends the last block
+        fence, toggled = _next_fence(line, fence)
+        ends = fence is not None or toggled or not line.strip() or _BLOCK_START_RE.match(line)
+        if ends and block:
+            slips += _block_slips(block)
+            block = []
+        if fence is None and not toggled and line.strip():
+            block.append((first_line + offset, line))
+    return slips
+
+
+def slip_warnings(versions: list[VersionData]) -> list[str]:
+    """Every file's markup slips, one line each, located as an error is."""
+    return [f"{v.path}:{line}: {why}" for v in versions for line, why in v.slips]
+
+
+def _block_slips(block: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    text = "\n".join(line for _number, line in block)
+    starts = [0]
+    for _number, line in block[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+
+    def line_at(position: int) -> int:
+        index = max(i for i, start in enumerate(starts) if start <= position)
+        return block[index][0]
+
+    slips = []
+    # A run of n backticks opens code that the next run of exactly n closes; one that none
+    # closes is shown as typed, and the text after it is read on.
+    runs = list(_BACKTICKS_RE.finditer(text))
+    code: list[tuple[int, int]] = []
+    index = 0
+    while index < len(runs):
+        opener = runs[index]
+        closer = next(
+            (j for j in range(index + 1, len(runs)) if runs[j].group() == opener.group()), None
+        )
+        if closer is None:
+            why = _("%(mark)s opens code that nothing closes: it shows as typed.")
+            slips.append((line_at(opener.start()), why % {"mark": opener.group()}))
+            index += 1
+        else:
+            code.append((opener.start(), runs[closer].end()))
+            index = closer + 1
+    strong = [
+        m.start()
+        for m in _STRONG_RE.finditer(text)
+        if not any(start <= m.start() < end for start, end in code)
+    ]
+    if len(strong) % 2:
+        why = _("** opens bold text that nothing closes: it shows as typed.")
+        slips.append((line_at(strong[-1]), str(why)))
+    return sorted(slips)
+
+
 ESCAPED_QUOTE = {'"': '\\"', "'": "''"}
 _QUOTED_VALUE_RE = re.compile(r"""^\s*(?:-\s+)?[A-Za-z_][\w-]*:\s*(["'])(.*)$""")
 
@@ -470,6 +541,7 @@ def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
         lines={key: _meta_line(raw, key) for key in meta},
     )
     _parse_sections(version, body, first_line, path)
+    version.slips = markup_slips(body, first_line)
     return version
 
 
@@ -522,6 +594,7 @@ def _parse_translation(meta: dict, body: list[str], first_line: int, raw, path) 
         )
     version.source_notes = [note.strip() for note in notes]
     _parse_sections(version, body, first_line, path)
+    version.slips = markup_slips(body, first_line)
     return version
 
 
@@ -1048,7 +1121,13 @@ def main(argv: list[str]) -> int:
         return 2
     if problems:
         return 1
-    print(f"ok: {len(files)} file{'' if len(files) == 1 else 's'}")
+    warnings = slip_warnings([p for p in parsed if isinstance(p, VersionData)])
+    for warning in warnings:
+        print(warning)
+    print(
+        f"ok: {len(files)} file{'' if len(files) == 1 else 's'}"
+        + (f", {len(warnings)} warning{'' if len(warnings) == 1 else 's'}" if warnings else "")
+    )
     return 0
 
 

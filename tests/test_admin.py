@@ -368,6 +368,32 @@ def test_editing_a_steps_question_text_updates_its_question_and_choices(admin_cl
     assert "higher token" in choices[0].explanation_html
 
 
+def test_saving_markup_that_shows_as_typed_warns_with_the_field_and_line(admin_client, version):
+    """As the importer warns of a file: the text is saved as written, and the author is told
+    where an unclosed ** or backtick will show as typed."""
+    url = admin_url(TierVersion, "change", version.pk)
+    page = admin_client.get(url).content.decode()
+    steps = prefix_with_field(page, "heading")
+    data = form_data(page, TierVersion)
+    data["intro"] = "Leases expire.\r\n\r\nRenew **before the TTL runs out."
+    data[f"{steps}-1-prose"] = "Run `etcdctl lease keepalive and watch."
+    question = data[f"{steps}-0-question_text"]
+    data[f"{steps}-0-question_text"] = question.replace("What happens *next*?", "What **next?")
+    response = admin_client.post(url, data, follow=True)
+    text = page_text(response)
+    assert response.redirect_chain, field_errors(response.content.decode())
+    heading = version.steps.order_by("position")[1].heading
+    assert "Intro, line 3: ** opens bold text that nothing closes: it shows as typed." in text
+    assert f"{heading}: Prose, line 1: ` opens code that nothing closes" in text
+    first = version.steps.order_by("position")[0].heading
+    assert f"{first}: question, line 1: ** opens bold text" in text
+    version.refresh_from_db()
+    assert version.intro.endswith("Renew **before the TTL runs out.")
+    # Saved again unchanged: nothing is said about fields not edited.
+    again = admin_client.post(url, form_data(admin_client.get(url).content.decode(), TierVersion))
+    assert "nothing closes" not in page_text(admin_client.get(again["Location"]))
+
+
 # --- a question's own page, with its choices -------------------------------------------------
 
 

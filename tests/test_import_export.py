@@ -106,6 +106,18 @@ def test_an_edited_file_updates_only_what_changed(lessons):
     assert TierVersion.objects.filter(title="Leases, and their TTLs").exists()
 
 
+def test_markup_that_shows_as_typed_imports_with_a_warning_at_its_line(lessons, capsys):
+    """The author audit: "**TTL" with its closing stars lost rendered as typed, silently."""
+    edit(lessons / LESSON.name, "gets it for a **TTL** (time", "gets it for a **TTL (time")
+    lines = (lessons / LESSON.name).read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "a **TTL (time" in text)
+    call_command("import_lessons", str(lessons.parent))
+    err = capsys.readouterr().err
+    assert f"{LESSON.name}:{line}: ** opens bold text that nothing closes" in err
+    intro = TierVersion.objects.get(piece__slug="leases-and-ttls", tier=Tier.JUNIOR).intro_html
+    assert "a **TTL (time to live)" in intro  # as typed, stars and all
+
+
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [

@@ -424,3 +424,52 @@ def test_the_checker_checks_files_together_as_the_importer_does(tmp_path, capsys
     )
     assert main([str(tmp_path)]) == 1
     assert "has order 30 here but 31 in" in capsys.readouterr().out
+
+
+# --- markup that shows as typed ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "lines, slips",
+    [
+        (["**always** fence **writes"], [(1, "**")]),
+        (["a **bold", "line** across two lines"], []),  # one paragraph: closed
+        (["a **bold", "", "line** in the next"], [(1, "**"), (3, "**")]),
+        (["- [x] one **right", "  choice** and its explanation"], []),
+        (["- [x] one **right", "- [ ] another** choice"], [(1, "**"), (2, "**")]),
+        (["`2**10` is code, so is ``a ` b``"], []),
+        (["an escaped \\*\\* star pair and \\`tick"], []),
+        (["run `go vet and see"], [(1, "`")]),
+        (["x ``a` and more"], [(1, "`"), (1, "``")]),  # both shown as typed
+        (["```python", "print(2**10)  # `", "```", "after"], []),  # fenced code is code
+        (["| a **b | c |", "|---|---|"], [(1, "**")]),
+    ],
+)
+def test_markup_that_nothing_closes_is_found_with_its_line(lines, slips):
+    """The author audit: an unclosed ** rendered literally ("**fencing") and nothing said so."""
+    from lessons.lessonfile import markup_slips
+
+    found = markup_slips(lines, first_line=1)
+    assert [(line, why.split(" ", 1)[0]) for line, why in found] == slips
+    for _line, why in found:
+        assert why.endswith("nothing closes: it shows as typed.")
+
+
+def test_the_demo_climb_has_no_markup_slips():
+    from lessons.importer import DEMO_CONTENT
+    from lessons.lessonfile import lesson_files, parse_file, slip_warnings
+
+    versions = [parse_file(path) for path in lesson_files(DEMO_CONTENT)]
+    assert slip_warnings([v for v in versions if hasattr(v, "slips")]) == []
+
+
+def test_slips_are_warnings_with_file_and_line_and_the_file_still_checks(tmp_path, capsys):
+    from lessons.lessonfile import main
+
+    text = broken("Set the *scene*.", "Set the **scene.")
+    (tmp_path / "leases.junior.md").write_text(text)
+    line = text[: text.index("Set the **scene.")].count("\n") + 1
+    assert main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"leases.junior.md:{line}: ** opens bold text that nothing closes" in out
+    assert out.endswith("ok: 1 file, 1 warning\n")
