@@ -181,6 +181,35 @@ def test_two_clicks_racing_to_start_the_round_start_it_once(client, version, mon
     assert Retake.objects.get().round == 2
 
 
+def test_a_retry_posted_as_another_tab_starts_a_round_stays_in_its_own_round(
+    client, version, monkeypatch
+):
+    """The concurrency audit: the retry was checked against round 2's answers but stored in
+    the round current at the INSERT, round 3, as attempt 2 with no attempt 1. The piece
+    then read "answered" but never counted, and no new round could be started: stuck."""
+    from climb.learning import views
+
+    first, _second, _third = questions(version)
+    answer(client, first, right=False)
+    read = views.attempts_in
+
+    def read_then_other_tab_starts_a_round(version_, learner_id):
+        seen = read(version_, learner_id)
+        Retake.objects.create(learner_id=learner_id, version=version_, round=2)
+        return seen
+
+    monkeypatch.setattr(views, "attempts_in", read_then_other_tab_starts_a_round)
+    assert answer(client, first, right=True, attempt=2).status_code == 200
+    monkeypatch.undo()
+    assert list(Answer.objects.order_by("round", "attempt").values_list("round", "attempt")) == [
+        (1, 1),
+        (1, 2),
+    ]
+    # Round 2 starts clean: its first answer is its attempt 1, and counts.
+    answer(client, first)
+    assert Answer.objects.filter(round=2, attempt=1, is_correct=True).count() == 1
+
+
 def test_a_round_not_cleared_either_opens_a_third(client, version):
     finish_with_one_miss(client, version)
     retake(client, version)

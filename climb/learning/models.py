@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -334,7 +333,7 @@ class Answer(models.Model):
         choice: Choice,
         attempt: int,
         previous: list | None = None,
-        round: int | RawSQL = 1,
+        round: int = 1,
     ) -> Recorded:
         """Store `attempt` of the learner at the choice's question, exactly once.
 
@@ -342,7 +341,7 @@ class Answer(models.Model):
         so a resent post names an attempt that already exists and gets that answer back.
         `previous`: the learner's earlier answers to this question in this round, in attempt
         order, when the caller has them already (anything with `attempt` and `is_correct`).
-        `round`: the round, or `queries.current_round(...)` to let the database fill it in.
+        `round`: the round the caller checked `attempt` against.
         Raises ValueError for an attempt the learner could not have been offered.
         """
         question = choice.question

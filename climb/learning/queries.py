@@ -11,8 +11,7 @@ read, the other query of every such request, is in climb.learning.sessions.)
 from __future__ import annotations
 
 from django.apps import apps
-from django.db import connection, models
-from django.db.models.expressions import RawSQL
+from django.db import connection
 
 
 def _table(model: str) -> str:
@@ -30,15 +29,6 @@ def _round_sql() -> str:
     return (
         f"COALESCE((SELECT {round_} FROM {_table('learning.Retake')} "
         "WHERE learner_id = %s AND version_id = %s), 1)"
-    )
-
-
-def current_round(learner_id: int, version_id: int) -> RawSQL:
-    """The learner's round in the version as an ORM expression, for a filter or an INSERT:
-    reading it costs no query of its own, and as written-out SQL it compiles in
-    microseconds (a Subquery took longer to compile than the database took to run it)."""
-    return RawSQL(
-        _round_sql(), (learner_id, version_id), output_field=models.PositiveSmallIntegerField()
     )
 
 

@@ -27,7 +27,6 @@ from .forms import AnswerForm
 from .learners import learner_for, learner_id_for
 from .models import Answer, Retake, RetakeRefused, scores_for
 from .progress import progress_context
-from .queries import current_round
 from .quiz import LOCKED, Attempt, outcome, unfold
 
 ANSWERED_ELSEWHERE = gettext_lazy(
@@ -106,7 +105,10 @@ def answer(request: HttpRequest) -> HttpResponse:
             choice,
             form.cleaned_data["attempt"],
             states[index].answers,  # this question's, in attempt order
-            round=current_round(learner.pk, version.pk),
+            # The round the attempt was checked in, not the one current at the INSERT: a
+            # new round started in another tab in between would get this retry as its
+            # attempt 2 with no attempt 1, and the piece could never be cleared again.
+            round=round_,
         )
     except ValueError as error:
         logger.warning(
