@@ -8,6 +8,8 @@ learner would see them.
 
 from __future__ import annotations
 
+import hashlib
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminTextareaWidget
@@ -89,6 +91,65 @@ class SnippetFieldsMixin:
 
 
 QUESTION_TEXT_FIELDS = {"question_text", "question_text_ru"}  # prompt and choices, Markdown
+SEEN = "_seen"  # the change form's hidden field: what the page showed when it was opened
+
+
+class EditConflictMixin:
+    """Refuse to save a change page over what someone saved after it was opened.
+
+    The page carries a digest of every stored row it shows (`conflict_scope`); a save
+    compares it with the rows as they are, the main one locked, and refuses with the edits
+    kept in the form. Without it, an author saving a page opened before another author's
+    save (or an import, or an edit on a question's own page) silently wrote back the older
+    text of every field and step, right answers included. Saving the refused form again
+    replaces the other changes, knowingly.
+    """
+
+    def conflict_scope(self, obj) -> list[models.QuerySet]:
+        return [type(obj).objects.filter(pk=obj.pk)]
+
+    def seen(self, obj, *, lock: bool = False) -> str:
+        digest = hashlib.sha256()
+        for number, rows in enumerate(self.conflict_scope(obj)):
+            if lock and number == 0:
+                rows = rows.select_for_update()
+            for row in rows.order_by("pk").values_list():
+                digest.update(repr(row).encode())
+        return digest.hexdigest()[:32]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        model_admin = self
+
+        class ConflictChecked(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                seen = self.data.get(SEEN)
+                if self.instance.pk is not None and seen:
+                    now = model_admin.seen(self.instance, lock=True)
+                    if now != seen:
+                        self.seen_now = now  # saving again takes what is stored now
+                        raise forms.ValidationError(
+                            _(
+                                "Someone saved this page after you opened it (another "
+                                "author, a question's own page or a lesson-file import). "
+                                "Nothing of yours was saved, and your edits are still in "
+                                "the form below. Open the page in another tab to see what "
+                                "changed; saving this form again replaces those changes "
+                                "with yours."
+                            ),
+                            code="edit_conflict",
+                        )
+                return cleaned
+
+        return ConflictChecked
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None:
+            form = context["adminform"].form
+            posted = request.POST.get(SEEN) if request.method == "POST" else None
+            context[SEEN.lstrip("_")] = getattr(form, "seen_now", None) or posted or self.seen(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 class MarkupSlipsMixin:
@@ -124,7 +185,7 @@ class MarkupSlipsMixin:
 
 
 @admin.register(Climb)
-class ClimbAdmin(MarkupSlipsMixin, admin.ModelAdmin):
+class ClimbAdmin(EditConflictMixin, MarkupSlipsMixin, admin.ModelAdmin):
     formfield_overrides = LESSON_TEXT
     list_display = ["title", "slug", "order", "piece_count"]
     list_editable = ["order"]
@@ -153,7 +214,7 @@ class TierVersionLinkInline(admin.TabularInline):
 
 
 @admin.register(Piece)
-class PieceAdmin(admin.ModelAdmin):
+class PieceAdmin(EditConflictMixin, admin.ModelAdmin):
     list_display = ["slug", "climb", "order", "tiers"]
     list_editable = ["order"]
     list_filter = ["climb"]
@@ -357,7 +418,7 @@ class TranslationFilter(admin.SimpleListFilter):
 
 
 @admin.register(TierVersion)
-class TierVersionAdmin(MarkupSlipsMixin, admin.ModelAdmin):
+class TierVersionAdmin(EditConflictMixin, MarkupSlipsMixin, admin.ModelAdmin):
     formfield_overrides = LESSON_TEXT
     list_display = ["title", "piece", "tier", "status", "minutes", "russian", "updated_at"]
     list_filter = ["status", "tier", "piece__climb", TranslationFilter]
@@ -411,6 +472,15 @@ class TierVersionAdmin(MarkupSlipsMixin, admin.ModelAdmin):
             % count,
             messages.SUCCESS,
         )
+
+    def conflict_scope(self, version: TierVersion) -> list[models.QuerySet]:
+        return [
+            TierVersion.objects.filter(pk=version.pk),
+            Step.objects.filter(version=version),
+            Question.objects.filter(step__version=version),
+            Choice.objects.filter(question__step__version=version),
+            Source.objects.filter(version=version),
+        ]
 
     def view_on_site(self, version: TierVersion) -> str:
         # The preview shows drafts too, as a learner would see them once published.
@@ -541,7 +611,7 @@ class QuestionForm(forms.ModelForm):
 
 
 @admin.register(Question)
-class QuestionAdmin(MarkupSlipsMixin, admin.ModelAdmin):
+class QuestionAdmin(EditConflictMixin, MarkupSlipsMixin, admin.ModelAdmin):
     form = QuestionForm
     formfield_overrides = LESSON_TEXT
     list_display = ["short_prompt", "step", "version"]
@@ -558,6 +628,9 @@ class QuestionAdmin(MarkupSlipsMixin, admin.ModelAdmin):
     @admin.display(description=_("tier version"), ordering="step__version__title")
     def version(self, question: Question) -> TierVersion:
         return question.step.version
+
+    def conflict_scope(self, question: Question) -> list[models.QuerySet]:
+        return [Question.objects.filter(pk=question.pk), Choice.objects.filter(question=question)]
 
     def view_on_site(self, question: Question) -> str:
         return reverse("lessons:preview", args=[question.step.version_id])
@@ -579,7 +652,7 @@ class QuestionInline(admin.StackedInline):
 
 
 @admin.register(Step)
-class StepAdmin(MarkupSlipsMixin, SnippetFieldsMixin, admin.ModelAdmin):
+class StepAdmin(EditConflictMixin, MarkupSlipsMixin, SnippetFieldsMixin, admin.ModelAdmin):
     formfield_overrides = LESSON_TEXT
     list_display = ["heading", "version", "position", "language"]
     list_filter = ["version__piece__climb", "version__tier", "language"]
@@ -595,12 +668,15 @@ class StepAdmin(MarkupSlipsMixin, SnippetFieldsMixin, admin.ModelAdmin):
     ]
     inlines = [QuestionInline]
 
+    def conflict_scope(self, step: Step) -> list[models.QuerySet]:
+        return [Step.objects.filter(pk=step.pk), Question.objects.filter(step=step)]
+
     def view_on_site(self, step: Step) -> str:
         return reverse("lessons:preview", args=[step.version_id])
 
 
 @admin.register(Choice)
-class ChoiceAdmin(MarkupSlipsMixin, admin.ModelAdmin):
+class ChoiceAdmin(EditConflictMixin, MarkupSlipsMixin, admin.ModelAdmin):
     """One choice's wording. Which choice is right, and adding or removing one, changes the
     question's rules (2-5 choices, exactly one right): that is done on the question's page,
     where its choices are checked together. Deleting is left on, though this page offers
@@ -640,7 +716,7 @@ class ChoiceAdmin(MarkupSlipsMixin, admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(EditConflictMixin, admin.ModelAdmin):
     formfield_overrides = URL_FIELD
     list_display = ["title", "version", "url"]
     list_select_related = ["version"]

@@ -394,6 +394,61 @@ def test_saving_markup_that_shows_as_typed_warns_with_the_field_and_line(admin_c
     assert "nothing closes" not in page_text(admin_client.get(again["Location"]))
 
 
+def test_a_page_opened_before_another_save_is_refused_and_keeps_both_edits(
+    admin_client, client, version
+):
+    """The concurrency audit: Bob saved a version page opened before Alice's save, changing
+    only the minutes; every one of Alice's edits (crux, prose, question) was written back to
+    his older text, and the history said he changed the crux."""
+    alice, bob = admin_client, client
+    bob.force_login(User.objects.create_superuser("bob", "bob@example.com", "x"))
+    url = admin_url(TierVersion, "change", version.pk)
+    alice_page = alice.get(url).content.decode()
+    bob_page = bob.get(url).content.decode()
+    assert 'name="_seen"' in bob_page
+
+    alices = form_data(alice_page, TierVersion)
+    alices["crux"] = "Alice's crux."
+    assert alice.post(url, alices).status_code == 302
+
+    minutes = version.minutes
+    bobs = form_data(bob_page, TierVersion)
+    bobs["minutes"] = "12"
+    response = bob.post(url, bobs)
+    html = page_text(response)
+    assert response.status_code == 200
+    assert "Someone saved this page after you opened it" in html
+    assert 'value="12"' in response.content.decode()  # his edit is still in the form
+    version.refresh_from_db()
+    assert (version.crux, version.minutes) == ("Alice's crux.", minutes)
+
+    # Saving the refused form again is a knowing choice: his page replaces hers.
+    again = form_data(response.content.decode(), TierVersion)
+    assert bob.post(url, again).status_code == 302
+    version.refresh_from_db()
+    assert version.minutes == 12
+
+
+def test_a_right_answer_changed_on_the_question_page_is_not_put_back_by_a_stale_page(
+    admin_client, version, question
+):
+    """The audit's worst case: the answer key went back to the old one, silently."""
+    url = admin_url(TierVersion, "change", version.pk)
+    stale = form_data(admin_client.get(url).content.decode(), TierVersion)
+    question_url, data, prefix = question_page(admin_client, question)
+    right = [c.is_correct for c in question.choices.order_by("position")].index(True)
+    del data[f"{prefix}-{right}-is_correct"]
+    data[f"{prefix}-{(right + 1) % 3}-is_correct"] = "on"
+    response = admin_client.post(question_url, data)
+    assert response.status_code == 302, field_errors(response.content.decode())
+    key = choices_of(question)
+
+    response = admin_client.post(url, stale)
+    assert response.status_code == 200
+    assert "Someone saved this page after you opened it" in page_text(response)
+    assert choices_of(question) == key
+
+
 # --- a question's own page, with its choices -------------------------------------------------
 
 
