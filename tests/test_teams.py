@@ -424,6 +424,97 @@ def test_a_user_can_be_in_several_teams(client, team, other_team):
     }
 
 
+# --- two requests at once ----------------------------------------------------------------
+# Each case: this request read its memberships, then another one that came first committed.
+# It must be refused with a reason (the usual "Nothing was changed" page), never a 500.
+
+
+@pytest.mark.parametrize(
+    "act",
+    [
+        lambda target, by: target.remove(by=by),
+        lambda target, by: target.change_role(Role.MANAGER, by=by),
+        lambda target, by: target.count_in_figures(False, by=by),
+    ],
+    ids=["remove", "change role", "leave out of the figures"],
+)
+def test_a_member_removed_by_an_earlier_request_is_a_refusal_not_a_500(team, act):
+    """The concurrency audit: two managers removing the same member (18 of 20 were 500s),
+    removal against a role change or "leave out"."""
+    target, by = member(team, "mia"), member(team, "mike")
+    Membership.objects.filter(pk=target.pk).delete()  # the other manager's click
+    with pytest.raises(TeamRuleError, match="no longer in the team: they left or were removed"):
+        act(target, by)
+    target, by = member(team, "carl"), member(team, "mike")
+    Membership.objects.filter(pk=by.pk).delete()  # the acting manager was removed first
+    with pytest.raises(TeamRuleError, match="You are no longer in this team."):
+        act(target, by)
+    assert Membership.objects.get(pk=target.pk).in_figures is True
+
+
+def test_leaving_or_deleting_after_being_removed_is_a_refusal(team):
+    olga = member(team, "olga")
+    mia = member(team, "mia")
+    Membership.objects.filter(pk=mia.pk).delete()
+    with pytest.raises(TeamRuleError, match="You are no longer in this team."):
+        mia.leave()
+    Membership.objects.create(team=team, user=make_user("owen"), role=Role.OWNER)
+    Membership.objects.filter(pk=olga.pk).delete()
+    with pytest.raises(TeamRuleError, match="You are no longer in this team."):
+        team.delete_by(olga, "Platform")
+    assert Team.objects.filter(pk=team.pk).exists()
+
+
+def test_a_manager_demoted_by_an_earlier_request_cannot_invite(team):
+    mike = member(team, "mike")
+    Membership.objects.filter(pk=mike.pk).update(role=Role.MEMBER)
+    with pytest.raises(TeamRuleError, match="Only owners and managers invite people."):
+        Invite.issue(team, mike, Role.MEMBER, 7)
+    assert not Invite.objects.exists()
+
+
+def test_joining_a_team_deleted_by_an_earlier_request_is_refused(client, team):
+    """On SQLite the join raised Invite.DoesNotExist; on PostgreSQL the join and the delete
+    deadlocked (they took the team and the invite in opposite orders)."""
+    invite = make_invite(team)
+    newt = make_user("newt")
+    Team.objects.filter(pk=team.pk).delete()
+    with pytest.raises(TeamRuleError, match="This invite link no longer works."):
+        invite.accept(newt)
+    assert not Membership.objects.filter(user=newt).exists()
+
+
+def test_the_join_page_says_a_link_is_gone_when_its_team_went_during_the_click(
+    client, team, monkeypatch
+):
+    invite = make_invite(team)
+    client.force_login(make_user("newt"))
+    accept = Invite.accept
+
+    def team_deleted_first(self, user):
+        Team.objects.filter(pk=team.pk).delete()
+        return accept(self, user)
+
+    monkeypatch.setattr(Invite, "accept", team_deleted_first)
+    response = client.post(f"/teams/join/{invite.token}/")
+    assert response.status_code == 404
+    assert "This invite link does not work" in response.content.decode()
+
+
+def test_leaving_out_of_the_figures_through_the_page_still_works(client, team):
+    login(client, team, "mike")
+    carl = member(team, "carl")
+    url = f"/teams/{team.pk}/members/{carl.user_id}/figures/"
+    response = client.post(url, {"in_figures": "0"}, follow=True)
+    assert "carl is left out of the team&#x27;s figures" in response.content.decode()
+    assert Membership.objects.get(pk=carl.pk).in_figures is False
+    olga = member(team, "olga")
+    response = client.post(f"/teams/{team.pk}/members/{olga.user_id}/figures/", {"in_figures": "0"})
+    assert response.status_code == 400
+    assert "Only an owner can change this for an owner." in response.content.decode()
+    assert Membership.objects.get(pk=olga.pk).in_figures is True
+
+
 # --- roles, removing, leaving ----------------------------------------------------------------
 
 

@@ -112,7 +112,7 @@ class Team(models.Model):
         """Inside a transaction: take the team's lock, then refuse unless `by` is, as of
         now, an owner; the name is read again under the lock."""
         lock_team(self.pk)
-        by.refresh_from_db(fields=["role"])
+        by.reload_role(by_self=True)
         if not by.is_owner:
             raise TeamRuleError(refusal)
         self.refresh_from_db(fields=["name"])
@@ -217,6 +217,18 @@ class Membership(models.Model):
         others = Membership.objects.filter(team_id=self.team_id, role=Role.OWNER)
         return self.is_owner and not others.exclude(pk=self.pk).exists()
 
+    def reload_role(self, *, by_self: bool) -> None:
+        """Read the role again (under the team's lock). Removed meanwhile, or the team
+        deleted, by a request that came first: a refusal that says so, not a 500."""
+        try:
+            self.refresh_from_db(fields=["role"])
+        except Membership.DoesNotExist:
+            raise TeamRuleError(
+                gettext("You are no longer in this team.")
+                if by_self
+                else gettext("That person is no longer in the team: they left or were removed.")
+            ) from None
+
     def _refuse_if_last_owner(self, message: str) -> None:
         if self.is_only_owner():
             raise TeamRuleError(message)
@@ -224,7 +236,7 @@ class Membership(models.Model):
     def leave(self) -> None:
         with transaction.atomic():
             lock_team(self.team_id)
-            self.refresh_from_db(fields=["role"])
+            self.reload_role(by_self=True)
             self._refuse_if_last_owner(
                 gettext(
                     "You are the team's only owner: make someone else an owner before you leave."
@@ -240,8 +252,8 @@ class Membership(models.Model):
             return
         with transaction.atomic():
             lock_team(self.team_id)
-            self.refresh_from_db(fields=["role"])
-            by.refresh_from_db(fields=["role"])
+            by.reload_role(by_self=True)
+            self.reload_role(by_self=False)
             if not by.manages:
                 raise TeamRuleError(gettext("Only owners and managers remove members."))
             if not by.may_change(self):
@@ -261,8 +273,8 @@ class Membership(models.Model):
         """`by` gives this member `role`. Returns False if it already was their role."""
         with transaction.atomic():
             lock_team(self.team_id)
-            self.refresh_from_db(fields=["role"])
-            by.refresh_from_db(fields=["role"])
+            by.reload_role(by_self=True)
+            self.reload_role(by_self=False)
             if role not in Role.values:
                 raise TeamRuleError(gettext("There is no such role."))
             if not by.manages:
@@ -281,6 +293,24 @@ class Membership(models.Model):
             )
             self.role = role
             self.save(update_fields=["role"])
+            return True
+
+    def count_in_figures(self, counted: bool, by: Membership) -> bool:
+        """`by` counts this member in the team's figures, or leaves them out: themself, or
+        anyone whose role they may change. Returns False if it already was so."""
+        with transaction.atomic():
+            lock_team(self.team_id)
+            by.reload_role(by_self=True)
+            self.reload_role(by_self=False)
+            if not by.manages:
+                raise TeamRuleError(gettext("Only owners and managers change this."))
+            if self.pk != by.pk and not by.may_change(self):
+                raise TeamRuleError(gettext("Only an owner can change this for an owner."))
+            self.refresh_from_db(fields=["in_figures"])
+            if self.in_figures == counted:
+                return False
+            self.in_figures = counted
+            self.save(update_fields=["in_figures"])  # post_save forgets the kept figures
             return True
 
 
@@ -422,19 +452,22 @@ class Invite(models.Model):
     def issue(
         cls, team: Team, by: Membership, role: str, days: int, people: int | None = None
     ) -> Invite:
-        if not by.manages:
-            raise TeamRuleError(gettext("Only owners and managers invite people."))
         if role not in [r.value for r in INVITE_ROLES]:
             raise TeamRuleError(gettext("An invite makes people members or managers."))
-        now = timezone.now()
-        return cls.objects.create(
-            team=team,
-            role=role,
-            created_by_id=by.user_id,
-            created_at=now,
-            expires_at=now + timedelta(days=days),
-            max_uses=people,
-        )
+        with transaction.atomic():
+            lock_team(team.pk)
+            by.reload_role(by_self=True)  # as of now: not demoted or removed meanwhile
+            if not by.manages:
+                raise TeamRuleError(gettext("Only owners and managers invite people."))
+            now = timezone.now()
+            return cls.objects.create(
+                team=team,
+                role=role,
+                created_by_id=by.user_id,
+                created_at=now,
+                expires_at=now + timedelta(days=days),
+                max_uses=people,
+            )
 
     @property
     def is_revoked(self) -> bool:
@@ -475,7 +508,12 @@ class Invite(models.Model):
     def accept(self, user) -> Joined:
         """Join the team with this invite. Joining twice changes nothing and says so."""
         with transaction.atomic():
-            invite = Invite.objects.select_for_update().get(pk=self.pk)
+            # The team first, then the invite: the order delete_by() takes them in (the
+            # other order deadlocked a join against a delete on PostgreSQL).
+            lock_team(self.team_id)
+            invite = Invite.objects.select_for_update().filter(pk=self.pk).first()
+            if invite is None:  # the team was deleted, and its links with it
+                raise TeamRuleError(gettext("This invite link no longer works."))
             if invite.is_revoked:
                 raise TeamRuleError(gettext("This invite link was revoked."))
             if invite.is_expired:

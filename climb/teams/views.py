@@ -599,12 +599,11 @@ def member_figures(request: HttpRequest, team_id: int, user_id: int) -> HttpResp
     form = FiguresForm(request.POST)
     if not form.is_valid():
         return _refused(request, membership, _first_error(form))
-    if member.pk != membership.pk and not membership.may_change(member):
-        return _refused(request, membership, _("Only an owner can change this for an owner."))
+    try:
+        member.count_in_figures(form.cleaned_data["in_figures"], by=membership)
+    except TeamRuleError as refusal:
+        return _refused(request, membership, refusal.message)
     name = member.user.get_username()
-    if member.in_figures != form.cleaned_data["in_figures"]:
-        member.in_figures = form.cleaned_data["in_figures"]
-        member.save(update_fields=["in_figures"])  # post_save forgets the kept figures
     if member.in_figures:
         messages.success(request, _("%(name)s is counted in the team's figures.") % {"name": name})
     else:
@@ -721,7 +720,9 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         try:
             joined = invite.accept(request.user)
         except TeamRuleError:  # revoked, expired or removed between the page and the click
-            invite.refresh_from_db()
+            invite = Invite.objects.select_related("team").filter(pk=invite.pk).first()
+            if invite is None:  # the team was deleted meanwhile, its links with it
+                return render(request, "teams/join_unknown.html", status=404)
             removed = invite.was_made_before_removing(request.user)
             context = {"invite": invite, "removed": removed}
             return render(
