@@ -44,6 +44,7 @@ from .models import (
     Step,
     TierVersion,
     bump_content_generation,
+    lock_content,
 )
 
 
@@ -98,7 +99,7 @@ class EditConflictMixin:
     """Refuse to save a change page over what someone saved after it was opened.
 
     The page carries a digest of every stored row it shows (`conflict_scope`); a save
-    compares it with the rows as they are, the main one locked, and refuses with the edits
+    compares it with the rows as they are, under the content lock, and refuses with the edits
     kept in the form. Without it, an author saving a page opened before another author's
     save (or an import, or an edit on a question's own page) silently wrote back the older
     text of every field and step, right answers included. Saving the refused form again
@@ -109,10 +110,10 @@ class EditConflictMixin:
         return [type(obj).objects.filter(pk=obj.pk)]
 
     def seen(self, obj, *, lock: bool = False) -> str:
+        if lock:  # held until the save commits: no other content write in between
+            lock_content()
         digest = hashlib.sha256()
-        for number, rows in enumerate(self.conflict_scope(obj)):
-            if lock and number == 0:
-                rows = rows.select_for_update()
+        for rows in self.conflict_scope(obj):
             for row in rows.order_by("pk").values_list():
                 digest.update(repr(row).encode())
         return digest.hexdigest()[:32]

@@ -32,7 +32,18 @@ from .lessonfile import (
     slip_warnings,
     translation_problem,
 )
-from .models import Choice, Climb, Piece, Question, Source, Status, Step, Tier, TierVersion
+from .models import (
+    Choice,
+    Climb,
+    Piece,
+    Question,
+    Source,
+    Status,
+    Step,
+    Tier,
+    TierVersion,
+    lock_content,
+)
 
 DEMO_CONTENT = Path(__file__).resolve().parent / "content"
 
@@ -88,6 +99,9 @@ def import_paths(paths: Iterable[str | Path]) -> ImportReport:
     climbs, versions = parse_files(files)
     report = ImportReport()
     with transaction.atomic():
+        # Two imports at once each read a version's choices before the other's were
+        # written, and both added the "new" one: a doubled choice on PostgreSQL.
+        lock_content()
         for climb_data in sorted(climbs, key=lambda c: c.language != "en"):
             _import_climb(climb_data, report)
         slugs = {v.climb for v in versions}

@@ -697,6 +697,16 @@ def forget_content_generation() -> None:
     _generation = None
 
 
+def lock_content() -> None:
+    """Take the content lock until the transaction ends: the ContentGeneration row, which
+    every content write updates anyway. An import, a re-index and an admin save take it
+    first, so they queue up instead of one reading rows another is about to change (on
+    SQLite the IMMEDIATE transaction has serialised them already)."""
+    if ContentGeneration.objects.select_for_update().filter(pk=1).values_list("pk").first():
+        return
+    ContentGeneration.objects.get_or_create(pk=1)
+
+
 def bump_content_generation(**kwargs) -> None:
     if not ContentGeneration.objects.filter(pk=1).update(value=F("value") + 1):
         ContentGeneration.objects.get_or_create(pk=1, defaults={"value": 2})

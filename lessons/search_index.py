@@ -46,7 +46,16 @@ from django.db.models.expressions import ExpressionWrapper, RawSQL
 from django.utils.safestring import SafeString
 
 from . import translations
-from .models import CONTENT_LANGUAGES, Choice, Localized, Source, Status, Step, TierVersion
+from .models import (
+    CONTENT_LANGUAGES,
+    Choice,
+    Localized,
+    Source,
+    Status,
+    Step,
+    TierVersion,
+    lock_content,
+)
 from .search_text import (
     Highlighter,
     Phrase,
@@ -183,8 +192,12 @@ def reindex(version_ids: Iterable[int]) -> None:
     """Bring these versions' rows up to date: rewritten, or removed if the version is gone;
     and their translation digests, which are made of the same text (lessons.translations)."""
     for batch in _batches(version_ids):
-        versions = list(TierVersion.objects.with_text().filter(pk__in=batch))
         with transaction.atomic():
+            # Read under the content lock, in the transaction that writes: two saves of one
+            # version re-indexing at once left the earlier text in the index for good (or
+            # failed on a duplicate key on PostgreSQL), as the later re-index read first.
+            lock_content()
+            versions = list(TierVersion.objects.with_text().filter(pk__in=batch))
             stale = [document_id(pk, language) for pk in batch for language in LANGUAGES]
             SearchDocument.objects.filter(pk__in=stale).delete()
             SearchDocument.objects.bulk_create(
