@@ -6,6 +6,8 @@ serving a page never runs Markdown or Pygments.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 
 from django.conf import settings
@@ -611,6 +613,17 @@ class Question(TranslatedMixin, RenderedFieldsMixin, models.Model):
 
     def __str__(self) -> str:
         return self.prompt[:80]
+
+    def asked_digest(self) -> str:
+        """A short hash of what a learner reads before answering: the prompt, and the
+        choices with which one is right. The quiz form carries it, so that an answer posted
+        from a page read before an author changed the question is refused instead of being
+        graded against text the learner never saw. Explanations are left out: they are read
+        after answering, and a typo fixed in one must not refuse the answers of everyone
+        who has the page open."""
+        asked = [self.prompt, [(c.text, c.is_correct) for c in self.choices.all()]]
+        payload = json.dumps(asked, ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
 class Choice(TranslatedMixin, RenderedFieldsMixin, models.Model):

@@ -9,7 +9,14 @@ import pytest
 from django.urls import reverse
 
 from climb.learning.models import Answer, Learner, QuestionRevision, TierReached
-from lessons.models import Status, Tier
+from lessons.models import (
+    Choice,
+    Question,
+    Status,
+    Tier,
+    bump_content_generation,
+    forget_content_generation,
+)
 
 from .factories import make_answer, make_climb, make_piece, make_version
 
@@ -408,6 +415,52 @@ def test_an_answer_to_a_choice_deleted_meanwhile_is_a_400_not_a_500(client, monk
     assert response.status_code == 400
     assert "out of date" in response.content.decode()
     assert not Answer.objects.exists()
+
+
+def test_an_answer_from_a_page_read_before_the_question_changed_is_refused(client, version):
+    """The concurrency audit: the learner read the page, an author moved the right answer,
+    and the learner's choice was graded against a key they never saw and stored as an
+    answer to the new text."""
+    first = questions(version)[0]
+    html = client.get(version.get_absolute_url()).content.decode()
+    asked = re.search(
+        rf'name="question" value="{first.pk}">.*?name="asked" value="(\w+)"', html, re.S
+    )
+    assert asked and asked.group(1) == first.asked_digest()
+    old_right, new_right = correct(first), wrong(first)
+    chosen = {"question": first.pk, "choice": old_right.pk, "attempt": 1, "asked": asked.group(1)}
+
+    Choice.objects.filter(pk=old_right.pk).update(is_correct=False)
+    Choice.objects.filter(pk=new_right.pk).update(is_correct=True)
+    bump_content_generation()  # as the admin's save does
+    forget_content_generation()
+    response = client.post(ANSWER_URL, chosen, headers=HTMX)
+    assert response.status_code == 409
+    assert "This question was changed while you were reading it." in response.content.decode()
+    assert not Answer.objects.exists()
+
+    # Read again, the page carries the new digest and the answer goes through.
+    html = client.get(version.get_absolute_url()).content.decode()
+    assert f'name="asked" value="{Question.objects.get(pk=first.pk).asked_digest()}"' in html
+    fresh = {**chosen, "asked": Question.objects.get(pk=first.pk).asked_digest()}
+    assert client.post(ANSWER_URL, fresh, headers=HTMX).status_code == 200
+    assert Answer.objects.get().is_correct is False
+
+
+def test_an_explanation_fixed_meanwhile_does_not_refuse_an_answer(client, version):
+    """Explanations are read after answering: a typo fixed in one must not refuse everyone
+    who has the page open."""
+    first = questions(version)[0]
+    asked = first.asked_digest()
+    Choice.objects.filter(question=first).update(explanation="Reworded, after the fix.")
+    bump_content_generation()
+    forget_content_generation()
+    data = {"question": first.pk, "choice": correct(first).pk, "attempt": 1, "asked": asked}
+    assert client.post(ANSWER_URL, data, headers=HTMX).status_code == 200
+    # A page from before the field existed sends none, and is answered as before.
+    second = questions(version)[1]
+    assert post(client, second, correct(second)).status_code == 200
+    assert Answer.objects.count() == 2
 
 
 def test_a_step_the_page_shows_locked_cannot_be_answered(client, version):

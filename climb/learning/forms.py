@@ -32,6 +32,8 @@ class AnswerForm(forms.Form):
         required=False,
         error_messages={"invalid": _("The attempt number is not a number.")},
     )
+    # Question.asked_digest() as the page showed it; a page from before it was sent has none.
+    asked = forms.CharField(required=False, max_length=64)
 
     def clean_question(self) -> Question:
         # As the page has it, from the cache: choices, step and version come along.
@@ -51,6 +53,15 @@ class AnswerForm(forms.Form):
                 self.add_error("choice", _("That choice does not belong to this question."))
             else:
                 cleaned["choice"] = choice
+            asked = cleaned.get("asked")
+            if asked and asked != question.asked_digest():
+                raise forms.ValidationError(
+                    _(
+                        "This question was changed while you were reading it. Nothing was "
+                        "recorded: reload the page to answer it as it is now."
+                    ),
+                    code="changed",
+                )
         cleaned["attempt"] = cleaned.get("attempt") or 1
         return cleaned
 

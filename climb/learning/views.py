@@ -8,6 +8,7 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -83,7 +84,8 @@ def answer(request: HttpRequest) -> HttpResponse:
             )
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        return _answer_error(request, form.first_error(), form)
+        changed = form.has_error(NON_FIELD_ERRORS, "changed")  # since the page was read
+        return _answer_error(request, form.first_error(), form, status=409 if changed else 400)
     question, choice = form.cleaned_data["question"], form.cleaned_data["choice"]
     version = question.step.version  # as the page has it, from the cache
     learner = learner_for(request)
