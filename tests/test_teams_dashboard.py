@@ -680,6 +680,7 @@ QUERIES = {
     "list": 3,
     "question": 7,
     "missed export": 13,
+    "weekly export": 13,
 }
 AT_MOST = {"progress"}
 
@@ -702,6 +703,7 @@ def test_query_counts_do_not_grow_with_the_team(
         "list": ("/teams/", {}),
         "question": (f"/teams/{team.pk}/questions/{missed_question(team)}/", {}),
         "missed export": (f"/teams/{team.pk}/missed.csv?period=4", {}),
+        "weekly export": (f"/teams/{team.pk}/weekly.csv", {}),
     }
     for name, (url, kwargs) in pages.items():
         # at most: sessions read from Redis (cached_db) save one query on the Redis run
@@ -1101,6 +1103,24 @@ def test_the_most_missed_list_downloads_as_csv_for_every_member(client, world):
     assert client.get(f"/teams/{team.pk}/missed.csv?period=7").status_code == 400
     client.force_login(make_user("oscar"))
     assert client.get(f"/teams/{team.pk}/missed.csv").status_code == 404
+
+
+def test_the_weekly_numbers_download_as_csv_for_every_member(client, world):
+    """The lead audit: the weekly table could only be read on the page."""
+    team = world["team"]
+    html = get(client, world, "carl").content.decode()
+    assert f'href="/teams/{team.pk}/weekly.csv?' in html
+    response = client.get(f"/teams/{team.pk}/weekly.csv?climb=ds")
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    assert f'filename="team-{team.pk}-ds-weekly.csv"' in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    board = get(client, world, "carl").context["board"]
+    assert [
+        (r["week_starting"], r["members_active"], r["answers"], r["tiers_reached"]) for r in rows
+    ] == [(w.start.isoformat(), str(w.active), str(w.answers), str(w.tiers)) for w in board.weeks]
+    assert [int(r["answers"]) for r in rows] == [0, 1, 0, 0, 0, 0, 0, 0, 6, 0, 0, 9]
+    client.force_login(make_user("oscar"))
+    assert client.get(f"/teams/{team.pk}/weekly.csv").status_code == 404
 
 
 def test_the_most_missed_csv_defuses_formulas_in_author_text(client, world):

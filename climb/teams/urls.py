@@ -13,6 +13,7 @@ urlpatterns = [
     path("<id:team_id>/", views.team_dashboard, name="dashboard"),
     path("<id:team_id>/export.csv", views.team_export, name="export"),
     path("<id:team_id>/missed.csv", views.team_missed_export, name="missed_export"),
+    path("<id:team_id>/weekly.csv", views.team_weekly_export, name="weekly_export"),
     path("<id:team_id>/leave/", views.team_leave, name="leave"),
     path("<id:team_id>/rename/", views.team_rename, name="rename"),
     path("<id:team_id>/delete/", views.team_delete, name="delete"),

@@ -313,9 +313,12 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
     return response
 
 
-def _team_download(request: HttpRequest, team_id: int, suffix: str, *, with_charts: bool):
+def _team_download(
+    request: HttpRequest, team_id: int, suffix: str, *, with_charts: bool, by_period: bool = True
+):
     """A team CSV with the dashboard's filters: (response, csv writer, board, filters), or
-    the refusal of filters the interface cannot produce."""
+    the refusal of filters the interface cannot produce. Its name says the climb and, for
+    figures of the chosen period (`by_period`), the period."""
     membership = _membership_or_404(request, team_id)
     filters = DashboardFilters(request.GET, climbs=list(Climb.objects.with_summary()))
     if not filters.is_valid():
@@ -323,7 +326,8 @@ def _team_download(request: HttpRequest, team_id: int, suffix: str, *, with_char
     board = _load_board(request, membership, filters, with_charts=with_charts)
     climb, period = filters.cleaned_data["climb"], filters.cleaned_data["period"]
     slug = climb.slug if climb else "members"
-    response, writer = _csv_download(f"team-{team_id}-{slug}-{period}{suffix}.csv")
+    period = f"-{period}" if by_period else ""
+    response, writer = _csv_download(f"team-{team_id}-{slug}{period}{suffix}.csv")
     return response, writer, board, filters
 
 
@@ -373,6 +377,20 @@ def team_missed_export(request: HttpRequest, team_id: int) -> HttpResponse:
                 request.build_absolute_uri(info.url),
             ]
         )
+    return response
+
+
+@require_safe
+def team_weekly_export(request: HttpRequest, team_id: int) -> HttpResponse:
+    """The weekly activity chart's numbers as CSV (the last 12 weeks of the chosen climb,
+    this week so far last): for a lead's report. Aggregates only, as every member sees them."""
+    download = _team_download(request, team_id, "-weekly", with_charts=True, by_period=False)
+    if isinstance(download, HttpResponse):
+        return download
+    response, writer, board, _filters = download
+    writer.writerow(["week_starting", "members_active", "answers", "tiers_reached"])
+    for week in board.weeks:
+        writer.writerow([week.start.isoformat(), week.active, week.answers, week.tiers])
     return response
 
 
