@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.db import models
-from django.db.models import Count, F
+from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from climb.learning.models import question_count, uncleared_by_edit
 
+from . import translations
 from .exporter import question_data
 from .importer import sync_question, translate_question, uncleared_warning
 from .lessonfile import (
@@ -443,11 +444,11 @@ class TierVersionAdmin(EditConflictMixin, MarkupSlipsMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        (RUSSIAN, {"fields": ["russian", *VERSION_RUSSIAN], "classes": ["collapse"]}),
+        (RUSSIAN, {"fields": ["russian_changes", *VERSION_RUSSIAN], "classes": ["collapse"]}),
     ]
     inlines = [StepInline, SourceInline]
     actions = ["publish", "unpublish", "translation_checked"]
-    readonly_fields = ["russian"]
+    readonly_fields = ["russian_changes"]
     save_on_top = True
 
     @admin.display(description=_("Russian"))
@@ -458,11 +459,22 @@ class TierVersionAdmin(EditConflictMixin, MarkupSlipsMixin, admin.ModelAdmin):
             return str(_("behind the English"))
         return str(_("up to date"))
 
+    @admin.display(description=_("Russian"))
+    def russian_changes(self, version: TierVersion) -> str:
+        """On the version's page: behind, and what changed in the English since."""
+        if not (version.title_ru and version.translation_behind):
+            return self.russian(version)
+        changed = translations.changed_parts(TierVersion.objects.with_text().get(pk=version.pk))
+        if changed is None:
+            return str(_("behind the English (which parts changed was not recorded then)"))
+        return str(_("behind the English, which changed in: %(parts)s")) % {
+            "parts": "; ".join(changed)
+        }
+
     @admin.action(description=_("Mark the Russian of the selected versions as checked"))
     def translation_checked(self, request, queryset):
         """The English changed in a way the Russian needs no change for (a typo, say)."""
-        count = queryset.exclude(title_ru="").update(digest_ru_from=F("digest"))
-        bump_content_generation()  # update() sends no signals; pages say "behind"
+        count = translations.mark_checked(queryset)
         self.message_user(
             request,
             ngettext(

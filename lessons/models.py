@@ -320,7 +320,13 @@ class TierVersionQuerySet(models.QuerySet):
         )
         sources = Source.objects.only("version_id", "position", *fields(Source))
         return (
-            self.only(*fields(TierVersion), "digest", "digest_ru", "digest_ru_from")
+            self.only(
+                *fields(TierVersion),
+                "digest",
+                "digest_ru",
+                "digest_ru_from",
+                "digest_ru_from_parts",
+            )
             .prefetch_related(
                 Prefetch("steps", queryset=steps),
                 Prefetch("sources", queryset=sources.order_by("position", "id")),
@@ -369,6 +375,9 @@ class TierVersion(TranslatedMixin, RenderedFieldsMixin, models.Model):
     digest = models.CharField(max_length=32, blank=True, editable=False)
     digest_ru = models.CharField(max_length=32, blank=True, editable=False)
     digest_ru_from = models.CharField(max_length=32, blank=True, editable=False)
+    # The same English part by part ({"step:12:prose": short digest}), to say which parts
+    # changed since the Russian last did; {} when not known (lessons.translations.parts).
+    digest_ru_from_parts = models.JSONField(default=dict, blank=True, editable=False)
 
     # Translated text, each with a `<name>_ru` twin (`with_text`, lessons.translations).
     text_fields = ("title", "crux", "intro", "goal", "recap")

@@ -18,7 +18,10 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-from .models import CONTENT_LANGUAGES, TierVersion, bump_content_generation
+from django.db.models import F
+from django.utils.translation import gettext, gettext_lazy
+
+from .models import CONTENT_LANGUAGES, TierVersion, TierVersionQuerySet, bump_content_generation
 
 # What a digest is made of changes now and then (source notes joined in version 2): a stored
 # digest without this prefix was made the old way and cannot be compared with a new one.
@@ -40,6 +43,23 @@ def digest(version: TierVersion, language: str = "") -> str:
     suffix = f"_{language}" if language else ""
     if language and not getattr(version, f"title{suffix}"):
         return ""
+    encoded = json.dumps(_items(version, language), ensure_ascii=False).encode()
+    return FORMAT + hashlib.blake2b(encoded, digest_size=15).hexdigest()
+
+
+def parts(version: TierVersion) -> dict[str, str]:
+    """The English text part by part, "step:12:prose" to a short digest of it: kept with
+    the English the Russian last changed against, to say which parts changed since."""
+    return {
+        f"{kind}:{pk}:{name}": hashlib.blake2b(
+            json.dumps(value, ensure_ascii=False).encode(), digest_size=6
+        ).hexdigest()
+        for kind, pk, name, value in _items(version, "")
+    }
+
+
+def _items(version: TierVersion, language: str) -> list[tuple[str, int, str, object]]:
+    suffix = f"_{language}" if language else ""
     items: list[tuple[str, int, str, object]] = []
 
     def add(kind: str, row) -> None:
@@ -62,8 +82,70 @@ def digest(version: TierVersion, language: str = "") -> str:
     for source in version.sources.all():
         add("source", source)
     items.sort(key=lambda item: item[:3])
-    encoded = json.dumps(items, ensure_ascii=False).encode()
-    return FORMAT + hashlib.blake2b(encoded, digest_size=15).hexdigest()
+    return items
+
+
+def changed_parts(version: TierVersion) -> list[str] | None:
+    """What changed in the English since the Russian last did, in words ("intro", "step
+    “Renew it”: prose", "step “Renew it”: which choice is right"), in the order of the page;
+    None when that is not known (the Russian last changed before parts were kept).
+    `version` comes from `TierVersion.objects.with_text()`."""
+    before = version.digest_ru_from_parts
+    if not before:
+        return None
+    now = parts(version)
+    rows = _rows(version)
+    changed = [key for key in now.keys() | before.keys() if now.get(key) != before.get(key)]
+    described: list[str] = []
+    for _place, words in sorted(_describe(rows, key) for key in changed):
+        if words not in described:
+            described.append(words)
+    return described
+
+
+# A part of a version: its place on the page, the row, and where it is in words (the step's
+# words too, for a choice: which choice is right is said of the question).
+_Row = tuple[int, object, str, str]
+
+
+def _rows(version: TierVersion) -> dict[tuple[str, int], _Row]:
+    rows: dict[tuple[str, int], _Row] = {("version", version.pk): (0, version, "", "")}
+    for place, step in enumerate(version.steps.all(), start=1):
+        where = gettext("step “%(heading)s”") % {"heading": step.heading}
+        rows[("step", step.pk)] = (place, step, where, where)
+        question = getattr(step, "question", None)
+        if question is None:
+            continue
+        rows[("question", question.pk)] = (place, question, where, where)
+        for number, choice in enumerate(question.choices.all(), start=1):
+            said = gettext("%(step)s, choice %(number)d") % {"step": where, "number": number}
+            rows[("choice", choice.pk)] = (place, choice, said, where)
+    for number, source in enumerate(version.sources.all(), start=1):
+        said = gettext("source %(number)d") % {"number": number}
+        rows[("source", source.pk)] = (10_000 + number, source, said, said)
+    return rows
+
+
+REMOVED = {
+    "step": gettext_lazy("a step since removed"),
+    "question": gettext_lazy("a question since removed"),
+    "choice": gettext_lazy("a choice since removed"),
+    "source": gettext_lazy("a source since removed"),
+}
+
+
+def _describe(rows: dict[tuple[str, int], _Row], key: str) -> tuple[int, str]:
+    """(place on the page, the part in words) of a part's key."""
+    kind, pk, name = key.split(":", 2)
+    found = rows.get((kind, int(pk)))
+    if found is None:
+        return 20_000, str(REMOVED[kind])
+    place, row, where, step = found
+    if name == "is_correct":
+        where, label = step, gettext("which choice is right")
+    else:
+        label = str(type(row)._meta.get_field(name).verbose_name)
+    return place, f"{where}: {label}" if where else label
 
 
 def record(versions: Iterable[TierVersion]) -> None:
@@ -84,12 +166,16 @@ def record(versions: Iterable[TierVersion]) -> None:
             # The Russian changed (or is new, or is seen for the first time, or was digested
             # the old way): it is as up to date as the English it changed against.
             version.digest_ru_from = english if russian else ""
+            version.digest_ru_from_parts = parts(version) if russian else {}
             if old_format and was and russian:
                 version.digest_ru_from = UNKNOWN
+                version.digest_ru_from_parts = {}
         version.digest, version.digest_ru = english, russian
         changed.append(version)
         went |= was != version.translation_behind
-    TierVersion.objects.bulk_update(changed, ["digest", "digest_ru", "digest_ru_from"])
+    TierVersion.objects.bulk_update(
+        changed, ["digest", "digest_ru", "digest_ru_from", "digest_ru_from_parts"]
+    )
     if went:
         # The Russian page says whether it is behind: pages kept from before must go.
         bump_content_generation()
@@ -105,12 +191,35 @@ def sync() -> None:
     keeps each translation as behind, or not, as it was."""
     stale = TierVersion.objects.with_text().exclude(digest__startswith=FORMAT)
     record(stale.iterator(chunk_size=BATCH))  # prefetched chunk by chunk
+    # Translations up to date from before parts were kept: their English is today's.
+    unparted = TierVersion.objects.filter(digest_ru_from=F("digest"), digest_ru_from_parts={})
+    mark_checked(unparted)
+
+
+def mark_checked(versions: TierVersionQuerySet) -> int:
+    """The Russian of these versions is as up to date as their English is now (an author
+    checked it: the English changed in a way it needs no change for). Returns how many."""
+    checked = []
+    chosen = versions.exclude(title_ru="").values("pk")
+    texts = TierVersion.objects.with_text().filter(pk__in=chosen)  # not the admin's joins
+    for version in texts.iterator(chunk_size=BATCH):
+        version.digest_ru_from, version.digest_ru_from_parts = version.digest, parts(version)
+        checked.append(version)
+    TierVersion.objects.bulk_update(checked, ["digest_ru_from", "digest_ru_from_parts"])
+    if checked:
+        bump_content_generation()  # update() sends no signals; pages say "behind"
+    return len(checked)
 
 
 def behind() -> list[TierVersion]:
-    """Translated versions whose Russian is behind their English."""
-    return list(
+    """Translated versions whose Russian is behind their English, with their piece and
+    climb, and what changed (`changed_parts`) as `.changed`."""
+    versions = list(
         TierVersion.objects.translation_behind()
         .select_related("piece__climb")
         .only("tier", "piece__slug", "piece__order", "piece__climb__slug")
     )
+    texts = TierVersion.objects.with_text().in_bulk([version.pk for version in versions])
+    for version in versions:
+        version.changed = changed_parts(texts[version.pk])
+    return versions

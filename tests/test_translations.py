@@ -216,3 +216,95 @@ def test_a_commit_loads_the_changed_text_once_and_writes_digests_in_one_update(
     # Three saves, then one UPDATE for the three digests.
     assert len(updates) == len(versions) + 1
     assert all(fresh(version).translation_behind for version in versions)
+
+
+def changed(version: TierVersion) -> list[str] | None:
+    from lessons.translations import changed_parts
+
+    return changed_parts(TierVersion.objects.with_text().get(pk=version.pk))
+
+
+def test_behind_says_which_parts_of_the_english_changed(
+    admin_client, translated, django_capture_on_commit_callbacks
+):
+    """The author audit: "behind" said the English changed, not what; the translator
+    re-read the whole piece to find one edited explanation."""
+    steps = list(translated.steps.order_by("position").select_related("question"))
+    first, second = steps[0], steps[1]
+    choices = list(second.question.choices.order_by("position"))
+    with django_capture_on_commit_callbacks(execute=True):
+        translated.intro += " One more English sentence."
+        translated.save()
+        choices[1].explanation += " Reworded."
+        choices[1].save()
+        right = next(c for c in choices if c.is_correct)
+        other = next(c for c in choices if not c.is_correct)
+        right.is_correct, other.is_correct = False, True
+        right.save()
+        other.save()
+    assert changed(translated) == [
+        "intro",
+        f"step “{second.heading}”, choice 2: explanation",
+        f"step “{second.heading}”: which choice is right",
+    ]
+    page = admin_client.get(reverse("admin:lessons_tierversion_change", args=[translated.pk]))
+    assert "behind the English, which changed in: intro; step “" in page.content.decode()
+
+    # The Russian catches up: nothing is behind; a later English edit is the only change.
+    with django_capture_on_commit_callbacks(execute=True):
+        version = fresh(translated)
+        version.intro_ru += " Ещё одно предложение."
+        version.save()
+    assert not fresh(translated).translation_behind
+    with django_capture_on_commit_callbacks(execute=True):
+        first.heading = first.heading + " (edited)"
+        first.save()
+    assert changed(translated) == [f"step “{first.heading}”: heading"]
+
+    # Marked as checked in the admin: up to date, and the next change is counted from there.
+    changelist = reverse("admin:lessons_tierversion_changelist")
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            changelist, {"action": "translation_checked", "_selected_action": [translated.pk]}
+        )
+    assert not fresh(translated).translation_behind
+    with django_capture_on_commit_callbacks(execute=True):
+        version = fresh(translated)  # save() writes every column, the digests' too
+        version.goal += " Also this."
+        version.save()
+    assert changed(translated) == ["goal"]
+
+
+def test_the_import_says_what_changed_in_a_translation_behind(
+    tmp_path, translated, capsys, django_capture_on_commit_callbacks
+):
+    folder = tmp_path / "lessons"
+    shutil.copytree(DEMO_CONTENT, folder)
+    path = folder / "distributed-systems" / "10-what-is-a-leader.zero.md"
+    path.write_text(path.read_text().replace("## Goal\n\n", "## Goal\n\nA new first sentence. ", 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_lessons", str(folder))
+    assert "10-what-is-a-leader.zero.ru.md: behind its English original" in (
+        err := capsys.readouterr().err
+    )
+    assert "(changed: goal);" in err
+
+
+def test_translations_from_before_parts_were_kept_get_them_and_old_behind_says_so(
+    admin_client, translated, django_capture_on_commit_callbacks
+):
+    from lessons import translations
+
+    TierVersion.objects.update(digest_ru_from_parts={})  # as the migration leaves them
+    translations.sync()
+    assert fresh(translated).digest_ru_from_parts == translations.parts(
+        TierVersion.objects.with_text().get(pk=translated.pk)
+    )
+    TierVersion.objects.filter(pk=translated.pk).update(digest_ru_from_parts={})
+    with django_capture_on_commit_callbacks(execute=True):
+        version = fresh(translated)
+        version.crux += " Edited."
+        version.save()
+    assert changed(translated) is None
+    page = admin_client.get(reverse("admin:lessons_tierversion_change", args=[translated.pk]))
+    assert "which parts changed was not recorded then" in page.content.decode()

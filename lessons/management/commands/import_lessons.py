@@ -38,10 +38,11 @@ class Command(BaseCommand):
         search_index.flush_pending()
         for version in translations.behind():
             name = f"{version.piece.climb.slug}/{file_name(version, 'ru')}"
+            where = f" (changed: {'; '.join(version.changed)})" if version.changed else ""
             self.stderr.write(
                 self.style.WARNING(
                     f"{name}: behind its English original, which changed since the "
-                    "translation last did; update it, or mark it checked in the admin"
+                    f"translation last did{where}; update it, or mark it checked in the admin"
                 )
             )
         self.stdout.write(self.style.SUCCESS(report.summary()))
