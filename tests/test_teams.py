@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -462,6 +464,27 @@ def test_leaving_or_deleting_after_being_removed_is_a_refusal(team):
     Membership.objects.filter(pk=olga.pk).delete()
     with pytest.raises(TeamRuleError, match="You are no longer in this team."):
         team.delete_by(olga, "Platform")
+    assert Team.objects.filter(pk=team.pk).exists()
+
+
+def test_an_owner_removed_during_the_delete_click_sees_no_members_page(client, team):
+    """The code review: the refusal was taken for a mistyped name, and the removed owner got
+    the members page back, invite links (manager ones too) and all."""
+    from climb.teams.views import team_delete
+
+    invite = make_invite(team, role=Role.MANAGER)
+    Membership.objects.create(team=team, user=make_user("owen"), role=Role.OWNER)
+    olga = member(team, "olga")
+    login(client, team, "olga")
+    membership = Membership.objects.select_related("team").get(pk=olga.pk)
+    Membership.objects.filter(pk=olga.pk).delete()  # owen removed her a moment before
+    request = RequestFactory().post(f"/teams/{team.pk}/delete/", {"confirm_name": "Platform"})
+    request.user, request.htmx = olga.user, False
+    with patch("climb.teams.views._manager_membership_or_404", return_value=membership):
+        response = team_delete(request, team.pk)
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "You are no longer in this team." in html and invite.token not in html
     assert Team.objects.filter(pk=team.pk).exists()
 
 

@@ -49,6 +49,11 @@ class TeamRuleError(Exception):
         self.message = message
 
 
+class NotInTeam(TeamRuleError):
+    """The person acting is no longer in the team: removed, or the team deleted, by a
+    request that came first. Nothing of the team may be shown to them any more."""
+
+
 def new_token() -> str:
     # 32 random bytes: 43 URL-safe characters, unguessable, fits in a link.
     return secrets.token_urlsafe(32)
@@ -223,10 +228,10 @@ class Membership(models.Model):
         try:
             self.refresh_from_db(fields=["role"])
         except Membership.DoesNotExist:
+            if by_self:
+                raise NotInTeam(gettext("You are no longer in this team.")) from None
             raise TeamRuleError(
-                gettext("You are no longer in this team.")
-                if by_self
-                else gettext("That person is no longer in the team: they left or were removed.")
+                gettext("That person is no longer in the team: they left or were removed.")
             ) from None
 
     def _refuse_if_last_owner(self, message: str) -> None:

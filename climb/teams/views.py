@@ -42,7 +42,7 @@ from .forms import (
     TeamForm,
     TeamRenameForm,
 )
-from .models import ROLE_RANK, Invite, Membership, Role, Team, TeamRuleError
+from .models import ROLE_RANK, Invite, Membership, NotInTeam, Role, Team, TeamRuleError
 
 MEMBERS_PAGE_SIZE = 50
 ACTIVE_INVITES_SHOWN = 20
@@ -692,7 +692,7 @@ def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
     try:
         team.delete_by(membership, request.POST.get("confirm_name", ""))
     except TeamRuleError as refusal:
-        if not membership.is_owner:
+        if isinstance(refusal, NotInTeam) or not membership.is_owner:
             return _refused(request, membership, refusal.message, 403)
         # A mistyped name: the page that asks for it again, the panel open and the error
         # beside the field, which takes focus (a message at the top was easy to miss).
