@@ -225,6 +225,9 @@ class PieceAdmin(EditConflictMixin, admin.ModelAdmin):
     ordering = ["climb__order", "climb", "order", "slug"]
     inlines = [TierVersionLinkInline]
 
+    def conflict_scope(self, piece: Piece) -> list[models.QuerySet]:
+        return [Piece.objects.filter(pk=piece.pk), TierVersion.objects.filter(piece=piece)]
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("versions")
 
@@ -524,6 +527,7 @@ class TierVersionAdmin(EditConflictMixin, MarkupSlipsMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Publish the selected tier versions"))
     def publish(self, request, queryset):
+        lock_content()  # before any content row, as every content write takes it
         count = queryset.update(status=Status.PUBLISHED)
         bump_content_generation()  # update() sends no signals
         self.message_user(
@@ -534,6 +538,7 @@ class TierVersionAdmin(EditConflictMixin, MarkupSlipsMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Turn the selected tier versions back into drafts"))
     def unpublish(self, request, queryset):
+        lock_content()
         count = queryset.update(status=Status.DRAFT)
         bump_content_generation()
         self.message_user(
@@ -579,6 +584,7 @@ class ChoiceFormSet(BaseInlineFormSet):
     def save(self, commit=True):
         # The database allows one correct choice at a time: unmark the stored one, save, then
         # mark the chosen one (its form may be unchanged, and so not saved by the formset).
+        lock_content()  # before any content row, as every content write takes it
         self.instance.choices.filter(is_correct=True).update(is_correct=False)
         saved = super().save(commit)
         for form in self.forms:

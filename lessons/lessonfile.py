@@ -296,8 +296,6 @@ def markdown_problem(text: str) -> tuple[int, str] | None:
 
 # A line that starts a block of its own: emphasis and code never run across it.
 _BLOCK_START_RE = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|>|#|\|)")
-_BACKTICKS_RE = re.compile(r"(?<!\\)`+")
-_STRONG_RE = re.compile(r"(?<!\\)\*\*")
 
 
 def markup_slips(lines: list[str], first_line: int = 1) -> list[tuple[int, str]]:
@@ -325,38 +323,38 @@ def slip_warnings(versions: list[VersionData]) -> list[str]:
 
 
 def _block_slips(block: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    if block[0][1].startswith(("    ", "\t")):
+        return []  # an indented code block: shown as typed, as it should be
     text = "\n".join(line for _number, line in block)
     starts = [0]
     for _number, line in block[:-1]:
         starts.append(starts[-1] + len(line) + 1)
 
     def line_at(position: int) -> int:
-        index = max(i for i, start in enumerate(starts) if start <= position)
-        return block[index][0]
+        return block[max(i for i, start in enumerate(starts) if start <= position)][0]
 
-    slips = []
-    # A run of n backticks opens code that the next run of exactly n closes; one that none
-    # closes is shown as typed, and the text after it is read on.
-    runs = list(_BACKTICKS_RE.finditer(text))
-    code: list[tuple[int, int]] = []
-    index = 0
-    while index < len(runs):
-        opener = runs[index]
-        closer = next(
-            (j for j in range(index + 1, len(runs)) if runs[j].group() == opener.group()), None
-        )
-        if closer is None:
-            why = _("%(mark)s opens code that nothing closes: it shows as typed.")
-            slips.append((line_at(opener.start()), why % {"mark": opener.group()}))
-            index += 1
+    slips: list[tuple[int, str]] = []
+    strong: list[int] = []
+    position = 0
+    while position < len(text):
+        if text[position] == "\\":  # outside code, an escaped character is itself
+            position += 2
+        elif text[position] == "`":
+            # A run of n backticks opens code that the next run of exactly n closes; inside
+            # it a backslash is a backslash. A run nothing closes shows as typed.
+            run = len(text[position:]) - len(text[position:].lstrip("`"))
+            closer = re.compile(rf"(?<!`)`{{{run}}}(?!`)").search(text, position + run)
+            if closer is None:
+                why = _("%(mark)s opens code that nothing closes: it shows as typed.")
+                slips.append((line_at(position), why % {"mark": "`" * run}))
+                position += run
+            else:
+                position = closer.end()
+        elif text.startswith("**", position):
+            strong.append(position)
+            position += 2
         else:
-            code.append((opener.start(), runs[closer].end()))
-            index = closer + 1
-    strong = [
-        m.start()
-        for m in _STRONG_RE.finditer(text)
-        if not any(start <= m.start() < end for start, end in code)
-    ]
+            position += 1
     if len(strong) % 2:
         why = _("** opens bold text that nothing closes: it shows as typed.")
         slips.append((line_at(strong[-1]), str(why)))

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -624,13 +624,14 @@ class Question(TranslatedMixin, RenderedFieldsMixin, models.Model):
         return self.prompt[:80]
 
     def asked_digest(self) -> str:
-        """A short hash of what a learner reads before answering: the prompt, and the
-        choices with which one is right. The quiz form carries it, so that an answer posted
-        from a page read before an author changed the question is refused instead of being
-        graded against text the learner never saw. Explanations are left out: they are read
-        after answering, and a typo fixed in one must not refuse the answers of everyone
-        who has the page open."""
-        asked = [self.prompt, [(c.text, c.is_correct) for c in self.choices.all()]]
+        """A short hash of what a learner reads before answering, in the active language
+        (the original where it has no text): the prompt, and the choices with which one is
+        right. The quiz form carries it, so that an answer posted from a page read before
+        an author changed the question is refused instead of being graded against text the
+        learner never saw. Explanations are left out: they are read after answering, and a
+        typo fixed in one must not refuse the answers of everyone who has the page open."""
+        choices = [(c.local.text, c.is_correct) for c in self.choices.all()]
+        asked = [self.local.prompt, choices]
         payload = json.dumps(asked, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -721,12 +722,20 @@ def forget_content_generation() -> None:
 
 def lock_content() -> None:
     """Take the content lock until the transaction ends: the ContentGeneration row, which
-    every content write updates anyway. An import, a re-index and an admin save take it
-    first, so they queue up instead of one reading rows another is about to change (on
-    SQLite the IMMEDIATE transaction has serialised them already)."""
+    every content write updates anyway. Every transaction that writes content takes it
+    before any content row (an import, a re-index and the admin's conflict check at their
+    start, any other save or delete just before it: `_lock_before_writing`), so on
+    PostgreSQL they queue up in one order instead of one reading rows another is about to
+    change, or two deadlocking (on SQLite the IMMEDIATE transaction serialises them)."""
     if ContentGeneration.objects.select_for_update().filter(pk=1).values_list("pk").first():
         return
     ContentGeneration.objects.get_or_create(pk=1)
+
+
+def _lock_before_writing(sender, using: str, **kwargs) -> None:
+    # Outside a transaction each statement commits on its own: there is no order to keep.
+    if transaction.get_connection(using).in_atomic_block:
+        lock_content()
 
 
 def bump_content_generation(**kwargs) -> None:
@@ -738,6 +747,10 @@ def bump_content_generation(**kwargs) -> None:
 
 
 for _model in (Climb, Piece, TierVersion, Source, Step, Question, Choice):
+    pre_save.connect(_lock_before_writing, sender=_model, dispatch_uid=f"lock-{_model.__name__}")
+    pre_delete.connect(
+        _lock_before_writing, sender=_model, dispatch_uid=f"lock-del-{_model.__name__}"
+    )
     post_save.connect(
         bump_content_generation, sender=_model, dispatch_uid=f"bump-{_model.__name__}"
     )

@@ -19,6 +19,7 @@ from .models import (
     Step,
     TierVersion,
     bump_content_generation,
+    lock_content,
 )
 from .rendering import RENDERER_VERSION
 
@@ -34,6 +35,7 @@ def rerender_stale() -> int:
         return 0
     rows = 0
     with transaction.atomic():
+        lock_content()  # before any content row, as every content write takes it
         for model in MODELS:
             batch, html_fields = [], set()
             for obj in model.objects.order_by("pk").iterator(chunk_size=BATCH):

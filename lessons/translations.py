@@ -50,12 +50,13 @@ def digest(version: TierVersion, language: str = "") -> str:
 def parts(version: TierVersion) -> dict[str, str]:
     """The English text part by part, "step:12:prose" to a short digest of it: kept with
     the English the Russian last changed against, to say which parts changed since."""
-    return {
-        f"{kind}:{pk}:{name}": hashlib.blake2b(
-            json.dumps(value, ensure_ascii=False).encode(), digest_size=6
-        ).hexdigest()
-        for kind, pk, name, value in _items(version, "")
-    }
+    return {f"{kind}:{pk}:{name}": _part(value) for kind, pk, name, value in _items(version, "")}
+
+
+def _part(value: object) -> str:
+    return hashlib.blake2b(
+        json.dumps(value, ensure_ascii=False).encode(), digest_size=6
+    ).hexdigest()
 
 
 def _items(version: TierVersion, language: str) -> list[tuple[str, int, str, object]]:
@@ -95,7 +96,14 @@ def changed_parts(version: TierVersion) -> list[str] | None:
         return None
     now = parts(version)
     rows = _rows(version)
-    changed = [key for key in now.keys() | before.keys() if now.get(key) != before.get(key)]
+    right = _part(True)
+    changed = [
+        key
+        for key in now.keys() | before.keys()
+        if now.get(key) != before.get(key)
+        # A wrong choice added or removed leaves which choice is right as it was.
+        and not (key.endswith(":is_correct") and right not in (now.get(key), before.get(key)))
+    ]
     described: list[str] = []
     for _place, words in sorted(_describe(rows, key) for key in changed):
         if words not in described:

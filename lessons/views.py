@@ -214,7 +214,11 @@ def preview(request: HttpRequest, version_id: int) -> HttpResponse:
     it (the steps after the first are locked to a new learner). Other staff, a support desk
     say, see a 404 as learners do: a draft is unpublished work."""
     user = request.user
-    if not (user.is_active and user.is_staff and user.has_perm("lessons.view_tierversion")):
+    # As the admin decides who sees a version there: change implies view.
+    may_read = user.has_perm("lessons.view_tierversion") or user.has_perm(
+        "lessons.change_tierversion"
+    )
+    if not (user.is_active and user.is_staff and may_read):
         raise Http404("No such page.")
     version = get_object_or_404(TierVersion.objects.for_reading(), pk=version_id)
     proofread = request.GET.get("proofread") == "1"

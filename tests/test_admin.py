@@ -22,6 +22,7 @@ from lessons.importer import import_paths
 from lessons.lessonfile import LessonFileError
 from lessons.models import Choice, Climb, Piece, Question, Source, Status, Step, Tier, TierVersion
 
+from .concurrency import at_once, needs_concurrent_transactions
 from .factories import (
     make_answer,
     make_climb,
@@ -447,6 +448,20 @@ def test_a_right_answer_changed_on_the_question_page_is_not_put_back_by_a_stale_
     assert response.status_code == 200
     assert "Someone saved this page after you opened it" in page_text(response)
     assert choices_of(question) == key
+
+
+def test_a_stale_piece_page_does_not_write_back_a_version_s_tier(admin_client, version):
+    """The code review: the piece page's version rows edit the tier, and the page's
+    conflict check covered the piece row only."""
+    piece = version.piece
+    url = admin_url(Piece, "change", piece.pk)
+    stale = form_data(admin_client.get(url).content.decode(), Piece)
+    TierVersion.objects.filter(pk=version.pk).update(tier=Tier.SENIOR)  # saved elsewhere
+    stale["order"] = "5"
+    response = admin_client.post(url, stale)
+    assert response.status_code == 200
+    assert "Someone saved this page after you opened it" in page_text(response)
+    assert TierVersion.objects.get(pk=version.pk).tier == Tier.SENIOR
 
 
 # --- a question's own page, with its choices -------------------------------------------------
@@ -876,6 +891,15 @@ def test_staff_who_may_not_read_lessons_in_the_admin_do_not_preview_drafts(clien
     inactive.save()
     client.force_login(inactive)
     assert client.get(url).status_code == 404
+
+
+def test_staff_who_may_change_tier_versions_preview_them_as_the_admin_offers(client, draft):
+    """The code review: change implies view in the admin, whose "View on site" then led a
+    user with only the change permission to a 404."""
+    editor = User.objects.create_user("changer", password="x", is_staff=True)
+    editor.user_permissions.add(Permission.objects.get(codename="change_tierversion"))
+    client.force_login(editor)
+    assert client.get(reverse("lessons:preview", args=[draft.pk])).status_code == 200
 
 
 def test_drafts_are_not_listed_on_the_climb_page_or_home(learner_client, draft):
@@ -1310,3 +1334,63 @@ def test_the_translation_filter_lists_versions_without_a_russian_text(admin_clie
     assert f"/{version.pk}/change/" in html and f"/{translated.pk}/change/" not in html
     html = page_text(admin_client.get(changelist + "?russian=current"))
     assert f"/{translated.pk}/change/" in html and f"/{version.pk}/change/" not in html
+
+
+# --- two authors at once, for real (PostgreSQL) ----------------------------------------------
+
+
+@needs_concurrent_transactions
+@pytest.mark.django_db(transaction=True)
+def test_a_reorder_in_the_list_and_a_change_page_save_at_once_do_not_deadlock(monkeypatch):
+    """The code review: the change page's conflict check took the content lock and then the
+    rows; a list's "order" save took the row and then the content lock (the bump): two
+    authors at the wrong moment deadlocked, and one got a 503. Every content write now takes
+    the content lock first."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    from lessons import admin as lessons_admin
+
+    climb = make_climb(slug="ds", title="Distributed Systems")
+    alice, bob = Client(), Client()
+    alice.force_login(User.objects.create_superuser("alice", "a@example.com", "x"))
+    bob.force_login(User.objects.create_superuser("bob", "b@example.com", "x"))
+    url = admin_url(Climb, "change", climb.pk)
+    bobs = form_data(bob.get(url).content.decode(), Climb)
+    bobs["title"] = "Bob's title"
+    reordered, bob_locked = threading.Event(), threading.Event()
+    lock = lessons_admin.lock_content
+
+    def lock_once_alice_wrote():  # Bob's check, the moment Alice's row is written
+        reordered.wait(5)
+        lock()
+        bob_locked.set()
+
+    def wait_after_the_row(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith('UPDATE "lessons_climb"'):
+            reordered.set()
+            bob_locked.wait(1)  # without the fix Bob holds the lock Alice needs next
+        return result
+
+    def alice_reorders():
+        with connection.execute_wrapper(wait_after_the_row):
+            data = {
+                "form-TOTAL_FORMS": "1",
+                "form-INITIAL_FORMS": "1",
+                "form-MIN_NUM_FORMS": "0",
+                "form-MAX_NUM_FORMS": "1000",
+                "form-0-id": str(climb.pk),
+                "form-0-order": "7",
+                "_save": "Save",
+            }
+            return alice.post(admin_url(Climb, "changelist"), data).status_code
+
+    monkeypatch.setattr(lessons_admin, "lock_content", lock_once_alice_wrote)
+    statuses = at_once(alice_reorders, lambda: bob.post(url, bobs).status_code)
+    # Alice's reorder is saved; Bob's page, opened before it, is refused, not deadlocked.
+    assert statuses == [302, 200]
+    climb.refresh_from_db()
+    assert (climb.order, climb.title) == (7, "Distributed Systems")

@@ -443,6 +443,8 @@ def test_the_checker_checks_files_together_as_the_importer_does(tmp_path, capsys
         (["x ``a` and more"], [(1, "`"), (1, "``")]),  # both shown as typed
         (["```python", "print(2**10)  # `", "```", "after"], []),  # fenced code is code
         (["| a **b | c |", "|---|---|"], [(1, "**")]),
+        (["The line continuation character is `` `\\` `` and `\\`."], []),  # code: literal
+        (["intro", "", "    indented **code, shown as typed"], []),
     ],
 )
 def test_markup_that_nothing_closes_is_found_with_its_line(lines, slips):

@@ -447,6 +447,47 @@ def test_an_answer_from_a_page_read_before_the_question_changed_is_refused(clien
     assert Answer.objects.get().is_correct is False
 
 
+def test_a_choice_removed_since_the_page_was_read_says_reload(client, version):
+    """The code review: the 409 carried "That choice does not belong to this question."."""
+    first = questions(version)[0]
+    asked = first.asked_digest()
+    gone = wrong(first)
+    data = {"question": first.pk, "choice": gone.pk, "attempt": 1, "asked": asked}
+    Choice.objects.filter(pk=gone.pk).delete()
+    bump_content_generation()
+    forget_content_generation()
+    response = client.post(ANSWER_URL, data, headers=HTMX)
+    assert response.status_code == 409
+    assert "This question was changed while you were reading it." in response.content.decode()
+    assert not Answer.objects.exists()
+
+
+def test_the_asked_digest_is_of_the_text_the_reader_s_language_showed(client, version):
+    """The code review: a Russian reader was checked against the English text: a Russian
+    rewording went through, an English typo fix refused them."""
+    from django.utils import translation
+
+    first = questions(version)[0]
+    Question.objects.filter(pk=first.pk).update(prompt_ru="Что будет дальше?")
+    for choice in first.choices.all():
+        Choice.objects.filter(pk=choice.pk).update(text_ru=f"Вариант {choice.position}")
+    bump_content_generation()
+    forget_content_generation()
+    first = Question.objects.get(pk=first.pk)
+    html = client.get("/ru" + version.get_absolute_url()).content.decode()
+    asked = re.search(r'name="asked" value="(\w+)"', html).group(1)
+    with translation.override("ru"):
+        assert asked == first.asked_digest()
+    with translation.override("en"):
+        assert asked != first.asked_digest()
+    Question.objects.filter(pk=first.pk).update(prompt="What happens next, exactly?")
+    bump_content_generation()
+    forget_content_generation()
+    data = {"question": first.pk, "choice": correct(first).pk, "attempt": 1, "asked": asked}
+    assert 'action="/ru/answer/"' in html  # a Russian page answers in Russian
+    assert client.post("/ru" + ANSWER_URL, data, headers=HTMX).status_code == 200
+
+
 def test_an_explanation_fixed_meanwhile_does_not_refuse_an_answer(client, version):
     """Explanations are read after answering: a typo fixed in one must not refuse everyone
     who has the page open."""

@@ -37,6 +37,7 @@ from lessons.search_text import (
     words,
 )
 
+from .concurrency import at_once, needs_concurrent_transactions
 from .factories import make_climb, make_piece, make_question, make_step, make_version
 
 pytestmark = pytest.mark.django_db
@@ -177,7 +178,7 @@ def test_drafts_never_appear(client):
     assert "Draft about leases" not in response.text
 
 
-def test_publishing_without_signals_shows_at_once(client):
+def test_publishing_without_signals_showsat_once(client):
     # The admin's publish action is an update(): no save, no signal. The status is read live.
     draft = make_version(title="Lease draft", status=Status.DRAFT)
     search_index.flush_pending()
@@ -821,42 +822,7 @@ def test_piece_page_provides_what_the_shortcuts_script_reads(client):
     assert '<div class="toast" id="toast" role="status" aria-live="polite">' in html
 
 
-def _at_once(*jobs) -> None:
-    """Run each job in a thread of its own, started together; each closes its connection."""
-    import threading
-
-    from django.db import connection
-
-    barrier = threading.Barrier(len(jobs))
-    errors = []
-
-    def run(job):
-        try:
-            barrier.wait()
-            job()
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
-
-
-def _needs_concurrent_transactions():
-    from django.db import connection
-
-    return pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="real concurrent transactions: SQLite's IMMEDIATE ones run one at a time",
-    )
-
-
-@_needs_concurrent_transactions()
+@needs_concurrent_transactions
 @pytest.mark.django_db(transaction=True)
 def test_two_saves_of_one_question_at_once_leave_the_index_on_the_stored_text(monkeypatch, caplog):
     """The concurrency audit: the later re-index read the version before the other save
@@ -903,7 +869,7 @@ def test_two_saves_of_one_question_at_once_leave_the_index_on_the_stored_text(mo
         return job
 
     for n in range(10):
-        _at_once(save(f"Which write wins, zzalpha{n}?"), save(f"Which write wins, zzbeta{n}?"))
+        at_once(save(f"Which write wins, zzalpha{n}?"), save(f"Which write wins, zzbeta{n}?"))
         stored = Question.objects.get(pk=question.pk).prompt
         indexed = SearchDocument.objects.get(pk=document_id(version.pk, "en")).text
         assert stored in indexed, (n, stored)
@@ -917,7 +883,7 @@ def test_two_saves_of_one_question_at_once_leave_the_index_on_the_stored_text(mo
         assert loser not in indexed
 
 
-@_needs_concurrent_transactions()
+@needs_concurrent_transactions
 @pytest.mark.django_db(transaction=True)
 def test_two_imports_at_once_do_not_double_a_new_choice(tmp_path):
     """The concurrency audit: both imports read the choices before the other's were written
@@ -935,7 +901,7 @@ def test_two_imports_at_once_do_not_double_a_new_choice(tmp_path):
     lesson.write_text(text.replace(choice, "A wholly new wrong choice, written for this test."))
     for path in lesson.parent.glob("10-what-is-a-leader.zero.ru.md"):
         path.unlink()  # its choices follow the original's; not what this test is about
-    _at_once(lambda: import_paths([folder]), lambda: import_paths([folder]))
+    at_once(lambda: import_paths([folder]), lambda: import_paths([folder]))
     assert (
         Choice.objects.filter(text="A wholly new wrong choice, written for this test.").count() == 1
     )

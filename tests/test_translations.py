@@ -275,6 +275,26 @@ def test_behind_says_which_parts_of_the_english_changed(
     assert changed(translated) == ["goal"]
 
 
+def test_a_wrong_choice_added_is_not_said_to_change_which_choice_is_right(
+    translated, django_capture_on_commit_callbacks
+):
+    """The code review: the new choice's right/wrong key was new, and read as a new key."""
+    from lessons.models import Choice
+
+    step = translated.steps.order_by("position").exclude(question=None).first()
+    question = step.question
+    count = question.choices.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        Choice.objects.create(
+            question=question, position=count, text="One more wrong one.", explanation="No."
+        )
+    said = changed(translated)
+    assert said == [
+        f"step “{step.heading}”, choice {count + 1}: explanation",
+        f"step “{step.heading}”, choice {count + 1}: text",
+    ]
+
+
 def test_the_import_says_what_changed_in_a_translation_behind(
     tmp_path, translated, capsys, django_capture_on_commit_callbacks
 ):

@@ -84,8 +84,9 @@ def answer(request: HttpRequest) -> HttpResponse:
             )
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        changed = form.has_error(NON_FIELD_ERRORS, "changed")  # since the page was read
-        return _answer_error(request, form.first_error(), form, status=409 if changed else 400)
+        if form.has_error(NON_FIELD_ERRORS, "changed"):  # since the page was read
+            return _answer_error(request, form.non_field_errors()[0], form, status=409)
+        return _answer_error(request, form.first_error(), form)
     question, choice = form.cleaned_data["question"], form.cleaned_data["choice"]
     version = question.step.version  # as the page has it, from the cache
     learner = learner_for(request)
