@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from climb.teams.models import Invite, Membership, Role, Team, TeamRuleError
 
+from .concurrency import at_once, needs_concurrent_transactions
+
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 
@@ -1065,3 +1067,49 @@ def test_a_rename_writes_only_the_name(client, team):
     assert team.rename_by(membership, "Platform Core") is True
     team.refresh_from_db()
     assert team.name == "Platform Core" and team.roster_version == before + 1
+
+
+@needs_concurrent_transactions
+@pytest.mark.django_db(transaction=True)
+def test_a_join_and_the_team_s_deletion_at_once_do_not_deadlock():
+    """The concurrency audit: a join locked the invite, then the team (its roster version);
+    a deletion the team, then the invites: on PostgreSQL they deadlocked every time."""
+    import threading
+
+    from django.db import connection
+
+    team = make_team(make_user("olga"), name="Platform")
+    invite = make_invite(team)
+    olga, newt = member(team, "olga"), make_user("newt")
+    invite_locked, team_locked = threading.Event(), threading.Event()
+
+    def joiner_waits(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if "FOR UPDATE" in sql and '"teams_invite"' in sql:
+            invite_locked.set()
+            team_locked.wait(1)  # the old order: the deletion takes the team now
+        return result
+
+    def deleter_waits(execute, sql, params, many, context):
+        if "FOR UPDATE" in sql and '"teams_team"' in sql:
+            invite_locked.wait(1)
+            result = execute(sql, params, many, context)
+            team_locked.set()
+            return result
+        return execute(sql, params, many, context)
+
+    def join():
+        with connection.execute_wrapper(joiner_waits):
+            try:
+                return invite.accept(newt).created
+            except TeamRuleError as refusal:
+                return refusal.message
+
+    def delete():
+        with connection.execute_wrapper(deleter_waits):
+            team.delete_by(Membership.objects.get(pk=olga.pk), "Platform")
+            return "deleted"
+
+    joined, deleted = at_once(join, delete)
+    assert deleted == "deleted" and joined in (True, "This invite link no longer works.")
+    assert not Team.objects.filter(pk=team.pk).exists()
