@@ -16,6 +16,7 @@ from django.utils import timezone
 from climb.learning.models import Answer, Learner, TierReached
 from lessons.models import Tier
 
+from .concurrency import at_once, needs_concurrent_transactions
 from .factories import make_answer, make_climb, make_piece, make_version
 
 pytestmark = pytest.mark.django_db
@@ -361,3 +362,48 @@ def test_the_climb_and_home_pages_say_where_to_pick_the_climb_up(client):
     # Someone new still gets the shared page, which starts at the beginning.
     other = Client()
     assert "Start the climb" in other.get(climb.get_absolute_url()).content.decode()
+
+
+@needs_concurrent_transactions
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_posted_while_signing_in_is_merged_or_refused_never_lost():
+    """The concurrency audit (from reading the code): an answer the anonymous learner made
+    in another tab after the merge read their answers was deleted with the anonymous learner
+    at the end of the merge, though the learner had been told it was stored."""
+    import threading
+
+    from django.db import connection
+
+    from climb.learning.models import Answer
+
+    version = make_version(make_piece(make_climb(slug="ds")), steps=2)
+    first, second = questions(version)
+    account, anonymous = Learner.objects.create(user=make_user()), Learner.objects.create()
+    make_answer(anonymous, first.choices.get(is_correct=True))
+    read, posted = threading.Event(), threading.Event()
+
+    def merge_waits_after_reading(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith("SELECT") and 'FROM "learning_answer"' in sql and not read.is_set():
+            read.set()
+            posted.wait(1)  # the other tab's answer lands here, without the lock
+        return result
+
+    def merge():
+        with connection.execute_wrapper(merge_waits_after_reading):
+            return anonymous.merge_into(account)
+
+    def other_tab():
+        read.wait(5)
+        try:
+            return Answer.record(anonymous, second.choices.get(is_correct=True), 1).created
+        except ValueError:  # refused, and the learner is told so
+            return False
+        finally:
+            posted.set()
+
+    moved, stored = at_once(merge, other_tab)
+    assert moved == 1
+    kept = Answer.objects.filter(question=second).count()
+    assert kept == (1 if stored else 0)  # told it was stored, it is (in the account)
+    assert Answer.objects.filter(learner=account).count() == 1 + kept

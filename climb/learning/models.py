@@ -159,6 +159,10 @@ class Learner(models.Model):
         """
         if target.pk == self.pk:
             return 0
+        # Locked first: an answer posted in another tab meanwhile waits, then is refused
+        # ("out of date") once this learner is gone, instead of being stored after the read
+        # below and deleted with the learner, unseen, at the end (PostgreSQL).
+        Learner.objects.select_for_update().filter(pk=self.pk).values_list("pk").first()
         mine = list(self.answers.all())
         if mine:
             questions = {answer.question_id for answer in mine}
