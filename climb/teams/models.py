@@ -234,6 +234,12 @@ class Membership(models.Model):
                 gettext("That person is no longer in the team: they left or were removed.")
             ) from None
 
+    def _lock_with(self, by: Membership) -> None:
+        """Inside a transaction: take the team's lock, then read both roles as of now."""
+        lock_team(self.team_id)
+        by.reload_role(by_self=True)
+        self.reload_role(by_self=False)
+
     def _refuse_if_last_owner(self, message: str) -> None:
         if self.is_only_owner():
             raise TeamRuleError(message)
@@ -256,9 +262,7 @@ class Membership(models.Model):
             self.leave()
             return
         with transaction.atomic():
-            lock_team(self.team_id)
-            by.reload_role(by_self=True)
-            self.reload_role(by_self=False)
+            self._lock_with(by)
             if not by.manages:
                 raise TeamRuleError(gettext("Only owners and managers remove members."))
             if not by.may_change(self):
@@ -277,9 +281,7 @@ class Membership(models.Model):
     def change_role(self, role: str, by: Membership) -> bool:
         """`by` gives this member `role`. Returns False if it already was their role."""
         with transaction.atomic():
-            lock_team(self.team_id)
-            by.reload_role(by_self=True)
-            self.reload_role(by_self=False)
+            self._lock_with(by)
             if role not in Role.values:
                 raise TeamRuleError(gettext("There is no such role."))
             if not by.manages:
@@ -304,9 +306,7 @@ class Membership(models.Model):
         """`by` counts this member in the team's figures, or leaves them out: themself, or
         anyone whose role they may change. Returns False if it already was so."""
         with transaction.atomic():
-            lock_team(self.team_id)
-            by.reload_role(by_self=True)
-            self.reload_role(by_self=False)
+            self._lock_with(by)
             if not by.manages:
                 raise TeamRuleError(gettext("Only owners and managers change this."))
             if self.pk != by.pk and not by.may_change(self):
