@@ -341,6 +341,9 @@ class TierVersionQuerySet(models.QuerySet):
         )
 
 
+DIGEST_FIELDS = {"digest", "digest_ru", "digest_ru_from", "digest_ru_from_parts"}
+
+
 class TierVersion(TranslatedMixin, RenderedFieldsMixin, models.Model):
     piece = models.ForeignKey(Piece, on_delete=models.CASCADE, related_name="versions")
     tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices)
@@ -409,6 +412,18 @@ class TierVersion(TranslatedMixin, RenderedFieldsMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_tier_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        # The digests are lessons.translations' to write (after the commit, from the rows as
+        # they are then): a save of an object loaded before that would write its old ones
+        # back, and lose, say, a translation just marked as checked.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in DIGEST_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse(

@@ -269,7 +269,7 @@ def test_behind_says_which_parts_of_the_english_changed(
         )
     assert not fresh(translated).translation_behind
     with django_capture_on_commit_callbacks(execute=True):
-        version = fresh(translated)  # save() writes every column, the digests' too
+        version = fresh(translated)
         version.goal += " Also this."
         version.save()
     assert changed(translated) == ["goal"]
@@ -328,3 +328,26 @@ def test_translations_from_before_parts_were_kept_get_them_and_old_behind_says_s
     assert changed(translated) is None
     page = admin_client.get(reverse("admin:lessons_tierversion_change", args=[translated.pk]))
     assert "which parts changed was not recorded then" in page.content.decode()
+
+
+def test_saving_a_version_loaded_before_a_check_keeps_the_check(
+    translated, django_capture_on_commit_callbacks
+):
+    """save() wrote every column back, the digests too: a version object loaded before a
+    translation was marked as checked made it "behind" again when saved for anything."""
+    from lessons.translations import mark_checked
+
+    loaded = fresh(translated)
+    step = translated.steps.order_by("position").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        step.prose += " One more English sentence."
+        step.save()
+    assert fresh(translated).translation_behind
+    with django_capture_on_commit_callbacks(execute=True):
+        mark_checked(TierVersion.objects.filter(pk=translated.pk))
+    assert not fresh(translated).translation_behind
+    with django_capture_on_commit_callbacks(execute=True):
+        loaded.minutes += 1
+        loaded.save()
+    assert fresh(translated).minutes == loaded.minutes
+    assert not fresh(translated).translation_behind
