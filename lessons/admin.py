@@ -150,7 +150,7 @@ class EditConflictMixin:
         if change and obj is not None:
             form = context["adminform"].form
             posted = request.POST.get(SEEN) if request.method == "POST" else None
-            context[SEEN.lstrip("_")] = getattr(form, "seen_now", None) or posted or self.seen(obj)
+            context["seen"] = getattr(form, "seen_now", None) or posted or self.seen(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
@@ -584,7 +584,7 @@ class ChoiceFormSet(BaseInlineFormSet):
     def save(self, commit=True):
         # The database allows one correct choice at a time: unmark the stored one, save, then
         # mark the chosen one (its form may be unchanged, and so not saved by the formset).
-        lock_content()  # before any content row, as every content write takes it
+        # The content lock is held already: the question was saved first (pre_save).
         self.instance.choices.filter(is_correct=True).update(is_correct=False)
         saved = super().save(commit)
         for form in self.forms:

@@ -139,26 +139,20 @@ def version_rows(team: Team, since: datetime | None) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _day_counts(
-    rows: QuerySet, field: str, since: date, *by: str, until: datetime | None = None
-) -> QuerySet:
-    """(day, *by, count) per UTC day from `since`, grouped in the database on the
-    timestamp's date (and on the fields `by`). With `until`, a last column counts the rows
-    of that moment's day up to it (0 on every other day): a day a week ago, so far."""
+def _day_counts(rows: QuerySet, field: str, since: date, until: datetime, *by: str) -> QuerySet:
+    """(day, *by, count, so far) per UTC day from `since`, grouped in the database on the
+    timestamp's date (and on the fields `by`). "So far" counts the rows of `until`'s day up
+    to that moment (0 on every other day): a day a week ago, up to this time of day."""
     start = timezone.make_aware(datetime.combine(since, time.min))
-    columns = {"count": Count("pk")}
-    if until is not None:
-        day_start = timezone.make_aware(datetime.combine(timezone.localdate(until), time.min))
-        columns["so_far"] = Count(
-            "pk", filter=Q(**{f"{field}__gte": day_start, f"{field}__lt": until})
-        )
+    day_start = timezone.make_aware(datetime.combine(timezone.localdate(until), time.min))
+    so_far = Q(**{f"{field}__gte": day_start, f"{field}__lt": until})
     return (
         rows.filter(**{f"{field}__gte": start})
         .order_by()
         .annotate(day=Substr(Cast(field, CharField()), 1, 10))
         .values("day", *by)
-        .annotate(**columns)
-        .values_list("day", *by, *columns)
+        .annotate(count=Count("pk"), so_far=Count("pk", filter=so_far))
+        .values_list("day", *by, "count", "so_far")
     )
 
 
@@ -177,7 +171,7 @@ def answers_per_day(
     )
     days: dict[date, dict[int, int]] = defaultdict(dict)
     so_far: dict[int, int] = {}
-    rows = _day_counts(answers, "created_at", since, "learner_id", until=until)
+    rows = _day_counts(answers, "created_at", since, until, "learner_id")
     for day, learner_id, count, before in rows:
         days[date.fromisoformat(day)][learner_id] = count
         if before:
@@ -190,8 +184,9 @@ def tiers_per_day(
 ) -> tuple[dict[date, int], int]:
     """Tiers reached in the climb per UTC day from `since`, and on `until`'s day up to it."""
     reached = TierReached.objects.filter(learner__in=team_learners(team), climb=climb)
-    rows = list(_day_counts(reached, "reached_at", since, until=until))
-    return {date.fromisoformat(day): count for day, count, _ in rows}, sum(r[2] for r in rows)
+    rows = list(_day_counts(reached, "reached_at", since, until))
+    per_day = {date.fromisoformat(day): count for day, count, _so_far in rows}
+    return per_day, sum(so_far for _day, _count, so_far in rows)
 
 
 def choice_counts(team: Team, climb: Climb, since: datetime | None) -> list[ChoiceCount]:
