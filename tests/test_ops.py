@@ -124,6 +124,37 @@ def test_every_spelling_of_an_account_counts_towards_its_lockout(client, setting
     assert "Try again in 30 minutes." in response.content.decode()
 
 
+def test_a_password_reset_lifts_the_lockout_a_stranger_caused(client):
+    """Anyone who knows a name can lock its account for a while with five wrong guesses; its
+    owner, who can read its mail, gets back in with a reset link instead of waiting. The
+    stranger's address stays locked by its other failures."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    users = get_user_model().objects
+    ada = users.create_user("Ada", "ada@example.com", "right password 42")
+    users.create_user("bob", "bob@example.com", "bob's password 42")
+    stranger, owner = {"REMOTE_ADDR": "203.0.113.6"}, {"REMOTE_ADDR": "198.51.100.7"}
+    for login in ("ada", "ADA", "ada@example.com", "Ada", "ada", *["bob"] * 5):
+        client.post("/accounts/login/", {"username": login, "password": "x"}, **stranger)
+    new = {"username": "ada@example.com", "password": "a new password 42"}
+    assert client.post("/accounts/login/", new, **owner).status_code == 429
+
+    uid = urlsafe_base64_encode(force_bytes(ada.pk))
+    token = default_token_generator.make_token(ada)
+    form = client.get(f"/accounts/password/reset/{uid}/{token}/", **owner).url
+    passwords = {"new_password1": new["password"], "new_password2": new["password"]}
+    assert client.post(form, passwords, **owner).status_code == 302
+
+    assert client.post("/accounts/login/", new, **owner).status_code == 302
+    client.logout()
+    # bob's account and the stranger's address are as locked as before.
+    bob = {"username": "bob", "password": "bob's password 42"}
+    assert client.post("/accounts/login/", bob, **owner).status_code == 429
+    assert client.post("/accounts/login/", new, **stranger).status_code == 429
+
+
 def test_login_is_locked_per_address_across_accounts(client):
     for n in range(5):
         client.post("/accounts/login/", {"username": f"someone{n}", "password": "x"})

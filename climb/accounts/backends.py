@@ -52,4 +52,9 @@ def lockout_username(request, credentials: dict | None) -> str:
     """
     typed = ((credentials or {}).get("username") or "").strip()
     user = find_account(typed) if typed else None
-    return (user.get_username() if user is not None else typed).lower()
+    return lockout_key(user) if user is not None else typed.lower()
+
+
+def lockout_key(user) -> str:
+    """The name an account's failed log-ins are stored under, however they were typed."""
+    return user.get_username().lower()

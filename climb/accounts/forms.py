@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from axes.utils import reset
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -9,6 +10,7 @@ from django.contrib.auth.forms import (
     AdminUserCreationForm,
     AuthenticationForm,
     PasswordResetForm,
+    SetPasswordForm,
     UserChangeForm,
     UserCreationForm,
 )
@@ -16,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from climb.learning import ratelimit
 
+from .backends import lockout_key
 from .names import same_name
 
 User = get_user_model()
@@ -162,3 +165,18 @@ class LimitedPasswordResetForm(PasswordResetForm):
                 to_email,
                 html_email_template_name,
             )
+
+
+class UnlockingSetPasswordForm(SetPasswordForm):
+    """The new password from a reset link also lifts the account's log-in lockout.
+
+    Five wrong passwords lock an account for AXES_COOLOFF_MINUTES, typed by anyone who knows
+    its name. Its owner, who proved they read its mail, need not wait out a stranger's
+    guesses: the failed attempts against the account are forgotten, from every address.
+    """
+
+    def save(self, commit: bool = True):
+        user = super().save(commit)
+        if commit:
+            reset(username=lockout_key(user))
+        return user

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 from climb.learning import ratelimit
 from climb.ops import limit_key
 
-from .forms import LimitedPasswordResetForm, LoginForm, SignupForm
+from .forms import LimitedPasswordResetForm, LoginForm, SignupForm, UnlockingSetPasswordForm
 
 
 def limited_per_client(name: str, setting: str):
@@ -132,6 +132,7 @@ password_reset_done = auth_views.PasswordResetDoneView.as_view(
 )
 
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    form_class=UnlockingSetPasswordForm,
     template_name="accounts/password_reset_confirm.html",
     success_url=reverse_lazy("accounts:password_reset_complete"),
 )
