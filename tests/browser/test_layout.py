@@ -124,3 +124,35 @@ def test_an_explanation_gets_most_of_a_phone_s_width(live_server, demo, page: Pa
     prose = box(page, "article p")["width"]
     explanation = step(page, 1).locator(".feedback .explanation").first.bounding_box()
     assert explanation["width"] >= 0.8 * prose, (explanation["width"], prose)  # was 0.6
+
+
+@pytest.mark.parametrize("language", ["", "/ru"])
+def test_on_a_phone_every_member_s_controls_are_on_screen(live_server, demo, page, language):
+    """The members and invite tables scrolled sideways on a phone, with "In the figures",
+    "Remove" and "Revoke" past the edge; each row is now a card, its cells named."""
+    from climb.teams.models import Invite, Membership, Team
+
+    from .test_accessibility import assert_clean, violations
+
+    page.set_viewport_size(PHONE)
+    owner = sign_in(page, live_server, "margaret.hamilton.1969")
+    team = Team.create_with_owner("Platform engineering", owner)
+    for name in ("grace.brewster.hopper", "ada"):
+        user = type(owner).objects.create_user(name)
+        Membership.objects.create(team=team, user=user, role="member")
+    Invite.issue(team, Membership.objects.get(user=owner), role="manager", days=7, people=5)
+    page.goto(f"{live_server.url}{language}/teams/{team.pk}/members/")
+
+    controls = page.locator(
+        ".members-table :is(select, button, summary), .invite-table :is(button, .invite-link)"
+    ).filter(visible=True)
+    # two role forms (select, button), three "leave out", two "remove"; a link and "revoke"
+    assert controls.count() == 2 * 2 + 3 + 2 + 2
+    for control in controls.all():
+        right = control.evaluate("element => element.getBoundingClientRect().right")
+        assert right <= PHONE["width"], (control.evaluate("e => e.outerHTML"), right)
+    # Each value says what it is: the column's name is on screen beside it.
+    joined = page.locator(".members-table td").nth(1)
+    label = joined.evaluate("cell => getComputedStyle(cell, '::before').content")
+    assert ("Joined" if not language else "вступления") in label, label
+    assert_clean(violations(page, "members on a phone"))
