@@ -131,7 +131,7 @@ def test_markup_that_shows_as_typed_imports_with_a_warning_at_its_line(lessons, 
 def test_a_bad_file_is_named_with_its_line_and_changes_nothing(lessons, old, new, message):
     import_paths([lessons.parent])
     before = content_snapshot()
-    edit(lessons / "20-dead-or-slow.zero.md", "minutes: 7", "minutes: 9")  # a good file too
+    edit(lessons / "20-dead-or-slow.zero.md", "minutes: 8", "minutes: 9")  # a good file too
     edit(lessons / LESSON.name, old, new)
     with pytest.raises(CommandError) as excinfo:
         call_command("import_lessons", str(lessons.parent))
