@@ -6,7 +6,6 @@ serving a page never runs Markdown or Pygments.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 
@@ -17,6 +16,7 @@ from django.db import models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -644,11 +644,14 @@ class Question(TranslatedMixin, RenderedFieldsMixin, models.Model):
         right. The quiz form carries it, so that an answer posted from a page read before
         an author changed the question is refused instead of being graded against text the
         learner never saw. Explanations are left out: they are read after answering, and a
-        typo fixed in one must not refuse the answers of everyone who has the page open."""
+        typo fixed in one must not refuse the answers of everyone who has the page open.
+
+        Keyed with SECRET_KEY: a plain hash of text the page shows could be recomputed for
+        each choice marked right, and the one that matched gave the answer away."""
         choices = [(c.local.text, c.is_correct) for c in self.choices.all()]
         asked = [self.local.prompt, choices]
         payload = json.dumps(asked, ensure_ascii=False)
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+        return salted_hmac("climb.Question.asked_digest", payload).hexdigest()[:16]
 
 
 class Choice(TranslatedMixin, RenderedFieldsMixin, models.Model):

@@ -488,6 +488,26 @@ def test_the_asked_digest_is_of_the_text_the_reader_s_language_showed(client, ve
     assert client.post("/ru" + ANSWER_URL, data, headers=HTMX).status_code == 200
 
 
+def test_the_asked_digest_does_not_give_the_right_choice_away(client, version, settings):
+    """The fuzz audit: the digest was a plain sha256 of the prompt and the choices with
+    which one is right, all of it but the last on the page: hashing each candidate and
+    comparing gave the answer to every open question. Keyed, it matches none."""
+    import hashlib
+
+    first = questions(version)[0]
+    html = client.get(version.get_absolute_url()).content.decode()
+    asked = re.search(r'name="asked" value="(\w+)"', html).group(1)
+    choices = list(first.choices.all())
+    for guess in choices:
+        marked = [(c.text, c.pk == guess.pk) for c in choices]
+        for payload in ([first.prompt, marked], [first.prompt, [list(m) for m in marked]]):
+            text = json.dumps(payload, ensure_ascii=False).encode()
+            assert hashlib.sha256(text).hexdigest()[:16] != asked
+    # It depends on the site's key, which the page does not show.
+    settings.SECRET_KEY = "another key, for another site, of fifty characters or more..."
+    assert first.asked_digest() != asked
+
+
 def test_an_explanation_fixed_meanwhile_does_not_refuse_an_answer(client, version):
     """Explanations are read after answering: a typo fixed in one must not refuse everyone
     who has the page open."""
