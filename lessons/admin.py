@@ -474,7 +474,10 @@ class TierVersionAdmin(EditConflictMixin, MarkupSlipsMixin, admin.ModelAdmin):
             "parts": "; ".join(changed)
         }
 
-    @admin.action(description=_("Mark the Russian of the selected versions as checked"))
+    @admin.action(
+        description=_("Mark the Russian of the selected versions as checked"),
+        permissions=["change"],
+    )
     def translation_checked(self, request, queryset):
         """The English changed in a way the Russian needs no change for (a typo, say)."""
         count = translations.mark_checked(queryset)
@@ -525,7 +528,7 @@ class TierVersionAdmin(EditConflictMixin, MarkupSlipsMixin, admin.ModelAdmin):
             sync_question(step_form.instance, step_form.cleaned_data.get("question_text"))
             translate_question(step_form.instance, step_form.cleaned_data.get("question_text_ru"))
 
-    @admin.action(description=_("Publish the selected tier versions"))
+    @admin.action(description=_("Publish the selected tier versions"), permissions=["change"])
     def publish(self, request, queryset):
         lock_content()  # before any content row, as every content write takes it
         count = queryset.update(status=Status.PUBLISHED)
@@ -536,7 +539,9 @@ class TierVersionAdmin(EditConflictMixin, MarkupSlipsMixin, admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Turn the selected tier versions back into drafts"))
+    @admin.action(
+        description=_("Turn the selected tier versions back into drafts"), permissions=["change"]
+    )
     def unpublish(self, request, queryset):
         lock_content()
         count = queryset.update(status=Status.DRAFT)

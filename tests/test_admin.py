@@ -902,6 +902,29 @@ def test_staff_who_may_change_tier_versions_preview_them_as_the_admin_offers(cli
     assert client.get(reverse("lessons:preview", args=[draft.pk])).status_code == 200
 
 
+@pytest.mark.parametrize("action", ["publish", "unpublish", "translation_checked"])
+def test_staff_who_may_only_view_versions_get_no_action_that_changes_them(client, action):
+    """The fuzz audit: an action without permissions=["change"] is offered to whoever may
+    see the list, so a viewer could publish a draft with one hand-made POST."""
+    version = make_version(make_piece(make_climb()), status=Status.DRAFT)
+    if action == "unpublish":
+        TierVersion.objects.filter(pk=version.pk).update(status=Status.PUBLISHED)
+    if action == "translation_checked":
+        TierVersion.objects.filter(pk=version.pk).update(title_ru="Ч", digest_ru_from="older")
+    before = TierVersion.objects.values().get(pk=version.pk)
+    viewer = User.objects.create_user("viewer", password="x", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_tierversion"))
+    client.force_login(viewer)
+    url = admin_url(TierVersion, "changelist")
+    assert f'value="{action}"' not in client.get(url).content.decode()
+    response = client.post(url, {"action": action, "_selected_action": [version.pk], "index": 0})
+    assert response.status_code in (200, 302)
+    assert TierVersion.objects.values().get(pk=version.pk) == before
+    # Someone who may change them has the action.
+    viewer.user_permissions.add(Permission.objects.get(codename="change_tierversion"))
+    assert f'value="{action}"' in client.get(url).content.decode()
+
+
 def test_drafts_are_not_listed_on_the_climb_page_or_home(learner_client, draft):
     climb_page = learner_client.get(draft.piece.climb.get_absolute_url()).content.decode()
     assert "Published piece" in climb_page
