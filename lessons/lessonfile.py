@@ -923,7 +923,9 @@ def dump_version(version: VersionData) -> str:
             parts.append(f"\n{step.prose}\n")
         if step.code:
             options = f" mark={step.marked_lines}" if step.marked_lines else ""
-            fence = "````" if "```" in step.code else "```"
+            # Longer than any run of backticks in the code, or a line of them closes it.
+            longest = max((len(run) for run in re.findall(r"`+", step.code)), default=0)
+            fence = "`" * max(3, longest + 1)
             parts.append(f"\n{fence}{step.language}{options}\n{step.code}\n{fence}\n")
         if step.prose_after:
             parts.append(f"\n{step.prose_after}\n")

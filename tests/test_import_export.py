@@ -82,6 +82,25 @@ def test_export_import_export_is_a_byte_identical_round_trip(tmp_path):
         assert twin.read_bytes() == path.read_bytes(), path.name
 
 
+@pytest.mark.parametrize("run", [3, 4, 7])
+def test_a_snippet_holding_a_line_of_backticks_survives_export_and_import(tmp_path, run):
+    """The fuzz audit: a snippet with a line of four backticks was fenced with four, which
+    that line closed: the rest of the code came back as prose, with no error."""
+    from lessons.models import Step
+
+    import_paths([DEMO_CONTENT])
+    step = Step.objects.filter(version__tier=Tier.SENIOR).exclude(code="").first()
+    fence = "`" * run
+    code = f'doc = """\n{fence}md\n# nested\n{fence}\n"""\nprint(doc)'
+    Step.objects.filter(pk=step.pk).update(code=code, marked_lines="")
+    before = content_snapshot()
+    export_to(tmp_path)
+    report = import_paths([tmp_path])
+    assert not report.changed
+    assert Step.objects.get(pk=step.pk).code == code
+    assert content_snapshot() == before
+
+
 def test_the_demo_files_are_in_the_canonical_exported_form(tmp_path):
     import_paths([DEMO_CONTENT])
     export_to(tmp_path)
