@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 TIERS = ("zero", "junior", "middle", "senior")
@@ -234,6 +235,10 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         seen = set()
         for key_node, _value in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str | int | float | bool | None):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a plain name", key_node.start_mark
+                )
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"the key {key!r} appears twice", key_node.start_mark
@@ -244,6 +249,20 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 # What the database holds (lessons.models): longer text would fail there, not here.
 MAX_LENGTHS = {"title": 200, "crux": 300, "slug": 50, "climb": 50, "piece": 50}
+MAX_HEADING, MAX_MARKED, MAX_CHOICE = 200, 200, 500
+MAX_SOURCE = {"title": 300, "url": 500, "note": 300}
+
+
+def _at_most(value: str, limit: int, what: str, path, line: int | None) -> str:
+    """`value`, or the file and line of text longer than its database column holds (on
+    PostgreSQL the import failed there with neither; SQLite stored it whole)."""
+    if len(value) > limit:
+        raise LessonFileError(
+            path, line, f"{what} is {len(value)} characters long: at most {limit}"
+        )
+    return value
+
+
 MAX_WHOLE_NUMBER = 2_147_483_647  # a PositiveIntegerField on PostgreSQL
 MINUTES = (1, 240)  # a tier version's honest reading and answering time (a database check)
 
@@ -399,6 +418,10 @@ def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], i
         raise LessonFileError(path, 1, "the front-matter header is not closed with '---'")
     try:
         meta = yaml.load("\n".join(lines[1:index]), Loader=_UniqueKeyLoader) or {}  # noqa: S506
+    except RecursionError:
+        raise LessonFileError(
+            path, 2, "front matter nests lists or mappings too deeply to read"
+        ) from None
     except yaml.YAMLError as exc:
         unclosed = _unclosed_quote(lines[1:index])
         if unclosed is not None:  # YAML reads on into the next lines and reports one of them
@@ -590,7 +613,11 @@ def _parse_translation(meta: dict, body: list[str], first_line: int, raw, path) 
             _meta_line(raw, "source_notes"),
             "'source_notes' must be a list of texts, one per source of the original, in order",
         )
-    version.source_notes = [note.strip() for note in notes]
+    notes_line = _meta_line(raw, "source_notes")
+    version.source_notes = [
+        _at_most(note.strip(), MAX_SOURCE["note"], f"source note {number}", path, notes_line)
+        for number, note in enumerate(notes, start=1)
+    ]
     _parse_sections(version, body, first_line, path)
     version.slips = markup_slips(body, first_line)
     return version
@@ -607,7 +634,10 @@ def _parse_sources(value, path, raw) -> list[SourceData]:
         url = str(item["url"]).strip()
         if not re.match(r"^https?://", url):
             raise LessonFileError(path, line, f"source {number}: url must start with http(s)://")
-        sources.append(SourceData(str(item["title"]).strip(), url, str(item.get("note") or "")))
+        title, note = str(item["title"]).strip(), str(item.get("note") or "")
+        for key, value in (("title", title), ("url", url), ("note", note)):
+            _at_most(value, MAX_SOURCE[key], f"source {number}'s {key}", path, line)
+        sources.append(SourceData(title, url, note))
     return sources
 
 
@@ -673,6 +703,7 @@ def _parse_sections(version: VersionData, body: list[str], first_line: int, path
             step_heading = heading[5:].strip()
             if not step_heading:
                 raise LessonFileError(path, line, "a step needs a heading: '## Step: <heading>'")
+            _at_most(step_heading, MAX_HEADING, "a step's heading", path, line)
             # The importer finds a step again by its heading: two alike would be one step
             # in the database and a new copy on every import.
             if any(step.heading == step_heading for step in version.steps):
@@ -724,7 +755,9 @@ def _parse_step(heading: str, lines: list[str], first_line: int, path) -> StepDa
                     parse_marked_lines(value)
                 except ValueError as exc:
                     raise LessonFileError(path, first_line + index, str(exc)) from None
-                step.marked_lines = value.strip()
+                step.marked_lines = _at_most(
+                    value.strip(), MAX_MARKED, "mark=", path, first_line + index
+                )
             code: list[str] = []
             index += 1
             # Closed as _sections closes it (a fence at least as long), or the two disagree.
@@ -775,7 +808,8 @@ def _parse_question(lines: list[str], first_line: int, path) -> QuestionData:
         number = first_line + offset
         match = CHOICE_RE.match(line)
         if match:
-            choice = ChoiceData(match.group(2).strip(), match.group(1) != " ", "")
+            text = _at_most(match.group(2).strip(), MAX_CHOICE, "a choice", path, number)
+            choice = ChoiceData(text, match.group(1) != " ", "")
             choices.append((number, choice, []))
         elif line.startswith("### ") and not choices:
             raise LessonFileError(path, number, f"unknown sub-section {line.strip()!r}")
@@ -1094,6 +1128,9 @@ def main(argv: list[str]) -> int:
     folder, without a database, each on its own and then together (duplicates, orders, each
     translation against its original's file when it is among them). One line per problem;
     exit status 1 if there was any."""
+    if not settings.configured:
+        # Run as a script, outside the site: messages in English, no project settings.
+        settings.configure(USE_I18N=False)
     problems: list[str] = []
     files: list[Path] = []
     for name in argv:

@@ -160,8 +160,18 @@ def broken(old: str, new: str) -> str:
         (broken("url: https://martin", "url: javascript://martin"), 9, "must start with http"),
         (broken("order: 30", "order: 99999999999999999999"), 4, "from 0 to 2147483647"),
         (broken("order: 30", "order: 30\norder: 40"), 5, "the key 'order' appears twice"),
+        # The fuzz audit: a TypeError and a RecursionError, named with neither file nor line.
+        (broken("order: 30", "order: 30\n? [a, b]\n: 1"), 5, "a key must be a plain name"),
+        (broken("order: 30", "order: 30\nx: " + "[" * 5000 + "]" * 5000), 2, "too deeply"),
         (broken('title: "Leases and TTLs"', "title: [a, b]"), 6, "'title' must be text"),
         (broken('title: "Leases and TTLs"', "title: " + "x" * 201), 6, "at most 200"),
+        # Each field as long as its column: PostgreSQL refused longer with no file or line.
+        (broken("## Step: Renew it", "## Step: " + "h" * 201), 23, "heading is 201 char"),
+        (broken("```go mark=2,3-4", "```go mark=" + "2," * 100 + "3"), 27, "mark= is 201 char"),
+        (broken("- [ ] Nothing.", "- [ ] " + "n" * 501), 46, "a choice is 501 char"),
+        (broken('  - title: "How', '  - title: "' + "t" * 300 + "How"), 9, "title is 329 char"),
+        (broken('note: "Kleppmann', 'note: "' + "k" * 300), 9, "note is 306 char"),
+        (broken("https://martin.", "https://" + "m" * 500), 9, "url is 5"),
         (broken("The rule.", "The\x00rule."), None, "NUL character"),
         (broken("minutes: 8", "minutes: ten"), 8, "'minutes' must be a whole number from 1 to 240"),
         (broken("minutes: 8", "minutes: 241"), 8, "from 1 to 240, not 241"),
@@ -322,6 +332,42 @@ def test_the_checker_takes_folders_and_reports_unreadable_files(tmp_path, capsys
     (tmp_path / "latin1.junior.md").unlink()
     assert main([str(tmp_path)]) == 0
     assert "ok: 1 file\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("settings_module", [None, "climb.settings"])
+def test_the_checker_runs_as_a_script_outside_the_site(tmp_path, settings_module):
+    """As the README runs it, in a process of its own: any problem with a translated
+    message (a heading typo), and any warning, ended in ImproperlyConfigured, or with
+    DJANGO_SETTINGS_MODULE set in AppRegistryNotReady, instead of the file and line."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "typo.junior.md").write_text(broken("## Goal", "# Goal"))
+    slip = broken("piece: leases-and-ttls", "piece: slip").replace("*scene*", "**scene")
+    (tmp_path / "slip.junior.md").write_text(slip)
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    if settings_module:
+        env["DJANGO_SETTINGS_MODULE"] = settings_module
+
+    def check(*paths):
+        return subprocess.run(
+            [sys.executable, "-m", "lessons.lessonfile", *map(str, paths)],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    typo = check(tmp_path / "typo.junior.md")
+    assert (typo.returncode, typo.stderr) == (1, "")
+    assert "typo.junior.md:19: '# Goal' looks like a section heading" in typo.stdout
+    slipped = check(tmp_path / "slip.junior.md")
+    assert (slipped.returncode, slipped.stderr) == (0, "")
+    assert "slip.junior.md:" in slipped.stdout and "nothing closes" in slipped.stdout
+    assert "ok: 1 file, 1 warning" in slipped.stdout
 
 
 def test_a_file_too_big_to_be_a_lesson_is_refused_before_it_is_read(tmp_path):
