@@ -29,6 +29,7 @@ from .importer import sync_question, translate_question, uncleared_warning
 from .lessonfile import (
     LessonFileError,
     dump_question,
+    lines_of,
     markdown_problem,
     markup_slips,
     parse_question_text,
@@ -177,7 +178,7 @@ class MarkupSlipsMixin:
                 where = str(edited.fields[name].label)
                 if inline is not None:
                     where = f"{edited.instance}: {where}"
-                for line, why in markup_slips(text.splitlines()):
+                for line, why in markup_slips(lines_of(text)):
                     self.message_user(
                         request,
                         _("%(where)s, line %(line)d: %(why)s")

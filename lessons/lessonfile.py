@@ -116,6 +116,19 @@ class ClimbData:
     path: str = field(default="", compare=False)
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def lines_of(text: str) -> list[str]:
+    """The lines of `text` as editors and Markdown count them, broken at \\n, \\r\\n and \\r
+    only: str.splitlines() also breaks at \\v, \\f, U+0085, U+2028 and U+2029, which put an
+    error a line past where an editor shows it, or made a step of a line no one sees."""
+    lines = _LINE_BREAK.split(text)
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def _next_fence(line: str, fence: str | None) -> tuple[str | None, bool]:
     """The open fence after `line` (None outside code), and whether `line` opened or closed
     one: a closing fence is at least as long as the one it closes."""
@@ -157,7 +170,7 @@ def choice_typo(line: str) -> str:
 def prompt_problem(text: str) -> str:
     """Why a question's prompt typed in the admin would not come back the same from a lesson
     file (a line read as a choice, or as a heading), or ""."""
-    for line in text.splitlines():
+    for line in lines_of(text):
         typo = choice_typo(line)
         if typo:
             return typo
@@ -176,7 +189,7 @@ def structure_problem(text: str, *, step: bool = False, before_snippet: bool = F
     use none of them, or the export would read back as a different lesson (or not at all).
     """
     fence: str | None = None
-    for line in text.splitlines():
+    for line in lines_of(text):
         opened = fence is None
         fence, toggled = _next_fence(line, fence)
         if toggled:
@@ -296,7 +309,7 @@ def markdown_problem(text: str) -> tuple[int, str] | None:
         return None  # the usual case, without walking the lines
     fence: str | None = None
     counts = dict.fromkeys(MAX_MARKUP, 0)
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines_of(text), start=1):
         fence, toggled = _next_fence(line, fence)
         if fence is not None or toggled:
             continue
@@ -408,7 +421,7 @@ def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], i
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise LessonFileError(path, line, "the file contains a NUL character")
-    lines = text.splitlines()
+    lines = lines_of(text)
     if not lines or lines[0].strip() != "---":
         raise LessonFileError(path, 1, "the file must start with a '---' front-matter header")
     for index in range(1, len(lines)):
@@ -490,7 +503,7 @@ def strip_blank_lines(text: str) -> str:
 
 def parse_climb(text: str, path: str | Path = "<climb>") -> ClimbData:
     meta, body, _ = _split_front_matter(path, text)
-    raw = text.splitlines()
+    raw = lines_of(text)
     slug = _require(meta, "slug", path, raw)
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
         raise LessonFileError(path, _meta_line(raw, "slug"), f"slug {slug!r} is not a-z, 0-9 and -")
@@ -520,7 +533,7 @@ def parse_climb(text: str, path: str | Path = "<climb>") -> ClimbData:
 def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
     """Parse one tier-version file. Raises LessonFileError on the first problem found."""
     meta, body, first_line = _split_front_matter(path, text)
-    raw = text.splitlines()
+    raw = lines_of(text)
     known = {"climb", "piece", "order", "tier", "title", "crux", "minutes", "status", "sources"}
     if "language" in meta:
         return _parse_translation(meta, body, first_line, raw, path)
@@ -855,7 +868,7 @@ def parse_question_text(text: str, path: str = "question") -> QuestionData:
     too_many = markdown_problem(text)
     if too_many:
         raise LessonFileError(path, *too_many)
-    return _parse_question(text.splitlines(), 1, path)
+    return _parse_question(lines_of(text), 1, path)
 
 
 def dump_question(question: QuestionData) -> str:
@@ -870,7 +883,7 @@ def dump_question(question: QuestionData) -> str:
 
 
 def _indent(text: str) -> str:
-    return "\n".join(("  " + line) if line else "" for line in text.splitlines())
+    return "\n".join(("  " + line) if line else "" for line in lines_of(text))
 
 
 def dump_climb(climb: ClimbData) -> str:
@@ -1034,8 +1047,8 @@ def translation_problem(
     pairs = zip(original.steps, translation.steps, strict=True)
     for number, (step, mine) in enumerate(pairs, start=1):
         where = f"step {number} ({mine.heading!r})"
-        lines = len(step.code.splitlines())
-        if mine.code and len(mine.code.splitlines()) != lines:
+        lines = len(lines_of(step.code))
+        if mine.code and len(lines_of(mine.code)) != lines:
             return None, (
                 f"{where}: a translated snippet must keep the original's {lines} lines, so "
                 "the marked lines still point right"

@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import rendering
-from .lessonfile import MINUTES, parse_marked_lines, structure_problem
+from .lessonfile import MINUTES, lines_of, parse_marked_lines, structure_problem
 
 
 class Tier(models.IntegerChoices):
@@ -563,10 +563,10 @@ class Step(TranslatedMixin, RenderedFieldsMixin, models.Model):
         except ValueError as exc:
             errors["marked_lines"] = str(exc)
         else:
-            if marked and max(marked) > len(self.code.splitlines()):
+            if marked and max(marked) > len(lines_of(self.code)):
                 errors["marked_lines"] = _("A marked line is past the end of the snippet.")
-        lines = len(self.code.splitlines())
-        if self.code_ru.strip() and len(self.code_ru.splitlines()) != lines:
+        lines = len(lines_of(self.code))
+        if self.code_ru.strip() and len(lines_of(self.code_ru)) != lines:
             errors["code_ru"] = _(
                 "A translated snippet keeps the original's %(lines)d lines, so that the marked "
                 "lines still point at the same code."

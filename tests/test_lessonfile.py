@@ -370,6 +370,20 @@ def test_the_checker_runs_as_a_script_outside_the_site(tmp_path, settings_module
     assert "ok: 1 file, 1 warning" in slipped.stdout
 
 
+@pytest.mark.parametrize("odd", ["\x0b", "\x0c", "\x85", "\u2028", "\u2029"])
+def test_lines_are_counted_as_an_editor_counts_them(odd):
+    """The fuzz audit: str.splitlines() broke lines at \\v, \\f, U+0085, U+2028 and U+2029,
+    so an error came a line past where an editor shows it, and 'Prose.\\v## Step: X' was a
+    step of its own that no author could see as a line."""
+    text = broken("Set the *scene*.", f"Set the{odd}scene.").replace("## Goal", "# Goal")
+    with pytest.raises(LessonFileError) as excinfo:
+        parse_version(text, "x.md")
+    assert excinfo.value.line == 19  # as in GOOD, where an editor puts it
+    hidden = broken("Some prose.", f"Some prose.{odd}## Step: Hidden")
+    steps = [step.heading for step in parse_version(hidden, "x.md").steps]
+    assert steps == ["Renew it", "Just prose"]
+
+
 def test_a_file_too_big_to_be_a_lesson_is_refused_before_it_is_read(tmp_path):
     from lessons.lessonfile import MAX_FILE_BYTES
 
