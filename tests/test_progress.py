@@ -139,6 +139,37 @@ def test_downloads_read_answers_as_shown_after_the_choice_is_edited_or_removed(c
     assert len(rows) == 2 and rows[0]["choice"] == shown_text
 
 
+def test_a_piece_taken_back_to_a_draft_shows_none_of_its_new_text(client, version):
+    """The fuzz audit: after an author turned a version back into a draft and reworked it,
+    /progress/, a member's progress page and the CSV showed the unreleased title, heading
+    and question, linking to a 404. Its answers still count; their rows wait for it."""
+    from climb.teams.models import Team
+    from lessons.models import Question, Status, TierVersion
+
+    user = make_user()
+    team = Team.create_with_owner("Platform", user)
+    client.force_login(user)
+    first, second = questions(version)
+    answer(client, first, right=False)
+    answer(client, second, right=True)
+    TierVersion.objects.filter(pk=version.pk).update(status=Status.DRAFT, title="UNRELEASED 1")
+    step = first.step
+    step.heading = "UNRELEASED 2"
+    step.save()
+    Question.objects.filter(pk=first.pk).update(prompt="UNRELEASED 3")
+    for url in ("/progress/", f"/teams/{team.pk}/members/{user.pk}/progress/"):
+        html = client.get(url).content.decode()
+        assert "UNRELEASED" not in html, url
+        assert "Recent answers" in html and 'class="result' not in html
+    for url in ("/progress/answers.csv", "/progress/answers.json"):
+        text = b"".join(client.get(url).streaming_content).decode()
+        assert "UNRELEASED" not in text and text.count("zero") == 2, url  # both rows kept
+
+    TierVersion.objects.filter(pk=version.pk).update(status=Status.PUBLISHED)
+    html = client.get("/progress/").content.decode()
+    assert "UNRELEASED 1" in html and "UNRELEASED 2" in html and "UNRELEASED 3" in html
+
+
 def test_author_text_in_the_csv_download_is_never_a_formula(client, version):
     """The audit's case: a step heading, prompt or choice starting with = + - @ arrived in
     the learner's spreadsheet as a live formula (=HYPERLINK can send the sheet away)."""

@@ -19,7 +19,7 @@ from climb.errors import into_message_slot
 from climb.ops import limit_key
 from climb.spreadsheets import csv_safe
 from lessons.assembly import answer_html, with_csrf_token
-from lessons.models import Tier, TierVersion
+from lessons.models import Status, Tier, TierVersion
 from lessons.reading import altitude_context, attempts_in
 
 from . import ratelimit
@@ -228,13 +228,15 @@ def _export_rows(learner_id: int | None, csv_file: bool):
         # As the learner saw it: the choice may since have been edited or removed.
         shown = answer.revision
         choice = shown.choices[answer.choice_index]["text"]
+        heading = step.heading if step.version.status == Status.PUBLISHED else ""
         yield {
             "answered_at": answer.created_at.isoformat(),
             "climb": step.version.piece.climb.slug,
             "piece": step.version.piece.slug,
             "tier": Tier(step.version.tier).slug,
-            # Author text: a formula there would run in the learner's spreadsheet.
-            "step": csv_safe(step.heading) if csv_file else step.heading,
+            # Author text: a formula there would run in the learner's spreadsheet. A step
+            # of a version taken back to a draft may be renamed before it is out again.
+            "step": csv_safe(heading) if csv_file else heading,
             "question": csv_safe(shown.prompt) if csv_file else shown.prompt,
             "choice": csv_safe(choice) if csv_file else choice,
             "correct": answer.is_correct,
