@@ -1,5 +1,5 @@
 """Error pages in the reader's words: a form gone stale (CSRF), a wrong method (405), the
-database out of reach (503) and any other server error (500).
+database out of reach (503), any other server error (500), and for htmx a missing page (404).
 
 A token goes stale when the reader logs in or out in another tab, or their session ends,
 while a page stays open. Django's own page speaks to developers ("set DEBUG=True") and,
@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.views import defaults
 
 from .logs import redact
 
@@ -29,6 +30,15 @@ def into_message_slot(response: HttpResponse, question_id: int | None) -> HttpRe
     response["HX-Retarget"] = f"#quiz-{question_id}-error" if question_id else "#toast"
     response["HX-Reswap"] = "innerHTML"
     return response
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404. For htmx, a line in the toast: the whole 404 page, swapped into the
+    dashboard a member had open when they were removed from the team (or signed out in
+    another tab), nested the site inside itself."""
+    if getattr(request, "htmx", False):
+        return into_message_slot(render(request, "errors/_not_found.html", status=404), None)
+    return defaults.page_not_found(request, exception)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

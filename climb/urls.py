@@ -20,6 +20,7 @@ from . import converters, crawlers, i18n  # noqa: F401
 admin.site.site_header = admin.site.site_title = _("Climb authoring")
 admin.site.index_title = _("Climbs, lessons, learners and teams")
 
+handler404 = "climb.errors.page_not_found"
 handler500 = "climb.errors.server_error"
 
 urlpatterns = [

@@ -500,6 +500,21 @@ def test_htmx_gets_the_dashboard_region_only(client, world):
     assert 'hx-get="/teams/' in page and 'action="/teams/' in page  # the form works either way
 
 
+def test_htmx_for_a_team_no_longer_yours_says_so_in_the_toast(client, world):
+    """The fuzz audit: a member removed while the dashboard was open re-sorted it and got
+    the whole 404 page swapped into the dashboard, the site nested inside itself."""
+    from climb.teams.models import Membership
+
+    Membership.objects.filter(user__username="alice").delete()
+    response = get(client, world, "alice", "?sort=-answers", headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#toast", "innerHTML")
+    assert "<html" not in html and "no longer have access to it. Reload the page." in html
+    page = get(client, world, "alice", "?sort=-answers")  # without htmx, the 404 page
+    assert page.status_code == 404 and b"<html" in page.content
+
+
 def test_a_history_restore_gets_the_whole_page(client, world):
     headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
     assert b"<html" in get(client, world, "alice", headers=headers).content
