@@ -78,10 +78,12 @@ def scores_for(learner_id: int | None, climb: Climb | int | None = None) -> list
 
     One query for the learner (their first attempts, counted per version by the database)
     and the cached question counts; cost grows with the content, not with anyone's history.
+    Without a learner (a visitor who has answered nothing), nothing answered, no query.
     """
     climb_id = climb.pk if isinstance(climb, Climb) else climb
     rounds: dict[int, dict[int, tuple[int, int]]] = {}
-    for version_id, round_, answered, right in first_attempt_counts(learner_id, climb_id):
+    counts = first_attempt_counts(learner_id, climb_id) if learner_id is not None else []
+    for version_id, round_, answered, right in counts:
         rounds.setdefault(version_id, {})[round_] = (answered, right)
     return [
         VersionScore(

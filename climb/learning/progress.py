@@ -15,9 +15,10 @@ from .models import Answer, TierReached, scores_for
 def progress_context(learner_id: int | None) -> dict:
     """Per climb: altitude, pieces cleared (as the climb page counts them), questions
     answered; first-try accuracy, tiers reached, questions to revisit and recent answers.
-    Six queries, whatever the history; one (the climbs) without a learner."""
+    Six queries, whatever the history; without a learner, the climbs and the cached question
+    counts."""
     climbs = list(Climb.objects.with_summary())
-    scores = scores_for(learner_id) if learner_id else []
+    scores = scores_for(learner_id)
     rows = []
     for climb in climbs:
         mine = [s for s in scores if s.climb_id == climb.pk]
