@@ -282,6 +282,14 @@ def test_a_new_username_cannot_hold_an_at_sign(client, admin_client):
     assert "cannot contain “@”" in response.content.decode()
 
 
+def test_the_username_help_does_not_offer_what_is_refused(client):
+    """The UX audit: Django's help said "Letters, digits and @/./+/-/_ only"."""
+    html = client.get(reverse("accounts:signup")).content.decode()
+    assert "Letters, digits and ./+/-/_ only." in html and "@/./+/-/_" not in html
+    html = client.get("/ru" + reverse("accounts:signup")).content.decode()
+    assert "@/./+/-/_" not in html and "./+/-/_" in html
+
+
 def test_the_login_field_says_what_it_takes(client):
     assert "Username or email" in client.get(reverse("accounts:login")).content.decode()
 

@@ -37,6 +37,14 @@ class UsernameInAnyCase:
     """For the forms that name an account: Django's check that a username is not taken in
     another case uses `iexact`, which on SQLite folds ASCII only (see `names`)."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "username" in self.fields:
+            # Django's help names "@", which clean_username refuses (the UX audit).
+            self.fields["username"].help_text = _(
+                "Required. 150 characters or fewer. Letters, digits and ./+/-/_ only."
+            )
+
     def clean_username(self) -> str:
         username = self.cleaned_data.get("username")
         if username and "@" in username and username != self.instance.username:
