@@ -523,6 +523,24 @@ def test_a_history_restore_gets_the_whole_page(client, world):
 # --- the chart ------------------------------------------------------------------------------
 
 
+def test_the_chart_s_text_alternative_says_one_answer_and_one_tier_in_the_singular(client):
+    """The UX audit read "1 tiers reached" (and it would have said "1 answers")."""
+    from climb.teams.models import Team
+
+    user = get_user_model().objects.create_user("solo")
+    team = Team.create_with_owner("Solo", user)
+    version = make_version(make_piece(make_climb()), steps=1)
+    question = version.steps.get().question
+    client.force_login(user)
+    right = question.choices.get(is_correct=True)
+    client.post("/answer/", {"question": question.pk, "choice": right.pk, "attempt": 1})
+    assert TierReached.objects.count() == 1
+    desc = client.get(f"/teams/{team.pk}/").content.decode().split('id="activity-desc">')[1]
+    assert ": 1 answer in all. 1 tier reached." in desc.split("</desc>")[0]
+    ru = client.get(f"/ru/teams/{team.pk}/").content.decode().split('id="activity-desc">')[1]
+    assert ": всего 1 ответ. Достигнут 1 уровень." in ru.split("</desc>")[0]
+
+
 def test_the_chart_is_an_inline_svg_with_a_text_alternative(client, world):
     html = get(client, world, "alice").content.decode()
     svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
@@ -531,7 +549,7 @@ def test_the_chart_is_an_inline_svg_with_a_text_alternative(client, world):
         and 'aria-labelledby="activity-title" aria-describedby="activity-desc"' in svg
     )
     assert '<title id="activity-title">' in svg and '<desc id="activity-desc">' in svg
-    assert "16 answers and 2 tiers reached in all" in svg
+    assert "16 answers in all. 2 tiers reached." in svg
     assert svg.count('class="chart-bar chart-bar-active"') == 12
     assert svg.count('class="chart-bar chart-bar-answers"') == 12
     assert svg.count('class="chart-bar chart-bar-tiers"') == 12
