@@ -889,6 +889,9 @@ def test_the_sole_owner_is_offered_no_control_that_could_only_be_refused(client,
     members = client.get(f"/teams/{team.pk}/members/").content.decode()
     for html in (dashboard, members):
         assert "leave-panel" not in html and "only owner: to leave it" in html
+    # The UX audit: the members page sent its reader to the members page.
+    assert f'an owner on the <a href="/teams/{team.pk}/members/">members page</a>' in dashboard
+    assert "members page" not in members.split("only owner", 1)[1].split("</p>", 1)[0]
     olga = member(team, "olga")
     assert f'action="/teams/{team.pk}/members/{olga.user_id}/role/"' not in members
     assert f'action="/teams/{team.pk}/members/{member(team, "mike").user_id}/role/"' in members
