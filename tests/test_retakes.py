@@ -59,6 +59,28 @@ def test_a_finished_piece_that_is_not_cleared_offers_a_new_round(client, version
     assert scores_for(learner(client).pk)[0].cleared is False
 
 
+def test_the_climb_page_says_a_finished_piece_waits_to_be_climbed_again(client, version):
+    """The UX audit: the resume link said "Not cleared yet: climb it again" above a piece
+    labelled "In progress"."""
+    climb_url = version.piece.climb.get_absolute_url()
+    first = questions(version)[0]
+    answer(client, first, right=False)
+    status = re.compile(r'<p class="piece-status status-([\w-]+)">([^<]*)</p>')
+    assert status.findall(client.get(climb_url).content.decode()) == [
+        ("in-progress", "In progress")
+    ]
+    answer(client, first, right=True, attempt=2)
+    for question in questions(version)[1:]:
+        answer(client, question)
+    html = client.get(climb_url).content.decode()
+    assert status.findall(html) == [("in-progress", "Not cleared yet")]
+    assert "Not cleared yet: climb it again" in html
+    retake(client, version)
+    for question in questions(version):
+        answer(client, question)
+    assert status.findall(client.get(climb_url).content.decode()) == [("cleared", "Cleared")]
+
+
 def test_a_new_round_starts_the_steps_over_and_its_first_answers_count(client, version):
     finish_with_one_miss(client, version)
     response = retake(client, version)
