@@ -20,7 +20,7 @@ from climb.learning.altitude import Altitude, Status, VersionScore, altitude_fro
 from climb.learning.models import Answer, Learner, QuestionRevision, TierReached
 from climb.teams import charts, dashboard
 from climb.teams.models import Membership, Role
-from lessons.models import Tier, content_generation
+from lessons.models import Question, Tier, bump_content_generation, content_generation
 
 from .factories import make_answer, make_climb, make_piece, make_version
 from .test_teams import make_invite, make_team, make_user, member
@@ -1132,6 +1132,16 @@ def test_the_most_missed_list_downloads_as_csv_for_every_member(client, world):
     assert first["miss_rate_percent"] == "67" and first["question"] == "What happens next?"
     assert (first["most_chosen_wrong_answer"], first["wrong_answer_times"]) == ("Choice 1", "2")
     assert first["piece_url"] == "http://testserver/climbs/ds/leases/zero/"
+    # The UX audit: the download had the table's 140-character excerpt, a raw newline in it.
+    question = world["q"]["p1z"][0]
+    long = "Two nodes read the row\non an *empty* table. " + "Then what? " * 20 + "The end."
+    Question.objects.filter(pk=question.pk).update(prompt=long)
+    bump_content_generation()
+    cache.clear()
+    response = client.get(f"/teams/{team.pk}/missed.csv?period=all")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    whole = "Two nodes read the row on an empty table. " + "Then what? " * 20 + "The end."
+    assert rows[0]["question"] == whole
     # The dashboard's filters, and its refusals.
     assert client.get(f"/teams/{team.pk}/missed.csv?period=7").status_code == 400
     client.force_login(make_user("oscar"))

@@ -133,6 +133,7 @@ class QuestionInfo:
     # False where the text is the English original, shown for want of a translation.
     prompt_translated: bool = True
     title_translated: bool = True
+    full_prompt: str = ""  # `prompt` is an excerpt, for the table; the download has this
 
 
 @dataclass

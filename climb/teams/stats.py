@@ -210,7 +210,8 @@ def choice_counts(team: Team, climb: Climb, since: datetime | None) -> list[Choi
 
 def question_details(question_ids: list[int]) -> dict[int, QuestionInfo]:
     """The most missed questions as the reader's language has them: the prompt as plain
-    text (its Markdown is source, not for a table cell), cut to an excerpt."""
+    text on one line (its Markdown is source, not for a table cell), whole and cut to an
+    excerpt."""
     if not question_ids:
         return {}
     version = "step__version"
@@ -235,9 +236,12 @@ def question_details(question_ids: list[int]) -> dict[int, QuestionInfo]:
     for question in rows:
         shown = question.step.version
         piece = shown.piece
+        # One line: a prompt's source wraps, which Markdown reads as spaces.
+        prompt = " ".join(plain_text(question.local.prompt).split())
         details[question.pk] = QuestionInfo(
             question_id=question.pk,
-            prompt=Truncator(plain_text(question.local.prompt)).chars(PROMPT_EXCERPT),
+            prompt=Truncator(prompt).chars(PROMPT_EXCERPT),
+            full_prompt=prompt,
             title=shown.local.title,
             url=reverse("lessons:piece_tier", args=[piece.climb.slug, piece.slug, shown.tier_slug]),
             tier=shown.tier,
