@@ -156,3 +156,32 @@ def test_on_a_phone_every_member_s_controls_are_on_screen(live_server, demo, pag
     label = joined.evaluate("cell => getComputedStyle(cell, '::before').content")
     assert ("Joined" if not language else "вступления") in label, label
     assert_clean(violations(page, "members on a phone"))
+
+
+@pytest.mark.parametrize("language", ["", "/ru"])
+def test_on_a_laptop_no_table_hides_a_column(live_server, demo, page: Page, language):
+    """The UX audit at 1366 px: in Russian the headings, kept on one line, pushed "Revoke",
+    "Questions answered" and "Last active" past the edge of their tables."""
+    from climb.teams.models import Invite, Membership, Team
+
+    page.set_viewport_size({"width": 1366, "height": 900})
+    owner = sign_in(page, live_server, "margaret.hamilton.1969")
+    team = Team.create_with_owner("Platform engineering", owner)
+    grace = type(owner).objects.create_user("grace.brewster.hopper")
+    Membership.objects.create(team=team, user=grace, role="member")
+    Invite.issue(team, Membership.objects.get(user=owner), role="manager", days=7, people=5)
+    page.goto(live_server.url + SENIOR_PIECE)
+    answer_wrong_then_wait(page, 1)
+    for path in (
+        "/progress/",
+        f"/teams/{team.pk}/",
+        f"/teams/{team.pk}/members/",
+        f"/teams/{team.pk}/members/{owner.pk}/progress/",
+    ):
+        page.goto(f"{live_server.url}{language}{path}")
+        hidden = page.evaluate(
+            """() => [...document.querySelectorAll('.table-scroll')]
+                .filter(box => box.scrollWidth > box.clientWidth)
+                .map(box => box.querySelector('table').className)"""
+        )
+        assert hidden == [], (path, hidden)
