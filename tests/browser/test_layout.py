@@ -185,3 +185,24 @@ def test_on_a_laptop_no_table_hides_a_column(live_server, demo, page: Page, lang
                 .map(box => box.querySelector('table').className)"""
         )
         assert hidden == [], (path, hidden)
+
+
+def test_a_long_team_name_without_spaces_wraps_on_a_phone(live_server, demo, page: Page):
+    """The UX audit: a 79-character name of words joined by underscores made the delete
+    panel's label, field and button 928 px wide on a 375 px phone."""
+    from climb.teams.models import Membership, Team
+
+    page.set_viewport_size({"width": 375, "height": 812})
+    owner = sign_in(page, live_server, "margaret")
+    name = "_".join(["platform", "engineering", "reliability", "observability"] * 2)[:79]
+    team = Team.create_with_owner(name, owner)
+    other = type(owner).objects.create_user("grace")
+    Membership.objects.create(team=team, user=other, role="owner")  # so the owner may leave
+    for path in (f"/teams/{team.pk}/", f"/teams/{team.pk}/members/"):
+        page.goto(f"{live_server.url}{path}")
+        for summary in page.locator("details > summary").all():
+            summary.click()
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (path, overflow)
