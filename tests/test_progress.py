@@ -179,6 +179,36 @@ def test_a_piece_taken_back_to_a_draft_shows_none_of_its_new_text(client, versio
     assert "UNRELEASED 1" in html and "UNRELEASED 2" in html and "UNRELEASED 3" in html
 
 
+def test_downloads_under_ru_read_as_a_russian_reader_saw_the_question(client, version):
+    """The UX audit: answers given on /ru/ downloaded in English, the question and choice
+    as no Russian reader saw them. The revision keeps the Russian, frozen like the English."""
+    from lessons.models import Choice, Question, Step
+
+    first, second = questions(version)
+    Question.objects.filter(pk=first.pk).update(prompt_ru="Что будет дальше?")
+    Step.objects.filter(pk=first.step_id).update(heading_ru="Шаг первый")
+    wrong = first.choices.filter(is_correct=False).first()
+    Choice.objects.filter(pk=wrong.pk).update(text_ru="Неверный вариант")
+    first = Question.objects.get(pk=first.pk)
+    client.post(
+        "/ru/answer/", {"question": first.pk, "choice": wrong.pk, "attempt": 1}, headers=HTMX
+    )
+    answer(client, second)  # untranslated: English in either download
+    Question.objects.filter(pk=first.pk).update(prompt_ru="Переписанный вопрос")  # since
+
+    rows = json.loads(b"".join(client.get("/ru/progress/answers.json").streaming_content))
+    assert (rows[0]["step"], rows[0]["question"], rows[0]["choice"]) == (
+        "Шаг первый",
+        "Что будет дальше?",  # as answered, not as rewritten since
+        "Неверный вариант",
+    )
+    assert rows[1]["question"] == second.prompt
+    text = b"".join(client.get("/ru/progress/answers.csv").streaming_content).decode()
+    assert "Что будет дальше?" in text and "Неверный вариант" in text
+    english = json.loads(b"".join(client.get("/progress/answers.json").streaming_content))
+    assert (english[0]["question"], english[0]["choice"]) == (first.prompt, wrong.text)
+
+
 def test_author_text_in_the_csv_download_is_never_a_formula(client, version):
     """The audit's case: a step heading, prompt or choice starting with = + - @ arrived in
     the learner's spreadsheet as a live formula (=HYPERLINK can send the sheet away)."""

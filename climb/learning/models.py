@@ -218,7 +218,11 @@ class QuestionRevision(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="revisions")
     content_hash = models.CharField(max_length=64)
     prompt = models.TextField()
-    choices = models.JSONField(help_text="[{text, is_correct, explanation}] in display order")
+    # The Russian, where the question had one: a Russian reader's download reads as they saw it.
+    prompt_ru = models.TextField(blank=True, default="")
+    choices = models.JSONField(
+        help_text="[{text, is_correct, explanation, text_ru if translated}] in display order"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -247,6 +251,7 @@ class QuestionRevision(models.Model):
                         question=question,
                         content_hash=digest,
                         prompt=question.prompt,
+                        prompt_ru=question.prompt_ru,
                         choices=frozen,
                     )
             except IntegrityError:  # created by a concurrent answer
@@ -275,9 +280,12 @@ class QuestionRevision(models.Model):
     def _freeze(question: Question, choices: list[Choice]) -> tuple[list[dict], str]:
         frozen = [
             {"text": c.text, "is_correct": c.is_correct, "explanation": c.explanation}
+            | ({"text_ru": c.text_ru} if c.text_ru else {})
             for c in choices
         ]
-        payload = json.dumps([question.prompt, frozen], ensure_ascii=False, sort_keys=True)
+        # An untranslated question hashes as it did before the Russian was kept.
+        shown = [question.prompt, question.prompt_ru] if question.prompt_ru else [question.prompt]
+        payload = json.dumps([*shown, frozen], ensure_ascii=False, sort_keys=True)
         return frozen, hashlib.sha256(payload.encode()).hexdigest()
 
 

@@ -11,8 +11,8 @@ from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from climb.errors import into_message_slot
@@ -215,7 +215,10 @@ EXPORT_FIELDS = [
 ]
 
 
-def _export_rows(learner_id: int | None, csv_file: bool):
+def _export_rows(learner_id: int | None, csv_file: bool, russian: bool):
+    """The rows of the answers download, in Russian (`russian`: the download's address is
+    under /ru/) where the question had a Russian text when it was answered. Read as the
+    response streams, after the view has returned: hence the language passed in."""
     if learner_id is None:
         return
     answers = (
@@ -227,8 +230,12 @@ def _export_rows(learner_id: int | None, csv_file: bool):
         step = answer.question.step
         # As the learner saw it: the choice may since have been edited or removed.
         shown = answer.revision
-        choice = shown.choices[answer.choice_index]["text"]
-        heading = step.heading if step.version.status == Status.PUBLISHED else ""
+        frozen = shown.choices[answer.choice_index]
+        prompt = (russian and shown.prompt_ru) or shown.prompt
+        choice = (russian and frozen.get("text_ru")) or frozen["text"]
+        heading = (russian and step.heading_ru) or step.heading
+        if step.version.status != Status.PUBLISHED:
+            heading = ""
         yield {
             "answered_at": answer.created_at.isoformat(),
             "climb": step.version.piece.climb.slug,
@@ -237,7 +244,7 @@ def _export_rows(learner_id: int | None, csv_file: bool):
             # Author text: a formula there would run in the learner's spreadsheet. A step
             # of a version taken back to a draft may be renamed before it is out again.
             "step": csv_safe(heading) if csv_file else heading,
-            "question": csv_safe(shown.prompt) if csv_file else shown.prompt,
+            "question": csv_safe(prompt) if csv_file else prompt,
             "choice": csv_safe(choice) if csv_file else choice,
             "correct": answer.is_correct,
             "round": answer.round,
@@ -253,7 +260,8 @@ class _Echo:
 @require_safe
 def export_answers(request: HttpRequest, fmt: str) -> HttpResponse:
     """Download one's own answers. Streams, so a long history costs no memory."""
-    rows = _export_rows(learner_id_for(request), csv_file=fmt == "csv")
+    russian = get_language() == "ru"
+    rows = _export_rows(learner_id_for(request), csv_file=fmt == "csv", russian=russian)
     if fmt == "csv":
         writer = csv.DictWriter(_Echo(), fieldnames=EXPORT_FIELDS)
 
