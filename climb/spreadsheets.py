@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# Written first: Excel reads a CSV without a byte-order mark in the local code page, which
+# garbles every non-ASCII name ("Иван"); other spreadsheets and csv readers skip it.
+BOM = "\ufeff"
+
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
 # (=HYPERLINK can send the sheet's data away, DDE can start programs): OWASP's list.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

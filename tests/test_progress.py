@@ -118,7 +118,11 @@ def test_downloads_contain_every_answer(client, version):
     response = client.get("/progress/answers.csv")
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="climb-answers.csv"' in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    body = b"".join(response.streaming_content)
+    # A byte-order mark, as the team downloads have: Excel garbles Cyrillic without one.
+    assert body.startswith("\ufeffanswered_at,".encode())
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0]["answered_at"]
     assert [(r["attempt"], r["correct"]) for r in rows] == [
         ("1", "False"),
         ("2", "True"),
@@ -142,7 +146,9 @@ def test_downloads_read_answers_as_shown_after_the_choice_is_edited_or_removed(c
     assert [(row["question"], row["choice"]) for row in data][0] == (shown_prompt, shown_text)
     rows = list(
         csv.DictReader(
-            io.StringIO(b"".join(client.get("/progress/answers.csv").streaming_content).decode())
+            io.StringIO(
+                b"".join(client.get("/progress/answers.csv").streaming_content).decode("utf-8-sig")
+            )
         )
     )
     assert len(rows) == 2 and rows[0]["choice"] == shown_text
@@ -171,7 +177,7 @@ def test_a_piece_taken_back_to_a_draft_shows_none_of_its_new_text(client, versio
         assert "UNRELEASED" not in html, url
         assert "Recent answers" in html and 'class="result' not in html
     for url in ("/progress/answers.csv", "/progress/answers.json"):
-        text = b"".join(client.get(url).streaming_content).decode()
+        text = b"".join(client.get(url).streaming_content).decode("utf-8-sig")
         assert "UNRELEASED" not in text and text.count("zero") == 2, url  # both rows kept
 
     TierVersion.objects.filter(pk=version.pk).update(status=Status.PUBLISHED)
@@ -203,10 +209,47 @@ def test_downloads_under_ru_read_as_a_russian_reader_saw_the_question(client, ve
         "Неверный вариант",
     )
     assert rows[1]["question"] == second.prompt
-    text = b"".join(client.get("/ru/progress/answers.csv").streaming_content).decode()
+    text = b"".join(client.get("/ru/progress/answers.csv").streaming_content).decode("utf-8-sig")
     assert "Что будет дальше?" in text and "Неверный вариант" in text
     english = json.loads(b"".join(client.get("/progress/answers.json").streaming_content))
     assert (english[0]["question"], english[0]["choice"]) == (first.prompt, wrong.text)
+
+
+def test_an_untranslated_question_keeps_its_revision_and_old_code_can_still_add_one(version):
+    """Keeping the Russian in revisions must not re-freeze every untranslated question (its
+    hash is the one it had before), and the previous release, which knows no prompt_ru, must
+    still store a revision during a rolling deploy (the column has a database default)."""
+    import hashlib
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from climb.learning.models import QuestionRevision
+
+    first = questions(version)[0]
+    choices = list(first.choices.all())
+    before = [
+        {"text": c.text, "is_correct": c.is_correct, "explanation": c.explanation} for c in choices
+    ]
+    payload = json.dumps([first.prompt, before], ensure_ascii=False, sort_keys=True)
+    revision = QuestionRevision.current(first, choices)
+    assert revision.content_hash == hashlib.sha256(payload.encode()).hexdigest()
+
+    table = QuestionRevision._meta.db_table
+    choices_field = QuestionRevision._meta.get_field("choices")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (question_id, content_hash, prompt, choices, created_at) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            [
+                first.pk,
+                "0" * 64,
+                "old",
+                choices_field.get_db_prep_value([], connection),
+                timezone.now(),
+            ],
+        )
+    assert QuestionRevision.objects.get(content_hash="0" * 64).prompt_ru == ""
 
 
 def test_author_text_in_the_csv_download_is_never_a_formula(client, version):
@@ -222,7 +265,7 @@ def test_author_text_in_the_csv_download_is_never_a_formula(client, version):
     right.text = "@SUM(1+1)*cmd|' /C calc'!A0"
     right.save()
     answer(client, first)
-    text = b"".join(client.get("/progress/answers.csv").streaming_content).decode()
+    text = b"".join(client.get("/progress/answers.csv").streaming_content).decode("utf-8-sig")
     row = next(csv.DictReader(io.StringIO(text)))
     assert row["step"] == "'=1+1"
     assert row["question"].startswith("'=HYPERLINK(")

@@ -219,7 +219,7 @@ class QuestionRevision(models.Model):
     content_hash = models.CharField(max_length=64)
     prompt = models.TextField()
     # The Russian, where the question had one: a Russian reader's download reads as they saw it.
-    prompt_ru = models.TextField(blank=True, default="")
+    prompt_ru = models.TextField(blank=True, default="", db_default="")
     choices = models.JSONField(
         help_text="[{text, is_correct, explanation, text_ru if translated}] in display order"
     )

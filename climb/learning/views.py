@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from climb.errors import into_message_slot
 from climb.ops import limit_key
-from climb.spreadsheets import csv_safe
+from climb.spreadsheets import BOM, csv_safe
 from lessons.assembly import answer_html, with_csrf_token
 from lessons.models import Status, Tier, TierVersion
 from lessons.reading import altitude_context, attempts_in
@@ -266,7 +266,7 @@ def export_answers(request: HttpRequest, fmt: str) -> HttpResponse:
         writer = csv.DictWriter(_Echo(), fieldnames=EXPORT_FIELDS)
 
         def lines():
-            yield writer.writeheader()
+            yield BOM + writer.writeheader()
             for row in rows:
                 yield writer.writerow(row)
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from climb.learning.progress import progress_context
-from climb.spreadsheets import csv_safe
+from climb.spreadsheets import BOM, csv_safe
 from lessons.models import Climb, Tier
 
 from . import dashboard, stats
@@ -335,9 +335,7 @@ def _csv_download(name: str):
     """An attachment called `name`, and a csv writer into it."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    # A byte-order mark first: Excel reads a CSV without one in the local code page, which
-    # garbles every non-ASCII name ("Иван"); other spreadsheets and csv readers skip it.
-    response.write("\ufeff")
+    response.write(BOM)
     return response, csv.writer(response)
 
 
