@@ -20,7 +20,13 @@ from climb.learning.altitude import Altitude, Status, VersionScore, altitude_fro
 from climb.learning.models import Answer, Learner, QuestionRevision, TierReached
 from climb.teams import charts, dashboard
 from climb.teams.models import Membership, Role
-from lessons.models import Question, Tier, bump_content_generation, content_generation
+from lessons.models import (
+    Question,
+    Tier,
+    TierVersion,
+    bump_content_generation,
+    content_generation,
+)
 
 from .factories import make_answer, make_climb, make_piece, make_version
 from .test_teams import make_invite, make_team, make_user, member
@@ -1109,6 +1115,24 @@ def test_who_may_leave_whom_out_of_the_figures(client, world):
         client.post(f"/teams/{other.pk}/members/{carl}/figures/", {"in_figures": "1"}).status_code
         == 404
     )
+
+
+def test_a_piece_taken_back_to_a_draft_leaves_the_most_missed_list(client, world):
+    """The code review: the progress pages hid a reworked draft's text, the dashboard's
+    most-missed list and its download still showed it, linking to two 404s."""
+    p1_zero = world["versions"][0]
+    question = world["q"]["p1z"][0]
+    missed = missed_rows(get(client, world, "alice"))
+    assert any(row.startswith("What happens next?") for row in missed)
+    TierVersion.objects.filter(pk=p1_zero.pk).update(status="draft", title="UNRELEASED 1")
+    Question.objects.filter(pk=question.pk).update(prompt="UNRELEASED 2")
+    bump_content_generation()
+    cache.clear()
+    html = get(client, world, "alice").content.decode()
+    assert "UNRELEASED" not in html
+    team = world["team"]
+    text = client.get(f"/teams/{team.pk}/missed.csv?period=all").content.decode("utf-8-sig")
+    assert "UNRELEASED" not in text
 
 
 def test_the_most_missed_list_downloads_as_csv_for_every_member(client, world):

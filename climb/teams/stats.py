@@ -204,7 +204,10 @@ def choice_counts(team: Team, climb: Climb, since: datetime | None) -> list[Choi
         .annotate(count=Count("pk"))
         .values_list("question_id", "revision_id", "choice_index", "is_correct", "count")
     )
-    in_climb = set(_climb_questions(climb).values_list("pk", flat=True))
+    # Listed only while published: a version taken back to a draft is reworked in place, and
+    # its new questions and title are not out yet (nor are the pages the list links to).
+    shown = _climb_questions(climb).filter(step__version__status=Status.PUBLISHED)
+    in_climb = set(shown.values_list("pk", flat=True))
     return [ChoiceCount(*row) for row in rows if row[0] in in_climb]
 
 
