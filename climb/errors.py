@@ -29,6 +29,9 @@ def into_message_slot(response: HttpResponse, question_id: int | None) -> HttpRe
     (lessons/_step.html) for a question, else the toast. htmx swaps 4xx (see base.html)."""
     response["HX-Retarget"] = f"#quiz-{question_id}-error" if question_id else "#toast"
     response["HX-Reswap"] = "innerHTML"
+    # A link that pushes its address (the dashboard's sorting) must not leave the address
+    # that failed in the location bar, where a reload would show the whole error page.
+    response["HX-Push-Url"] = "false"
     return response
 
 

@@ -516,6 +516,7 @@ def test_htmx_for_a_team_no_longer_yours_says_so_in_the_toast(client, world):
     html = response.content.decode()
     assert response.status_code == 404
     assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#toast", "innerHTML")
+    assert response["HX-Push-Url"] == "false"  # the sort link pushes its address otherwise
     assert "<html" not in html and "no longer have access to it. Reload the page." in html
     page = get(client, world, "alice", "?sort=-answers")  # without htmx, the 404 page
     assert page.status_code == 404 and b"<html" in page.content
