@@ -136,9 +136,8 @@ def _climb_html(request: HttpRequest, climb_slug: str, learner_id: int | None) -
         raise Http404("Nothing is published in this climb yet.")
     scores = scores_for(learner_id, climb) if learner_id else []
     by_version = {score.version_id: score.status for score in scores}
-    # Every question answered and too few right at the first try: the piece is not "in
-    # progress" but waiting to be climbed again, as the resume link above it says.
-    finished = {s.version_id for s in scores if s.answered >= s.questions > 0 and not s.cleared}
+    # Not "in progress" but waiting to be climbed again, as the resume link above it says.
+    finished = {s.version_id for s in scores if s.to_climb_again}
     statuses = piece_statuses(scores)
     for piece in pieces:
         piece.status = statuses.get(piece.pk, Status.NOT_STARTED)
@@ -151,7 +150,11 @@ def _climb_html(request: HttpRequest, climb_slug: str, learner_id: int | None) -
             for version in piece.published_versions
             if version.status_for_learner is Status.CLEARED
         ]
-        piece.to_climb_again = any(v.pk in finished for v in piece.published_versions)
+        piece.to_climb_again = [
+            version.get_tier_display()
+            for version in piece.published_versions
+            if version.pk in finished
+        ]
     versions = [version for piece in pieces for version in piece.published_versions]
     context = {
         "climb": climb,

@@ -81,6 +81,21 @@ def test_the_climb_page_says_a_finished_piece_waits_to_be_climbed_again(client, 
     assert status.findall(client.get(climb_url).content.decode()) == [("cleared", "Cleared")]
 
 
+def test_a_piece_cleared_at_one_tier_and_finished_at_another_says_both(client, version):
+    """The code review: "Cleared at Zero" hid a Junior finished without clearing, under the
+    resume link "Not cleared yet: climb it again"."""
+    junior = make_version(version.piece, tier=Tier.JUNIOR, steps=1)
+    for question in questions(version):
+        answer(client, question)
+    answer(client, questions(junior)[0], right=False)
+    answer(client, questions(junior)[0], right=True, attempt=2)
+    html = client.get(version.piece.climb.get_absolute_url()).content.decode()
+    assert '<p class="piece-status status-in-progress">Cleared at Zero; not cleared yet at' in html
+    assert "not cleared yet at Junior</p>" in html
+    ru = client.get("/ru" + version.piece.climb.get_absolute_url()).content.decode()
+    assert "Пройден на уровне Zero; пока не пройден на уровне Junior</p>" in ru
+
+
 def test_a_new_round_starts_the_steps_over_and_its_first_answers_count(client, version):
     finish_with_one_miss(client, version)
     response = retake(client, version)

@@ -81,6 +81,11 @@ class VersionScore:
         return clears(self.questions, self.answered, self.first_right)
 
     @property
+    def to_climb_again(self) -> bool:
+        """Every question answered, too few right at the first try: a new round awaits."""
+        return 0 < self.questions <= self.answered and not self.cleared
+
+    @property
     def status(self) -> Status:
         if self.cleared:
             return Status.CLEARED

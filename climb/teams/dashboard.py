@@ -408,13 +408,7 @@ def member_altitudes(
                     altitude.tier,
                     pieces_cleared=sum(1 for p, n in cleared.items() if n == to_clear[p]),
                     progress=altitude.progress,
-                    to_retake=len(
-                        {
-                            s.piece_id
-                            for s in scores
-                            if s.questions and s.answered >= s.questions and not s.cleared
-                        }
-                    ),
+                    to_retake=len({s.piece_id for s in scores if s.to_climb_again}),
                 )
         result[learner_id] = per_climb
     return result
