@@ -302,6 +302,9 @@ def test_progress_page_query_count_is_fixed(client, version, django_assert_max_n
         response = client.get("/progress/")
     assert response.status_code == 200
     assert response.content.decode().count("#quiz-") == min(2 * pieces, 10)
+    # A visitor who has answered nothing: the climbs and the (cached) question counts.
+    with django_assert_max_num_queries(3):
+        assert Client().get("/progress/").status_code == 200
 
 
 def test_questions_missed_at_the_first_try_are_listed_until_a_new_round_gets_them_right(
