@@ -445,6 +445,8 @@ def test_each_column_sorts(client, world, sort, expected):
 def test_sort_links_flip_the_direction_and_keep_the_filters(client, world):
     html = get(client, world, "alice", "?climb=sql&period=4&sort=-accuracy").content.decode()
     assert 'aria-sort="descending"' in html
+    # Headings wrap now: the arrow stays with the heading's last word.
+    assert 'accuracy&nbsp;<span aria-hidden="true">▼</span>' in html
     assert 'href="?climb=sql&amp;period=4&amp;sort=accuracy"' in html
     assert 'href="?climb=sql&amp;period=4&amp;sort=-answers"' in html
     assert (
