@@ -616,12 +616,21 @@ class Step(TranslatedMixin, RenderedFieldsMixin, models.Model):
         return instance
 
 
+class QuestionQuerySet(models.QuerySet):
+    def published(self) -> QuestionQuerySet:
+        """Questions of published versions: a version taken back to a draft is reworked in
+        place, and its new text is not out yet."""
+        return self.filter(step__version__status=Status.PUBLISHED)
+
+
 class Question(TranslatedMixin, RenderedFieldsMixin, models.Model):
     step = models.OneToOneField(Step, on_delete=models.CASCADE, related_name="question")
     prompt = models.TextField(_("prompt"))
     prompt_html = models.TextField(editable=False, blank=True)
     prompt_ru = models.TextField(_("prompt (Russian)"), blank=True)
     prompt_ru_html = models.TextField(editable=False, blank=True)
+
+    objects = QuestionQuerySet.as_manager()
 
     translation_marker = "prompt"
     text_fields = ("prompt",)

@@ -135,26 +135,21 @@ def _climb_html(request: HttpRequest, climb_slug: str, learner_id: int | None) -
         # Only drafts so far: as hidden as it is on the home page and in the sitemap.
         raise Http404("Nothing is published in this climb yet.")
     scores = scores_for(learner_id, climb) if learner_id else []
-    by_version = {score.version_id: score.status for score in scores}
-    # Not "in progress" but waiting to be climbed again, as the resume link above it says.
-    finished = {s.version_id for s in scores if s.to_climb_again}
+    by_version = {score.version_id: score for score in scores}
     statuses = piece_statuses(scores)
     for piece in pieces:
         piece.status = statuses.get(piece.pk, Status.NOT_STARTED)
+        piece.cleared_tiers, piece.to_climb_again = [], []
         for version in piece.published_versions:
-            version.status_for_learner = by_version.get(version.pk, Status.NOT_STARTED)
-        # Cleared at some of its tiers, not all: said so, rather than "in progress" beside a
-        # learner's altitude that these tiers gave them (a newcomer's first session).
-        piece.cleared_tiers = [
-            version.get_tier_display()
-            for version in piece.published_versions
-            if version.status_for_learner is Status.CLEARED
-        ]
-        piece.to_climb_again = [
-            version.get_tier_display()
-            for version in piece.published_versions
-            if version.pk in finished
-        ]
+            score = by_version.get(version.pk)
+            version.status_for_learner = score.status if score else Status.NOT_STARTED
+            # Cleared at some of its tiers, not all: said so, rather than "in progress"
+            # beside a learner's altitude that these tiers gave them (a newcomer's first
+            # session); and finished without clearing, as the resume link above says.
+            if version.status_for_learner is Status.CLEARED:
+                piece.cleared_tiers.append(version.get_tier_display())
+            elif score and score.to_climb_again:
+                piece.to_climb_again.append(version.get_tier_display())
     versions = [version for piece in pieces for version in piece.published_versions]
     context = {
         "climb": climb,

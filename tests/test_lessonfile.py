@@ -535,3 +535,28 @@ def test_slips_are_warnings_with_file_and_line_and_the_file_still_checks(tmp_pat
     out = capsys.readouterr().out
     assert f"leases.junior.md:{line}: ** opens bold text that nothing closes" in out
     assert out.endswith("ok: 1 file, 1 warning\n")
+
+
+def test_the_files_length_limits_are_the_database_columns():
+    """The limits are written out in lessonfile (it runs without Django's models, as the
+    checker): each must stay its column's, or a file the checker passes fails the import."""
+    from lessons import lessonfile
+    from lessons.models import Choice, Climb, Piece, Source, Step, TierVersion
+
+    def column(model, name):
+        return model._meta.get_field(name).max_length
+
+    assert {
+        "title": column(TierVersion, "title"),
+        "crux": column(TierVersion, "crux"),
+        "slug": column(Climb, "slug"),
+        "climb": column(Climb, "slug"),
+        "piece": column(Piece, "slug"),
+    } == lessonfile.MAX_LENGTHS
+    assert column(Climb, "title") == lessonfile.MAX_LENGTHS["title"]
+    assert column(Step, "heading") == lessonfile.MAX_HEADING
+    assert column(Step, "marked_lines") == lessonfile.MAX_MARKED
+    assert column(Choice, "text") == lessonfile.MAX_CHOICE
+    assert {
+        name: column(Source, name) for name in ("title", "url", "note")
+    } == lessonfile.MAX_SOURCE

@@ -1169,6 +1169,8 @@ def test_the_most_missed_list_downloads_as_csv_for_every_member(client, world):
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     whole = "Two nodes read the row on an empty table. " + "Then what? " * 20 + "The end."
     assert rows[0]["question"] == whole
+    table = missed_rows(get(client, world, "alice"))[0]  # the table keeps its excerpt
+    assert table.startswith(whole[:139] + "…") and "The end." not in table
     # The dashboard's filters, and its refusals.
     assert client.get(f"/teams/{team.pk}/missed.csv?period=7").status_code == 400
     client.force_login(make_user("oscar"))

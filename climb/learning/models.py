@@ -18,7 +18,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lessons import contentcache
-from lessons.models import Choice, Climb, Question, Tier, TierVersion, content_generation
+from lessons.models import (
+    Choice,
+    Climb,
+    Question,
+    Status,
+    Tier,
+    TierVersion,
+    content_generation,
+)
 
 from .altitude import VersionScore, altitude_from, best_round, clears
 from .queries import first_attempt_counts
@@ -292,6 +300,11 @@ class QuestionRevision(models.Model):
 class AnswerQuerySet(models.QuerySet):
     def first_attempts(self) -> AnswerQuerySet:
         return self.filter(attempt=1)
+
+    def in_published(self) -> AnswerQuerySet:
+        """Answers to questions of published versions (Question.objects.published()), the
+        ones a page may name: a draft's reworked text is not out yet. They count all the same."""
+        return self.filter(question__step__version__status=Status.PUBLISHED)
 
 
 @dataclass

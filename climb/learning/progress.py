@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Q
 
 from lessons.models import Climb
-from lessons.models import Status as VersionStatus
 
 from .altitude import Altitude, Status, percent, piece_statuses
 from .models import Answer, TierReached, scores_for
@@ -52,7 +51,8 @@ def progress_context(learner_id: int | None) -> dict:
         context["first_answers"] = totals["first"]
     context["revisit"] = list(to_revisit(learner_id)[:REVISIT_SHOWN])
     context["recent"] = list(
-        Answer.objects.filter(learner_id=learner_id, **SHOWN)
+        Answer.objects.in_published()
+        .filter(learner_id=learner_id)
         .select_related("question__step__version__piece__climb")
         .order_by("-created_at", "-pk")[:20]
     )
@@ -65,9 +65,6 @@ def progress_context(learner_id: int | None) -> dict:
 
 
 REVISIT_SHOWN = 10
-# Answers listed by name only while their piece is published: a version taken back to a
-# draft is reworked in place, and its new title, headings and questions are not out yet.
-SHOWN = {"question__step__version__status": VersionStatus.PUBLISHED}
 
 
 def to_revisit(learner_id: int):
@@ -82,7 +79,8 @@ def to_revisit(learner_id: int):
         round__gt=OuterRef("round"),
     )
     return (
-        Answer.objects.filter(learner_id=learner_id, attempt=1, is_correct=False, **SHOWN)
+        Answer.objects.in_published()
+        .filter(learner_id=learner_id, attempt=1, is_correct=False)
         .exclude(Exists(later))
         .select_related("question__step__version__piece__climb")
         .order_by("-created_at", "-pk")

@@ -19,7 +19,7 @@ from climb.errors import into_message_slot
 from climb.ops import limit_key
 from climb.spreadsheets import BOM, csv_safe
 from lessons.assembly import answer_html, with_csrf_token
-from lessons.models import Status, Tier, TierVersion
+from lessons.models import Localized, Status, Tier, TierVersion
 from lessons.reading import altitude_context, attempts_in
 
 from . import ratelimit
@@ -215,10 +215,10 @@ EXPORT_FIELDS = [
 ]
 
 
-def _export_rows(learner_id: int | None, csv_file: bool, russian: bool):
-    """The rows of the answers download, in Russian (`russian`: the download's address is
-    under /ru/) where the question had a Russian text when it was answered. Read as the
-    response streams, after the view has returned: hence the language passed in."""
+def _export_rows(learner_id: int | None, csv_file: bool, language: str):
+    """The rows of the answers download, in `language` (the download address's) where the
+    question had a text in it when it was answered. Read as the response streams, after the
+    view has returned: hence the language passed in, not the active one."""
     if learner_id is None:
         return
     answers = (
@@ -231,11 +231,10 @@ def _export_rows(learner_id: int | None, csv_file: bool, russian: bool):
         # As the learner saw it: the choice may since have been edited or removed.
         shown = answer.revision
         frozen = shown.choices[answer.choice_index]
-        prompt = (russian and shown.prompt_ru) or shown.prompt
-        choice = (russian and frozen.get("text_ru")) or frozen["text"]
-        heading = (russian and step.heading_ru) or step.heading
-        if step.version.status != Status.PUBLISHED:
-            heading = ""
+        prompt = Localized(shown, language).prompt
+        choice = frozen.get(f"text_{language}") or frozen["text"]
+        published = step.version.status == Status.PUBLISHED
+        heading = Localized(step, language).heading if published else ""
         yield {
             "answered_at": answer.created_at.isoformat(),
             "climb": step.version.piece.climb.slug,
@@ -260,8 +259,7 @@ class _Echo:
 @require_safe
 def export_answers(request: HttpRequest, fmt: str) -> HttpResponse:
     """Download one's own answers. Streams, so a long history costs no memory."""
-    russian = get_language() == "ru"
-    rows = _export_rows(learner_id_for(request), csv_file=fmt == "csv", russian=russian)
+    rows = _export_rows(learner_id_for(request), csv_file=fmt == "csv", language=get_language())
     if fmt == "csv":
         writer = csv.DictWriter(_Echo(), fieldnames=EXPORT_FIELDS)
 

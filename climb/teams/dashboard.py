@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.paginator import Page, Paginator
+from django.utils.text import Truncator
 
 from climb.learning.altitude import (
     Altitude,
@@ -123,17 +124,24 @@ class ChoiceCount:
     count: int
 
 
+PROMPT_EXCERPT = 140  # characters of a question's prompt shown in the "most missed" list
+
+
 @dataclass(frozen=True)
 class QuestionInfo:
     question_id: int
-    prompt: str
+    prompt: str  # whole, as plain text on one line: the download has it all
     title: str
     url: str
     tier: int
     # False where the text is the English original, shown for want of a translation.
     prompt_translated: bool = True
     title_translated: bool = True
-    full_prompt: str = ""  # `prompt` is an excerpt, for the table; the download has this
+
+    @property
+    def excerpt(self) -> str:
+        """The prompt as the "most missed" table shows it."""
+        return Truncator(self.prompt).chars(PROMPT_EXCERPT)
 
 
 @dataclass

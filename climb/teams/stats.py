@@ -34,7 +34,6 @@ from django.db.models.functions import Cast, Substr
 from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import get_language
 
 from climb.learning.models import Answer, Learner, QuestionRevision, TierReached
@@ -63,8 +62,6 @@ from .dashboard import (
     top_missed,
 )
 from .models import Membership, Team
-
-PROMPT_EXCERPT = 140  # characters of a question's prompt shown in the "most missed" list
 
 
 def team_learners(team: Team) -> QuerySet[Learner]:
@@ -206,15 +203,14 @@ def choice_counts(team: Team, climb: Climb, since: datetime | None) -> list[Choi
     )
     # Listed only while published: a version taken back to a draft is reworked in place, and
     # its new questions and title are not out yet (nor are the pages the list links to).
-    shown = _climb_questions(climb).filter(step__version__status=Status.PUBLISHED)
-    in_climb = set(shown.values_list("pk", flat=True))
+    in_climb = set(_climb_questions(climb).published().values_list("pk", flat=True))
     return [ChoiceCount(*row) for row in rows if row[0] in in_climb]
 
 
 def question_details(question_ids: list[int]) -> dict[int, QuestionInfo]:
     """The most missed questions as the reader's language has them: the prompt as plain
-    text on one line (its Markdown is source, not for a table cell), whole and cut to an
-    excerpt."""
+    text on one line (its Markdown is source, not for a table cell), whole; the table shows
+    its `excerpt`."""
     if not question_ids:
         return {}
     version = "step__version"
@@ -239,12 +235,10 @@ def question_details(question_ids: list[int]) -> dict[int, QuestionInfo]:
     for question in rows:
         shown = question.step.version
         piece = shown.piece
-        # One line: a prompt's source wraps, which Markdown reads as spaces.
-        prompt = " ".join(plain_text(question.local.prompt).split())
         details[question.pk] = QuestionInfo(
             question_id=question.pk,
-            prompt=Truncator(prompt).chars(PROMPT_EXCERPT),
-            full_prompt=prompt,
+            # One line: a prompt's source wraps, which Markdown reads as spaces.
+            prompt=" ".join(plain_text(question.local.prompt).split()),
             title=shown.local.title,
             url=reverse("lessons:piece_tier", args=[piece.climb.slug, piece.slug, shown.tier_slug]),
             tier=shown.tier,
@@ -375,7 +369,8 @@ def question_review(
     choice, how many and who. Three queries (the question, its choices, the answers),
     whatever the team; None if there is no such published question."""
     question = (
-        Question.objects.filter(pk=question_id, step__version__status=Status.PUBLISHED)
+        Question.objects.published()
+        .filter(pk=question_id)
         .select_related("step__version__piece__climb")
         .prefetch_related("choices")
         .first()

@@ -364,7 +364,7 @@ def team_missed_export(request: HttpRequest, team_id: int) -> HttpResponse:
         info = missed.question
         writer.writerow(
             [
-                csv_safe(info.full_prompt),  # author text may start with = + - @
+                csv_safe(info.prompt),  # author text may start with = + - @
                 csv_safe(info.title),
                 missed.tier.slug,
                 missed.missed,
