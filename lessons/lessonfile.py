@@ -415,8 +415,9 @@ def _unclosed_quote(lines: list[str]) -> tuple[int, str] | None:
     return None
 
 
-def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], int]:
-    """Return (front matter, body lines, line number of the first body line)."""
+def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], int, dict[str, int]]:
+    """Return (front matter, body lines, line number of the first body line, the line of
+    each list item: see _item_lines)."""
     text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
@@ -429,8 +430,10 @@ def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], i
             break
     else:
         raise LessonFileError(path, 1, "the front-matter header is not closed with '---'")
+    loader = _UniqueKeyLoader("\n".join(lines[1:index]))
     try:
-        meta = yaml.load("\n".join(lines[1:index]), Loader=_UniqueKeyLoader) or {}  # noqa: S506
+        node = loader.get_single_node()
+        meta = (loader.construct_document(node) if node is not None else None) or {}
     except RecursionError:
         raise LessonFileError(
             path, 2, "front matter nests lists or mappings too deeply to read"
@@ -449,9 +452,24 @@ def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], i
         line = mark.line + 2 if mark else 1
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise LessonFileError(path, line, f"front matter is not valid YAML: {problem}") from None
+    finally:
+        loader.dispose()
     if not isinstance(meta, dict):
         raise LessonFileError(path, 2, "front matter must be a set of 'key: value' lines")
-    return meta, lines[index + 1 :], index + 2
+    return meta, lines[index + 1 :], index + 2, _item_lines(node)
+
+
+def _item_lines(node: yaml.Node | None) -> dict[str, int]:
+    """The file line of each item of the front matter's lists, as {"sources.2": line}: an
+    error in the second of five sources names that source, not the `sources:` line."""
+    if not isinstance(node, yaml.MappingNode):  # empty front matter
+        return {}
+    return {
+        f"{key.value}.{number}": item.start_mark.line + 2  # the front matter starts on line 2
+        for key, value in node.value
+        if isinstance(value, yaml.SequenceNode)
+        for number, item in enumerate(value.value, start=1)
+    }
 
 
 def _meta_line(lines: list[str], key: str) -> int:
@@ -502,7 +520,7 @@ def strip_blank_lines(text: str) -> str:
 
 
 def parse_climb(text: str, path: str | Path = "<climb>") -> ClimbData:
-    meta, body, _ = _split_front_matter(path, text)
+    meta, body, _, _ = _split_front_matter(path, text)
     raw = lines_of(text)
     slug = _require(meta, "slug", path, raw)
     if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
@@ -532,11 +550,11 @@ def parse_climb(text: str, path: str | Path = "<climb>") -> ClimbData:
 
 def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
     """Parse one tier-version file. Raises LessonFileError on the first problem found."""
-    meta, body, first_line = _split_front_matter(path, text)
+    meta, body, first_line, items = _split_front_matter(path, text)
     raw = lines_of(text)
     known = {"climb", "piece", "order", "tier", "title", "crux", "minutes", "status", "sources"}
     if "language" in meta:
-        return _parse_translation(meta, body, first_line, raw, path)
+        return _parse_translation(meta, body, first_line, raw, items, path)
     unknown = sorted(set(meta) - known)
     if unknown:
         raise LessonFileError(
@@ -570,9 +588,9 @@ def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
         intro="",
         goal="",
         recap="",
-        sources=_parse_sources(meta.get("sources") or [], path, raw),
+        sources=_parse_sources(meta.get("sources") or [], path, raw, items),
         path=str(path),
-        lines={key: _meta_line(raw, key) for key in meta},
+        lines={key: _meta_line(raw, key) for key in meta} | items,
     )
     _parse_sections(version, body, first_line, path)
     version.slips = markup_slips(body, first_line)
@@ -582,7 +600,9 @@ def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
 TRANSLATION_FIELDS = {"climb", "piece", "tier", "language", "title", "crux", "source_notes"}
 
 
-def _parse_translation(meta: dict, body: list[str], first_line: int, raw, path) -> VersionData:
+def _parse_translation(
+    meta: dict, body: list[str], first_line: int, raw, items: dict[str, int], path
+) -> VersionData:
     """A translation: same sections as the original; order, minutes and sources come from it."""
     for key in sorted(set(meta) - TRANSLATION_FIELDS):
         raise LessonFileError(
@@ -617,7 +637,7 @@ def _parse_translation(meta: dict, body: list[str], first_line: int, raw, path) 
         recap="",
         language=language,
         path=str(path),
-        lines={key: _meta_line(raw, key) for key in meta},
+        lines={key: _meta_line(raw, key) for key in meta} | items,
     )
     notes = meta.get("source_notes", [])
     if not isinstance(notes, list) or not all(isinstance(note, str) for note in notes):
@@ -626,9 +646,14 @@ def _parse_translation(meta: dict, body: list[str], first_line: int, raw, path) 
             _meta_line(raw, "source_notes"),
             "'source_notes' must be a list of texts, one per source of the original, in order",
         )
-    notes_line = _meta_line(raw, "source_notes")
     version.source_notes = [
-        _at_most(note.strip(), MAX_SOURCE["note"], f"source note {number}", path, notes_line)
+        _at_most(
+            note.strip(),
+            MAX_SOURCE["note"],
+            f"source note {number}",
+            path,
+            version.line(f"source_notes.{number}"),
+        )
         for number, note in enumerate(notes, start=1)
     ]
     _parse_sections(version, body, first_line, path)
@@ -636,12 +661,14 @@ def _parse_translation(meta: dict, body: list[str], first_line: int, raw, path) 
     return version
 
 
-def _parse_sources(value, path, raw) -> list[SourceData]:
-    line = _meta_line(raw, "sources")
+def _parse_sources(value, path, raw, items: dict[str, int]) -> list[SourceData]:
     if not isinstance(value, list):
-        raise LessonFileError(path, line, "'sources' must be a list of title/url/note entries")
+        raise LessonFileError(
+            path, _meta_line(raw, "sources"), "'sources' must be a list of title/url/note entries"
+        )
     sources = []
     for number, item in enumerate(value, start=1):
+        line = items[f"sources.{number}"]
         if not isinstance(item, dict) or not item.get("title") or not item.get("url"):
             raise LessonFileError(path, line, f"source {number} needs a 'title' and a 'url'")
         url = str(item["url"]).strip()

@@ -157,7 +157,7 @@ def broken(old: str, new: str) -> str:
         # An unclosed quote: YAML read on and blamed a later line, in its own words.
         (broken('title: "Leases and TTLs"', 'title: "Leases and TTLs'), 6, 'opens with "'),
         (broken('title: "Leases and TTLs"', 'title: "Leases" and TTLs'), 6, 'write a " inside'),
-        (broken("url: https://martin", "url: javascript://martin"), 9, "must start with http"),
+        (broken("url: https://martin", "url: javascript://martin"), 10, "must start with http"),
         (broken("order: 30", "order: 99999999999999999999"), 4, "from 0 to 2147483647"),
         (broken("order: 30", "order: 30\norder: 40"), 5, "the key 'order' appears twice"),
         # The fuzz audit: a TypeError and a RecursionError, named with neither file nor line.
@@ -169,9 +169,9 @@ def broken(old: str, new: str) -> str:
         (broken("## Step: Renew it", "## Step: " + "h" * 201), 23, "heading is 201 char"),
         (broken("```go mark=2,3-4", "```go mark=" + "2," * 100 + "3"), 27, "mark= is 201 char"),
         (broken("- [ ] Nothing.", "- [ ] " + "n" * 501), 46, "a choice is 501 char"),
-        (broken('  - title: "How', '  - title: "' + "t" * 300 + "How"), 9, "title is 329 char"),
-        (broken('note: "Kleppmann', 'note: "' + "k" * 300), 9, "note is 306 char"),
-        (broken("https://martin.", "https://" + "m" * 500), 9, "url is 5"),
+        (broken('  - title: "How', '  - title: "' + "t" * 300 + "How"), 10, "title is 329 char"),
+        (broken('note: "Kleppmann', 'note: "' + "k" * 300), 10, "note is 306 char"),
+        (broken("https://martin.", "https://" + "m" * 500), 10, "url is 5"),
         (broken("The rule.", "The\x00rule."), None, "NUL character"),
         (broken("minutes: 8", "minutes: ten"), 8, "'minutes' must be a whole number from 1 to 240"),
         (broken("minutes: 8", "minutes: 241"), 8, "from 1 to 240, not 241"),
@@ -200,7 +200,7 @@ def broken(old: str, new: str) -> str:
             9,
             "'sources' must be a list",
         ),
-        (broken("    url: https://martin", "    link: https://martin"), 9, "source 1 needs"),
+        (broken("    url: https://martin", "    link: https://martin"), 10, "source 1 needs"),
         ("---\n- climb\n- piece\n---\n", 2, "must be a set of 'key: value' lines"),
         ("---\nclimb: x\npiece: y\n", 1, "not closed with '---'"),
         # The sections.
@@ -424,6 +424,27 @@ def test_translation_errors_name_the_line(old, new, line, message):
     with pytest.raises(LessonFileError) as excinfo:
         parse_version(TRANSLATION.replace(old, new, 1), "x.junior.ru.md")
     assert message in str(excinfo.value) and excinfo.value.line == line
+
+
+def test_a_source_error_names_that_source_line():
+    """The third of three sources is wrong: the error is on its line, not on `sources:`."""
+    extra = (
+        '  - title: "Designing Data-Intensive Applications"\n'
+        "    url: https://dataintensive.net/\n"
+        '  - title: "etcd"\n'
+        "    url: ftp://etcd.io/\n"
+    )
+    text = GOOD.replace('    note: "Kleppmann, 2016"\n', '    note: "Kleppmann, 2016"\n' + extra)
+    with pytest.raises(LessonFileError, match="source 3: url must start") as excinfo:
+        parse_version(text, "x.junior.md")
+    assert excinfo.value.line == 15
+
+
+def test_a_translated_source_note_too_long_names_its_own_line():
+    notes = 'source_notes:\n  - ""\n  - "' + "я" * 301 + '"\n'
+    with pytest.raises(LessonFileError, match="source note 2") as excinfo:
+        parse_version(TRANSLATION.replace("language: ru\n", "language: ru\n" + notes), "x.ru.md")
+    assert excinfo.value.line == 8
 
 
 def test_a_climb_slug_is_checked():
