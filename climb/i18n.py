@@ -3,7 +3,9 @@
 The URL carries the language (/ru/...; English has no prefix). Choosing a language sets
 Django's language cookie and, for a signed-in learner, their stored preference, which is put
 back into the cookie when they log in on another browser. A visitor whose cookie says
-Russian and who opens an English address is sent to the Russian one.
+Russian, or who has no cookie and a browser that asks for Russian first, and who opens an
+English address (a link a colleague sent, an invite) is sent to the Russian one. The admin
+has no prefix: it speaks the language of the cookie.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from django.views.i18n import set_language as django_set_language
 
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 # Addresses outside i18n_patterns: never redirected.
-UNPREFIXED = ("/admin/", "/i18n/", "/static/", "/robots.txt", "/sitemap.xml")
+ADMIN = "/admin/"
+UNPREFIXED = (ADMIN, "/i18n/", "/static/", "/robots.txt", "/sitemap.xml")
 
 
 @require_POST
@@ -52,6 +55,12 @@ class PreferredLanguageMiddleware:
         redirect = self._redirect_to_preferred(request)
         if redirect is not None:
             return redirect
+        if request.path_info.startswith(ADMIN):
+            # LocaleMiddleware reads every unprefixed address as English.
+            preferred = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+            if preferred in LANGUAGES:
+                translation.activate(preferred)
+                request.LANGUAGE_CODE = preferred
         response = self.get_response(request)
         language = getattr(request, "restore_language", None)
         if language:
@@ -71,8 +80,9 @@ class PreferredLanguageMiddleware:
         path = request.path_info
         if path.startswith(UNPREFIXED) or get_language_from_path(path):
             return None
-        preferred = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if preferred not in LANGUAGES or preferred == settings.LANGUAGE_CODE:
+        # The cookie if it names a language, else the browser's Accept-Language.
+        preferred = translation.get_language_from_request(request)
+        if preferred == settings.LANGUAGE_CODE:
             return None
         # The path alone: a path of '//evil.example/...' (gunicorn passes it as sent) reads
         # as a host, and translate_url keeps hosts. Only an address on this site is followed.

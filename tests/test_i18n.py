@@ -528,6 +528,38 @@ def test_a_russian_reader_opening_an_english_address_is_sent_to_the_russian_one(
 
 
 @pytest.mark.django_db
+def test_a_browser_that_asks_for_russian_first_gets_the_russian_page(client, demo):
+    """A link sent by a colleague (or an invite) opened in a Russian browser for the first
+    time: the Russian page, as a chosen language would give; a choice made, even of
+    English, outranks the browser."""
+    russian_first = {"HTTP_ACCEPT_LANGUAGE": "ru-RU,ru;q=0.9,en-US;q=0.8"}
+    response = client.get(CLIMB, **russian_first)
+    assert response.status_code == 302
+    assert response["Location"] == "/ru" + CLIMB
+    assert "Accept-Language" in response["Vary"]
+    english_first = {"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9,ru;q=0.8"}
+    assert client.get(CLIMB, **english_first).status_code == 200
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert client.get(CLIMB, **russian_first).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_admin_speaks_the_language_the_reader_chose(client, demo):
+    """The admin has no /ru/ address; LocaleMiddleware read it as English for everyone."""
+    from django.contrib.auth import get_user_model
+
+    staff = get_user_model().objects.create_superuser("editor", "e@example.com", PASSWORD)
+    client.force_login(staff)
+    assert "Climb authoring" in client.get("/admin/").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    html = client.get("/admin/").content.decode()
+    assert '<html lang="ru"' in html
+    assert "Climb authoring" not in html
+    with translation.override("ru"):
+        assert translation.gettext("Climb authoring") in html
+
+
+@pytest.mark.django_db
 def test_a_path_that_reads_as_another_host_is_never_redirected_to(demo, rf):
     """gunicorn hands Django a path of '//evil.example/climbs/...' as it was sent, and the
     language redirect sent a Russian reader there (found by the security review)."""
