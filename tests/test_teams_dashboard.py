@@ -622,6 +622,34 @@ def test_the_dashboard_in_russian_keeps_svg_numbers_unlocalised(client, world):
     assert 'href="/ru/climbs/ds/leases/zero/"' in html
 
 
+def test_the_russian_dashboard_writes_dates_and_periods_as_russian_sentences_do(client, world):
+    """The Russian review: "Недели с 7 Сен по 23 Ноя", "Период: За всё время." (months and
+    a select's label capitalised inside a sentence), and "Не начинал" (masculine, for
+    everyone) as a row and as the distribution's column."""
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    client.force_login(get_user_model().objects.get(username="alice"))
+    html = client.get(f"/ru/teams/{world['team'].pk}/?climb=ds&period=all").content.decode()
+    desc = html.split('id="activity-desc">')[1].split("</desc>")[0]
+    first_week = dashboard.chart_weeks(timezone.now().date())[0]
+    with translation.override("ru"):
+        first = date_format(first_week, "j E")  # "7 сентября": the month in the genitive
+    assert desc.startswith(f"Недели с {first} по ")
+    assert not re.search(r"\d [А-Я][а-я]{2}\b", html), "a month abbreviation capitalised"
+    week_rows = re.findall(r'<th scope="row"><time datetime="[\d-]+">([^<]+)</time>', html)
+    assert len(week_rows) == 12 and all(re.fullmatch(r"\d+ [а-я]+ \d{4}", w) for w in week_rows)
+    note = re.sub(r"\s+", " ", html.split('class="filter-note">', 1)[1].split("</p>", 1)[0])
+    assert "Период: всё время." in note
+    assert "Не начинал" not in html
+    assert ">Не начали</th>" in html and "Не начато</span>" in html
+    hx = client.get(
+        f"/ru/teams/{world['team'].pk}/?climb=ds&period=4&sort=-active",
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert re.search(r'data-announce="[^"]*, последние 4 недели \(с [^)]+ UTC\): ', hx)
+
+
 # --- CSV export -----------------------------------------------------------------------------
 
 
@@ -1052,7 +1080,7 @@ def test_the_table_says_who_is_stuck_and_how_far_each_is_toward_the_next_tier(cl
     assert "next," not in rows["alice"]  # Junior: the climb has nothing at Middle
     assert "Not started" in rows["erin"] and "next," not in rows["erin"]
     ru = client.get(f"/ru/teams/{world['team'].pk}/").content.decode()
-    assert "далее Zero: 1 из 2" in ru and "1 урок пройти заново" in ru
+    assert "далее Zero: 1 из 2" in ru and "1 урок нужно пройти заново" in ru
 
 
 # --- members left out of the figures ----------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .dashboard import DEFAULT_PERIOD, PERIODS, parse_sort
@@ -93,6 +93,16 @@ class FiguresForm(forms.Form):
             "invalid_choice": _("Say whether to count the member in the team's figures."),
         },
     )
+
+
+# The same periods inside a sentence ("Period: last 4 weeks."), where Russian writes them in
+# lower case: the choices' labels start a line in the select.
+PERIODS_IN_TEXT = {
+    "4": pgettext_lazy("a period, inside a sentence", "Last 4 weeks"),
+    "12": pgettext_lazy("a period, inside a sentence", "Last 12 weeks"),
+    "52": pgettext_lazy("a period, inside a sentence", "Last 52 weeks"),
+    "all": pgettext_lazy("a period, inside a sentence", "All time"),
+}
 
 
 class DashboardFilters(forms.Form):

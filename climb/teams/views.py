@@ -34,6 +34,7 @@ from lessons.models import Climb, Tier
 from . import dashboard, stats
 from .charts import weekly_chart
 from .forms import (
+    PERIODS_IN_TEXT,
     DashboardFilters,
     FiguresForm,
     InviteForm,
@@ -167,7 +168,7 @@ def _announcement(board: dashboard.Dashboard, climb: Climb | None, period: str) 
 def _period_label(filters: DashboardFilters, period) -> str:
     """ "Last 12 weeks (since 3 Sep 2026, 22:59 UTC)": a rolling period, to the minute, which
     the chart's calendar weeks are not (the team audit found two "12 weeks" disagreeing)."""
-    label = str(dict(filters.fields["period"].choices)[period])
+    label = str(PERIODS_IN_TEXT[period])
     since = filters.since()
     if since is None:
         return label
