@@ -136,6 +136,45 @@ def test_a_signup_sent_back_puts_the_cursor_in_the_first_field_with_an_error(cli
     assert [a or b for a, b in focused(html)] == ["password2"]
 
 
+def focused_fields(html: str) -> list[str]:
+    """The names of the inputs that ask for the cursor."""
+    return [
+        tag_name.group(1)
+        for tag in re.findall(r"<input[^>]*>", html)
+        if " autofocus" in tag and (tag_name := re.search(r'name="(\w+)"', tag))
+    ]
+
+
+@pytest.mark.django_db
+def test_every_account_form_sent_back_puts_the_cursor_on_its_error(client, django_user_model):
+    """The accessibility audit: after a failed log-in the cursor sat in a username field that
+    said nothing of the error; after new passwords that did not match, in the old password;
+    on the reset, set-password and team forms, nowhere."""
+    user = django_user_model.objects.create_user("ada", "ada@example.com", PASSWORD)
+    html = client.post(
+        reverse("accounts:login"), {"username": "ada", "password": "wrong"}
+    ).content.decode()
+    assert 'id="form-errors" role="alert"' in html
+    inputs = [tag for tag in re.findall(r"<input[^>]*>", html) if 'name="username"' in tag]
+    inputs += [tag for tag in re.findall(r"<input[^>]*>", html) if 'name="password"' in tag]
+    assert len(inputs) == 2
+    assert all(
+        'aria-invalid="true"' in tag and 'aria-describedby="form-errors"' in tag for tag in inputs
+    ), inputs
+    assert focused_fields(html) == ["username"]
+    html = client.post(reverse("accounts:password_reset"), {"email": "bad"}).content.decode()
+    assert focused_fields(html) == ["email"]
+
+    client.force_login(user)
+    html = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": "other"},
+    ).content.decode()
+    assert focused_fields(html) == ["new_password2"]
+    html = client.post(reverse("teams:create"), {"name": ""}).content.decode()
+    assert "Give the team a name." in html and focused_fields(html) == ["name"]
+
+
 def test_signup_requires_an_email(client):
     response = client.post(reverse("accounts:signup"), signup_data(email=""))
     assert response.status_code == 200

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import (
     AdminUserCreationForm,
     AuthenticationForm,
+    PasswordChangeForm,
     PasswordResetForm,
     SetPasswordForm,
     UserChangeForm,
@@ -64,18 +65,34 @@ class UsernameInAnyCase:
 class FocusOnFirstError:
     """A form sent back with errors puts the cursor in the first field that has one: Django's
     username field asks for autofocus whatever happened, so after a password mismatch the
-    cursor sat in the username (a newcomer's sign-up)."""
+    cursor sat in the username (a newcomer's sign-up), and forms without autofocus left it
+    on the page, far from the error.
+
+    An error of the whole form (a failed log-in names neither field) marks every field
+    invalid and described by the error summary (templates/accounts/_form_errors.html), and
+    the cursor goes to the first: a screen reader reads the error with the field."""
 
     def full_clean(self) -> None:
         super().full_clean()
-        first = next((name for name in self.fields if name in self._errors), None)
+        if not self._errors:
+            return
+        visible = [name for name, field in self.fields.items() if not field.widget.is_hidden]
+        first = next((name for name in visible if name in self._errors), None)
+        for field in self.fields.values():
+            field.widget.attrs.pop("autofocus", None)
+        if first is None and visible:
+            for name in visible:
+                attrs = self.fields[name].widget.attrs
+                attrs.update({"aria-invalid": "true", "aria-describedby": FORM_ERRORS_ID})
+            first = visible[0]
         if first is not None:
-            for field in self.fields.values():
-                field.widget.attrs.pop("autofocus", None)
             self.fields[first].widget.attrs["autofocus"] = True
 
 
-class LoginForm(AuthenticationForm):
+FORM_ERRORS_ID = "form-errors"
+
+
+class LoginForm(FocusOnFirstError, AuthenticationForm):
     """Django's, saying what the backend accepts (climb.accounts.backends)."""
 
     error_messages = {
@@ -141,7 +158,7 @@ class AccountChangeForm(UsernameInAnyCase, UserChangeForm):
         return email
 
 
-class LimitedPasswordResetForm(PasswordResetForm):
+class LimitedPasswordResetForm(FocusOnFirstError, PasswordResetForm):
     """Django's, sending at most RESET_MAILS_PER_ADDRESS mails an hour to one address.
 
     Anyone can ask for a reset mail to any address; without a limit, asking thirty times
@@ -175,7 +192,12 @@ class LimitedPasswordResetForm(PasswordResetForm):
             )
 
 
-class UnlockingSetPasswordForm(SetPasswordForm):
+class ChangePasswordForm(FocusOnFirstError, PasswordChangeForm):
+    """Django's, with the cursor on the field in error: it sat in the old password, right
+    and now empty, after new passwords that did not match."""
+
+
+class UnlockingSetPasswordForm(FocusOnFirstError, SetPasswordForm):
     """The new password from a reset link also lifts the account's log-in lockout.
 
     Five wrong passwords lock an account for AXES_COOLOFF_MINUTES, typed by anyone who knows

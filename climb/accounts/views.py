@@ -25,7 +25,13 @@ from django.views.decorators.http import require_http_methods
 from climb.learning import ratelimit
 from climb.ops import limit_key
 
-from .forms import LimitedPasswordResetForm, LoginForm, SignupForm, UnlockingSetPasswordForm
+from .forms import (
+    ChangePasswordForm,
+    LimitedPasswordResetForm,
+    LoginForm,
+    SignupForm,
+    UnlockingSetPasswordForm,
+)
 
 
 def limited_per_client(name: str, setting: str):
@@ -109,6 +115,7 @@ def locked_out(request: HttpRequest, credentials: dict | None = None, *args, **k
 logout_view = auth_views.LogoutView.as_view()
 
 password_change = auth_views.PasswordChangeView.as_view(
+    form_class=ChangePasswordForm,
     template_name="accounts/password_change_form.html",
     success_url=reverse_lazy("accounts:password_change_done"),
 )
