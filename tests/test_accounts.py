@@ -209,7 +209,7 @@ def test_signup_rejects_passwords_that_differ(client):
 def test_signup_errors_are_announced_and_tied_to_their_fields(client):
     make_user(username="grace", email="other@example.com")
     html = client.post(reverse("accounts:signup"), signup_data()).content.decode()
-    assert '<div class="form-errors" role="alert">' in html
+    assert '<div class="form-errors" id="form-errors" role="alert">' in html
     assert '<a href="#id_username">Username: A user with that username' in html
     assert '<ul class="errorlist field-error" id="id_username_error">' in html
     username_input = re.search(r'<input[^>]*name="username"[^>]*>', html).group(0)
@@ -279,7 +279,7 @@ def test_login_with_a_wrong_password_shows_an_alert(client):
     response = client.post(reverse("accounts:login"), {"username": "ada", "password": "nope"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<div class="form-errors" role="alert">' in html
+    assert '<div class="form-errors" id="form-errors" role="alert">' in html
     assert "do not match an account" in html
     assert not is_logged_in(client)
 
