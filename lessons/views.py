@@ -43,6 +43,7 @@ class Resume:
     tier: str = ""
     opened: bool = False  # anything answered in that version: "where you left off"
     finished: bool = False  # every question of it answered, and not cleared: "climb it again"
+    translated: bool = True  # False: the title is the English original (lang="en")
 
 
 def resume(climb_slug: str, versions: Sequence[TierVersion], scores: list[VersionScore]) -> Resume:
@@ -55,7 +56,7 @@ def resume(climb_slug: str, versions: Sequence[TierVersion], scores: list[Versio
     opened = score is not None and score.answered > 0
     finished = score is not None and score.answered >= score.questions
     title, tier = version.local.title, version.get_tier_display()
-    return Resume(started(scores), url, title, tier, opened, finished)
+    return Resume(started(scores), url, title, tier, opened, finished, version.translated)
 
 
 def _get_climb_or_404(climb_slug: str) -> Climb:

@@ -677,3 +677,21 @@ def test_the_russian_home_page_says_a_climb_is_not_started_in_agreement(client, 
     # "Ваша высота — Не начат" was the masculine form of a piece's status.
     html = client.get("/ru/").content.decode()
     assert "Восхождение не начато" in html and "Не начат<" not in html
+
+
+@pytest.mark.django_db
+def test_an_english_title_inside_a_russian_sentence_is_marked_english(client):
+    """The accessibility audit: the resume card, a search hit's "in «climb»" and the
+    dashboard's climb filter showed an untranslated title with no lang="en", so a Russian
+    voice read it."""
+    from .factories import make_climb, make_piece, make_step, make_version
+
+    climb = make_climb(slug="gossip", title="Gossip protocols")
+    version = make_version(make_piece(climb, slug="epidemics"), title="Epidemic broadcast")
+    make_step(version)
+    html = client.get("/ru/climbs/gossip/").content.decode()
+    assert '<span class="continue-title"><span lang="en">Epidemic broadcast</span>' in html
+    html = client.get("/ru/search/?q=epidemic").content.decode()
+    assert 'на маршруте «<span lang="en">Gossip protocols</span>»' in html
+    english = client.get("/search/?q=epidemic").content.decode()
+    assert "in Gossip protocols" in english and '<span lang="en">' not in english

@@ -641,6 +641,9 @@ def test_the_russian_dashboard_writes_dates_and_periods_as_russian_sentences_do(
     assert len(week_rows) == 12 and all(re.fullmatch(r"\d+ [а-я]+ \d{4}", w) for w in week_rows)
     note = re.sub(r"\s+", " ", html.split('class="filter-note">', 1)[1].split("</p>", 1)[0])
     assert "Период: всё время." in note
+    # The test climbs have no Russian title: the English stands in, and says so.
+    assert note.startswith('Маршрут: <span lang="en">')
+    assert re.search(r'<option value="ds" selected lang="en">', html)
     assert "Не начинал" not in html
     assert ">Не начали</th>" in html and "Не начато</span>" in html
     hx = client.get(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from lessons.search_text import plain_text
@@ -20,6 +21,16 @@ def fallback_lang(obj) -> SafeString:
 
     On the element holding the text only: the interface strings around it are translated."""
     return FALLBACK if not obj.translated else mark_safe("")
+
+
+@register.filter
+def local_title(obj) -> SafeString:
+    """The title in the reader's language, for a sentence that holds it ("in {{ climb }}"):
+    an English original standing in is wrapped in <span lang="en">, as fallback_lang marks
+    an element of its own."""
+    if obj.translated:
+        return conditional_escape(obj.local.title)
+    return format_html('<span lang="en">{}</span>', obj.local.title)
 
 
 @register.filter
