@@ -70,7 +70,10 @@
   }
 
   // #toast is a polite live region: setting its text is what screen readers announce.
-  function toast(message, duration) {
+  // A passing remark ("the last piece") goes by itself; a message the reader must act on
+  // (`stays`: offline, a server error, a refusal) stays until dismissed, with its button or
+  // Escape, or replaced: read at any pace, and not gone while the reader looks away.
+  function toast(message, stays) {
     const box = document.getElementById('toast');
     if (!box || !message) {
       return;
@@ -78,12 +81,30 @@
     window.clearTimeout(toastTimer);
     box.textContent = message;
     box.classList.add('is-visible');
-    toastTimer = window.setTimeout(function () {
-      box.classList.remove('is-visible');
-      // Emptied too: the toast never lingers if its CSS is missing, and the same message
-      // is announced again the next time.
-      box.textContent = '';
-    }, duration || TOAST_MS);
+    if (!stays) {
+      toastTimer = window.setTimeout(hideToast, TOAST_MS);
+      return;
+    }
+    const dismiss = document.createElement('button');
+    dismiss.type = 'button';
+    dismiss.className = 'toast-dismiss';
+    dismiss.textContent = bodyData('msgDismiss');
+    dismiss.addEventListener('click', hideToast);
+    box.append(' ', dismiss);
+  }
+
+  // True if there was a toast to hide.
+  function hideToast() {
+    const box = document.getElementById('toast');
+    window.clearTimeout(toastTimer);
+    if (!box || !box.classList.contains('is-visible')) {
+      return false;
+    }
+    box.classList.remove('is-visible');
+    // Emptied too: the toast never lingers if its CSS is missing, and the same message
+    // is announced again the next time.
+    box.textContent = '';
+    return true;
   }
 
   function isTextEntry(element) {
@@ -282,7 +303,7 @@
   function handleShortcut(event) {
     const key = shortcutKey(event);
     if (key === 'Escape') {
-      return closeShortcuts();
+      return closeShortcuts() || hideToast();
     }
     if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey) {
       return (key === 'k' || key === 'K') && openSearch();
@@ -352,20 +373,20 @@
   // Nothing was recorded by a request that failed to arrive; after a 5xx, the resend is
   // safe too, because an answer is stored once per attempt.
   document.addEventListener('htmx:sendError', function () {
-    toast(bodyData('msgOffline'), TOAST_MS * 2);
+    toast(bodyData('msgOffline'), true);
   });
   // A message the server sends with a successful swap (HX-Trigger: {"climb:notice": ...}),
   // e.g. an answer given meanwhile in another tab.
   document.addEventListener('climb:notice', function (event) {
     const message = event.detail && event.detail.value;
     if (typeof message === 'string' && message) {
-      toast(message, TOAST_MS * 2);
+      toast(message, true);
     }
   });
   document.addEventListener('htmx:responseError', function (event) {
     const xhr = event.detail && event.detail.xhr;
     const unavailable = xhr && xhr.status === 503; // the database is out of reach for now
-    toast(bodyData(unavailable ? 'msgUnavailable' : 'msgServerError'), TOAST_MS * 2);
+    toast(bodyData(unavailable ? 'msgUnavailable' : 'msgServerError'), true);
   });
 
   // The header's "come back here" addresses (the language switch, Log in, Sign up) were
@@ -458,7 +479,7 @@
     }
     if (settled.id === 'toast') {
       // An answer error with no question to attach to is swapped into the toast: show it.
-      toast(settled.textContent.trim(), TOAST_MS * 2);
+      toast(settled.textContent.trim(), true);
       return;
     }
     if (!settled.matches('li.step') || !isQuizForm(source)) {

@@ -125,3 +125,31 @@ def test_answering_in_a_second_tab_shows_the_first_tabs_answer_and_says_why(
     answer(other, 1, correct)  # the stale tab still offers attempt 1
     expect(step(other, 1).locator(".feedback .verdict")).to_contain_text("Not quite.")
     expect(other.locator("#toast")).to_contain_text("You had already answered this in another tab")
+
+
+def test_an_error_toast_stays_until_dismissed(live_server, demo, page: Page):
+    """The accessibility audit: an error toast emptied itself after a few seconds and left
+    nothing behind, whatever the reader's pace. It now stays until dismissed (its button,
+    or Escape); a passing remark still goes by itself."""
+    page.clock.install()
+    page.goto(live_server.url + SENIOR_PIECE)
+    correct, _ = choice_indexes(question_id(page, 1))
+    toast = page.locator("#toast")
+    page.route("**/answer/", lambda route: route.fulfill(status=502, body="Bad gateway"))
+    answer(page, 1, correct)
+    expect(toast).to_contain_text("Something went wrong on our side")
+    page.clock.run_for(60_000)
+    expect(toast).to_contain_text("Something went wrong on our side")
+    toast.get_by_role("button", name="Dismiss").click()
+    expect(toast).to_be_empty()
+
+    answer(page, 1, correct)
+    expect(toast).to_contain_text("Something went wrong on our side")
+    page.locator("body").press("Escape")
+    expect(toast).to_be_empty()
+    page.unroute("**/answer/")
+
+    page.locator("body").press("t")  # a piece at one tier: a remark that goes by itself
+    expect(toast).to_have_text("This piece is written at one tier only.")
+    page.clock.run_for(10_000)
+    expect(toast).to_be_empty()
