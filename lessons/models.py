@@ -152,10 +152,14 @@ class Climb(TranslatedMixin, RenderedFieldsMixin, models.Model):
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     description_html = models.TextField(editable=False, blank=True)
-    order = models.PositiveIntegerField(_("order"), default=0)
-    title_ru = models.CharField(_("title (Russian)"), max_length=200, blank=True)
-    description_ru = models.TextField(_("description (Russian)"), blank=True)
-    description_ru_html = models.TextField(editable=False, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0, db_default=0)
+    title_ru = models.CharField(
+        _("title (Russian)"), max_length=200, blank=True, default="", db_default=""
+    )
+    description_ru = models.TextField(
+        _("description (Russian)"), blank=True, default="", db_default=""
+    )
+    description_ru_html = models.TextField(editable=False, blank=True, default="", db_default="")
 
     rendered_fields = {
         "description": ("description_html", "render_markdown"),
@@ -205,7 +209,7 @@ class Piece(models.Model):
     climb = models.ForeignKey(Climb, on_delete=models.CASCADE, related_name="pieces")
     slug = models.SlugField(_("slug"))
     order = models.PositiveIntegerField(
-        _("order"), default=0, help_text=_("Position of the piece in its climb.")
+        _("order"), default=0, help_text=_("Position of the piece in its climb."), db_default=0
     )
 
     objects = PieceQuerySet.as_manager()
@@ -348,7 +352,11 @@ class TierVersion(TranslatedMixin, RenderedFieldsMixin, models.Model):
     piece = models.ForeignKey(Piece, on_delete=models.CASCADE, related_name="versions")
     tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices)
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PUBLISHED
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PUBLISHED,
+        db_default=Status.PUBLISHED,
     )
     title = models.CharField(_("title"), max_length=200)
     crux = models.CharField(_("crux"), max_length=300, help_text=_("The trap, in one sentence."))
@@ -356,6 +364,7 @@ class TierVersion(TranslatedMixin, RenderedFieldsMixin, models.Model):
         _("minutes"),
         default=10,
         validators=[MinValueValidator(MINUTES[0]), MaxValueValidator(MINUTES[1])],
+        db_default=10,
     )
     intro = models.TextField(_("intro"))
     intro_html = models.TextField(editable=False, blank=True)
@@ -365,22 +374,30 @@ class TierVersion(TranslatedMixin, RenderedFieldsMixin, models.Model):
     recap_html = models.TextField(editable=False, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The Russian translation; empty means "not translated": the site shows the English text.
-    title_ru = models.CharField(_("title (Russian)"), max_length=200, blank=True)
-    crux_ru = models.CharField(_("crux (Russian)"), max_length=300, blank=True)
-    intro_ru = models.TextField(_("intro (Russian)"), blank=True)
-    intro_ru_html = models.TextField(editable=False, blank=True)
-    goal_ru = models.TextField(_("goal (Russian)"), blank=True)
-    goal_ru_html = models.TextField(editable=False, blank=True)
-    recap_ru = models.TextField(_("recap (Russian)"), blank=True)
-    recap_ru_html = models.TextField(editable=False, blank=True)
+    title_ru = models.CharField(
+        _("title (Russian)"), max_length=200, blank=True, default="", db_default=""
+    )
+    crux_ru = models.CharField(
+        _("crux (Russian)"), max_length=300, blank=True, default="", db_default=""
+    )
+    intro_ru = models.TextField(_("intro (Russian)"), blank=True, default="", db_default="")
+    intro_ru_html = models.TextField(editable=False, blank=True, default="", db_default="")
+    goal_ru = models.TextField(_("goal (Russian)"), blank=True, default="", db_default="")
+    goal_ru_html = models.TextField(editable=False, blank=True, default="", db_default="")
+    recap_ru = models.TextField(_("recap (Russian)"), blank=True, default="", db_default="")
+    recap_ru_html = models.TextField(editable=False, blank=True, default="", db_default="")
     # Whether the Russian has kept up with the English (lessons.translations): digests of
     # both texts as they are, and of the English the Russian last changed against.
-    digest = models.CharField(max_length=32, blank=True, editable=False)
-    digest_ru = models.CharField(max_length=32, blank=True, editable=False)
-    digest_ru_from = models.CharField(max_length=32, blank=True, editable=False)
+    digest = models.CharField(max_length=32, blank=True, editable=False, default="", db_default="")
+    digest_ru = models.CharField(
+        max_length=32, blank=True, editable=False, default="", db_default=""
+    )
+    digest_ru_from = models.CharField(
+        max_length=32, blank=True, editable=False, default="", db_default=""
+    )
     # The same English part by part ({"step:12:prose": short digest}), to say which parts
     # changed since the Russian last did; {} when not known (lessons.translations.parts).
-    digest_ru_from_parts = models.JSONField(default=dict, blank=True, editable=False)
+    digest_ru_from_parts = models.JSONField(default=dict, blank=True, editable=False, db_default={})
 
     # Translated text, each with a `<name>_ru` twin (`with_text`, lessons.translations).
     text_fields = ("title", "crux", "intro", "goal", "recap")
@@ -456,12 +473,14 @@ class TierVersion(TranslatedMixin, RenderedFieldsMixin, models.Model):
 
 class Source(TranslatedMixin, models.Model):
     version = models.ForeignKey(TierVersion, on_delete=models.CASCADE, related_name="sources")
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0, db_default=0)
     # The work's own title and address, in its own language: only the note is translated.
     title = models.CharField(_("title"), max_length=300)
     url = models.URLField(_("URL"), max_length=500)
     note = models.CharField(_("note"), max_length=300, blank=True)
-    note_ru = models.CharField(_("note (Russian)"), max_length=300, blank=True)
+    note_ru = models.CharField(
+        _("note (Russian)"), max_length=300, blank=True, default="", db_default=""
+    )
 
     text_fields = ("note",)
     translation_marker = "note"
@@ -484,7 +503,7 @@ class Source(TranslatedMixin, models.Model):
 
 class Step(TranslatedMixin, RenderedFieldsMixin, models.Model):
     version = models.ForeignKey(TierVersion, on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0, db_default=0)
     heading = models.CharField(_("heading"), max_length=200)
     prose = models.TextField(_("prose"), blank=True)
     prose_html = models.TextField(editable=False, blank=True)
@@ -500,20 +519,30 @@ class Step(TranslatedMixin, RenderedFieldsMixin, models.Model):
     )
     code_html = models.TextField(editable=False, blank=True)
     prose_after = models.TextField(
-        _("prose after the snippet"), blank=True, help_text=_("Markdown shown under the snippet.")
+        _("prose after the snippet"),
+        blank=True,
+        help_text=_("Markdown shown under the snippet."),
+        default="",
+        db_default="",
     )
-    prose_after_html = models.TextField(editable=False, blank=True)
-    heading_ru = models.CharField(_("heading (Russian)"), max_length=200, blank=True)
-    prose_ru = models.TextField(_("prose (Russian)"), blank=True)
-    prose_ru_html = models.TextField(editable=False, blank=True)
+    prose_after_html = models.TextField(editable=False, blank=True, default="", db_default="")
+    heading_ru = models.CharField(
+        _("heading (Russian)"), max_length=200, blank=True, default="", db_default=""
+    )
+    prose_ru = models.TextField(_("prose (Russian)"), blank=True, default="", db_default="")
+    prose_ru_html = models.TextField(editable=False, blank=True, default="", db_default="")
     code_ru = models.TextField(
         _("snippet (Russian)"),
         blank=True,
         help_text=_("Only if the snippet itself is translated (comments, log text)."),
+        default="",
+        db_default="",
     )
-    code_ru_html = models.TextField(editable=False, blank=True)
-    prose_after_ru = models.TextField(_("prose after the snippet (Russian)"), blank=True)
-    prose_after_ru_html = models.TextField(editable=False, blank=True)
+    code_ru_html = models.TextField(editable=False, blank=True, default="", db_default="")
+    prose_after_ru = models.TextField(
+        _("prose after the snippet (Russian)"), blank=True, default="", db_default=""
+    )
+    prose_after_ru_html = models.TextField(editable=False, blank=True, default="", db_default="")
 
     translation_marker = "heading"
     text_fields = ("heading", "prose", "code", "prose_after")
@@ -627,8 +656,8 @@ class Question(TranslatedMixin, RenderedFieldsMixin, models.Model):
     step = models.OneToOneField(Step, on_delete=models.CASCADE, related_name="question")
     prompt = models.TextField(_("prompt"))
     prompt_html = models.TextField(editable=False, blank=True)
-    prompt_ru = models.TextField(_("prompt (Russian)"), blank=True)
-    prompt_ru_html = models.TextField(editable=False, blank=True)
+    prompt_ru = models.TextField(_("prompt (Russian)"), blank=True, default="", db_default="")
+    prompt_ru_html = models.TextField(editable=False, blank=True, default="", db_default="")
 
     objects = QuestionQuerySet.as_manager()
 
@@ -665,16 +694,20 @@ class Question(TranslatedMixin, RenderedFieldsMixin, models.Model):
 
 class Choice(TranslatedMixin, RenderedFieldsMixin, models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0, db_default=0)
     text = models.CharField(_("text"), max_length=500)
     text_html = models.TextField(editable=False, blank=True)
-    is_correct = models.BooleanField(_("correct"), default=False)
+    is_correct = models.BooleanField(_("correct"), default=False, db_default=False)
     explanation = models.TextField(_("explanation"))
     explanation_html = models.TextField(editable=False, blank=True)
-    text_ru = models.CharField(_("text (Russian)"), max_length=500, blank=True)
-    text_ru_html = models.TextField(editable=False, blank=True)
-    explanation_ru = models.TextField(_("explanation (Russian)"), blank=True)
-    explanation_ru_html = models.TextField(editable=False, blank=True)
+    text_ru = models.CharField(
+        _("text (Russian)"), max_length=500, blank=True, default="", db_default=""
+    )
+    text_ru_html = models.TextField(editable=False, blank=True, default="", db_default="")
+    explanation_ru = models.TextField(
+        _("explanation (Russian)"), blank=True, default="", db_default=""
+    )
+    explanation_ru_html = models.TextField(editable=False, blank=True, default="", db_default="")
 
     translation_marker = "text"
     text_fields = ("text", "explanation")
@@ -716,9 +749,9 @@ class ContentGeneration(models.Model):
     each process reads it at most every CONTENT_CHECK_SECONDS.
     """
 
-    value = models.PositiveBigIntegerField(default=1)
+    value = models.PositiveBigIntegerField(default=1, db_default=1)
     # rendering.RENDERER_VERSION when the stored HTML was last made whole (lessons.rerender).
-    rendered_with = models.PositiveSmallIntegerField(default=1)
+    rendered_with = models.PositiveSmallIntegerField(default=1, db_default=1)
 
     class Meta:
         default_permissions = ()  # bookkeeping, not content: nobody edits it

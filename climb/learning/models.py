@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -114,13 +115,13 @@ class Learner(models.Model):
         on_delete=models.CASCADE,
         related_name="learner",
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
     # An anonymous learner's last day with its session (climb.learning.sessions stamps it at
     # most once a day): after SESSION_COOKIE_AGE with no visit its session has expired and
     # nobody can reach its progress again, so `manage.py clear_learners` deletes it.
-    last_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now, db_default=Now())
     # The interface language the learner chose, restored when they log in elsewhere.
-    language = models.CharField(max_length=8, blank=True)
+    language = models.CharField(max_length=8, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("learner")
@@ -231,7 +232,7 @@ class QuestionRevision(models.Model):
     choices = models.JSONField(
         help_text="[{text, is_correct, explanation, text_ru if translated}] in display order"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
     class Meta:
         constraints = [
@@ -329,9 +330,9 @@ class Answer(models.Model):
     is_correct = models.BooleanField()
     # A learner who finished a piece without clearing it may climb it again: each round
     # numbers its attempts from 1 (see Retake). Round 1 is the learner's first prediction.
-    round = models.PositiveSmallIntegerField(default=1)
+    round = models.PositiveSmallIntegerField(default=1, db_default=1)
     attempt = models.PositiveSmallIntegerField()
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, db_default=Now())
 
     objects = AnswerQuerySet.as_manager()
 
@@ -422,7 +423,7 @@ class Retake(models.Model):
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="retakes")
     version = models.ForeignKey(TierVersion, on_delete=models.CASCADE, related_name="+")
     round = models.PositiveSmallIntegerField()
-    started_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
     class Meta:
         constraints = [
@@ -486,7 +487,7 @@ class TierReached(models.Model):
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="tiers_reached")
     climb = models.ForeignKey(Climb, on_delete=models.CASCADE, related_name="+")
     tier = models.PositiveSmallIntegerField(choices=Tier.choices)
-    reached_at = models.DateTimeField(default=timezone.now)
+    reached_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
     class Meta:
         ordering = ["learner", "climb", "tier"]
@@ -509,7 +510,7 @@ class RateCounter(models.Model):
     and worker counts together when the cache is each process's own (no Redis)."""
 
     bucket = models.CharField(max_length=64, primary_key=True)  # a SHA-256 of the window's key
-    count = models.PositiveIntegerField(default=1)
+    count = models.PositiveIntegerField(default=1, db_default=1)
     expires_at = models.DateTimeField(db_index=True)
 
     def __str__(self) -> str:

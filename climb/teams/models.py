@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -86,11 +87,13 @@ class Team(models.Model):
         blank=True,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_default=Now())
     # Bumped by every join, leave and role change (climb.teams.stats): the dashboard's kept
     # figures are keyed by it. In the database, not the cache, so that every app server sees
     # the change on its next request even with a cache of its own per process.
-    roster_version = models.PositiveBigIntegerField(_("roster version"), default=0, editable=False)
+    roster_version = models.PositiveBigIntegerField(
+        _("roster version"), default=0, editable=False, db_default=0
+    )
 
     objects = TeamQuerySet.as_manager()
 
@@ -179,11 +182,15 @@ class Membership(models.Model):
         on_delete=models.CASCADE,
         related_name="team_memberships",
     )
-    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
-    joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
+    role = models.CharField(
+        _("role"), max_length=10, choices=Role.choices, default=Role.MEMBER, db_default=Role.MEMBER
+    )
+    joined_at = models.DateTimeField(_("joined at"), default=timezone.now, db_default=Now())
     # A lead who is not climbing (or an observer) is left out of the dashboard's figures:
     # counted, they read as a member who never started, and their guesses as the team's.
-    in_figures = models.BooleanField(_("counted in the team's figures"), default=True)
+    in_figures = models.BooleanField(
+        _("counted in the team's figures"), default=True, db_default=True
+    )
 
     objects = MembershipQuerySet.as_manager()
 
@@ -330,7 +337,7 @@ class Removal(models.Model):
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    removed_at = models.DateTimeField(_("removed at"), default=timezone.now)
+    removed_at = models.DateTimeField(_("removed at"), default=timezone.now, db_default=Now())
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -378,6 +385,7 @@ class Invite(models.Model):
         max_length=10,
         choices=[(role.value, role.label) for role in INVITE_ROLES],
         default=Role.MEMBER,
+        db_default=Role.MEMBER,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -387,10 +395,10 @@ class Invite(models.Model):
         blank=True,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_default=Now())
     expires_at = models.DateTimeField(_("expires at"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    uses = models.PositiveIntegerField(_("people who joined with it"), default=0)
+    uses = models.PositiveIntegerField(_("people who joined with it"), default=0, db_default=0)
     max_uses = models.PositiveIntegerField(
         _("people it lets in"),
         null=True,
