@@ -148,6 +148,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     SQLITE_PATH.parent.mkdir(exist_ok=True)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server that accepts the connection and never answers (overloaded, half failed over)
+    # would hold every request and /healthz until gunicorn killed the worker: give up after
+    # 5 s, and the 503 page with Retry-After is shown. `?connect_timeout=N` in the URL wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

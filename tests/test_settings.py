@@ -118,3 +118,21 @@ def test_a_misspelt_setting_stops_the_start_and_says_which(env, problem):
 
 def test_debug_takes_the_usual_spellings_of_yes():
     assert start(DJANGO_DEBUG="Yes").stdout.strip() == "True"
+
+
+DATABASE_OPTIONS = "settings.DATABASES['default']['OPTIONS']"
+
+
+def test_postgresql_gives_up_connecting_after_five_seconds():
+    """A server that accepted the connection and never answered held each request, and
+    /healthz, until gunicorn killed the worker at 30 s: not the quick 503 the README promises."""
+    result = start(DATABASE_OPTIONS, DATABASE_URL="postgres://climb@db.internal:5432/climb")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "{'connect_timeout': 5}"
+
+
+def test_a_connect_timeout_in_the_database_url_wins():
+    url = "postgres://climb@db.internal:5432/climb?connect_timeout=15"
+    result = start(DATABASE_OPTIONS, DATABASE_URL=url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "{'connect_timeout': 15}"
