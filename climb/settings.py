@@ -8,6 +8,7 @@ cache. With DJANGO_DEBUG=0 the site refuses to start without a real secret key a
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -159,6 +160,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache and sessions -------------------------------------------------------------------------
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Without a scheme ("localhost:6379") redis-py refused the URL on first use, so every page was
+# a 500. Several servers (the first for writes) are comma- or semicolon-separated, as Django's
+# RedisCache takes them. The value is not repeated: it may hold a password.
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+if REDIS_URL and not all(
+    server.lower().startswith(REDIS_SCHEMES) for server in re.split("[;,]", REDIS_URL)
+):
+    raise ImproperlyConfigured(
+        "REDIS_URL must be redis://host:port/db, rediss:// (TLS) or unix://path, e.g. "
+        "redis://cache.internal:6379/0; several servers comma-separated, each with its scheme."
+    )
 if REDIS_URL:
     # Several app servers share one Redis: the cache, and the sessions in it (sessions are
     # also written to the database, so a Redis restart logs nobody out).

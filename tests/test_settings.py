@@ -136,3 +136,26 @@ def test_a_connect_timeout_in_the_database_url_wins():
     result = start(DATABASE_OPTIONS, DATABASE_URL=url)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "{'connect_timeout': 15}"
+
+
+@pytest.mark.parametrize("url", ["localhost:6379", "cache.internal", "redis://a:6379/0,b:6379/0"])
+def test_a_redis_url_without_its_scheme_stops_the_start(url):
+    """Accepted, it made every page a 500 once redis-py read it."""
+    result = start(REDIS_URL=url)
+    assert result.returncode != 0
+    assert "REDIS_URL must be redis://host:port/db, rediss:// (TLS) or unix://path" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://cache.internal:6379/0",
+        "rediss://:secret@cache.internal:6380/0",
+        "unix:///run/redis/redis.sock?db=0",
+        "redis://primary:6379/0,redis://replica:6379/0",
+    ],
+)
+def test_redis_urls_with_a_scheme_are_taken(url):
+    result = start("settings.CACHES['default']['LOCATION']", REDIS_URL=url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == url
