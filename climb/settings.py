@@ -272,6 +272,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)  # port 465; otherwise STARTTLS on 587
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Climb <climb@localhost>")
+# Seconds for each SMTP step. Django waits forever by default: a mail server that accepts and
+# never answers held the password-reset request until gunicorn killed the worker.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
 
 # --- i18n ------------------------------------------------------------------------------------
 

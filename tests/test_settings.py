@@ -159,3 +159,19 @@ def test_redis_urls_with_a_scheme_are_taken(url):
     result = start("settings.CACHES['default']['LOCATION']", REDIS_URL=url)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == url
+
+
+SMTP_TIMEOUT = (
+    "__import__('django.core.mail').core.mail.get_connection("
+    "'django.core.mail.backends.smtp.EmailBackend').timeout"
+)
+
+
+def test_smtp_gives_up_after_ten_seconds():
+    """Django's default is no timeout: a mail server that accepted and never answered held
+    the password-reset request until gunicorn killed the worker."""
+    result = start(SMTP_TIMEOUT, **PRODUCTION, EMAIL_HOST="smtp.example.com")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "10"
+    result = start(SMTP_TIMEOUT, **PRODUCTION, EMAIL_HOST="smtp.example.com", EMAIL_TIMEOUT="30")
+    assert result.stdout.strip() == "30"
