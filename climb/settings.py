@@ -7,6 +7,7 @@ cache. With DJANGO_DEBUG=0 the site refuses to start without a real secret key a
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from datetime import timedelta
@@ -32,14 +33,41 @@ def envbool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be 1/0, true/false, yes/no or on/off, not {value!r}")
 
 
-def envint(name: str, default: int) -> int:
+def envint(name: str, default: int, minimum: int | None = None) -> int:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be {minimum} or more, not {value!r}")
+    return number
+
+
+def envfloat(name: str, default: float, minimum: float | None = None) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):  # float() also reads "nan" and "inf"
+        raise ImproperlyConfigured(f"{name} must be a number such as 1 or 0.5, not {value!r}")
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be {minimum} or more, not {value!r}")
+    return number
+
+
+def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of `choices`, in any case, written as the choice is."""
+    value = os.environ.get(name) or default
+    for choice in choices:
+        if value.lower() == choice.lower():
+            return choice
+    raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
 
 
 def envlist(name: str, default: str = "") -> list[str]:
@@ -133,7 +161,7 @@ DATABASES = {
     "default": dj_database_url.parse(
         # Unset or empty (as an env file's `DATABASE_URL=` leaves it): the embedded SQLite file.
         os.environ.get("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}",
-        conn_max_age=envint("CONN_MAX_AGE", 0),
+        conn_max_age=envint("CONN_MAX_AGE", 0, minimum=0),
         conn_health_checks=True,
     )
 }
@@ -198,7 +226,7 @@ else:
 
 # How often a process checks the database for a content change (lessons.models
 # ContentGeneration): an edit reaches every app server within this many seconds.
-CONTENT_CHECK_SECONDS = float(os.environ.get("CONTENT_CHECK_SECONDS", "1"))
+CONTENT_CHECK_SECONDS = envfloat("CONTENT_CHECK_SECONDS", 1, minimum=0)
 
 # --- auth ------------------------------------------------------------------------------------
 
@@ -212,8 +240,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Brute force: 5 failures lock the account, and separately the address, for 15 minutes.
 # Attempts are stored in the database, so this works on SQLite and across app servers.
-AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "climb.accounts.views.locked_out"
@@ -221,27 +249,27 @@ AXES_USERNAME_CALLABLE = "climb.accounts.backends.lockout_username"
 AXES_HTTP_RESPONSE_CODE = 429
 # Behind the load balancer the client address is an X-Forwarded-For hop (climb.ops.client_ip):
 # the lock by address, and every other limit per address, count clients, not the balancer.
-TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0, minimum=0)
 AXES_CLIENT_IP_CALLABLE = "climb.ops.lockout_address"
 # Masked in what axes logs and stores: its own defaults (the username, often an email here,
 # and the address), and ?next=, where a log-in on the way to a team invite carries its token.
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "next"]
 
 # How long a team dashboard's figures are kept for sorting, paging and other viewers (0: off).
-TEAM_DASHBOARD_SECONDS = envint("TEAM_DASHBOARD_SECONDS", 30)
+TEAM_DASHBOARD_SECONDS = envint("TEAM_DASHBOARD_SECONDS", 30, minimum=0)
 
 # Answer posts per learner (or address) per minute; a human answers far fewer.
-ANSWER_RATE_LIMIT = envint("ANSWER_RATE_LIMIT", 60)
+ANSWER_RATE_LIMIT = envint("ANSWER_RATE_LIMIT", 60, minimum=1)
 # Per hour: password-reset mails to one address (more are not sent, and the page looks the
 # same, so it tells nobody whether an account exists), reset requests and sign-ups from one
 # client address (loose: a whole office signs up from one address when a team starts).
-RESET_MAILS_PER_ADDRESS = envint("RESET_MAILS_PER_ADDRESS", 3)
-RESET_REQUESTS_PER_CLIENT = envint("RESET_REQUESTS_PER_CLIENT", 20)
-SIGNUPS_PER_CLIENT = envint("SIGNUPS_PER_CLIENT", 60)
+RESET_MAILS_PER_ADDRESS = envint("RESET_MAILS_PER_ADDRESS", 3, minimum=1)
+RESET_REQUESTS_PER_CLIENT = envint("RESET_REQUESTS_PER_CLIENT", 20, minimum=1)
+SIGNUPS_PER_CLIENT = envint("SIGNUPS_PER_CLIENT", 60, minimum=1)
 # Per hour: anonymous learners one client address may start (each first answer without a
 # session starts one, with a session row kept SESSION_DAYS): a script posting without
 # cookies would otherwise fill the database. Loose, for an office behind one address.
-NEW_LEARNERS_PER_CLIENT = envint("NEW_LEARNERS_PER_CLIENT", 120)
+NEW_LEARNERS_PER_CLIENT = envint("NEW_LEARNERS_PER_CLIENT", 120, minimum=1)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -266,7 +294,7 @@ EMAIL_BACKEND = os.environ.get(
     else "climb.mail.UnsentEmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_PORT = envint("EMAIL_PORT", 587, minimum=1)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)  # port 465; otherwise STARTTLS on 587
@@ -274,7 +302,7 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Climb <climb@localhost>")
 # Seconds for each SMTP step. Django waits forever by default: a mail server that accepts and
 # never answers held the password-reset request until gunicorn killed the worker.
-EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10, minimum=1)
 
 # --- i18n ------------------------------------------------------------------------------------
 
@@ -330,7 +358,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # A session (an anonymous learner's progress, or a sign-in) lasts this long after its last
 # visit: RenewSessionMiddleware moves the expiry forward once a day while it is in use.
-SESSION_COOKIE_AGE = envint("SESSION_DAYS", 90) * 24 * 3600
+SESSION_COOKIE_AGE = envint("SESSION_DAYS", 90, minimum=1) * 24 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -346,7 +374,7 @@ if not DEBUG:
     # came over HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
@@ -356,7 +384,8 @@ if not DEBUG:
     CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 # One JSON object per line in production (DJANGO_LOG_FORMAT=json), readable text otherwise.
-LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text" if DEBUG else "json")
+LOG_FORMAT = envchoice("DJANGO_LOG_FORMAT", "text" if DEBUG else "json", ("text", "json"))
+LOG_LEVEL = envchoice("DJANGO_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -367,7 +396,7 @@ LOGGING = {
     # stderr, as gunicorn's logs (climb/gunicorn_logging.py): stdout stays the commands' own,
     # so that `manage.py dumpdata > backup.json` holds nothing but the data.
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         # Requests are logged once, by climb.ops.RequestLogMiddleware (runserver logs them

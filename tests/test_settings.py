@@ -109,11 +109,45 @@ def test_an_empty_database_url_means_the_embedded_sqlite_file():
     [
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG must be 1/0, true/false, yes/no or on/off"),
         ({**PRODUCTION, "SECURE_HSTS_SECONDS": "a year"}, "must be a whole number, not 'a year'"),
+        # Each of these was a bare ValueError traceback, or no complaint at all.
+        (
+            {"CONTENT_CHECK_SECONDS": "abc"},
+            "CONTENT_CHECK_SECONDS must be a number such as 1 or 0.5, not 'abc'",
+        ),
+        (
+            {"CONTENT_CHECK_SECONDS": "nan"},
+            "CONTENT_CHECK_SECONDS must be a number such as 1 or 0.5, not 'nan'",
+        ),
+        ({"CONTENT_CHECK_SECONDS": "-1"}, "CONTENT_CHECK_SECONDS must be 0 or more, not '-1'"),
+        ({"DJANGO_LOG_FORMAT": "xml"}, "DJANGO_LOG_FORMAT must be one of text, json, not 'xml'"),
+        (
+            {"DJANGO_LOG_LEVEL": "LOUD"},
+            "DJANGO_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not 'LOUD'",
+        ),
+        ({"SESSION_DAYS": "0"}, "SESSION_DAYS must be 1 or more, not '0'"),
+        ({"SESSION_DAYS": "-1"}, "SESSION_DAYS must be 1 or more, not '-1'"),
+        ({"TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT must be 0 or more, not '-1'"),
+        ({"ANSWER_RATE_LIMIT": "0"}, "ANSWER_RATE_LIMIT must be 1 or more, not '0'"),
     ],
 )
 def test_a_misspelt_setting_stops_the_start_and_says_which(env, problem):
     result = start(**env)
     assert result.returncode != 0 and problem in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "expression", "value"),
+    [
+        ({"CONTENT_CHECK_SECONDS": "0.5"}, "settings.CONTENT_CHECK_SECONDS", "0.5"),
+        ({"DJANGO_LOG_LEVEL": "warning"}, "settings.LOGGING['root']['level']", "WARNING"),
+        ({"DJANGO_LOG_FORMAT": "JSON"}, "settings.LOG_FORMAT", "json"),
+        ({"SESSION_DAYS": "1"}, "settings.SESSION_COOKIE_AGE", "86400"),
+    ],
+)
+def test_settings_take_their_values_in_any_usual_spelling(env, expression, value):
+    result = start(expression, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == value
 
 
 def test_debug_takes_the_usual_spellings_of_yes():
