@@ -23,6 +23,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class WithoutTraceback(logging.Filter):
+    """A refusal to keep in sight, not an error: one WARNING line, without the traceback.
+
+    For django.security.DisallowedHost, which Django logs as an ERROR with a traceback on
+    every request whose Host is not in ALLOWED_HOSTS: scanners asking by address or by some
+    other name sent enough to bury the real errors. The message still names the host.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
 # Addresses that hold a secret: a password-reset link's user id and token, an invite link's
 # token. Whoever reads the logs must not be able to follow them. Also quoted, as in
 # ?next=%2Fteams%2Fjoin%2F<token>%2F (a log-in on the way to an invite), once or twice.

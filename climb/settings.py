@@ -393,6 +393,7 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "climb.logs.JsonFormatter"},
     },
+    "filters": {"without_traceback": {"()": "climb.logs.WithoutTraceback"}},
     # stderr, as gunicorn's logs (climb/gunicorn_logging.py): stdout stays the commands' own,
     # so that `manage.py dumpdata > backup.json` holds nothing but the data.
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
@@ -404,6 +405,9 @@ LOGGING = {
         "climb.request": {"level": "WARNING" if DEBUG else "INFO"},
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        # A Host outside ALLOWED_HOSTS (scanners, mostly): one WARNING line, not an ERROR
+        # with a traceback each time.
+        "django.security.DisallowedHost": {"filters": ["without_traceback"]},
         # Its start-up banner, on every command and every worker: not news.
         "axes.apps": {"level": "WARNING"},
     },

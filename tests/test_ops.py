@@ -520,3 +520,14 @@ def test_quoted_tokens_in_a_query_are_redacted_too():
     assert "twice" not in redact("/accounts/login/?next=%252Fteams%252Fjoin%252Ftwice-quoted")
     assert "MQ" not in redact("/x/?next=%2Faccounts%2Fpassword%2Freset%2FMQ%2Fcz8x1k-0123%2F")
     assert redact("/climbs/teams-and-joins/") == "/climbs/teams-and-joins/"
+
+
+def test_a_request_for_another_host_is_one_warning_line_without_a_traceback(client, caplog):
+    """Django logs each as an ERROR with a traceback: scanners asking by address or by other
+    names filled the error log. Still logged, so that a misconfigured host list shows."""
+    response = client.get("/", HTTP_HOST="scanner.example")
+    assert response.status_code == 400
+    [record] = [r for r in caplog.records if r.name == "django.security.DisallowedHost"]
+    assert record.levelname == "WARNING" and record.exc_info is None
+    assert "Invalid HTTP_HOST header: 'scanner.example'" in record.getMessage()
+    assert "Traceback" not in caplog.text
