@@ -77,6 +77,10 @@ def envlist(name: str, default: str = "") -> list[str]:
 DEBUG = envbool("DJANGO_DEBUG", True)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEV_SECRET_KEY)
+# Keys a rotation retired, still accepted for what they signed (sign-ins, password-reset
+# links, open pages' answer forms) until it is signed again with the new one: README,
+# "Rotating the secret key".
+SECRET_KEY_FALLBACKS = envlist("DJANGO_SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 
 if not DEBUG:
@@ -84,6 +88,12 @@ if not DEBUG:
     if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
         raise ImproperlyConfigured(
             "DJANGO_DEBUG=0 needs DJANGO_SECRET_KEY: a random value of 50 or more characters."
+        )
+    if any(key == DEV_SECRET_KEY or len(key) < 50 for key in SECRET_KEY_FALLBACKS):
+        # An old key still signs in whoever holds it: as strict as the current one.
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY_FALLBACKS: each key (comma-separated) must be a random value "
+            "of 50 or more characters, as DJANGO_SECRET_KEY."
         )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured(

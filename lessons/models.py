@@ -16,7 +16,7 @@ from django.db import models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.urls import reverse
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -676,7 +676,7 @@ class Question(TranslatedMixin, RenderedFieldsMixin, models.Model):
     def __str__(self) -> str:
         return self.prompt[:80]
 
-    def asked_digest(self) -> str:
+    def asked_digest(self, secret: str | None = None) -> str:
         """A short hash of what a learner reads before answering, in the active language
         (the original where it has no text): the prompt, and the choices with which one is
         right. The quiz form carries it, so that an answer posted from a page read before
@@ -689,7 +689,16 @@ class Question(TranslatedMixin, RenderedFieldsMixin, models.Model):
         choices = [(c.local.text, c.is_correct) for c in self.choices.all()]
         asked = [self.local.prompt, choices]
         payload = json.dumps(asked, ensure_ascii=False)
-        return salted_hmac("climb.Question.asked_digest", payload).hexdigest()[:16]
+        return salted_hmac("climb.Question.asked_digest", payload, secret=secret).hexdigest()[:16]
+
+    def was_asked_as(self, digest: str) -> bool:
+        """Whether a page carrying `digest` showed this question as it is now. Under the
+        current key or one a rotation retired (SECRET_KEY_FALLBACKS): pages open while the
+        key changed, or served by an instance not yet restarted, still take answers."""
+        return any(
+            constant_time_compare(digest, self.asked_digest(secret))
+            for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+        )
 
 
 class Choice(TranslatedMixin, RenderedFieldsMixin, models.Model):

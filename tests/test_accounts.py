@@ -831,3 +831,23 @@ def test_djangos_own_messages_read_in_russian_with_yo(client):
         assert "распространённым" in gettext("Your password can’t be a commonly used password.")
         old = gettext("Your old password was entered incorrectly. Please enter it again.")
         assert old == "Старый пароль введён неверно. Введите его ещё раз."
+
+
+OLD_KEY, NEW_KEY = "o" * 50, "n" * 50
+
+
+def test_a_rotated_secret_key_keeps_everyone_signed_in(client, settings):
+    """DJANGO_SECRET_KEY_FALLBACKS: with the old key among them, a sign-in made under it
+    survives the rotation, and the reset links it signed still work."""
+    settings.SECRET_KEY = OLD_KEY
+    user = make_user()
+    client.force_login(user)
+    token = default_token_generator.make_token(user)
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = NEW_KEY, [OLD_KEY]
+    assert get_user(client) == user
+    assert default_token_generator.check_token(user, token)
+    # Without the fallback, the same rotation signs everyone out.
+    settings.SECRET_KEY_FALLBACKS = []
+    client.force_login(user)
+    settings.SECRET_KEY = OLD_KEY
+    assert not get_user(client).is_authenticated

@@ -585,3 +585,19 @@ def test_without_javascript_a_stale_tab_s_answer_comes_back_with_the_note(client
     assert "You had already answered this in another tab" in page
     assert f'You chose: <span class="chosen">{wrong(first).text}</span>' in page
     assert Answer.objects.count() == 1
+
+
+def test_a_page_open_while_the_secret_key_was_rotated_still_takes_its_answer(
+    client, version, settings
+):
+    """The digest is keyed with SECRET_KEY: after a rotation (or on an instance not yet
+    restarted) every open page's answer was refused as "changed"; the retired key, kept in
+    SECRET_KEY_FALLBACKS, still vouches for it."""
+    first = questions(version)[0]
+    html = client.get(version.get_absolute_url()).content.decode()
+    asked = re.search(r'name="asked" value="(\w+)"', html).group(1)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "n" * 50
+    data = {"question": first.pk, "choice": correct(first).pk, "attempt": 1, "asked": asked}
+    assert client.post(ANSWER_URL, data, headers=HTMX).status_code == 200
+    assert Answer.objects.get().is_correct is True

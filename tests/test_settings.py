@@ -209,3 +209,19 @@ def test_smtp_gives_up_after_ten_seconds():
     assert result.stdout.strip() == "10"
     result = start(SMTP_TIMEOUT, **PRODUCTION, EMAIL_HOST="smtp.example.com", EMAIL_TIMEOUT="30")
     assert result.stdout.strip() == "30"
+
+
+def test_retired_secret_keys_are_taken_from_the_environment():
+    keys = ["a" * 50, "b" * 60]
+    result = start(
+        "settings.SECRET_KEY_FALLBACKS", **PRODUCTION, DJANGO_SECRET_KEY_FALLBACKS=",".join(keys)
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(keys)
+
+
+def test_production_refuses_a_weak_retired_secret_key():
+    """A retired key still signs people in: held to the same rule as the current one."""
+    result = start(**PRODUCTION, DJANGO_SECRET_KEY_FALLBACKS=f"{'a' * 50},short")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY_FALLBACKS: each key (comma-separated) must be" in result.stderr

@@ -54,7 +54,7 @@ class AnswerForm(forms.Form):
             else:
                 cleaned["choice"] = choice
             asked = cleaned.get("asked")
-            if asked and asked != question.asked_digest():
+            if asked and not question.was_asked_as(asked):
                 raise forms.ValidationError(
                     _(
                         "This question was changed while you were reading it. Nothing was "
