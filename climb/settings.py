@@ -124,8 +124,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "climb.ops.HealthCheckMiddleware",  # /healthz: before the host check and the redirect
-    "django.middleware.security.SecurityMiddleware",
+    # Before SecurityMiddleware, so that its answers (the redirect to HTTPS, a 400 for a
+    # host not allowed) are logged like every other request.
     "climb.ops.RequestLogMiddleware",
+    "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "climb.learning.sessions.RenewSessionMiddleware",

@@ -531,3 +531,16 @@ def test_a_request_for_another_host_is_one_warning_line_without_a_traceback(clie
     assert record.levelname == "WARNING" and record.exc_info is None
     assert "Invalid HTTP_HOST header: 'scanner.example'" in record.getMessage()
     assert "Traceback" not in caplog.text
+
+
+def test_the_redirect_to_https_is_in_the_request_log(client, settings, caplog):
+    """SecurityMiddleware answered plain HTTP before the request log saw it: the README says
+    each request is logged once from Django, and these were not logged at all."""
+    import logging
+
+    settings.SECURE_SSL_REDIRECT = True
+    caplog.set_level(logging.INFO, logger="climb.request")
+    response = client.get("/climbs/")
+    assert response.status_code == 301 and response["Location"].startswith("https://")
+    [record] = [r for r in caplog.records if r.name == "climb.request"]
+    assert record.fields["status"] == 301 and record.fields["path"] == "/climbs/"
