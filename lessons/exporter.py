@@ -19,20 +19,31 @@ from .lessonfile import (
     VersionData,
     dump_climb,
     dump_version,
+    mark_untranslated,
 )
 from .models import CONTENT_LANGUAGES, Choice, Climb, Question, Step, Tier, TierVersion
 
 
+def _text(row, name: str, lang: str) -> str:
+    """A text as its file has it: the English, or its translation in `lang`; a part with
+    no translation yet is the English marked as such (`lessonfile.UNTRANSLATED`), so the
+    .ru.md of a version the English moved ahead of still imports, and changes nothing."""
+    english = getattr(row, name).strip()
+    if not lang:
+        return english
+    text = getattr(row, f"{name}_{lang}").strip()
+    return text or (mark_untranslated(english) if english else "")
+
+
 def question_data(question: Question, lang: str = "") -> QuestionData:
     """The question as its file has it; `lang` reads the translated columns instead."""
-    suffix = f"_{lang}" if lang else ""
     return QuestionData(
-        prompt=getattr(question, f"prompt{suffix}").strip(),
+        prompt=_text(question, "prompt", lang),
         choices=[
             ChoiceData(
-                getattr(c, f"text{suffix}").strip(),
+                _text(c, "text", lang),
                 c.is_correct,
-                getattr(c, f"explanation{suffix}").strip(),
+                _text(c, "explanation", lang),
             )
             for c in question.choices.all()
         ],
@@ -83,7 +94,7 @@ def translation_data(version: TierVersion, lang: str) -> VersionData:
         question = getattr(step, "question", None)
         steps.append(
             StepData(
-                heading=tr(step, "heading"),
+                heading=_text(step, "heading", lang),
                 prose=tr(step, "prose"),
                 language=step.language if tr(step, "code") else "",
                 code=getattr(step, f"code_{lang}"),
@@ -98,11 +109,11 @@ def translation_data(version: TierVersion, lang: str) -> VersionData:
         order=0,
         tier=Tier(version.tier).slug,
         title=tr(version, "title"),
-        crux=tr(version, "crux"),
+        crux=_text(version, "crux", lang),
         minutes=0,
-        intro=tr(version, "intro"),
-        goal=tr(version, "goal"),
-        recap=tr(version, "recap"),
+        intro=_text(version, "intro", lang),
+        goal=_text(version, "goal", lang),
+        recap=_text(version, "recap", lang),
         steps=steps,
         source_notes=_source_notes(version, lang),
         language=lang,

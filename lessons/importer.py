@@ -30,6 +30,7 @@ from .lessonfile import (
     lesson_files,
     parse_file,
     slip_warnings,
+    translated_text,
     translation_problem,
 )
 from .models import (
@@ -255,14 +256,16 @@ def _import_translation(data: VersionData, report: ImportReport) -> None:
             f"{there + 1} of the original ({steps[there].heading!r}): the original's steps "
             "were reordered; put the translation's steps in the same order",
         )
+    # A part marked as not translated yet (the export of a version whose English moved
+    # ahead: lessonfile.UNTRANSLATED) stays without its translation.
     changed = _assign(
         version,
         **{
             f"title_{lang}": data.title,
-            f"crux_{lang}": data.crux,
-            f"intro_{lang}": data.intro,
-            f"goal_{lang}": data.goal,
-            f"recap_{lang}": data.recap,
+            f"crux_{lang}": translated_text(data.crux),
+            f"intro_{lang}": translated_text(data.intro),
+            f"goal_{lang}": translated_text(data.goal),
+            f"recap_{lang}": translated_text(data.recap),
         },
     )
     if changed:
@@ -276,7 +279,7 @@ def _import_translation(data: VersionData, report: ImportReport) -> None:
         if _assign(
             step,
             **{
-                f"heading_{lang}": step_data.heading,
+                f"heading_{lang}": translated_text(step_data.heading),
                 f"prose_{lang}": step_data.prose,
                 f"code_{lang}": step_data.code,
                 f"prose_after_{lang}": step_data.prose_after,
@@ -325,13 +328,17 @@ def translate_question(step: Step, data: QuestionData | None, lang: str = "ru") 
     choices = list(question.choices.all())
     wanted = data.choices if data is not None else [ChoiceData("", False, "")] * len(choices)
     changed = False
-    if _assign(question, **{f"prompt_{lang}": data.prompt if data is not None else ""}):
+    prompt = translated_text(data.prompt) if data is not None else ""
+    if _assign(question, **{f"prompt_{lang}": prompt}):
         question.save()
         changed = True
     for choice, choice_data in zip(choices, wanted, strict=True):
         if _assign(
             choice,
-            **{f"text_{lang}": choice_data.text, f"explanation_{lang}": choice_data.explanation},
+            **{
+                f"text_{lang}": translated_text(choice_data.text),
+                f"explanation_{lang}": translated_text(choice_data.explanation),
+            },
         ):
             choice.save()
             changed = True

@@ -32,6 +32,29 @@ QUESTION_LIKE_RE = re.compile(r"^#{1,6} *questions? *:? *$", re.IGNORECASE)
 MARK_RE = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
 
 
+# A part of a translation with no translation yet: a step, question or choice added to the
+# English (by a file imported without its .ru.md, or on a step's or question's own admin page),
+# or a choice rewritten there. The exporter writes the English text after this mark, so that
+# the .ru.md imports again; the importer stores nothing for a marked part, so the Russian page
+# shows the English there and the translation stays behind, until a translator replaces the
+# text and the mark.
+UNTRANSLATED = "[untranslated]"
+
+
+def mark_untranslated(english: str) -> str:
+    """The English text of a part with no translation, marked: on the line of a one-line
+    text (a heading, a choice), as a paragraph of its own before a longer one (which may
+    start with a list or a code fence)."""
+    if "\n" in english:
+        return f"{UNTRANSLATED}\n\n{english}"
+    return f"{UNTRANSLATED} {english}"
+
+
+def translated_text(text: str) -> str:
+    """The text of a translation's part, or "" for one marked as not translated yet."""
+    return "" if text.startswith(UNTRANSLATED) else text
+
+
 class LessonFileError(ValueError):
     """A problem in a lesson file, located precisely enough to fix."""
 

@@ -735,3 +735,47 @@ def test_a_piece_renamed_in_its_files_is_named_as_left_out(tmp_path, capsys):
         "import_lessons", str(folder / "distributed-systems" / "10-what-is-a-leader.zero.md")
     )
     assert "in none of these files" not in capsys.readouterr().err
+
+
+NEW_STEP = """
+## Step: One more English step
+
+Prose.
+
+### Question
+
+A question added in English only?
+
+- [x] Right.
+  Why it is right.
+- [ ] Wrong.
+  Why it is wrong.
+"""
+
+
+def test_parts_added_in_english_only_export_as_marked_english_and_import_again(tmp_path):
+    """The author's audit imported an English file alone, with a new step (and question) and
+    a choice rewritten: the export's .ru.md had '## Step: ' and '- [x] ' with no text, and
+    did not import again. Now the missing parts are the English, marked untranslated; the
+    export imports without a change, and the translation has not caught up."""
+    import_paths([DEMO_CONTENT])
+    folder = tmp_path / "lessons"
+    shutil.copytree(DEMO_CONTENT, folder)
+    english = folder / "distributed-systems" / "20-dead-or-slow.zero.md"
+    edit(english, "\n## Recap", NEW_STEP + "\n## Recap")
+    old = "] `node-b` is overloaded, because a node that crashed would have sent a last goodbye"
+    edit(english, old + " message.", "] Zzz qqq 42.")
+    import_paths([english])
+    version = TierVersion.objects.get(piece__slug="dead-or-slow", tier=Tier.ZERO)
+    assert version.steps.filter(heading="One more English step", heading_ru="").exists()
+
+    export_to(tmp_path / "out")
+    russian = (tmp_path / "out" / "distributed-systems" / RU).read_text()
+    assert "\n## Step: [untranslated] One more English step\n" in russian
+    assert "\n### Question\n\n[untranslated] A question added in English only?\n" in russian
+    assert "\n- [x] [untranslated] Right.\n  [untranslated] Why it is right.\n" in russian
+    assert "\n- [ ] [untranslated] Zzz qqq 42.\n" in russian
+    before = content_snapshot()
+    report = import_paths([tmp_path / "out"])
+    assert content_snapshot() == before
+    assert report.translated == []
