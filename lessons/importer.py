@@ -8,7 +8,7 @@ same files writes nothing. Nothing a learner did is ever deleted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -107,16 +107,33 @@ def import_paths(paths: Iterable[str | Path]) -> ImportReport:
             _import_climb(climb_data, report)
         slugs = {v.climb for v in versions}
         climbs_by_slug = {c.slug: c for c in Climb.objects.filter(slug__in=slugs)}
+        before = _choice_translations(versions)
         for version_data in versions:
             if version_data.language == "en":
                 _import_version(climbs_by_slug[version_data.climb], version_data, report)
         # Translations after the originals they follow, which may be new in this run.
         for version_data in versions:
             if version_data.language != "en":
-                _import_translation(version_data, report)
+                _import_translation(version_data, report, before)
         report.warnings += _left_out(climbs, versions)
     report.warnings += slip_warnings(versions)
     return report
+
+
+def _choice_translations(versions: list[VersionData]) -> dict[tuple[int, str], set[str]]:
+    """The translated texts of each question's choices, by (question, language), before this
+    import changes the English: see `translate_question`'s `stale`."""
+    found: dict[tuple[int, str], set[str]] = {}
+    for lang in {v.language for v in versions if v.language != "en"}:
+        slugs = {v.climb for v in versions if v.language == lang}
+        rows = (
+            Choice.objects.filter(question__step__version__piece__climb__slug__in=slugs)
+            .exclude(**{f"text_{lang}": ""})
+            .values_list("question_id", f"text_{lang}")
+        )
+        for question, text in rows:
+            found.setdefault((question, lang), set()).add(text)
+    return found
 
 
 def _left_out(climbs: list[ClimbData], versions: list[VersionData]) -> list[str]:
@@ -215,7 +232,9 @@ def uncleared_warning(where: str, lost: int, cleared: int) -> str:
     ) % {"where": where, "lost": lost, "cleared": cleared}
 
 
-def _import_translation(data: VersionData, report: ImportReport) -> None:
+def _import_translation(
+    data: VersionData, report: ImportReport, before: dict[tuple[int, str], set[str]]
+) -> None:
     """Fill the *_<language> columns of an existing version from its translation file.
 
     The translation must have the original's shape: the same steps, questions, choices and
@@ -301,7 +320,8 @@ def _import_translation(data: VersionData, report: ImportReport) -> None:
                 f"original ({choices[there].text!r}): the original's choices were reordered; "
                 "put the translation's choices in the same order",
             )
-        changed |= translate_question(step, step_data.question, lang)
+        stale = before.get((question.pk, lang), set())
+        changed |= translate_question(step, step_data.question, lang, stale)
     (report.translated if changed else report.unchanged).append(data.path)
 
 
@@ -319,9 +339,17 @@ def _moved(stored: list[str], incoming: list, field: str = "text") -> tuple[int,
     return None
 
 
-def translate_question(step: Step, data: QuestionData | None, lang: str = "ru") -> bool:
+def translate_question(
+    step: Step, data: QuestionData | None, lang: str = "ru", stale: Collection[str] = ()
+) -> bool:
     """Fill the question's and its choices' *_<lang> columns from `data` (the original's
-    shape: the caller checked it), or empty them for None. Returns whether anything changed."""
+    shape: the caller checked it), or empty them for None. Returns whether anything changed.
+
+    A choice with no translation yet is not given one of `stale`, the translations its
+    question's choices had before the import: the English rewrote that choice (a new row,
+    `_match_choices`) and the translation file, paired by position, still holds the
+    translation of the one it replaced. Taken, it read as the new choice's translation,
+    and the translation as up to date; left out, the translation is behind, naming it."""
     question = getattr(step, "question", None)
     if question is None or question.pk is None:  # none, or just removed by sync_question
         return False
@@ -333,6 +361,8 @@ def translate_question(step: Step, data: QuestionData | None, lang: str = "ru") 
         question.save()
         changed = True
     for choice, choice_data in zip(choices, wanted, strict=True):
+        if not getattr(choice, f"text_{lang}") and choice_data.text in stale:
+            continue
         if _assign(
             choice,
             **{

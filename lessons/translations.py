@@ -29,6 +29,9 @@ FORMAT = "2:"
 # digest_ru_from for a translation that was behind when the format changed: the English it
 # changed against cannot be digested the new way, and it is still behind.
 UNKNOWN = "unknown"
+# digest_ru_from for a translation that changed without catching up: a part of its English
+# has no translation (see record()).
+INCOMPLETE = "incomplete"
 
 
 def digest(version: TierVersion, language: str = "") -> str:
@@ -84,6 +87,31 @@ def _items(version: TierVersion, language: str) -> list[tuple[str, int, str, obj
         add("source", source)
     items.sort(key=lambda item: item[:3])
     return items
+
+
+# The text a translation must have wherever its English has some (prose and a snippet may be
+# left to the English): what a .ru.md cannot leave out.
+REQUIRED = {"crux", "intro", "goal", "recap", "heading", "prompt", "text", "explanation"}
+
+
+def _untranslated(version: TierVersion, language: str = "ru") -> set[str]:
+    """The parts (as `parts` names them) that have English text and no translation."""
+    missing: set[str] = set()
+
+    def check(kind: str, row) -> None:
+        for name in REQUIRED.intersection(row.text_fields):
+            if getattr(row, name) and not getattr(row, f"{name}_{language}"):
+                missing.add(f"{kind}:{row.pk}:{name}")
+
+    check("version", version)
+    for step in version.steps.all():
+        check("step", step)
+        question = getattr(step, "question", None)
+        if question is not None:
+            check("question", question)
+            for choice in question.choices.all():
+                check("choice", choice)
+    return missing
 
 
 def changed_parts(version: TierVersion) -> list[str] | None:
@@ -170,7 +198,18 @@ def record(versions: Iterable[TierVersion]) -> None:
         old_format = not version.digest.startswith(FORMAT)
         if english == version.digest and russian == version.digest_ru:
             continue
-        if russian != version.digest_ru:
+        missing = _untranslated(version) if russian != version.digest_ru and russian else set()
+        if missing:
+            # The Russian changed, but a part of the English has none yet (a choice the
+            # English rewrote: its row went, with its translation, and a new one came): it
+            # has not caught up. It stays behind the English it last caught up with, or, if
+            # it never did or the English is that still, behind what it lacks now.
+            if version.digest_ru_from in ("", english):
+                version.digest_ru_from = INCOMPLETE
+                version.digest_ru_from_parts = {
+                    key: value for key, value in parts(version).items() if key not in missing
+                }
+        elif russian != version.digest_ru:
             # The Russian changed (or is new, or is seen for the first time, or was digested
             # the old way): it is as up to date as the English it changed against.
             version.digest_ru_from = english if russian else ""

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from lessons.importer import DEMO_CONTENT, import_paths
-from lessons.models import Step, Tier, TierVersion
+from lessons.models import Choice, Step, Tier, TierVersion
 from lessons.translations import behind
 
 pytestmark = pytest.mark.django_db
@@ -351,3 +351,37 @@ def test_saving_a_version_loaded_before_a_check_keeps_the_check(
         loaded.save()
     assert fresh(translated).minutes == loaded.minutes
     assert not fresh(translated).translation_behind
+
+
+def test_a_choice_rewritten_in_english_is_not_given_the_old_translation_and_is_behind(
+    tmp_path, translated, capsys, django_capture_on_commit_callbacks
+):
+    """The author's audit rewrote a wrong choice in English and left the .ru.md alone: the
+    new choice's row took the old choice's Russian (the file pairs by position), the import
+    said "translated", and the translation counted as up to date."""
+    folder = tmp_path / "lessons"
+    shutil.copytree(DEMO_CONTENT, folder)
+    path = folder / "distributed-systems" / "10-what-is-a-leader.zero.md"
+    old = "One email, because the mail server notices the two duplicates and drops them."
+    new = "A firewall between app and database dropped the packet."
+    old_ru = Choice.objects.get(question__step__version=translated, text=old).text_ru
+    path.write_text(path.read_text().replace(f"] {old}\n", f"] {new}\n", 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_lessons", str(folder))
+    out, err = capsys.readouterr()
+    assert "translated:" not in out
+    choice = Choice.objects.get(question__step__version=translated, text=new)
+    assert (choice.text_ru, choice.explanation_ru) == ("", "")
+    assert behind() == [translated]
+    number = list(choice.question.choices.all()).index(choice) + 1
+    heading = choice.question.step.heading
+    assert f"(changed: step “{heading}”, choice {number}: explanation; " in err
+    assert f"step “{heading}”, choice {number}: text; a choice since removed)" in err
+
+    # Translated in its file too: caught up.
+    russian = path.with_name("10-what-is-a-leader.zero.ru.md")
+    russian.write_text(russian.read_text().replace(old_ru, "Межсетевой экран отбросил пакет."))
+    with django_capture_on_commit_callbacks(execute=True):
+        import_paths([folder])
+    assert Choice.objects.get(pk=choice.pk).text_ru == "Межсетевой экран отбросил пакет."
+    assert behind() == []
