@@ -30,6 +30,9 @@ CHOICE_LIKE_RE = re.compile(r"^\s*[-*+]\s*\[[ xX]?\]")
 SECTION_LIKE_RE = re.compile(r"^(#|#{3,6}) *(step *:.*|intro|goal|recap) *$", re.IGNORECASE)
 QUESTION_LIKE_RE = re.compile(r"^#{1,6} *questions? *:? *$", re.IGNORECASE)
 MARK_RE = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
+# A climb's or piece's slug: lower-case words joined by single hyphens. Django's slug
+# validator also allows capitals and '_', which a file (and so an export) cannot hold.
+SLUG_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
 # A part of a translation with no translation yet: a step, question or choice added to the
@@ -546,7 +549,7 @@ def parse_climb(text: str, path: str | Path = "<climb>") -> ClimbData:
     meta, body, _, _ = _split_front_matter(path, text)
     raw = lines_of(text)
     slug = _require(meta, "slug", path, raw)
-    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
+    if not SLUG_RE.fullmatch(slug):
         raise LessonFileError(path, _meta_line(raw, "slug"), f"slug {slug!r} is not a-z, 0-9 and -")
     language = str(meta.get("language") or "en").lower()
     if language != "en":
@@ -589,7 +592,7 @@ def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
             path, _meta_line(raw, "tier"), f"unknown tier {tier!r}: use one of {', '.join(TIERS)}"
         )
     piece = _require(meta, "piece", path, raw)
-    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", piece):
+    if not SLUG_RE.fullmatch(piece):
         raise LessonFileError(
             path, _meta_line(raw, "piece"), f"piece slug {piece!r} is not a-z, 0-9 and -"
         )

@@ -1440,3 +1440,29 @@ def test_a_reorder_in_the_list_and_a_change_page_save_at_once_do_not_deadlock(mo
     assert statuses == [302, 200]
     climb.refresh_from_db()
     assert (climb.order, climb.title) == (7, "Distributed Systems")
+
+
+@pytest.mark.parametrize("slug", ["My_Climb", "Under_Score", "double--hyphen", "-edge"])
+def test_a_slug_a_lesson_file_cannot_hold_is_refused(admin_client, slug):
+    """The author's audit: Django's slug allows capitals and '_'; the export wrote them into
+    files that the importer refuses."""
+    response = admin_client.post(
+        admin_url(Climb, "add"), {"slug": slug, "title": "A climb", "order": 1, "description": ""}
+    )
+    assert response.status_code == 200
+    assert "a lesson file holds no other slug" in response.content.decode()
+    assert not Climb.objects.exists()
+
+    climb = make_climb()
+    url = admin_url(Piece, "add")
+    data = form_data(admin_client.get(url).content.decode(), Piece)
+    response = admin_client.post(url, {**data, "climb": climb.pk, "slug": slug, "order": 5})
+    assert "a lesson file holds no other slug" in response.content.decode()
+    assert not Piece.objects.exists()
+
+
+def test_a_lesson_file_slug_is_accepted(admin_client):
+    admin_client.post(
+        admin_url(Climb, "add"), {"slug": "my-climb-2", "title": "A", "order": 1, "description": ""}
+    )
+    assert Climb.objects.filter(slug="my-climb-2").exists()
