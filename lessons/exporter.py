@@ -192,5 +192,9 @@ def stale_files(directory: str | Path, written: list[Path]) -> list[Path]:
         path
         for folder in folders
         for path in folder.glob("*.md")
-        if path not in keep and path.name.lower() != "readme.md"
+        if path not in keep
+        and path.name.lower() != "readme.md"
+        # Not an editor's lock or backup file (import skips them too), nor a folder.
+        and not path.name.startswith(".")
+        and path.is_file()
     )

@@ -1036,10 +1036,20 @@ def dump_version(version: VersionData) -> str:
 
 
 def lesson_files(path: str | Path) -> list[Path]:
-    """The lesson files a path names: a file, or every .md below a folder but READMEs."""
+    """The lesson files a path names: a file, or every .md below a folder but READMEs.
+
+    In a folder, only regular files, and none hidden or in a hidden folder: an editor's lock
+    file (Emacs' '.#30-leases.md', a link to nowhere), a backup ('.old.md'), a folder named
+    'old.md' or a '.git' inside crashed the checker and the import, or made a duplicate."""
     path = Path(path)
     if path.is_dir():
-        return sorted(p for p in path.rglob("*.md") if p.name.lower() != "readme.md")
+        return sorted(
+            p
+            for p in path.rglob("*.md")
+            if p.name.lower() != "readme.md"
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            and p.is_file()
+        )
     if path.is_file():
         return [path]
     raise LessonFileError(path, None, "no such file or folder")

@@ -779,3 +779,15 @@ def test_parts_added_in_english_only_export_as_marked_english_and_import_again(t
     report = import_paths([tmp_path / "out"])
     assert content_snapshot() == before
     assert report.translated == []
+
+
+def test_prune_leaves_an_editor_s_lock_and_backup_files_alone(lessons, capsys):
+    """The import skips hidden files and links to nowhere (lessonfile.lesson_files): an
+    export with --prune must not take them for files the database no longer has."""
+    import_paths([lessons.parent])
+    (lessons / ".#30-leases.junior.md").symlink_to(lessons / "nowhere")
+    (lessons / ".30-leases.junior.md").write_text("a backup")
+    call_command("export_lessons", str(lessons.parent), "--prune")
+    assert "removed" not in capsys.readouterr().out
+    assert (lessons / ".#30-leases.junior.md").is_symlink()
+    assert (lessons / ".30-leases.junior.md").exists()

@@ -581,3 +581,22 @@ def test_the_files_length_limits_are_the_database_columns():
     assert {
         name: column(Source, name) for name in ("title", "url", "note")
     } == lessonfile.MAX_SOURCE
+
+
+def test_a_folder_s_hidden_files_links_to_nowhere_and_folders_named_md_are_skipped(
+    tmp_path, capsys
+):
+    """The author's audit: an Emacs lock file (a link to nowhere, '.#x.md') and a folder
+    named 'old.md' crashed the checker and the import with a traceback; a hidden backup of
+    a file gave a duplicate slug."""
+    from lessons.lessonfile import lesson_files, main
+
+    (tmp_path / "good.junior.md").write_text(GOOD)
+    (tmp_path / ".#good.junior.md").symlink_to(tmp_path / "nowhere")
+    (tmp_path / ".backup.junior.md").write_text(GOOD)
+    (tmp_path / "old.md").mkdir()
+    (tmp_path / ".git" / "x").mkdir(parents=True)
+    (tmp_path / ".git" / "x" / "copy.junior.md").write_text(GOOD)
+    assert lesson_files(tmp_path) == [tmp_path / "good.junior.md"]
+    assert main([str(tmp_path)]) == 0
+    assert "ok: 1 file\n" in capsys.readouterr().out
