@@ -7,6 +7,7 @@ Errors carry the file and line so that an author can fix them from the message a
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import sys
@@ -687,6 +688,15 @@ def _parse_translation(
     return version
 
 
+SOURCE_FIELDS = ("title", "url", "note")
+
+
+def _did_you_mean(word: str, known) -> str:
+    """'; did you mean 'crux'?' for a near miss of a known name, or ""."""
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _parse_sources(value, path, raw, items: dict[str, int]) -> list[SourceData]:
     if not isinstance(value, list):
         raise LessonFileError(
@@ -697,6 +707,16 @@ def _parse_sources(value, path, raw, items: dict[str, int]) -> list[SourceData]:
         line = items[f"sources.{number}"]
         if not isinstance(item, dict) or not item.get("title") or not item.get("url"):
             raise LessonFileError(path, line, f"source {number} needs a 'title' and a 'url'")
+        # A misspelt key ('notes:') silently dropped what it held.
+        unknown = sorted(str(key) for key in item if key not in SOURCE_FIELDS)
+        if unknown:
+            raise LessonFileError(
+                path,
+                line,
+                f"unknown field {unknown[0]!r} in source {number}: a source has only "
+                + ", ".join(SOURCE_FIELDS)
+                + _did_you_mean(unknown[0], SOURCE_FIELDS),
+            )
         url = str(item["url"]).strip()
         if not re.match(r"^https?://", url):
             raise LessonFileError(path, line, f"source {number}: url must start with http(s)://")

@@ -600,3 +600,15 @@ def test_a_folder_s_hidden_files_links_to_nowhere_and_folders_named_md_are_skipp
     assert lesson_files(tmp_path) == [tmp_path / "good.junior.md"]
     assert main([str(tmp_path)]) == 0
     assert "ok: 1 file\n" in capsys.readouterr().out
+
+
+def test_an_unknown_field_in_a_source_is_refused_at_that_source(tmp_path):
+    """The author's audit wrote 'notes:' for 'note:': the note was dropped silently."""
+    text = broken('    note: "Kleppmann, 2016"', '    notes: "Kleppmann, 2016"')
+    with pytest.raises(LessonFileError) as error:
+        parse_version(text, "x.md")
+    line = text[: text.index("  - title:")].count("\n") + 1
+    assert str(error.value) == (
+        f"x.md:{line}: unknown field 'notes' in source 1: a source has only title, url, note"
+        " (did you mean 'note'?)"
+    )
