@@ -1166,7 +1166,19 @@ def check_together(
         climb_paths[climb.slug] = climb.path
     seen: dict[tuple[str, str, str], str] = {}
     orders: dict[tuple[str, str], tuple[int, str]] = {}
+    folders = {Path(climb.path).parent: climb for climb in climbs if climb.language == "en"}
     for version in versions:
+        # A climb folder's files are that climb's (the README's layout): a slug copied from
+        # another climb, or mistyped, passed the checker and failed the import, or put the
+        # piece in another climb.
+        folder = folders.get(Path(version.path).parent)
+        if folder is not None and version.climb != folder.slug:
+            raise LessonFileError(
+                version.path,
+                version.line("climb"),
+                f"climb {version.climb!r} is not this folder's: its climb.md has slug "
+                f"{folder.slug!r}; write 'climb: {folder.slug}'",
+            )
         if version.language != "en":
             key = (version.climb, version.piece, f"{version.tier}.{version.language}")
             if key in seen:

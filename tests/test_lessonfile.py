@@ -612,3 +612,22 @@ def test_an_unknown_field_in_a_source_is_refused_at_that_source(tmp_path):
         f"x.md:{line}: unknown field 'notes' in source 1: a source has only title, url, note"
         " (did you mean 'note'?)"
     )
+
+
+def test_the_checker_refuses_a_climb_other_than_its_folder_s(tmp_path, capsys):
+    """The author's audit: a file naming another climb than its folder's climb.md passed the
+    checker, and the import then failed ("unknown climb")."""
+    from lessons.lessonfile import main
+
+    (tmp_path / "climb.md").write_text("---\nslug: distributed-systems\ntitle: DS\norder: 1\n---\n")
+    (tmp_path / "leases.junior.md").write_text(GOOD)
+    assert main([str(tmp_path)]) == 0
+    capsys.readouterr()
+    (tmp_path / "leases.junior.md").write_text(
+        GOOD.replace("climb: distributed-systems", "climb: distributed-system")
+    )
+    assert main([str(tmp_path)]) == 1
+    assert (
+        "leases.junior.md:2: climb 'distributed-system' is not this folder's: its climb.md has "
+        "slug 'distributed-systems'; write 'climb: distributed-systems'"
+    ) in capsys.readouterr().out
