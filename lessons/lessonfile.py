@@ -528,7 +528,18 @@ def _require(
         return value
     if isinstance(value, (list, dict)):
         raise LessonFileError(path, _meta_line(raw, key), f"'{key}' must be text, not a list")
-    value = str(value).strip()
+    if not isinstance(value, str):
+        # YAML reads an unquoted yes, no, on, off, a number or a date as one: 'title: yes'
+        # was published with the title "True".
+        line = _meta_line(raw, key)
+        typed = raw[line - 1].partition(":")[2].split(" #")[0].strip() if line <= len(raw) else ""
+        raise LessonFileError(
+            path,
+            line,
+            f"'{key}' must be text, and YAML reads {typed or value!r} as "
+            f'{type(value).__name__}: put it in quotes, {key}: "{typed or value}"',
+        )
+    value = value.strip()
     limit = MAX_LENGTHS.get(key)
     if limit is not None and len(value) > limit:
         raise LessonFileError(

@@ -631,3 +631,13 @@ def test_the_checker_refuses_a_climb_other_than_its_folder_s(tmp_path, capsys):
         "leases.junior.md:2: climb 'distributed-system' is not this folder's: its climb.md has "
         "slug 'distributed-systems'; write 'climb: distributed-systems'"
     ) in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", ["yes", "42", "2024-05-01"])
+def test_a_text_field_yaml_reads_as_something_else_is_refused(value):
+    """The author's audit: 'title: yes' was published with the title "True"."""
+    text = broken('title: "Leases and TTLs"', f"title: {value}")
+    with pytest.raises(LessonFileError) as error:
+        parse_version(text, "x.md")
+    assert str(error.value).startswith("x.md:6: 'title' must be text, and YAML reads")
+    assert str(error.value).endswith(f'put it in quotes, title: "{value}"')
