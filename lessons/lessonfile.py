@@ -560,6 +560,17 @@ def strip_blank_lines(text: str) -> str:
 def parse_climb(text: str, path: str | Path = "<climb>") -> ClimbData:
     meta, body, _, _ = _split_front_matter(path, text)
     raw = lines_of(text)
+    # Checked first: 'titel:' was reported as a missing 'title'.
+    known = {"slug", "title", "order", "language"}
+    unknown = sorted(str(key) for key in set(meta) - known)
+    if unknown:
+        raise LessonFileError(
+            path,
+            _meta_line(raw, unknown[0]),
+            f"unknown field '{unknown[0]}' in the front matter: a climb.md has "
+            + ", ".join(sorted(known))
+            + _did_you_mean(unknown[0], known),
+        )
     slug = _require(meta, "slug", path, raw)
     if not SLUG_RE.fullmatch(slug):
         raise LessonFileError(path, _meta_line(raw, "slug"), f"slug {slug!r} is not a-z, 0-9 and -")
@@ -596,7 +607,11 @@ def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
     unknown = sorted(set(meta) - known)
     if unknown:
         raise LessonFileError(
-            path, _meta_line(raw, unknown[0]), f"unknown field '{unknown[0]}' in the front matter"
+            path,
+            _meta_line(raw, unknown[0]),
+            f"unknown field '{unknown[0]}' in the front matter: a lesson file has "
+            + ", ".join(sorted(known))
+            + _did_you_mean(str(unknown[0]), known),
         )
     tier = _require(meta, "tier", path, raw).lower()
     if tier not in TIERS:

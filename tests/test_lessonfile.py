@@ -641,3 +641,18 @@ def test_a_text_field_yaml_reads_as_something_else_is_refused(value):
         parse_version(text, "x.md")
     assert str(error.value).startswith("x.md:6: 'title' must be text, and YAML reads")
     assert str(error.value).endswith(f'put it in quotes, title: "{value}"')
+
+
+def test_an_unknown_field_is_named_with_the_known_ones_and_the_near_one():
+    """The author's audit: 'titel:' in climb.md said "missing field 'title'", and 'curx:'
+    said "unknown field 'curx'" and no more."""
+    with pytest.raises(LessonFileError) as error:
+        parse_climb("---\nslug: ds\ntitel: DS\norder: 1\n---\n", "climb.md")
+    assert str(error.value) == (
+        "climb.md:3: unknown field 'titel' in the front matter: a climb.md has language, "
+        "order, slug, title (did you mean 'title'?)"
+    )
+    with pytest.raises(LessonFileError) as error:
+        parse_version(broken("crux:", "curx:"), "x.md")
+    assert str(error.value).startswith("x.md:7: unknown field 'curx' in the front matter: a")
+    assert str(error.value).endswith("(did you mean 'crux'?)")
