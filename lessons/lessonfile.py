@@ -81,6 +81,7 @@ class ChoiceData:
 class QuestionData:
     prompt: str
     choices: list[ChoiceData]
+    line: int | None = field(default=None, compare=False)  # of '### Question', in a file
 
 
 @dataclass
@@ -92,6 +93,7 @@ class StepData:
     marked_lines: str = ""
     prose_after: str = ""  # Markdown between the snippet and the question
     question: QuestionData | None = None
+    line: int | None = field(default=None, compare=False)  # of '## Step: ...', in a file
 
 
 @dataclass
@@ -520,10 +522,12 @@ def _require(
     if kind is int:
         low, high = within
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            quoted = isinstance(value, str) and value.strip().isdigit()
             raise LessonFileError(
                 path,
                 _meta_line(raw, key),
-                f"'{key}' must be a whole number from {low} to {high}, not {value!r}",
+                f"'{key}' must be a whole number from {low} to {high}, not {value!r}"
+                + (f": write it without quotes, {key}: {value.strip()}" if quoted else ""),
             )
         return value
     if isinstance(value, (list, dict)):
@@ -557,9 +561,14 @@ def strip_blank_lines(text: str) -> str:
     return text.strip("\n").rstrip()
 
 
+TRANSLATION_WITHOUT_LANGUAGE = "a translation (.ru.md) needs 'language: ru' in its front matter"
+
+
 def parse_climb(text: str, path: str | Path = "<climb>") -> ClimbData:
     meta, body, _, _ = _split_front_matter(path, text)
     raw = lines_of(text)
+    if str(path).endswith(".ru.md") and "language" not in meta:
+        raise LessonFileError(path, 2, TRANSLATION_WITHOUT_LANGUAGE)
     # Checked first: 'titel:' was reported as a missing 'title'.
     known = {"slug", "title", "order", "language"}
     unknown = sorted(str(key) for key in set(meta) - known)
@@ -604,6 +613,10 @@ def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
     known = {"climb", "piece", "order", "tier", "title", "crux", "minutes", "status", "sources"}
     if "language" in meta:
         return _parse_translation(meta, body, first_line, raw, items, path)
+    if str(path).endswith(".ru.md"):
+        # Without its `language:` line a translation read as an original, and the error was
+        # about keys it should not have or lacks ('source_notes', 'minutes').
+        raise LessonFileError(path, 2, TRANSLATION_WITHOUT_LANGUAGE)
     unknown = sorted(set(meta) - known)
     if unknown:
         raise LessonFileError(
@@ -758,11 +771,18 @@ def _sections(body: list[str], first_line: int, path) -> list[tuple[str, int, li
     sections: list[tuple[str, int, list[str]]] = []
     fence: str | None = None
     opened = first_line  # where the open fence is
+    # The first fence closed by a line that names a language, as the next snippet's opening
+    # does: when a closing fence is forgotten, that is where the count went wrong, not the
+    # unpaired fence at the end.
+    misclosed: tuple[int, int, str] | None = None
     for offset, line in enumerate(body):
         match = FENCE_RE.match(line)
+        was = fence
         fence, _toggled = _next_fence(line, fence)
         if fence is not None and _toggled:
             opened = first_line + offset
+        elif was is not None and _toggled and match.group(2) and misclosed is None:
+            misclosed = (opened, first_line + offset, was)
         if fence is None and line.startswith("## "):
             sections.append((line[3:].strip(), first_line + offset, []))
             continue
@@ -776,6 +796,14 @@ def _sections(body: list[str], first_line: int, path) -> list[tuple[str, int, li
             raise LessonFileError(
                 path, first_line + offset, "text before the first '## ' section heading"
             )
+    if fence and misclosed:
+        line, runs_to, marker = misclosed
+        raise LessonFileError(
+            path,
+            line,
+            f"the code fence opened here is not closed before line {runs_to}, where another "
+            f"snippet opens: close it with {marker} on a line of its own",
+        )
     if fence:
         raise LessonFileError(
             path, opened, "the code fence opened here is never closed (close it with " + fence + ")"
@@ -802,6 +830,8 @@ def _parse_sections(version: VersionData, body: list[str], first_line: int, path
                 raise LessonFileError(path, line, f"the '## {heading}' section appears twice")
             if lower != "recap" and version.steps:
                 raise LessonFileError(path, line, f"'## {heading}' must come before the steps")
+            if lower == "intro" and "goal" in seen:  # the order the page and the export use
+                raise LessonFileError(path, line, "'## Intro' must come before '## Goal'")
             if lower == "recap" and "recap" in seen:
                 raise LessonFileError(path, line, "the '## Recap' section appears twice")
             seen.add(lower)
@@ -822,7 +852,9 @@ def _parse_sections(version: VersionData, body: list[str], first_line: int, path
                 raise LessonFileError(
                     path, line, f"two steps are headed {step_heading!r}: give each its own"
                 )
-            version.steps.append(_parse_step(step_heading, lines, line + 1, path))
+            step = _parse_step(step_heading, lines, line + 1, path)
+            step.line = line
+            version.steps.append(step)
         else:
             raise LessonFileError(
                 path,
@@ -901,6 +933,7 @@ def _parse_step(heading: str, lines: list[str], first_line: int, path) -> StepDa
         step.question = _parse_question(
             lines[question_at + 1 :], first_line + question_at + 1, path
         )
+        step.question.line = first_line + question_at
     return step
 
 
@@ -1149,7 +1182,9 @@ def translation_problem(
         )
     if len(translation.steps) != len(original.steps):
         headings = ", ".join(repr(step.heading) for step in original.steps)
-        return None, (
+        # Where they part: the first step past the original's, or the end of the file.
+        extra = translation.steps[len(original.steps) :]
+        return extra[0].line if extra else None, (
             f"the translation has {len(translation.steps)} steps, the original has "
             f"{len(original.steps)}: {headings}"
         )
@@ -1158,16 +1193,24 @@ def translation_problem(
         where = f"step {number} ({mine.heading!r})"
         lines = len(lines_of(step.code))
         if mine.code and len(lines_of(mine.code)) != lines:
-            return None, (
+            return mine.line, (
                 f"{where}: a translated snippet must keep the original's {lines} lines, so "
                 "the marked lines still point right"
             )
-        if (step.question is None) != (mine.question is None):
-            return None, f"{where}: the original and the translation disagree on a question"
+        if step.question is not None and mine.question is None:
+            return mine.line, (
+                f"{where}: the original asks a question here and the translation has no "
+                "'### Question': translate it, with its choices in the same order"
+            )
+        if step.question is None and mine.question is not None:
+            return mine.question.line, (
+                f"{where}: the translation asks a question the original does not: take it "
+                "out, or add it to the original first"
+            )
         if step.question is not None and [c.is_correct for c in step.question.choices] != [
             c.is_correct for c in mine.question.choices
         ]:
-            return None, (
+            return mine.question.line, (
                 f"{where}: the translation needs the original's {len(step.question.choices)} "
                 "choices in the same order, with the same one marked correct"
             )

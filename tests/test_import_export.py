@@ -605,7 +605,7 @@ CROSS_FILE = {
     ),
     "translation without a question": (
         lambda d: cut(d / RU, "### Question", "## Step: Узел"),
-        "the original and the translation disagree on a question",
+        "the original asks a question here and the translation has no '### Question'",
     ),
 }
 

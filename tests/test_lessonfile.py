@@ -217,6 +217,13 @@ def broken(old: str, new: str) -> str:
             "'## Goal' must come before the steps",
         ),
         (GOOD + "\n## Step: Late\n\nProse.\n", 57, "a step comes after '## Recap'"),
+        (
+            broken("## Intro\n\nSet the *scene*.\n\n", "").replace(
+                "## Step: Renew it", "## Intro\n\nSet the *scene*.\n\n## Step: Renew it"
+            ),
+            19,
+            "'## Intro' must come before '## Goal'",
+        ),
         (broken("## Step: Just prose", "## Step:"), 49, "a step needs a heading"),
         (broken("Learn it.", ""), 19, "the '## Goal' section is empty"),
         (
@@ -440,6 +447,39 @@ def test_a_source_error_names_that_source_line():
     assert excinfo.value.line == 15
 
 
+def test_a_forgotten_closing_fence_is_blamed_where_it_was_forgotten():
+    """The author audit: without the first snippet's closing fence, the next snippet's
+    opening closed it, and the error blamed that snippet's (right) closing fence."""
+    two_snippets = GOOD.replace(
+        "## Step: Just prose\n\nOnly words here.\n",
+        "## Step: The config\n\n```yaml\nttl: 10\n```\n\nWords.\n",
+    )
+    parse_version(two_snippets, "x.junior.md")
+    text = two_snippets.replace("    }\n}\n```\n", "    }\n}\n", 1)
+    with pytest.raises(LessonFileError) as excinfo:
+        parse_version(text, "x.junior.md")
+    lines = text.splitlines()
+    assert excinfo.value.line == lines.index("```go mark=2,3-4") + 1
+    assert f"not closed before line {lines.index('```yaml') + 1}" in str(excinfo.value)
+
+
+def test_a_quoted_number_and_a_translation_without_its_language_say_what_to_do():
+    """The author audit: `order: "10"` said only "not '10'"; a .ru.md without `language: ru`
+    complained of 'source_notes' or a missing 'minutes', and a climb.ru.md with `lang: ru`
+    of a missing 'order'."""
+    with pytest.raises(LessonFileError, match="write it without quotes, order: 10"):
+        parse_version(GOOD.replace("order: 30", 'order: "10"'), "x.junior.md")
+    for text in (
+        TRANSLATION.replace("language: ru\n", ""),
+        TRANSLATION.replace("language", "lang"),
+    ):
+        with pytest.raises(LessonFileError, match=r"needs 'language: ru'") as excinfo:
+            parse_version(text, "leases.junior.ru.md")
+        assert excinfo.value.line == 2
+    with pytest.raises(LessonFileError, match=r"needs 'language: ru'"):
+        parse_climb("---\nslug: ds\nlang: ru\ntitle: Системы\n---\n", "climb.ru.md")
+
+
 def test_a_translated_source_note_too_long_names_its_own_line():
     notes = 'source_notes:\n  - ""\n  - "' + "я" * 301 + '"\n'
     with pytest.raises(LessonFileError, match="source note 2") as excinfo:
@@ -484,7 +524,9 @@ def test_the_checker_checks_files_together_as_the_importer_does(tmp_path, capsys
     (tmp_path / "leases.junior.ru.md").write_text(front + extra)
     assert main([str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert "leases.junior.ru.md: the translation has 3 steps, the original has 2:" in out
+    # On the line of the step the original does not have.
+    line = (front + extra).splitlines().index("## Step: One more") + 1
+    assert f"leases.junior.ru.md:{line}: the translation has 3 steps, the original has 2:" in out
     assert "'Renew it', 'Just prose'" in out
 
     swapped = body.replace("- [ ] The lease", "- [x] The lease").replace(
@@ -492,8 +534,10 @@ def test_the_checker_checks_files_together_as_the_importer_does(tmp_path, capsys
     )
     (tmp_path / "leases.junior.ru.md").write_text(front + swapped)
     assert main([str(tmp_path)]) == 1
-    assert "step 1 ('Renew it'): the translation needs the original's 3 choices" in (
-        capsys.readouterr().out
+    line = (front + swapped).splitlines().index("### Question") + 1
+    assert (
+        f"leases.junior.ru.md:{line}: step 1 ('Renew it'): the translation needs the "
+        "original's 3 choices" in capsys.readouterr().out
     )
 
     (tmp_path / "leases.junior.ru.md").write_text(front + body)
