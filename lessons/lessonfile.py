@@ -371,10 +371,42 @@ def markup_slips(lines: list[str], first_line: int = 1) -> list[tuple[int, str]]
         fence, toggled = _next_fence(line, fence)
         ends = fence is not None or toggled or not line.strip() or _BLOCK_START_RE.match(line)
         if ends and block:
-            slips += _block_slips(block)
+            slips += _block_slips(block) + _sanitiser_slips(block)
             block = []
         if fence is None and not toggled and line.strip():
             block.append((first_line + offset, line))
+    return slips
+
+
+def _sanitiser_slips(block: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """An image, raw HTML or a link the sanitiser takes out: imported without a word, it
+    was simply missing from the page (the author audit)."""
+    text = "\n".join(line for _number, line in block)
+    if "<" not in text and "](" not in text:  # nothing to take out: no need to render
+        return []
+    from .rendering import sanitiser_losses  # it imports this module
+
+    tags, links = sanitiser_losses(text)
+    line = block[0][0]
+    slips = []
+    for tag in tags:
+        if tag == "img":
+            why = _(
+                "An image is taken out of the page: lessons show none. Describe it, or "
+                "show it as a snippet."
+            )
+        else:
+            why = _(
+                "<%(tag)s> is taken out of the page: lesson text keeps simple formatting "
+                "only (show HTML as a snippet)."
+            ) % {"tag": tag}
+        slips.append((line, str(why)))
+    for address in links:
+        why = _(
+            "The link to %(address)s loses its address: links go to http(s) and mailto "
+            "addresses only."
+        )
+        slips.append((line, why % {"address": address[:80]}))
     return slips
 
 

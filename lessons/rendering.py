@@ -8,8 +8,10 @@ of tags and attributes, and only http(s) and mailto links survive.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from html import escape
+from html.parser import HTMLParser
 
 import markdown
 import nh3
@@ -117,6 +119,35 @@ def render_inline_markdown(text: str) -> str:
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
     return html
+
+
+class _StartTags(HTMLParser):
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def sanitiser_losses(text: str) -> tuple[list[str], list[str]]:
+    """(tags, link addresses) that sanitising takes out of this Markdown's HTML: an image,
+    raw HTML, a javascript: link. The page is safe either way; this is for telling the
+    author that what they wrote will not show (lessonfile's markup warnings)."""
+    html = markdown.markdown(
+        text, extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG
+    )
+    before, after = _StartTags(html).tags, _StartTags(sanitise(html)).tags
+    lost = Counter(tag for tag, _ in before) - Counter(tag for tag, _ in after)
+    kept = {attrs.get("href") for tag, attrs in after if tag == "a"}
+    links = [
+        href
+        for tag, attrs in before
+        if tag == "a" and (href := attrs.get("href")) and href not in kept
+    ]
+    return sorted(lost), links
 
 
 def sanitise(html: str) -> str:

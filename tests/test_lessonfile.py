@@ -582,6 +582,30 @@ def test_markup_that_nothing_closes_is_found_with_its_line(lines, slips):
         assert why.endswith("nothing closes: it shows as typed.")
 
 
+def test_what_the_sanitiser_takes_out_is_a_warning_on_its_line():
+    """The author audit: an image, raw HTML or a javascript: link imported without a word
+    and was simply missing from the page."""
+    from lessons.lessonfile import markup_slips
+
+    lines = [
+        "A diagram: ![the log](https://example.com/log.png)",
+        "",
+        "<iframe src='https://example.com'></iframe>",
+        "",
+        "[Run it](javascript:run()), [docs](https://etcd.io/), [mail](mailto:a@example.com),",
+        "[a page here](/climbs/), `<script>` as code and a < b.",
+        "",
+        "<kbd>Ctrl</kbd> and <abbr title='time to live'>TTL</abbr> are kept.",
+    ]
+    found = markup_slips(lines, first_line=10)
+    assert [(line, why.split(" ", 3)[:3]) for line, why in found] == [
+        (10, ["An", "image", "is"]),
+        (12, ["<iframe>", "is", "taken"]),
+        (14, ["The", "link", "to"]),
+    ]
+    assert "javascript:run()" in found[2][1]
+
+
 def test_the_demo_climb_has_no_markup_slips():
     from lessons.importer import DEMO_CONTENT
     from lessons.lessonfile import lesson_files, parse_file, slip_warnings
