@@ -10,6 +10,20 @@ wsgi_app = "climb.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 
 
+def whole_number(name: str, default: int) -> int:
+    """A positive whole number from the environment; a mistyped one stops the start with a
+    line saying which (SystemExit passes gunicorn's config loader, which would print a
+    traceback for any other exception)."""
+    value = os.environ.get(name) or str(default)
+    try:
+        number = int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
+    if number < 1:
+        raise SystemExit(f"{name} must be 1 or more, not {value!r}")
+    return number
+
+
 def default_workers(database_url: str, cores: int) -> int:
     """Sync workers for this machine, unless WEB_CONCURRENCY says otherwise.
 
@@ -24,13 +38,13 @@ def default_workers(database_url: str, cores: int) -> int:
     return max(2, cores) if embedded else cores * 2 + 1
 
 
-workers = int(
-    os.environ.get("WEB_CONCURRENCY")
-    or default_workers(os.environ.get("DATABASE_URL", ""), multiprocessing.cpu_count())
+workers = whole_number(
+    "WEB_CONCURRENCY",
+    default_workers(os.environ.get("DATABASE_URL", ""), multiprocessing.cpu_count()),
 )
 worker_class = "sync"
 # A request that takes 30 s is a bug; kill the worker rather than let requests queue behind it.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+timeout = whole_number("GUNICORN_TIMEOUT", 30)
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then, so a slow leak never becomes an outage; rarely, since a new

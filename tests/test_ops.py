@@ -320,6 +320,24 @@ def test_gunicorn_workers_suit_the_database(monkeypatch, env, cores, workers):
 
 
 @pytest.mark.parametrize(
+    "name, value, says",
+    [
+        ("WEB_CONCURRENCY", "four", "WEB_CONCURRENCY must be a whole number, not 'four'"),
+        ("WEB_CONCURRENCY", "0", "WEB_CONCURRENCY must be 1 or more, not '0'"),
+        ("GUNICORN_TIMEOUT", "30s", "GUNICORN_TIMEOUT must be a whole number, not '30s'"),
+    ],
+)
+def test_a_mistyped_gunicorn_setting_stops_the_start_and_says_which(monkeypatch, name, value, says):
+    """The operations audit: int() in the config file gave gunicorn's 'Failed to read config
+    file' and a traceback. (gunicorn itself reads WEB_CONCURRENCY as a number before the
+    file, so a word there is still its own traceback; 0 is ours to refuse.)"""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as excinfo:
+        runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert str(excinfo.value) == says
+
+
+@pytest.mark.parametrize(
     "error, status, says",
     [
         (OperationalError("server closed the connection unexpectedly"), 503, "briefly unavailable"),
