@@ -14,12 +14,15 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import translate_url
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.encoding import iri_to_uri
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language_from_path
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -75,14 +78,13 @@ class PreferredLanguageMiddleware:
         return response
 
     def _redirect_to_preferred(self, request: HttpRequest) -> HttpResponse | None:
-        if request.method != "GET" or request.headers.get("HX-Request"):
+        if request.method not in ("GET", "HEAD") or request.headers.get("HX-Request"):
             return None
         path = request.path_info
         if path.startswith(UNPREFIXED) or get_language_from_path(path):
             return None
-        # The cookie if it names a language, else the browser's Accept-Language.
-        preferred = translation.get_language_from_request(request)
-        if preferred == settings.LANGUAGE_CODE:
+        preferred = preferred_language(request)
+        if preferred in (None, settings.LANGUAGE_CODE):
             return None
         # The path alone: a path of '//evil.example/...' (gunicorn passes it as sent) reads
         # as a host, and translate_url keeps hosts. Only an address on this site is followed.
@@ -90,4 +92,33 @@ class PreferredLanguageMiddleware:
         if target == request.path or not url_has_allowed_host_and_scheme(target, None):
             return None
         query = request.META.get("QUERY_STRING", "")
-        return HttpResponseRedirect(f"{target}?{iri_to_uri(query)}" if query else target)
+        response = HttpResponseRedirect(f"{target}?{iri_to_uri(query)}" if query else target)
+        # Made for this reader's cookie and headers: no cache may give it to another.
+        patch_vary_headers(response, ("Cookie",))
+        add_never_cache_headers(response)
+        return response
+
+
+def preferred_language(request: HttpRequest) -> str | None:
+    """The language the reader chose (the cookie), or else, for a reader arriving from
+    elsewhere, the first one their browser accepts (q > 0) that the site has.
+
+    Moving about the site (a Referer from this host) never consults the browser: a reader
+    who refuses cookies and picks English from a Russian browser stays on English pages."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in LANGUAGES:
+        return chosen
+    referer = request.META.get("HTTP_REFERER", "")
+    try:
+        if referer and urlsplit(referer).netloc == request.get_host():
+            return None
+    except DisallowedHost:
+        return None
+    for code, quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        if quality <= 0 or code == "*":  # "ru;q=0": anything but Russian
+            continue
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return None

@@ -537,8 +537,20 @@ def test_a_browser_that_asks_for_russian_first_gets_the_russian_page(client, dem
     assert response.status_code == 302
     assert response["Location"] == "/ru" + CLIMB
     assert "Accept-Language" in response["Vary"]
+    # Made for this reader: no cache may hand it to another.
+    assert "Cookie" in response["Vary"] and "no-store" in response["Cache-Control"]
+    assert client.head(CLIMB, **russian_first)["Location"] == "/ru" + CLIMB  # as GET
     english_first = {"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9,ru;q=0.8"}
     assert client.get(CLIMB, **english_first).status_code == 200
+    # q=0 is a refusal (the code review: "ru;q=0" was sent to Russian).
+    for refusing in ("ru;q=0", "de, ru;q=0", "ru;q=0, en;q=0", "de-CH, fr;q=0.5"):
+        assert client.get(CLIMB, HTTP_ACCEPT_LANGUAGE=refusing).status_code == 200, refusing
+    # Moving about the site never consults the browser: a reader who refuses cookies and
+    # picks English (the switch sends them on with this site as the referrer) stays.
+    from_here = {"HTTP_REFERER": "http://testserver/ru" + CLIMB, **russian_first}
+    assert client.get(CLIMB, **from_here).status_code == 200
+    from_elsewhere = {"HTTP_REFERER": "https://chat.example/room", **russian_first}
+    assert client.get(CLIMB, **from_elsewhere).status_code == 302
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert client.get(CLIMB, **russian_first).status_code == 200
 
