@@ -7,6 +7,7 @@ cache. With DJANGO_DEBUG=0 the site refuses to start without a real secret key a
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -68,6 +69,20 @@ def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
         if value.lower() == choice.lower():
             return choice
     raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+
+
+def envloglevel(name: str, default: str) -> str | int:
+    """A level as Python's logging knows it: a name in any case (WARN and FATAL included, as
+    before this was checked) or a number."""
+    value = (os.environ.get(name) or default).strip()
+    if value.isdigit():
+        return int(value)
+    level = logging.getLevelName(value.upper())
+    if not isinstance(level, int):
+        raise ImproperlyConfigured(
+            f"{name} must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {value!r}"
+        )
+    return logging.getLevelName(level)  # WARN -> WARNING
 
 
 def envlist(name: str, default: str = "") -> list[str]:
@@ -397,7 +412,7 @@ if not DEBUG:
 
 # One JSON object per line in production (DJANGO_LOG_FORMAT=json), readable text otherwise.
 LOG_FORMAT = envchoice("DJANGO_LOG_FORMAT", "text" if DEBUG else "json", ("text", "json"))
-LOG_LEVEL = envchoice("DJANGO_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
+LOG_LEVEL = envloglevel("DJANGO_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -549,6 +549,22 @@ def test_a_request_for_another_host_is_one_warning_line_without_a_traceback(clie
     assert record.levelname == "WARNING" and record.exc_info is None
     assert "Invalid HTTP_HOST header: 'scanner.example'" in record.getMessage()
     assert "Traceback" not in caplog.text
+    # A warning now, it goes where warnings go: not into a log kept to errors (the code
+    # review: it passed the logger's level check as an ERROR and printed anyway).
+    import logging
+
+    from climb.logs import WithoutTraceback
+
+    logger = logging.getLogger("django.security.DisallowedHost")
+    was = logger.level
+    try:
+        logger.setLevel(logging.ERROR)
+        record = logger.makeRecord(logger.name, logging.ERROR, "f", 1, "Invalid host", (), None)
+        assert WithoutTraceback().filter(record) is False
+        logger.setLevel(logging.WARNING)
+        assert WithoutTraceback().filter(record) is True
+    finally:
+        logger.setLevel(was)
 
 
 def test_the_redirect_to_https_is_in_the_request_log(client, settings, caplog):

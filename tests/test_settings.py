@@ -122,7 +122,7 @@ def test_an_empty_database_url_means_the_embedded_sqlite_file():
         ({"DJANGO_LOG_FORMAT": "xml"}, "DJANGO_LOG_FORMAT must be one of text, json, not 'xml'"),
         (
             {"DJANGO_LOG_LEVEL": "LOUD"},
-            "DJANGO_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not 'LOUD'",
+            "DJANGO_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not 'LOUD'",
         ),
         ({"SESSION_DAYS": "0"}, "SESSION_DAYS must be 1 or more, not '0'"),
         ({"SESSION_DAYS": "-1"}, "SESSION_DAYS must be 1 or more, not '-1'"),
@@ -140,6 +140,10 @@ def test_a_misspelt_setting_stops_the_start_and_says_which(env, problem):
     [
         ({"CONTENT_CHECK_SECONDS": "0.5"}, "settings.CONTENT_CHECK_SECONDS", "0.5"),
         ({"DJANGO_LOG_LEVEL": "warning"}, "settings.LOGGING['root']['level']", "WARNING"),
+        # As before the check (the code review): WARN and FATAL, and numbers, still work.
+        ({"DJANGO_LOG_LEVEL": "WARN"}, "settings.LOGGING['root']['level']", "WARNING"),
+        ({"DJANGO_LOG_LEVEL": "fatal"}, "settings.LOGGING['root']['level']", "CRITICAL"),
+        ({"DJANGO_LOG_LEVEL": "25"}, "settings.LOGGING['root']['level']", "25"),
         ({"DJANGO_LOG_FORMAT": "JSON"}, "settings.LOG_FORMAT", "json"),
         ({"SESSION_DAYS": "1"}, "settings.SESSION_COOKIE_AGE", "86400"),
     ],
