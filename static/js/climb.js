@@ -70,32 +70,34 @@
   }
 
   // #toast is a polite live region: setting its text is what screen readers announce.
-  // A passing remark ("the last piece") goes by itself; a message the reader must act on
-  // (`stays`: offline, a server error, a refusal) stays until dismissed, with its button or
-  // Escape, or replaced: read at any pace, and not gone while the reader looks away.
-  function toast(message, stays) {
+  // A passing remark ("the last piece") or a notice goes by itself; a message the reader
+  // must act on (`stays`: offline, a server error, a refusal) stays until dismissed, with
+  // the Dismiss button beside it (outside the live region, so it is not read as part of
+  // the message) or Escape, or replaced: read at any pace, not gone while one looks away.
+  let focusBeforeDismiss = null;
+
+  function toast(message, stays, duration) {
     const box = document.getElementById('toast');
+    const dismiss = document.querySelector('.toast-dismiss');
     if (!box || !message) {
       return;
     }
     window.clearTimeout(toastTimer);
     box.textContent = message;
     box.classList.add('is-visible');
-    if (!stays) {
-      toastTimer = window.setTimeout(hideToast, TOAST_MS);
-      return;
+    if (dismiss) {
+      dismiss.hidden = !stays;
     }
-    const dismiss = document.createElement('button');
-    dismiss.type = 'button';
-    dismiss.className = 'toast-dismiss';
-    dismiss.textContent = bodyData('msgDismiss');
-    dismiss.addEventListener('click', hideToast);
-    box.append(' ', dismiss);
+    if (!stays) {
+      toastTimer = window.setTimeout(hideToast, duration || TOAST_MS);
+    }
   }
 
-  // True if there was a toast to hide.
+  // True if there was a toast to hide. Focus on the Dismiss button goes back to where the
+  // reader came to it from, rather than to the page's start.
   function hideToast() {
     const box = document.getElementById('toast');
+    const dismiss = document.querySelector('.toast-dismiss');
     window.clearTimeout(toastTimer);
     if (!box || !box.classList.contains('is-visible')) {
       return false;
@@ -104,7 +106,25 @@
     // Emptied too: the toast never lingers if its CSS is missing, and the same message
     // is announced again the next time.
     box.textContent = '';
+    if (dismiss) {
+      const hadFocus = document.activeElement === dismiss;
+      dismiss.hidden = true;
+      const back = focusBeforeDismiss;
+      if (hadFocus && back instanceof HTMLElement && back.isConnected && back !== document.body) {
+        back.focus();
+      } else if (hadFocus) {
+        document.getElementById('main')?.focus();
+      }
+    }
     return true;
+  }
+
+  const dismissButton = document.querySelector('.toast-dismiss');
+  if (dismissButton) {
+    dismissButton.addEventListener('click', hideToast);
+    dismissButton.addEventListener('focus', function (event) {
+      focusBeforeDismiss = event.relatedTarget;
+    });
   }
 
   function isTextEntry(element) {
@@ -303,7 +323,8 @@
   function handleShortcut(event) {
     const key = shortcutKey(event);
     if (key === 'Escape') {
-      return closeShortcuts() || hideToast();
+      // Not from a field, whose own Escape (clearing it, say) comes first.
+      return closeShortcuts() || (!isTextEntry(event.target) && hideToast());
     }
     if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey) {
       return (key === 'k' || key === 'K') && openSearch();
@@ -380,7 +401,7 @@
   document.addEventListener('climb:notice', function (event) {
     const message = event.detail && event.detail.value;
     if (typeof message === 'string' && message) {
-      toast(message, true);
+      toast(message, false, TOAST_MS * 2);
     }
   });
   document.addEventListener('htmx:responseError', function (event) {

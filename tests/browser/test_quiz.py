@@ -140,8 +140,15 @@ def test_an_error_toast_stays_until_dismissed(live_server, demo, page: Page):
     expect(toast).to_contain_text("Something went wrong on our side")
     page.clock.run_for(60_000)
     expect(toast).to_contain_text("Something went wrong on our side")
-    toast.get_by_role("button", name="Dismiss").click()
+    dismiss = page.get_by_role("button", name="Dismiss")
+    expect(toast.get_by_role("button")).to_have_count(0)  # not read out as the message
+    check = step(page, 1).get_by_role("button", name="Check answer")
+    check.focus()
+    dismiss.focus()  # reached from the quiz's button...
+    page.keyboard.press("Enter")
     expect(toast).to_be_empty()
+    expect(dismiss).to_be_hidden()
+    expect(check).to_be_focused()  # ...and back there, not to the top of the page
 
     answer(page, 1, correct)
     expect(toast).to_contain_text("Something went wrong on our side")
