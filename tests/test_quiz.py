@@ -598,6 +598,11 @@ def test_a_page_open_while_the_secret_key_was_rotated_still_takes_its_answer(
     asked = re.search(r'name="asked" value="(\w+)"', html).group(1)
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
     settings.SECRET_KEY = "n" * 50
+    # A digest no key made is refused still, fallbacks or not (the code review: nothing held
+    # that the fallbacks vouch for their own digests only).
+    forged = {"question": first.pk, "choice": correct(first).pk, "attempt": 1, "asked": "0" * 64}
+    assert client.post(ANSWER_URL, forged, headers=HTMX).status_code == 409
+    assert not Answer.objects.exists()
     data = {"question": first.pk, "choice": correct(first).pk, "attempt": 1, "asked": asked}
     assert client.post(ANSWER_URL, data, headers=HTMX).status_code == 200
     assert Answer.objects.get().is_correct is True

@@ -1235,3 +1235,12 @@ def test_the_most_missed_csv_defuses_formulas_in_author_text(client, world):
     response = client.get(f"/teams/{team.pk}/missed.csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0]["question"] == "'=HYPERLINK(1)"
+
+
+def test_every_period_has_its_name_in_a_sentence():
+    """Three lists of the periods (the query's, the select's, the sentences'): a period
+    added to one and not the others would be a KeyError on the dashboard."""
+    from climb.teams.forms import PERIODS_IN_TEXT, DashboardFilters
+
+    select = dict(DashboardFilters.base_fields["period"].choices)
+    assert PERIODS_IN_TEXT.keys() == dashboard.PERIODS.keys() == select.keys()

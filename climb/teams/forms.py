@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from climb.accounts.forms import FocusOnFirstError
+from climb.forms import FocusOnFirstError
 
 from .dashboard import DEFAULT_PERIOD, PERIODS, parse_sort
 from .models import INVITE_DAYS, INVITE_PEOPLE, INVITE_ROLES, Role, Team
