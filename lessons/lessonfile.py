@@ -565,16 +565,8 @@ def _require(
     if isinstance(value, (list, dict)):
         raise LessonFileError(path, _meta_line(raw, key), f"'{key}' must be text, not a list")
     if not isinstance(value, str):
-        # YAML reads an unquoted yes, no, on, off, a number or a date as one: 'title: yes'
-        # was published with the title "True".
         line = _meta_line(raw, key)
-        typed = raw[line - 1].partition(":")[2].split(" #")[0].strip() if line <= len(raw) else ""
-        raise LessonFileError(
-            path,
-            line,
-            f"'{key}' must be text, and YAML reads {typed or value!r} as "
-            f'{type(value).__name__}: put it in quotes, {key}: "{typed or value}"',
-        )
+        raise _not_text(path, line, f"'{key}'", key, _typed_value(raw, line), value)
     value = value.strip()
     limit = MAX_LENGTHS.get(key)
     if limit is not None and len(value) > limit:
@@ -582,6 +574,65 @@ def _require(
             path, _meta_line(raw, key), f"'{key}' is {len(value)} characters long: at most {limit}"
         )
     return value
+
+
+def _typed_value(raw: list[str], line: int) -> str:
+    """The value of a 'key: value' or '- value' front-matter line as typed (without a
+    comment), for an error that quotes it."""
+    if not 1 <= line <= len(raw):
+        return ""
+    text = raw[line - 1].strip()
+    text = text[1:] if text.startswith("-") and not text.startswith("---") else text
+    if re.match(r"\s*[\w-]+\s*:", text):
+        text = text.partition(":")[2]
+    return text.split(" #")[0].strip()
+
+
+def _not_text(path, line: int | None, what: str, key: str, typed: str, value) -> LessonFileError:
+    """The error for a text YAML read as something else: an unquoted yes, no, on, off, a
+    number or a date ('title: yes' was published with the title "True", 'note: no' became
+    no note at all)."""
+    shown = typed or str(value)
+    quoted = f'{key}: "{shown}"' if key else f'- "{shown}"'
+    return LessonFileError(
+        path,
+        line,
+        f"{what} must be text, and YAML reads {shown!r} as {type(value).__name__}: "
+        f"put it in quotes, {quoted}",
+    )
+
+
+def _typed_key(raw: list[str], key) -> tuple[str, int]:
+    """A front-matter key as typed, and its line: YAML reads 'yes:' as True and '1:' as 1."""
+    for number, line in enumerate(raw[1:], start=2):
+        if line.strip() == "---":
+            break
+        name, colon, _rest = line.partition(":")
+        if not colon or not name.strip() or name[0] in " \t-#":
+            continue
+        try:
+            read = yaml.safe_load(name)
+        except yaml.YAMLError:
+            continue
+        if read == key and type(read) is type(key):
+            return name.strip(), number
+    return str(key), 1
+
+
+def _refuse_unknown(keys, known, what: str, path, line: int | None, has: str, raw=None) -> None:
+    """Refuse the first key (by name) that is not one of `known`, naming the known ones in
+    their order and the near one. A key YAML reads as a number, a yes/no or a date is
+    unknown too, named as typed (sorting it among the names crashed the parse). With `raw`,
+    the error is on the key's own line; else on `line` (a source's)."""
+    unknown = sorted((key for key in keys if not (isinstance(key, str) and key in known)), key=str)
+    if not unknown:
+        return
+    name, at = _typed_key(raw, unknown[0]) if raw is not None else (str(unknown[0]), line)
+    raise LessonFileError(
+        path,
+        at,
+        f"unknown field {name!r} in {what}: {has} " + ", ".join(known) + _did_you_mean(name, known),
+    )
 
 
 def _strip_blank(lines: list[str]) -> str:
@@ -602,16 +653,8 @@ def parse_climb(text: str, path: str | Path = "<climb>") -> ClimbData:
     if str(path).endswith(".ru.md") and "language" not in meta:
         raise LessonFileError(path, 2, TRANSLATION_WITHOUT_LANGUAGE)
     # Checked first: 'titel:' was reported as a missing 'title'.
-    known = {"slug", "title", "order", "language"}
-    unknown = sorted(str(key) for key in set(meta) - known)
-    if unknown:
-        raise LessonFileError(
-            path,
-            _meta_line(raw, unknown[0]),
-            f"unknown field '{unknown[0]}' in the front matter: a climb.md has "
-            + ", ".join(sorted(known))
-            + _did_you_mean(unknown[0], known),
-        )
+    known = ("language", "order", "slug", "title")
+    _refuse_unknown(meta, known, "the front matter", path, None, "a climb.md has", raw)
     slug = _require(meta, "slug", path, raw)
     if not SLUG_RE.fullmatch(slug):
         raise LessonFileError(path, _meta_line(raw, "slug"), f"slug {slug!r} is not a-z, 0-9 and -")
@@ -642,22 +685,13 @@ def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
     """Parse one tier-version file. Raises LessonFileError on the first problem found."""
     meta, body, first_line, items = _split_front_matter(path, text)
     raw = lines_of(text)
-    known = {"climb", "piece", "order", "tier", "title", "crux", "minutes", "status", "sources"}
     if "language" in meta:
         return _parse_translation(meta, body, first_line, raw, items, path)
     if str(path).endswith(".ru.md"):
         # Without its `language:` line a translation read as an original, and the error was
         # about keys it should not have or lacks ('source_notes', 'minutes').
         raise LessonFileError(path, 2, TRANSLATION_WITHOUT_LANGUAGE)
-    unknown = sorted(set(meta) - known)
-    if unknown:
-        raise LessonFileError(
-            path,
-            _meta_line(raw, unknown[0]),
-            f"unknown field '{unknown[0]}' in the front matter: a lesson file has "
-            + ", ".join(sorted(known))
-            + _did_you_mean(str(unknown[0]), known),
-        )
+    _refuse_unknown(meta, VERSION_FIELDS, "the front matter", path, None, "a lesson file has", raw)
     tier = _require(meta, "tier", path, raw).lower()
     if tier not in TIERS:
         raise LessonFileError(
@@ -695,20 +729,29 @@ def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
     return version
 
 
-TRANSLATION_FIELDS = {"climb", "piece", "tier", "language", "title", "crux", "source_notes"}
+VERSION_FIELDS = tuple(
+    sorted({"climb", "piece", "order", "tier", "title", "crux", "minutes", "status", "sources"})
+)
+TRANSLATION_FIELDS = tuple(
+    sorted({"climb", "piece", "tier", "language", "title", "crux", "source_notes"})
+)
 
 
 def _parse_translation(
     meta: dict, body: list[str], first_line: int, raw, items: dict[str, int], path
 ) -> VersionData:
     """A translation: same sections as the original; order, minutes and sources come from it."""
-    for key in sorted(set(meta) - TRANSLATION_FIELDS):
-        raise LessonFileError(
-            path,
-            _meta_line(raw, key),
-            f"'{key}' comes from the original file; a translation has only "
-            + ", ".join(sorted(TRANSLATION_FIELDS)),
-        )
+    for key in sorted(set(VERSION_FIELDS) - set(TRANSLATION_FIELDS)):
+        if key in meta:
+            raise LessonFileError(
+                path,
+                _meta_line(raw, key),
+                f"'{key}' comes from the original file; a translation has only "
+                + ", ".join(TRANSLATION_FIELDS),
+            )
+    _refuse_unknown(
+        meta, TRANSLATION_FIELDS, "the front matter", path, None, "a translation has", raw
+    )
     language = _require(meta, "language", path, raw).lower()
     if language not in TRANSLATION_LANGUAGES:
         raise LessonFileError(
@@ -738,12 +781,16 @@ def _parse_translation(
         lines={key: _meta_line(raw, key) for key in meta} | items,
     )
     notes = meta.get("source_notes", [])
-    if not isinstance(notes, list) or not all(isinstance(note, str) for note in notes):
+    if not isinstance(notes, list) or any(isinstance(note, list | dict) for note in notes):
         raise LessonFileError(
             path,
             _meta_line(raw, "source_notes"),
             "'source_notes' must be a list of texts, one per source of the original, in order",
         )
+    for number, note in enumerate(notes, start=1):
+        if not isinstance(note, str):  # '- no' read as False, '- 0' as 0
+            line = version.line(f"source_notes.{number}")
+            raise _not_text(path, line, f"source note {number}", "", _typed_value(raw, line), note)
     version.source_notes = [
         _at_most(
             note.strip(),
@@ -776,26 +823,39 @@ def _parse_sources(value, path, raw, items: dict[str, int]) -> list[SourceData]:
     sources = []
     for number, item in enumerate(value, start=1):
         line = items[f"sources.{number}"]
-        if not isinstance(item, dict) or not item.get("title") or not item.get("url"):
+        # (Not 'or not item.get(...)': 'title: no' is a title YAML read as False, said below.)
+        if not isinstance(item, dict) or any(
+            item.get(key) in (None, "") for key in ("title", "url")
+        ):
             raise LessonFileError(path, line, f"source {number} needs a 'title' and a 'url'")
         # A misspelt key ('notes:') silently dropped what it held.
-        unknown = sorted(str(key) for key in item if key not in SOURCE_FIELDS)
-        if unknown:
-            raise LessonFileError(
-                path,
-                line,
-                f"unknown field {unknown[0]!r} in source {number}: a source has only "
-                + ", ".join(SOURCE_FIELDS)
-                + _did_you_mean(unknown[0], SOURCE_FIELDS),
-            )
-        url = str(item["url"]).strip()
-        if not re.match(r"^https?://", url):
+        _refuse_unknown(item, SOURCE_FIELDS, f"source {number}", path, line, "a source has only")
+        texts = {}
+        for key in SOURCE_FIELDS:
+            value = item.get(key)
+            if value is not None and not isinstance(value, str):
+                # 'note: yes' was imported as "True", 'note: no' and 'note: 0' as no note.
+                at = _item_key_line(raw, line, key)
+                raise _not_text(
+                    path, at, f"source {number}'s {key}", key, _typed_value(raw, at), value
+                )
+            texts[key] = (value or "").strip()
+            _at_most(texts[key], MAX_SOURCE[key], f"source {number}'s {key}", path, line)
+        if not re.match(r"^https?://", texts["url"]):
             raise LessonFileError(path, line, f"source {number}: url must start with http(s)://")
-        title, note = str(item["title"]).strip(), str(item.get("note") or "")
-        for key, value in (("title", title), ("url", url), ("note", note)):
-            _at_most(value, MAX_SOURCE[key], f"source {number}'s {key}", path, line)
-        sources.append(SourceData(title, url, note))
+        sources.append(SourceData(texts["title"], texts["url"], texts["note"]))
     return sources
+
+
+def _item_key_line(raw: list[str], line: int, key: str) -> int:
+    """The line of `key` in the list item that starts on `line` (a source's 'note:')."""
+    for number in range(line, len(raw) + 1):
+        text = raw[number - 1]
+        if number > line and (not text.startswith(" ") or text.lstrip().startswith("-")):
+            break
+        if re.match(rf"\s*(?:-\s+)?{re.escape(key)}\s*:", text):
+            return number
+    return line
 
 
 def _sections(body: list[str], first_line: int, path) -> list[tuple[str, int, list[str]]]:

@@ -724,3 +724,54 @@ def test_an_unknown_field_is_named_with_the_known_ones_and_the_near_one():
         parse_version(broken("crux:", "curx:"), "x.md")
     assert str(error.value).startswith("x.md:7: unknown field 'curx' in the front matter: a")
     assert str(error.value).endswith("(did you mean 'crux'?)")
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "name", "line"),
+    [
+        (parse_version, broken("order: 30", "order: 30\n1: x\ntitel: y"), "1", 5),
+        (parse_version, broken("order: 30", "order: 30\nyes: x"), "yes", 5),
+        (parse_version, TRANSLATION.replace("tier: junior", "tier: junior\n1: x\nz: y"), "1", 5),
+        (parse_version, TRANSLATION.replace("tier: junior", "tier: junior\nno: x"), "no", 5),
+        (parse_climb, "---\nslug: ds\ntitle: DS\norder: 1\nyes: x\n---\n", "yes", 5),
+        (parse_version, broken("    note:", "    1: x\n    note:"), "1", 10),
+    ],
+)
+def test_a_key_yaml_reads_as_a_number_or_a_yes_is_an_unknown_field_named_as_typed(
+    parse, text, name, line
+):
+    """The review: '1: x' beside 'titel: y' crashed the parse with a TypeError (sorting an
+    int among the names), and 'yes: x' was named 'True'. All four front-matter checks
+    (climb, lesson, translation, source) now go through one helper."""
+    with pytest.raises(LessonFileError) as error:
+        parse(text, "x.ru.md" if "language: ru" in text else "x.md")
+    assert f"unknown field '{name}' in " in str(error.value)
+    assert error.value.line == line
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        ('note: "Kleppmann, 2016"', "note: yes", 12, "source 1's note must be text, "),
+        ('note: "Kleppmann, 2016"', "note: no", 12, 'put it in quotes, note: "no"'),
+        ('note: "Kleppmann, 2016"', "note: 0 # none", 12, "YAML reads '0' as int"),
+        ('title: "How to do distributed locking"', "title: 2016", 10, "1's title must be text"),
+        ("    url: https:", "    url: 1\n    x: https:", 11, "source 1's url must be text"),
+    ],
+)
+def test_a_source_text_yaml_reads_as_something_else_is_refused(old, new, line, message):
+    """The review: 'note: yes' imported as "True", 'note: no' and 'note: 0' as no note."""
+    text = broken(old, new).replace("    x: https:", "    # https:")
+    with pytest.raises(LessonFileError) as error:
+        parse_version(text, "x.md")
+    assert message in str(error.value) and error.value.line == line
+
+
+def test_a_source_note_of_a_translation_yaml_reads_as_something_else_is_refused():
+    notes = 'source_notes:\n  - "Клеппман"\n  - no  # none\n'
+    with pytest.raises(LessonFileError) as error:
+        parse_version(TRANSLATION.replace("---\n\n", notes + "---\n\n", 1), "x.ru.md")
+    assert str(error.value) == (
+        "x.ru.md:10: source note 2 must be text, and YAML reads 'no' as bool: put it in "
+        'quotes, - "no"'
+    )
