@@ -34,6 +34,7 @@ from .lessonfile import (
     lines_of,
     markdown_problem,
     markup_slips,
+    misused_question_mark,
     parse_question_text,
     prompt_problem,
     strip_blank_lines,
@@ -359,6 +360,25 @@ class StepForm(forms.ModelForm):
                 ),
             )
         question = getattr(self.instance, "question", None) if self.instance.pk else None
+        if translated is not None and "question_text_ru" not in self.errors:
+            # The English as typed, and as stored (which the box's marked parts show).
+            english = [original] if original is not None else []
+            if question is not None:
+                english.append(question_data(question))
+            marked = misused_question_mark(translated, english)
+            if marked:
+                self.add_error(
+                    "question_text_ru",
+                    forms.ValidationError(
+                        _(
+                            "“%(text)s” starts with [untranslated] but is not the English: "
+                            "remove the mark from a translated text (a marked text is kept as "
+                            "not translated, and thrown away). A part with no translation yet "
+                            "is the mark alone, or the mark and the English."
+                        ),
+                        params={"text": marked[:80]},
+                    ),
+                )
         if (
             "question_text" in cleaned
             and cleaned["question_text"] is None

@@ -14,7 +14,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import ngettext
 
 from climb.learning.models import uncleared_by_edit
@@ -108,13 +108,15 @@ def import_paths(paths: Iterable[str | Path]) -> ImportReport:
         slugs = {v.climb for v in versions}
         climbs_by_slug = {c.slug: c for c in Climb.objects.filter(slug__in=slugs)}
         before = _choice_translations(versions)
+        earlier = _stored_originals(versions)
         for version_data in versions:
             if version_data.language == "en":
                 _import_version(climbs_by_slug[version_data.climb], version_data, report)
         # Translations after the originals they follow, which may be new in this run.
         for version_data in versions:
             if version_data.language != "en":
-                _import_translation(version_data, report, before)
+                key = (version_data.climb, version_data.piece, version_data.tier)
+                _import_translation(version_data, report, before, earlier.get(key))
         report.warnings += _left_out(climbs, versions)
     report.warnings += slip_warnings(versions)
     return report
@@ -134,6 +136,31 @@ def _choice_translations(versions: list[VersionData]) -> dict[tuple[int, str], s
         for question, text in rows:
             found.setdefault((question, lang), set()).add(text)
     return found
+
+
+def _stored_originals(versions: list[VersionData]) -> dict[tuple[str, str, str], VersionData]:
+    """The stored originals of this import's translations whose English file it imports
+    too, as they are before it changes them: a part that an earlier export marked as not
+    translated yet holds the English of then, which is still "not translated", not a
+    translation (`translation_problem`'s `earlier`)."""
+    english = {(v.climb, v.piece, v.tier) for v in versions if v.language == "en"}
+    wanted = {(v.climb, v.piece, v.tier) for v in versions if v.language != "en"} & english
+    if not wanted:
+        return {}
+    query = Q()
+    for climb, piece, tier in wanted:
+        query |= Q(piece__climb__slug=climb, piece__slug=piece, tier=Tier.from_slug(tier))
+    stored = (
+        TierVersion.objects.filter(query)
+        .select_related("piece__climb")
+        .prefetch_related("steps__question__choices", "sources")
+    )
+    return {
+        (version.piece.climb.slug, version.piece.slug, Tier(version.tier).slug): version_data(
+            version
+        )
+        for version in stored
+    }
 
 
 def _left_out(climbs: list[ClimbData], versions: list[VersionData]) -> list[str]:
@@ -233,7 +260,10 @@ def uncleared_warning(where: str, lost: int, cleared: int) -> str:
 
 
 def _import_translation(
-    data: VersionData, report: ImportReport, before: dict[tuple[int, str], set[str]]
+    data: VersionData,
+    report: ImportReport,
+    before: dict[tuple[int, str], set[str]],
+    earlier: VersionData | None = None,
 ) -> None:
     """Fill the *_<language> columns of an existing version from its translation file.
 
@@ -263,7 +293,7 @@ def _import_translation(
     moved = None
     if len(steps) == len(data.steps):
         moved = _moved([getattr(step, f"heading_{lang}") for step in steps], data.steps, "heading")
-    problem = translation_problem(version_data(version), data)
+    problem = translation_problem(version_data(version), data, earlier)
     if problem and not moved:
         raise LessonFileError(data.path, *problem)
     if moved:
@@ -276,7 +306,8 @@ def _import_translation(
             "were reordered; put the translation's steps in the same order",
         )
     # A part marked as not translated yet (the export of a version whose English moved
-    # ahead: lessonfile.UNTRANSLATED) stays without its translation.
+    # ahead: lessonfile.UNTRANSLATED) stays without its translation. Only the mark, or the
+    # mark and the English: translation_problem refused a translated text left marked.
     changed = _assign(
         version,
         **{

@@ -11,6 +11,7 @@ import difflib
 import json
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,8 +56,46 @@ def mark_untranslated(english: str) -> str:
 
 
 def translated_text(text: str) -> str:
-    """The text of a translation's part, or "" for one marked as not translated yet."""
+    """The text of a translation's part, or "" for one marked as not translated yet (which
+    `misused_mark` has let through: the mark alone, or the mark and the English)."""
     return "" if text.startswith(UNTRANSLATED) else text
+
+
+def misused_mark(text: str, english: Iterable[str]) -> bool:
+    """Whether `text` starts with the mark and yet is not a part left untranslated: the
+    mark alone, or the mark and one of `english` (the English as it stands; the importer and
+    the admin also take it as it stood before the edit, which an earlier export wrote).
+
+    A translator who types the Russian over the English and leaves the mark would have
+    the translation thrown away without a word; the file, or the admin, refuses it. Taking
+    the text without its mark instead would guess: a mark may as well say "I have not
+    finished this part" as "I forgot to remove it", and only the translator knows."""
+    if not text.startswith(UNTRANSLATED):
+        return False
+    rest = text[len(UNTRANSLATED) :].strip()
+    return bool(rest) and rest not in {each.strip() for each in english}
+
+
+def misused_question_mark(question: QuestionData, originals: list[QuestionData]) -> str:
+    """The first text of a translated question (the admin's Russian box) that keeps the mark
+    over a translation (`misused_mark`: its English is in `originals`), or ""."""
+
+    def parts(each: QuestionData) -> list[str]:
+        return [each.prompt] + [text for c in each.choices for text in (c.text, c.explanation)]
+
+    english = [parts(original) for original in originals]
+    for index, text in enumerate(parts(question)):
+        if misused_mark(text, [texts[index] for texts in english if index < len(texts)]):
+            return text
+    return ""
+
+
+MISUSED_MARK = (
+    "{where} starts with " + UNTRANSLATED + " but is not the English after it: remove the "
+    "mark from a translated text (a marked part is stored as not translated, its text thrown "
+    "away); a part not translated yet is the mark alone, or the mark and the English as it "
+    "stands"
+)
 
 
 class LessonFileError(ValueError):
@@ -75,6 +114,7 @@ class ChoiceData:
     text: str
     is_correct: bool
     explanation: str
+    line: int | None = field(default=None, compare=False)  # of '- [ ] ...', in a file
 
 
 @dataclass
@@ -927,6 +967,7 @@ def _parse_sections(version: VersionData, body: list[str], first_line: int, path
             if lower == "recap" and "recap" in seen:
                 raise LessonFileError(path, line, "the '## Recap' section appears twice")
             seen.add(lower)
+            version.lines[f"## {lower}"] = line
             text = _strip_blank(lines)
             if not text:
                 raise LessonFileError(path, line, f"the '## {heading}' section is empty")
@@ -1046,7 +1087,7 @@ def _parse_question(lines: list[str], first_line: int, path) -> QuestionData:
         match = CHOICE_RE.match(line)
         if match:
             text = _at_most(match.group(2).strip(), MAX_CHOICE, "a choice", path, number)
-            choice = ChoiceData(text, match.group(1) != " ", "")
+            choice = ChoiceData(text, match.group(1) != " ", "", number)
             choices.append((number, choice, []))
         elif line.startswith("### ") and not choices:
             raise LessonFileError(path, number, f"unknown sub-section {line.strip()!r}")
@@ -1257,15 +1298,62 @@ def parse_file(path: Path) -> ClimbData | VersionData:
     return parse_version(text, path)
 
 
+def translatable_parts(version: VersionData) -> Iterator[tuple[tuple, str, str, int | None]]:
+    """(key, what, text, line) of each part of a version that a translation may leave
+    marked as not translated yet (lessonfile.UNTRANSLATED): the key pairs a translation's
+    part with its original's."""
+    yield ("crux",), "the crux", version.crux, version.line("crux")
+    for name in ("intro", "goal", "recap"):
+        yield (name,), f"the {name}", getattr(version, name), version.line(f"## {name}")
+    for number, step in enumerate(version.steps, start=1):
+        yield ("heading", number), f"step {number}'s heading", step.heading, step.line
+        question = step.question
+        if question is None:
+            continue
+        yield ("prompt", number), f"step {number}'s question", question.prompt, question.line
+        for index, choice in enumerate(question.choices, start=1):
+            where = f"step {number}'s choice {index}"
+            yield ("choice", number, index), where, choice.text, choice.line
+            line = choice.line + 1 if choice.line else None
+            where = f"the explanation of {where}"
+            yield ("explanation", number, index), where, choice.explanation, line
+
+
+def untranslated_lines(translation: VersionData) -> list[int | None]:
+    """The line of each part a translation marks as not translated yet."""
+    return [
+        line
+        for _key, _what, text, line in translatable_parts(translation)
+        if text.startswith(UNTRANSLATED)
+    ]
+
+
+def mark_problem(
+    originals: list[VersionData], translation: VersionData
+) -> tuple[int | None, str] | None:
+    """(line, why) of the first part of `translation` that keeps the mark over a text that
+    is not its English in any of `originals` (see `misused_mark`), or None."""
+    english: dict[tuple, list[str]] = {}
+    for original in originals:
+        for key, _what, text, _line in translatable_parts(original):
+            english.setdefault(key, []).append(text)
+    for key, what, text, line in translatable_parts(translation):
+        if misused_mark(text, english.get(key, ())):
+            return line, MISUSED_MARK.format(where=what)
+    return None
+
+
 def translation_problem(
-    original: VersionData, translation: VersionData
+    original: VersionData, translation: VersionData, earlier: VersionData | None = None
 ) -> tuple[int | None, str] | None:
     """(line, why) where a translation does not have its original's shape, or None.
 
     The same steps, questions and choices with the same one right (so that every answer
     means the same in both languages), a translated snippet with as many lines (so that
-    the marked lines still point right), and one note per source. Used by the importer
-    against the stored original, and by the checker against the original's file."""
+    the marked lines still point right), one note per source, and no translated text left
+    marked as not translated (`misused_mark`; against `earlier` too, the original as stored
+    before an import). Used by the importer against the stored original, and by the
+    checker against the original's file."""
     notes = translation.source_notes
     if notes and len(notes) != len(original.sources):
         return translation.line("source_notes"), (
@@ -1306,7 +1394,7 @@ def translation_problem(
                 f"{where}: the translation needs the original's {len(step.question.choices)} "
                 "choices in the same order, with the same one marked correct"
             )
-    return None
+    return mark_problem([original] + ([earlier] if earlier else []), translation)
 
 
 def check_together(
@@ -1428,6 +1516,17 @@ def main(argv: list[str]) -> int:
     if problems:
         return 1
     warnings = slip_warnings([p for p in parsed if isinstance(p, VersionData)])
+    for version in parsed:
+        # Legitimate (an export writes them for what the English added), but a translator
+        # checking their work wants them listed.
+        translation = isinstance(version, VersionData) and version.language != "en"
+        marked = untranslated_lines(version) if translation else []
+        if marked:
+            where = f"{version.path}:{marked[0]}" if marked[0] else version.path
+            parts = "part" if len(marked) == 1 else "parts"
+            warnings.append(
+                f"{where}: {len(marked)} {parts} not translated yet (marked {UNTRANSLATED})"
+            )
     for warning in warnings:
         print(warning)
     print(

@@ -1230,6 +1230,41 @@ def test_a_step_added_to_a_translated_version_needs_its_translation(
     assert round_trip_is_stable(tmp_path)
 
 
+def test_a_translated_choice_left_marked_untranslated_is_refused_not_thrown_away(
+    admin_client, translated
+):
+    """The review: '- [ ] [untranslated] <Russian>' in the Russian box saved with a 302, and
+    the Russian was thrown away (text_ru stayed ''). The mark with the English after it (as
+    the export and the box write a choice with no translation yet) is still taken."""
+    html, data = version_page(admin_client, translated)
+    steps = prefix_with_field(html, "heading")
+    n = int(data[f"{steps}-TOTAL_FORMS"])
+    data[f"{steps}-TOTAL_FORMS"] = str(n + 1)
+    data[f"{steps}-{n}-position"] = str(n)
+    data[f"{steps}-{n}-heading"] = "One more step"
+    data[f"{steps}-{n}-heading_ru"] = "Ещё один шаг"
+    data[f"{steps}-{n}-question_text"] = QUESTION_TEXT.format(n=n)
+    russian = (
+        "Что видит писатель?\n\n- [ ] {old}\n  Аренда истекла.\n"
+        "- [x] Ошибку.\n  Аренды больше нет.\n- [ ] Ничего.\n  Ответ есть всегда."
+    )
+    data[f"{steps}-{n}-question_text_ru"] = russian.format(old="[untranslated] Старое значение.")
+    response = admin_client.post(admin_url(TierVersion, "change", translated.pk), data)
+    assert response.status_code == 200
+    errors = field_errors(response.content.decode())
+    assert (
+        "“[untranslated] Старое значение.” starts with [untranslated]" in errors["question_text_ru"]
+    )
+    assert not translated.steps.filter(heading="One more step").exists()
+
+    data[f"{steps}-{n}-question_text_ru"] = russian.format(old="[untranslated] The old value.")
+    response = admin_client.post(admin_url(TierVersion, "change", translated.pk), data)
+    assert response.status_code == 302, field_errors(response.content.decode())
+    choices = translated.steps.get(heading="One more step").question.choices
+    assert choices.get(text="The old value.").text_ru == ""
+    assert choices.get(is_correct=True).text_ru == "Ошибку."
+
+
 def test_a_broken_english_question_is_not_blamed_on_its_translation(admin_client, translated):
     """Two right choices in the English: the error is said beside it, and not also beside
     the Russian, which matched the question as it was and was not touched."""

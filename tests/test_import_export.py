@@ -791,3 +791,86 @@ def test_prune_leaves_an_editor_s_lock_and_backup_files_alone(lessons, capsys):
     assert "removed" not in capsys.readouterr().out
     assert (lessons / ".#30-leases.junior.md").is_symlink()
     assert (lessons / ".30-leases.junior.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "what"),
+    [
+        (
+            "## Step: [untranslated] One more English step",
+            "## Step: [untranslated] Ещё шаг",
+            "step 4's heading",
+        ),
+        ("- [ ] [untranslated] Zzz qqq 42.", "- [ ] [untranslated] Жжж 42.", "step 1's choice 4"),
+        (
+            "  [untranslated] Why it is right.",
+            "  [untranslated] Потому что.",
+            "the explanation of step 4's choice 1",
+        ),
+    ],
+)
+def test_a_translation_typed_over_the_english_with_the_mark_left_is_refused(
+    tmp_path, old, new, what
+):
+    """The review: a translator who typed the Russian after the mark and left it
+    ('## Step: [untranslated] Ещё один шаг') had it thrown away without a word. The mark
+    alone, or with the English (as it is now, or as it was when exported), is still taken."""
+    import_paths([DEMO_CONTENT])
+    folder = tmp_path / "lessons"
+    shutil.copytree(DEMO_CONTENT, folder)
+    english = folder / "distributed-systems" / "20-dead-or-slow.zero.md"
+    edit(english, "\n## Recap", NEW_STEP + "\n## Recap")
+    old_choice = (
+        "] `node-b` is overloaded, because a node that crashed would have sent a last goodbye"
+    )
+    edit(english, old_choice + " message.", "] Zzz qqq 42.")
+    import_paths([english])
+    export_to(tmp_path / "out")
+    russian = tmp_path / "out" / "distributed-systems" / RU
+    text = russian.read_text()
+    edit(russian, old, new)
+    line = text[: text.index(old)].count("\n") + 1
+    with pytest.raises(LessonFileError) as error:
+        import_paths([russian])
+    assert str(error.value).startswith(
+        f"{russian}:{line}: {what} starts with [untranslated] but is not the English after it: "
+        "remove the mark from a translated text"
+    )
+    # The mark alone is a part not translated yet.
+    russian.write_text(text.replace(old, old.split("[untranslated]")[0] + "[untranslated]"))
+    import_paths([russian])
+    # The English rewritten in the same import: the mark and the English the export wrote
+    # still say "not translated", not a translation.
+    russian.write_text(text)
+    exported_english = tmp_path / "out" / "distributed-systems" / english.name
+    edit(exported_english, "Why it is right.", "Why it is right, indeed.")
+    edit(exported_english, "## Step: One more English step", "## Step: One more step")
+    edit(exported_english, "] Zzz qqq 42.", "] Zzz qqq 43.")
+    import_paths([exported_english, russian])
+    step = Step.objects.get(heading="One more step")
+    assert step.heading_ru == "" and step.question.choices.get(is_correct=True).text_ru == ""
+
+
+def test_the_checker_lists_parts_not_translated_yet_and_refuses_a_mark_left_on_a_translation(
+    tmp_path, capsys
+):
+    from lessons.lessonfile import main
+
+    import_paths([DEMO_CONTENT])
+    folder = tmp_path / "lessons"
+    shutil.copytree(DEMO_CONTENT, folder)
+    english = folder / "distributed-systems" / "20-dead-or-slow.zero.md"
+    edit(english, "\n## Recap", NEW_STEP + "\n## Recap")
+    import_paths([english])
+    export_to(tmp_path / "out")
+    russian = tmp_path / "out" / "distributed-systems" / RU
+    assert main([str(tmp_path / "out")]) == 0
+    text = russian.read_text()
+    line = text[: text.index("## Step: [untranslated]")].count("\n") + 1
+    out = capsys.readouterr().out
+    assert f"{russian}:{line}: 6 parts not translated yet (marked [untranslated])" in out
+    edit(russian, "## Step: [untranslated] One more English step", "## Step: [untranslated] Ещё")
+    assert main([str(tmp_path / "out")]) == 1
+    assert (
+        f"{russian}:{line}: step 4's heading starts with [untranslated]" in capsys.readouterr().out
+    )
