@@ -8,6 +8,7 @@ of tags and attributes, and only http(s) and mailto links survive.
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from functools import lru_cache
 from html import escape
@@ -132,13 +133,27 @@ class _StartTags(HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
-def sanitiser_losses(text: str) -> tuple[list[str], list[str]]:
-    """(tags, link addresses) that sanitising takes out of this Markdown's HTML: an image,
-    raw HTML, a javascript: link. The page is safe either way; this is for telling the
-    author that what they wrote will not show (lessonfile's markup warnings)."""
-    html = markdown.markdown(
-        text, extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG
-    )
+_converters = threading.local()  # a Markdown instance is not safe to share across threads
+
+
+def _converter() -> markdown.Markdown:
+    """This thread's Markdown converter, reset: building one (its extensions) costs about
+    as much as converting a paragraph, and the lesson-file checks convert every file."""
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = markdown.Markdown(
+            extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG
+        )
+        _converters.markdown = converter
+    return converter.reset()
+
+
+def sanitiser_losses(text: str) -> tuple[Counter[str], list[str]]:
+    """(tags with how many of each, link addresses) that sanitising takes out of this
+    Markdown's HTML: an image, raw HTML, a javascript: link. The page is safe either way;
+    this is for telling the author that what they wrote will not show (lessonfile's markup
+    warnings)."""
+    html = _converter().convert(text)
     before, after = _StartTags(html).tags, _StartTags(sanitise(html)).tags
     lost = Counter(tag for tag, _ in before) - Counter(tag for tag, _ in after)
     kept = {attrs.get("href") for tag, attrs in after if tag == "a"}
@@ -147,7 +162,7 @@ def sanitiser_losses(text: str) -> tuple[list[str], list[str]]:
         for tag, attrs in before
         if tag == "a" and (href := attrs.get("href")) and href not in kept
     ]
-    return sorted(lost), links
+    return Counter(dict(sorted(lost.items()))), links
 
 
 def sanitise(html: str) -> str:

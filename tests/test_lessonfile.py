@@ -606,6 +606,35 @@ def test_what_the_sanitiser_takes_out_is_a_warning_on_its_line():
     assert "javascript:run()" in found[2][1]
 
 
+def test_a_reference_style_link_or_image_the_sanitiser_takes_out_is_a_warning_too():
+    """The review: each paragraph was rendered alone, so '[the spec][s]' and '![diagram][d]'
+    with their definitions elsewhere were no link and no image, and nothing was said, yet
+    both vanished from the page. The text is rendered whole now, code blanked out."""
+    from lessons.lessonfile import markup_slips
+
+    lines = [
+        "See [the spec][s] and ![diagram][d].",
+        "",
+        "```html",
+        "<iframe src='https://example.com'></iframe> ![in code](x.png) [x](javascript:x)",
+        "```",
+        "",
+        "[s]: javascript:alert(1)",
+        "[d]: https://example.com/d.png",
+        "",
+        "Two more: ![a](https://example.com/a.png)",
+        "and ![b][d].",
+    ]
+    found = markup_slips(lines, first_line=10)
+    assert [(line, why.split(" ", 3)[:3]) for line, why in found] == [
+        (10, ["An", "image", "is"]),
+        (16, ["The", "link", "to"]),
+        (19, ["An", "image", "is"]),
+        (20, ["An", "image", "is"]),
+    ]
+    assert "javascript:alert(1)" in found[1][1]
+
+
 def test_the_demo_climb_has_no_markup_slips():
     from lessons.importer import DEMO_CONTENT
     from lessons.lessonfile import lesson_files, parse_file, slip_warnings
@@ -775,3 +804,24 @@ def test_a_source_note_of_a_translation_yaml_reads_as_something_else_is_refused(
         "x.ru.md:10: source note 2 must be text, and YAML reads 'no' as bool: put it in "
         'quotes, - "no"'
     )
+
+
+def test_text_the_sanitiser_cannot_take_anything_from_is_not_rendered(monkeypatch):
+    """A render costs about as much as the rest of a file's parse: prose with 'a < b', code
+    spans and https links, as most lessons are, is not rendered to look for losses."""
+    from lessons import rendering
+    from lessons.lessonfile import markup_slips
+
+    calls = []
+    monkeypatch.setattr(rendering, "sanitiser_losses", lambda text: calls.append(text))
+    lines = [
+        "If a < b, see [etcd](https://etcd.io/) and [here](/climbs/ 'a title').",
+        "The key is `/election/<lease ID>`; `` `<b>` `` too.",
+        "",
+        "```html",
+        "<iframe></iframe>",
+        "```",
+        "",
+        "[docs]: https://etcd.io/docs",
+    ]
+    assert markup_slips(lines) == [] and calls == []
