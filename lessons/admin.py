@@ -9,7 +9,6 @@ learner would see them.
 from __future__ import annotations
 
 import hashlib
-import re
 
 from django import forms
 from django.contrib import admin, messages
@@ -28,7 +27,6 @@ from . import translations
 from .exporter import question_data
 from .importer import sync_question, translate_question, uncleared_warning
 from .lessonfile import (
-    SLUG_RE,
     LessonFileError,
     dump_question,
     lines_of,
@@ -190,27 +188,10 @@ class MarkupSlipsMixin:
                     )
 
 
-class SlugForm(forms.ModelForm):
-    """A climb's or piece's slug as a lesson file holds it (the export writes it there):
-    Django's slug allows capitals and '_', which the importer refuses."""
-
-    def clean_slug(self):
-        slug = self.cleaned_data["slug"]
-        if not SLUG_RE.fullmatch(slug):
-            example = "-".join(re.findall(r"[a-z0-9]+", slug.lower())) or "leases-and-ttls"
-            raise forms.ValidationError(
-                _(
-                    "Use lower-case letters, digits and single hyphens between them "
-                    "(“%(example)s”): a lesson file holds no other slug."
-                ),
-                params={"example": example},
-            )
-        return slug
-
-
 @admin.register(Climb)
 class ClimbAdmin(EditConflictMixin, MarkupSlipsMixin, admin.ModelAdmin):
-    form = SlugForm
+    # The slug's rule (a-z, 0-9, single hyphens: what a lesson file holds) is the model's
+    # (LessonSlugValidator), with the slug it suggests.
     formfield_overrides = LESSON_TEXT
     list_display = ["title", "slug", "order", "piece_count"]
     list_editable = ["order"]
@@ -240,7 +221,6 @@ class TierVersionLinkInline(admin.TabularInline):
 
 @admin.register(Piece)
 class PieceAdmin(EditConflictMixin, admin.ModelAdmin):
-    form = SlugForm
     list_display = ["slug", "climb", "order", "tiers"]
     list_editable = ["order"]
     list_filter = ["climb"]

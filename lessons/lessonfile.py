@@ -37,6 +37,11 @@ MARK_RE = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
 SLUG_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
+def slug_example(slug: str) -> str:
+    """A slug that fits SLUG_RE, made of what `slug` has that fits ('My_Climb': 'my-climb')."""
+    return "-".join(re.findall(r"[a-z0-9]+", slug.lower())) or "leases-and-ttls"
+
+
 # A part of a translation with no translation yet: a step, question or choice added to the
 # English (by a file imported without its .ru.md, or on a step's or question's own admin page),
 # or a choice rewritten there. The exporter writes the English text after this mark, so that

@@ -11,17 +11,25 @@ import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import rendering
-from .lessonfile import MINUTES, lines_of, parse_marked_lines, structure_problem
+from .lessonfile import (
+    MINUTES,
+    SLUG_RE,
+    lines_of,
+    parse_marked_lines,
+    slug_example,
+    structure_problem,
+)
 
 
 class Tier(models.IntegerChoices):
@@ -147,8 +155,30 @@ class ClimbQuerySet(models.QuerySet):
         ).filter(pieces_count__gt=0)
 
 
+@deconstructible
+class LessonSlugValidator(RegexValidator):
+    """A climb's or piece's slug as a lesson file holds it (the export writes it there):
+    lower-case words joined by single hyphens. Django's slug also allows capitals and '_',
+    which the importer refuses: an admin edit, a shell or a script saved them, and the
+    export then wrote a file that would not import. The error suggests a slug that fits."""
+
+    regex = rf"\A{SLUG_RE.pattern}\Z"
+    message = _(
+        "Use lower-case letters, digits and single hyphens between them "
+        "(“%(example)s”): a lesson file holds no other slug."
+    )
+    code = "invalid_slug"
+
+    def __call__(self, value) -> None:
+        try:
+            super().__call__(value)
+        except ValidationError:
+            params = {"value": value, "example": slug_example(str(value))}
+            raise ValidationError(self.message, code=self.code, params=params) from None
+
+
 class Climb(TranslatedMixin, RenderedFieldsMixin, models.Model):
-    slug = models.SlugField(_("slug"), unique=True)
+    slug = models.SlugField(_("slug"), unique=True, validators=[LessonSlugValidator()])
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     description_html = models.TextField(editable=False, blank=True)
@@ -207,7 +237,7 @@ class PieceQuerySet(models.QuerySet):
 
 class Piece(models.Model):
     climb = models.ForeignKey(Climb, on_delete=models.CASCADE, related_name="pieces")
-    slug = models.SlugField(_("slug"))
+    slug = models.SlugField(_("slug"), validators=[LessonSlugValidator()])
     order = models.PositiveIntegerField(
         _("order"), default=0, help_text=_("Position of the piece in its climb."), db_default=0
     )

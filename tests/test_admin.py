@@ -1496,6 +1496,34 @@ def test_a_slug_a_lesson_file_cannot_hold_is_refused(admin_client, slug):
     assert not Piece.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("slug", "example"), [("My_Climb", "my-climb"), ("double--hyphen", "double-hyphen")]
+)
+def test_the_slug_rule_is_the_models_with_the_slug_it_suggests(admin_client, slug, example):
+    """The review: the rule lived only in the admin's form, so a shell, a script or any
+    other form could still save a slug the export writes into a file that will not import."""
+    from django.core.exceptions import ValidationError
+
+    climb = Climb(slug=slug, title="A climb", order=1)
+    with pytest.raises(ValidationError) as error:
+        climb.full_clean()
+    assert error.value.message_dict["slug"] == [
+        f"Use lower-case letters, digits and single hyphens between them (“{example}”): a "
+        "lesson file holds no other slug."
+    ]
+    with pytest.raises(ValidationError) as error:
+        Piece(climb=make_climb(), slug=slug, order=1).full_clean()
+    assert list(error.value.message_dict) == ["slug"]
+    Piece(climb=Climb.objects.get(), slug=example, order=1).full_clean()
+
+    # The admin shows the model's message, with its suggestion, beside the field.
+    response = admin_client.post(
+        admin_url(Climb, "add"), {"slug": slug, "title": "B", "order": 2, "description": ""}
+    )
+    errors = field_errors(response.content.decode())
+    assert f"(“{example}”): a lesson file holds no other slug." in errors["slug"]
+
+
 def test_a_lesson_file_slug_is_accepted(admin_client):
     admin_client.post(
         admin_url(Climb, "add"), {"slug": "my-climb-2", "title": "A", "order": 1, "description": ""}

@@ -121,3 +121,15 @@ def test_the_models_and_the_migrations_agree():
     out = StringIO()
     call_command("makemigrations", "--check", "--dry-run", stdout=out)  # SystemExit(1) if not
     assert "No changes detected" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)  # SQLite's schema editor wants no open transaction
+def test_the_lesson_file_slug_validators_change_no_table():
+    """Lessons 0016 only adds a validator to Climb.slug and Piece.slug: state, no SQL (on
+    PostgreSQL too: the schema editor finds nothing to alter without asking the database)."""
+    out = StringIO()
+    call_command("sqlmigrate", "lessons", "0016", stdout=out)
+    statements = [
+        line for line in out.getvalue().splitlines() if line and not line.startswith("--")
+    ]
+    assert statements in ([], ["BEGIN;", "COMMIT;"])
