@@ -11,8 +11,9 @@ from io import StringIO
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.core.management import call_command
-from django.db import connection, migrations
+from django.db import connection, migrations, models
 from django.db.migrations.loader import MigrationLoader
 from django.db.models import Field, Model
 from django.db.models.functions import Now
@@ -63,13 +64,12 @@ def test_every_python_default_is_the_databases_too():
     assert not missing, f"give these a matching db_default: {missing}"
 
 
-def test_every_column_added_to_an_existing_table_has_a_database_default():
-    """Even without a Python default: a blank CharField gets "" from Django, not from the
-    database, so the previous release inserting a row without it hits NOT NULL."""
-    loader = MigrationLoader(None, ignore_no_migrations=True)
+def added_without_database_default(disk_migrations: dict) -> list[str]:
+    """The columns that `disk_migrations` add to an existing table of ours with neither
+    NULL nor a database default."""
     managed = {(model._meta.app_label, model._meta.model_name): model for model in our_models()}
     missing = []
-    for (app_label, _name), migration in loader.disk_migrations.items():
+    for (app_label, _name), migration in disk_migrations.items():
         created_here = {
             operation.name_lower
             for operation in migration.operations
@@ -81,10 +81,40 @@ def test_every_column_added_to_an_existing_table_has_a_database_default():
             model = managed.get((app_label, operation.model_name_lower))
             if model is None or operation.model_name_lower in created_here:
                 continue  # not ours, or a new table, which the old code never writes
-            field = model._meta.get_field(operation.name)
+            try:
+                field = model._meta.get_field(operation.name)
+            except FieldDoesNotExist:
+                # Renamed or removed by a later migration: the model no longer says what the
+                # column is, and the migration that renamed or removed it is what the
+                # previous release ran against (a rename keeps the column's default; a new
+                # column under the new name is an AddField of its own, checked as such).
+                continue
             if not field.null and not field.has_db_default():
                 missing.append(f"{app_label}.{model.__name__}.{field.name}")
+    return missing
+
+
+def test_every_column_added_to_an_existing_table_has_a_database_default():
+    """Even without a Python default: a blank CharField gets "" from Django, not from the
+    database, so the previous release inserting a row without it hits NOT NULL."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    missing = added_without_database_default(loader.disk_migrations)
     assert not missing, f"give these a db_default: {missing}"
+
+
+def test_a_column_added_long_ago_and_since_renamed_or_removed_is_passed_over():
+    """The review: get_field() raised FieldDoesNotExist for a field an old migration added
+    and a later one renamed or removed, and the check crashed instead of checking."""
+    old = migrations.Migration("0003_added_then_renamed", "lessons")
+    old.operations = [
+        migrations.AddField("climb", "tagline", models.CharField(max_length=50, default="")),
+        migrations.AddField("climb", "strapline", models.CharField(max_length=50, default="")),
+    ]
+    found = added_without_database_default({("lessons", old.name): old})
+    # 'tagline' is no field of Climb's now; 'strapline' neither: passed over, no crash.
+    assert found == []
+    old.operations.append(migrations.AddField("climb", "title", models.CharField()))
+    assert added_without_database_default({("lessons", old.name): old}) == ["lessons.Climb.title"]
 
 
 @pytest.mark.django_db
