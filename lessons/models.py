@@ -25,6 +25,7 @@ from . import rendering
 from .lessonfile import (
     MINUTES,
     SLUG_RE,
+    UNTRANSLATED,
     lines_of,
     parse_marked_lines,
     slug_example,
@@ -95,6 +96,31 @@ class TranslatedMixin:
         if language not in CONTENT_LANGUAGES:
             return True
         return bool(getattr(self, f"{self.translation_marker}_{language}", ""))
+
+    def clean_fields(self, exclude=None) -> None:
+        """A Russian field may not start with the [untranslated] mark: in a lesson file the
+        mark means "not translated yet", and the import keeps nothing after it, so a text
+        typed there in the admin would be lost on the next export and import."""
+        errors: dict = {}
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            name = field.name
+            value = getattr(self, name)
+            if not name.endswith("_ru") or name in (exclude or ()) or not isinstance(value, str):
+                continue
+            if value.lstrip().startswith(UNTRANSLATED):
+                message = _(
+                    "Remove the %(mark)s mark: in a lesson file it means “not translated "
+                    "yet”, and the text after it would be lost on the next import."
+                )
+                errors.setdefault(name, []).append(
+                    ValidationError(message, params={"mark": UNTRANSLATED})
+                )
+        if errors:
+            raise ValidationError(errors)
 
 
 class RenderedFieldsMixin(models.Model):

@@ -88,3 +88,25 @@ def test_tier_slugs_round_trip():
     assert [t.slug for t in Tier] == ["zero", "junior", "middle", "senior"]
     assert Tier.from_slug("middle") is Tier.MIDDLE
     assert Tier.from_slug("expert") is None
+
+
+@pytest.mark.django_db
+def test_a_russian_field_may_not_start_with_the_untranslated_mark():
+    """The code review: the admin's Russian question box refused a text typed after a mark
+    left in place, but the plain Russian fields stored it, and the next export and import
+    would have thrown it away (a marked part is "not translated yet")."""
+    from django.core.exceptions import ValidationError
+
+    from lessons.lessonfile import UNTRANSLATED
+
+    from .factories import make_step, make_version
+
+    version = make_version(title_ru="Аренды", crux_ru=f"{UNTRANSLATED} Аренда истекает.")
+    step = make_step(version, heading_ru=f"  {UNTRANSLATED} Продлеваем")
+    for obj, field in ((version, "crux_ru"), (step, "heading_ru")):
+        with pytest.raises(ValidationError) as excinfo:
+            obj.full_clean()
+        assert list(excinfo.value.message_dict) == [field]
+        assert "Remove the [untranslated] mark" in excinfo.value.message_dict[field][0]
+    version.crux_ru = "Аренда истекает."
+    version.full_clean()
