@@ -60,10 +60,10 @@ class PreferredLanguageMiddleware:
             return redirect
         if request.path_info.startswith(ADMIN):
             # LocaleMiddleware reads every unprefixed address as English.
-            preferred = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-            if preferred in LANGUAGES:
-                translation.activate(preferred)
-                request.LANGUAGE_CODE = preferred
+            chosen = chosen_language(request)
+            if chosen:
+                translation.activate(chosen)
+                request.LANGUAGE_CODE = chosen
         response = self.get_response(request)
         language = getattr(request, "restore_language", None)
         if language:
@@ -99,14 +99,20 @@ class PreferredLanguageMiddleware:
         return response
 
 
+def chosen_language(request: HttpRequest) -> str | None:
+    """The language the reader chose with the switch (its cookie), if any."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return chosen if chosen in LANGUAGES else None
+
+
 def preferred_language(request: HttpRequest) -> str | None:
     """The language the reader chose (the cookie), or else, for a reader arriving from
     elsewhere, the first one their browser accepts (q > 0) that the site has.
 
     Moving about the site (a Referer from this host) never consults the browser: a reader
     who refuses cookies and picks English from a Russian browser stays on English pages."""
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    if chosen in LANGUAGES:
+    chosen = chosen_language(request)
+    if chosen:
         return chosen
     referer = request.META.get("HTTP_REFERER", "")
     try:

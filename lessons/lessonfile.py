@@ -626,16 +626,22 @@ def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], i
 
 
 def _item_lines(node: yaml.Node | None) -> dict[str, int]:
-    """The file line of each item of the front matter's lists, as {"sources.2": line}: an
-    error in the second of five sources names that source, not the `sources:` line."""
+    """The file line of each item of the front matter's lists, and of each key in an item
+    that is a mapping, as {"sources.2": line, "sources.2.note": line}: an error in the
+    second of five sources names that source (or its note), not the `sources:` line."""
     if not isinstance(node, yaml.MappingNode):  # empty front matter
         return {}
-    return {
-        f"{key.value}.{number}": item.start_mark.line + 2  # the front matter starts on line 2
-        for key, value in node.value
-        if isinstance(value, yaml.SequenceNode)
-        for number, item in enumerate(value.value, start=1)
-    }
+    lines = {}
+    for key, value in node.value:
+        if not isinstance(value, yaml.SequenceNode):
+            continue
+        for number, item in enumerate(value.value, start=1):
+            where = f"{key.value}.{number}"
+            lines[where] = item.start_mark.line + 2  # the front matter starts on line 2
+            if isinstance(item, yaml.MappingNode):
+                for item_key, _item_value in item.value:
+                    lines[f"{where}.{item_key.value}"] = item_key.start_mark.line + 2
+    return lines
 
 
 def _meta_line(lines: list[str], key: str) -> int:
@@ -940,7 +946,7 @@ def _parse_sources(value, path, raw, items: dict[str, int]) -> list[SourceData]:
             value = item.get(key)
             if value is not None and not isinstance(value, str):
                 # 'note: yes' was imported as "True", 'note: no' and 'note: 0' as no note.
-                at = _item_key_line(raw, line, key)
+                at = items.get(f"sources.{number}.{key}", line)
                 raise _not_text(
                     path, at, f"source {number}'s {key}", key, _typed_value(raw, at), value
                 )
@@ -950,17 +956,6 @@ def _parse_sources(value, path, raw, items: dict[str, int]) -> list[SourceData]:
             raise LessonFileError(path, line, f"source {number}: url must start with http(s)://")
         sources.append(SourceData(texts["title"], texts["url"], texts["note"]))
     return sources
-
-
-def _item_key_line(raw: list[str], line: int, key: str) -> int:
-    """The line of `key` in the list item that starts on `line` (a source's 'note:')."""
-    for number in range(line, len(raw) + 1):
-        text = raw[number - 1]
-        if number > line and (not text.startswith(" ") or text.lstrip().startswith("-")):
-            break
-        if re.match(rf"\s*(?:-\s+)?{re.escape(key)}\s*:", text):
-            return number
-    return line
 
 
 def _sections(body: list[str], first_line: int, path) -> list[tuple[str, int, list[str]]]:

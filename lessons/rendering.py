@@ -101,17 +101,29 @@ def typeset(html: str) -> str:
     return "".join(pieces)
 
 
+_converters = threading.local()  # a Markdown instance is not safe to share across threads
+
+
+def _converter() -> markdown.Markdown:
+    """This thread's Markdown converter, reset: building one (its extensions) costs about
+    as much as converting a paragraph. The one Markdown step of rendering and of the
+    lesson-file checks (sanitiser_losses), so both read a text alike."""
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = markdown.Markdown(
+            extensions=MARKDOWN_EXTENSIONS,
+            extension_configs=MARKDOWN_CONFIG,
+            output_format="html",
+        )
+        _converters.markdown = converter
+    return converter.reset()
+
+
 def render_markdown(text: str) -> str:
     """Markdown to safe HTML. Headings start at h3 because the page owns h1 and h2."""
     if not text.strip():
         return ""
-    html = markdown.markdown(
-        text,
-        extensions=MARKDOWN_EXTENSIONS,
-        extension_configs=MARKDOWN_CONFIG,
-        output_format="html",
-    )
-    return typeset(sanitise(html))
+    return typeset(sanitise(_converter().convert(text)))
 
 
 def render_inline_markdown(text: str) -> str:
@@ -131,21 +143,6 @@ class _StartTags(HTMLParser):
 
     def handle_starttag(self, tag, attrs) -> None:
         self.tags.append((tag, dict(attrs)))
-
-
-_converters = threading.local()  # a Markdown instance is not safe to share across threads
-
-
-def _converter() -> markdown.Markdown:
-    """This thread's Markdown converter, reset: building one (its extensions) costs about
-    as much as converting a paragraph, and the lesson-file checks convert every file."""
-    converter = getattr(_converters, "markdown", None)
-    if converter is None:
-        converter = markdown.Markdown(
-            extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG
-        )
-        _converters.markdown = converter
-    return converter.reset()
 
 
 def sanitiser_losses(text: str) -> tuple[Counter[str], list[str]]:
