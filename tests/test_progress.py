@@ -124,9 +124,9 @@ def test_downloads_contain_every_answer(client, version):
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0]["answered_at"]
     assert [(r["attempt"], r["correct"]) for r in rows] == [
-        ("1", "False"),
-        ("2", "True"),
-        ("1", "True"),
+        ("1", "false"),
+        ("2", "true"),
+        ("1", "true"),
     ]
     assert rows[0]["climb"] == "ds" and rows[0]["tier"] == "zero"
     data = json.loads(b"".join(client.get("/progress/answers.json").streaming_content))

@@ -245,10 +245,17 @@ def _export_rows(learner_id: int | None, csv_file: bool, language: str):
             "step": csv_safe(heading) if csv_file else heading,
             "question": csv_safe(prompt) if csv_file else prompt,
             "choice": csv_safe(choice) if csv_file else choice,
-            "correct": answer.is_correct,
+            # As JSON writes it; csv would write Python's True/False.
+            "correct": ("true" if answer.is_correct else "false")
+            if csv_file
+            else answer.is_correct,
             "round": answer.round,
             "attempt": answer.attempt,
         }
+
+
+def _csv_bool(value: bool) -> str:
+    return "true" if value else "false"
 
 
 class _Echo:
