@@ -581,9 +581,9 @@ def _unclosed_quote(lines: list[str]) -> tuple[int, str] | None:
     return None
 
 
-def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], int, dict[str, int]]:
-    """Return (front matter, body lines, line number of the first body line, the line of
-    each list item: see _item_lines)."""
+def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], int, _Places]:
+    """Return (front matter, body lines, line number of the first body line, where each part
+    of the front matter is)."""
     text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
@@ -600,6 +600,7 @@ def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], i
     try:
         node = loader.get_single_node()
         meta = (loader.construct_document(node) if node is not None else None) or {}
+        places = _places(loader, node)
     except RecursionError:
         raise LessonFileError(
             path, 2, "front matter nests lists or mappings too deeply to read"
@@ -622,40 +623,61 @@ def _split_front_matter(path: str | Path, text: str) -> tuple[dict, list[str], i
         loader.dispose()
     if not isinstance(meta, dict):
         raise LessonFileError(path, 2, "front matter must be a set of 'key: value' lines")
-    return meta, lines[index + 1 :], index + 2, _item_lines(node)
+    return meta, lines[index + 1 :], index + 2, places
 
 
-def _item_lines(node: yaml.Node | None) -> dict[str, int]:
-    """The file line of each item of the front matter's lists, and of each key in an item
-    that is a mapping, as {"sources.2": line, "sources.2.note": line}: an error in the
-    second of five sources names that source (or its note), not the `sources:` line."""
+@dataclass
+class _Places:
+    """Where the parts of the front matter are, read off YAML's nodes, for errors that name
+    a line and quote what was typed. Keyed "title" for a key, "sources.2" for a list's item
+    and "sources.2.note" for a key in an item: an error in the second of five sources names
+    that source (or its note), not the `sources:` line."""
+
+    lines: dict[str, int] = field(default_factory=dict)  # the file line of each part
+    typed: dict[str, str] = field(default_factory=dict)  # a text value as typed ('yes')
+    keys: list[tuple[object, str, int]] = field(default_factory=list)  # (read, typed, line)
+
+    def line(self, key: str) -> int:
+        return self.lines.get(key, 1)
+
+    def typed_key(self, key) -> tuple[str, int]:
+        """A top-level key as typed, and its line: YAML reads 'yes:' as True, '1:' as 1."""
+        for read, typed, line in self.keys:
+            if read == key and type(read) is type(key):
+                return typed, line
+        return str(key), 1
+
+
+def _places(loader: yaml.SafeLoader, node: yaml.Node | None) -> _Places:
+    places = _Places()
     if not isinstance(node, yaml.MappingNode):  # empty front matter
-        return {}
-    lines = {}
+        return places
+
+    def found(where: str, at: yaml.Node, value: yaml.Node) -> None:
+        places.lines[where] = at.start_mark.line + 2  # the front matter starts on line 2
+        if isinstance(value, yaml.ScalarNode):
+            places.typed[where] = value.value
+
     for key, value in node.value:
-        if not isinstance(value, yaml.SequenceNode):
+        read = loader.construct_object(key)
+        places.keys.append((read, key.value, key.start_mark.line + 2))
+        if not isinstance(read, str):  # refused as unknown, by its typed name
             continue
-        for number, item in enumerate(value.value, start=1):
-            where = f"{key.value}.{number}"
-            lines[where] = item.start_mark.line + 2  # the front matter starts on line 2
-            if isinstance(item, yaml.MappingNode):
-                for item_key, _item_value in item.value:
-                    lines[f"{where}.{item_key.value}"] = item_key.start_mark.line + 2
-    return lines
-
-
-def _meta_line(lines: list[str], key: str) -> int:
-    for number, line in enumerate(lines, start=1):
-        if line.startswith(f"{key}:"):
-            return number
-    return 1
+        found(read, key, value)
+        if isinstance(value, yaml.SequenceNode):
+            for number, item in enumerate(value.value, start=1):
+                found(f"{read}.{number}", item, item)
+                if isinstance(item, yaml.MappingNode):
+                    for item_key, item_value in item.value:
+                        found(f"{read}.{number}.{item_key.value}", item_key, item_value)
+    return places
 
 
 def _require(
     meta: dict,
     key: str,
     path: str | Path,
-    raw: list[str],
+    places: _Places,
     kind: type = str,
     within: tuple[int, int] = (0, MAX_WHOLE_NUMBER),
 ):
@@ -668,35 +690,23 @@ def _require(
             quoted = isinstance(value, str) and value.strip().isdigit()
             raise LessonFileError(
                 path,
-                _meta_line(raw, key),
+                places.line(key),
                 f"'{key}' must be a whole number from {low} to {high}, not {value!r}"
                 + (f": write it without quotes, {key}: {value.strip()}" if quoted else ""),
             )
         return value
     if isinstance(value, (list, dict)):
-        raise LessonFileError(path, _meta_line(raw, key), f"'{key}' must be text, not a list")
+        raise LessonFileError(path, places.line(key), f"'{key}' must be text, not a list")
     if not isinstance(value, str):
-        line = _meta_line(raw, key)
-        raise _not_text(path, line, f"'{key}'", key, _typed_value(raw, line), value)
+        typed = places.typed.get(key, "")
+        raise _not_text(path, places.line(key), f"'{key}'", key, typed, value)
     value = value.strip()
     limit = MAX_LENGTHS.get(key)
     if limit is not None and len(value) > limit:
         raise LessonFileError(
-            path, _meta_line(raw, key), f"'{key}' is {len(value)} characters long: at most {limit}"
+            path, places.line(key), f"'{key}' is {len(value)} characters long: at most {limit}"
         )
     return value
-
-
-def _typed_value(raw: list[str], line: int) -> str:
-    """The value of a 'key: value' or '- value' front-matter line as typed (without a
-    comment), for an error that quotes it."""
-    if not 1 <= line <= len(raw):
-        return ""
-    text = raw[line - 1].strip()
-    text = text[1:] if text.startswith("-") and not text.startswith("---") else text
-    if re.match(r"\s*[\w-]+\s*:", text):
-        text = text.partition(":")[2]
-    return text.split(" #")[0].strip()
 
 
 def _not_text(path, line: int | None, what: str, key: str, typed: str, value) -> LessonFileError:
@@ -713,32 +723,17 @@ def _not_text(path, line: int | None, what: str, key: str, typed: str, value) ->
     )
 
 
-def _typed_key(raw: list[str], key) -> tuple[str, int]:
-    """A front-matter key as typed, and its line: YAML reads 'yes:' as True and '1:' as 1."""
-    for number, line in enumerate(raw[1:], start=2):
-        if line.strip() == "---":
-            break
-        name, colon, _rest = line.partition(":")
-        if not colon or not name.strip() or name[0] in " \t-#":
-            continue
-        try:
-            read = yaml.safe_load(name)
-        except yaml.YAMLError:
-            continue
-        if read == key and type(read) is type(key):
-            return name.strip(), number
-    return str(key), 1
-
-
-def _refuse_unknown(keys, known, what: str, path, line: int | None, has: str, raw=None) -> None:
+def _refuse_unknown(
+    keys, known, what: str, path, line: int | None, has: str, places: _Places | None = None
+) -> None:
     """Refuse the first key (by name) that is not one of `known`, naming the known ones in
     their order and the near one. A key YAML reads as a number, a yes/no or a date is
-    unknown too, named as typed (sorting it among the names crashed the parse). With `raw`,
-    the error is on the key's own line; else on `line` (a source's)."""
+    unknown too, named as typed (sorting it among the names crashed the parse). With
+    `places`, the error is on the key's own line; else on `line` (a source's)."""
     unknown = sorted((key for key in keys if not (isinstance(key, str) and key in known)), key=str)
     if not unknown:
         return
-    name, at = _typed_key(raw, unknown[0]) if raw is not None else (str(unknown[0]), line)
+    name, at = places.typed_key(unknown[0]) if places else (str(unknown[0]), line)
     raise LessonFileError(
         path,
         at,
@@ -759,25 +754,22 @@ TRANSLATION_WITHOUT_LANGUAGE = "a translation (.ru.md) needs 'language: ru' in i
 
 
 def parse_climb(text: str, path: str | Path = "<climb>") -> ClimbData:
-    meta, body, _, _ = _split_front_matter(path, text)
-    raw = lines_of(text)
+    meta, body, _, places = _split_front_matter(path, text)
     if str(path).endswith(".ru.md") and "language" not in meta:
         raise LessonFileError(path, 2, TRANSLATION_WITHOUT_LANGUAGE)
     # Checked first: 'titel:' was reported as a missing 'title'.
     known = ("language", "order", "slug", "title")
-    _refuse_unknown(meta, known, "the front matter", path, None, "a climb.md has", raw)
-    slug = _require(meta, "slug", path, raw)
+    _refuse_unknown(meta, known, "the front matter", path, None, "a climb.md has", places)
+    slug = _require(meta, "slug", path, places)
     if not SLUG_RE.fullmatch(slug):
-        raise LessonFileError(path, _meta_line(raw, "slug"), f"slug {slug!r} is not a-z, 0-9 and -")
+        raise LessonFileError(path, places.line("slug"), f"slug {slug!r} is not a-z, 0-9 and -")
     language = str(meta.get("language") or "en").lower()
     if language != "en":
         if language not in TRANSLATION_LANGUAGES:
-            raise LessonFileError(
-                path, _meta_line(raw, "language"), f"unknown language {language!r}"
-            )
+            raise LessonFileError(path, places.line("language"), f"unknown language {language!r}")
         return ClimbData(
             slug=slug,
-            title=_require(meta, "title", path, raw),
+            title=_require(meta, "title", path, places),
             order=0,
             description=_strip_blank(body),
             language=language,
@@ -785,8 +777,8 @@ def parse_climb(text: str, path: str | Path = "<climb>") -> ClimbData:
         )
     return ClimbData(
         slug=slug,
-        title=_require(meta, "title", path, raw),
-        order=_require(meta, "order", path, raw, int),
+        title=_require(meta, "title", path, places),
+        order=_require(meta, "order", path, places, int),
         description=_strip_blank(body),
         path=str(path),
     )
@@ -794,46 +786,47 @@ def parse_climb(text: str, path: str | Path = "<climb>") -> ClimbData:
 
 def parse_version(text: str, path: str | Path = "<lesson>") -> VersionData:
     """Parse one tier-version file. Raises LessonFileError on the first problem found."""
-    meta, body, first_line, items = _split_front_matter(path, text)
-    raw = lines_of(text)
+    meta, body, first_line, places = _split_front_matter(path, text)
     if "language" in meta:
-        return _parse_translation(meta, body, first_line, raw, items, path)
+        return _parse_translation(meta, body, first_line, places, path)
     if str(path).endswith(".ru.md"):
         # Without its `language:` line a translation read as an original, and the error was
         # about keys it should not have or lacks ('source_notes', 'minutes').
         raise LessonFileError(path, 2, TRANSLATION_WITHOUT_LANGUAGE)
-    _refuse_unknown(meta, VERSION_FIELDS, "the front matter", path, None, "a lesson file has", raw)
-    tier = _require(meta, "tier", path, raw).lower()
+    _refuse_unknown(
+        meta, VERSION_FIELDS, "the front matter", path, None, "a lesson file has", places
+    )
+    tier = _require(meta, "tier", path, places).lower()
     if tier not in TIERS:
         raise LessonFileError(
-            path, _meta_line(raw, "tier"), f"unknown tier {tier!r}: use one of {', '.join(TIERS)}"
+            path, places.line("tier"), f"unknown tier {tier!r}: use one of {', '.join(TIERS)}"
         )
-    piece = _require(meta, "piece", path, raw)
+    piece = _require(meta, "piece", path, places)
     if not SLUG_RE.fullmatch(piece):
         raise LessonFileError(
-            path, _meta_line(raw, "piece"), f"piece slug {piece!r} is not a-z, 0-9 and -"
+            path, places.line("piece"), f"piece slug {piece!r} is not a-z, 0-9 and -"
         )
     status = str(meta.get("status") or "published").strip().lower()
     if status not in STATUSES:
         raise LessonFileError(
-            path, _meta_line(raw, "status"), f"status must be draft or published, not {status!r}"
+            path, places.line("status"), f"status must be draft or published, not {status!r}"
         )
-    minutes = _require(meta, "minutes", path, raw, int, within=MINUTES)
+    minutes = _require(meta, "minutes", path, places, int, within=MINUTES)
     version = VersionData(
-        climb=_require(meta, "climb", path, raw),
+        climb=_require(meta, "climb", path, places),
         piece=piece,
-        order=_require(meta, "order", path, raw, int),
+        order=_require(meta, "order", path, places, int),
         tier=tier,
-        title=_require(meta, "title", path, raw),
-        crux=_require(meta, "crux", path, raw),
+        title=_require(meta, "title", path, places),
+        crux=_require(meta, "crux", path, places),
         minutes=minutes,
         status=status,
         intro="",
         goal="",
         recap="",
-        sources=_parse_sources(meta.get("sources") or [], path, raw, items),
+        sources=_parse_sources(meta.get("sources") or [], path, places),
         path=str(path),
-        lines={key: _meta_line(raw, key) for key in meta} | items,
+        lines=places.lines,
     )
     _parse_sections(version, body, first_line, path)
     version.slips = markup_slips(body, first_line)
@@ -849,59 +842,60 @@ TRANSLATION_FIELDS = tuple(
 
 
 def _parse_translation(
-    meta: dict, body: list[str], first_line: int, raw, items: dict[str, int], path
+    meta: dict, body: list[str], first_line: int, places: _Places, path
 ) -> VersionData:
     """A translation: same sections as the original; order, minutes and sources come from it."""
     for key in sorted(set(VERSION_FIELDS) - set(TRANSLATION_FIELDS)):
         if key in meta:
             raise LessonFileError(
                 path,
-                _meta_line(raw, key),
+                places.line(key),
                 f"'{key}' comes from the original file; a translation has only "
                 + ", ".join(TRANSLATION_FIELDS),
             )
     _refuse_unknown(
-        meta, TRANSLATION_FIELDS, "the front matter", path, None, "a translation has", raw
+        meta, TRANSLATION_FIELDS, "the front matter", path, None, "a translation has", places
     )
-    language = _require(meta, "language", path, raw).lower()
+    language = _require(meta, "language", path, places).lower()
     if language not in TRANSLATION_LANGUAGES:
         raise LessonFileError(
             path,
-            _meta_line(raw, "language"),
+            places.line("language"),
             f"unknown language {language!r}: translations can be in "
             + ", ".join(TRANSLATION_LANGUAGES),
         )
-    tier = _require(meta, "tier", path, raw).lower()
+    tier = _require(meta, "tier", path, places).lower()
     if tier not in TIERS:
         raise LessonFileError(
-            path, _meta_line(raw, "tier"), f"unknown tier {tier!r}: use one of {', '.join(TIERS)}"
+            path, places.line("tier"), f"unknown tier {tier!r}: use one of {', '.join(TIERS)}"
         )
     version = VersionData(
-        climb=_require(meta, "climb", path, raw),
-        piece=_require(meta, "piece", path, raw),
+        climb=_require(meta, "climb", path, places),
+        piece=_require(meta, "piece", path, places),
         order=0,
         tier=tier,
-        title=_require(meta, "title", path, raw),
-        crux=_require(meta, "crux", path, raw),
+        title=_require(meta, "title", path, places),
+        crux=_require(meta, "crux", path, places),
         minutes=0,
         intro="",
         goal="",
         recap="",
         language=language,
         path=str(path),
-        lines={key: _meta_line(raw, key) for key in meta} | items,
+        lines=places.lines,
     )
     notes = meta.get("source_notes", [])
     if not isinstance(notes, list) or any(isinstance(note, list | dict) for note in notes):
         raise LessonFileError(
             path,
-            _meta_line(raw, "source_notes"),
+            places.line("source_notes"),
             "'source_notes' must be a list of texts, one per source of the original, in order",
         )
     for number, note in enumerate(notes, start=1):
         if not isinstance(note, str):  # '- no' read as False, '- 0' as 0
             line = version.line(f"source_notes.{number}")
-            raise _not_text(path, line, f"source note {number}", "", _typed_value(raw, line), note)
+            typed = places.typed.get(f"source_notes.{number}", "")
+            raise _not_text(path, line, f"source note {number}", "", typed, note)
     version.source_notes = [
         _at_most(
             note.strip(),
@@ -926,14 +920,14 @@ def _did_you_mean(word: str, known) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _parse_sources(value, path, raw, items: dict[str, int]) -> list[SourceData]:
+def _parse_sources(value, path, places: _Places) -> list[SourceData]:
     if not isinstance(value, list):
         raise LessonFileError(
-            path, _meta_line(raw, "sources"), "'sources' must be a list of title/url/note entries"
+            path, places.line("sources"), "'sources' must be a list of title/url/note entries"
         )
     sources = []
     for number, item in enumerate(value, start=1):
-        line = items[f"sources.{number}"]
+        line = places.lines[f"sources.{number}"]
         # (Not 'or not item.get(...)': 'title: no' is a title YAML read as False, said below.)
         if not isinstance(item, dict) or any(
             item.get(key) in (None, "") for key in ("title", "url")
@@ -946,10 +940,9 @@ def _parse_sources(value, path, raw, items: dict[str, int]) -> list[SourceData]:
             value = item.get(key)
             if value is not None and not isinstance(value, str):
                 # 'note: yes' was imported as "True", 'note: no' and 'note: 0' as no note.
-                at = items.get(f"sources.{number}.{key}", line)
-                raise _not_text(
-                    path, at, f"source {number}'s {key}", key, _typed_value(raw, at), value
-                )
+                where = f"sources.{number}.{key}"
+                at, typed = places.lines.get(where, line), places.typed.get(where, "")
+                raise _not_text(path, at, f"source {number}'s {key}", key, typed, value)
             texts[key] = (value or "").strip()
             _at_most(texts[key], MAX_SOURCE[key], f"source {number}'s {key}", path, line)
         if not re.match(r"^https?://", texts["url"]):

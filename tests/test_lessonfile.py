@@ -781,6 +781,23 @@ def test_a_key_yaml_reads_as_a_number_or_a_yes_is_an_unknown_field_named_as_type
 @pytest.mark.parametrize(
     ("old", "new", "line", "message"),
     [
+        ("tier: junior", '"tier": expert', 5, "unknown tier 'expert'"),
+        ("order: 30", "'order': 30\n'0': x", 5, "unknown field '0'"),
+        ("minutes: 8", '"minutes": eight', 8, "'minutes' must be a whole number"),
+        ('title: "Leases and TTLs"', '"title": yes  # a title', 6, "YAML reads 'yes' as bool"),
+    ],
+)
+def test_a_quoted_key_is_found_on_its_line(old, new, line, message):
+    """A key's line was found by scanning the text for 'key:' at the start of a line, so
+    a quoted key ("tier": ...) sent its error to line 1. YAML's nodes hold every line."""
+    with pytest.raises(LessonFileError) as error:
+        parse_version(broken(old, new), "x.md")
+    assert message in str(error.value) and error.value.line == line
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
         ('note: "Kleppmann, 2016"', "note: yes", 12, "source 1's note must be text, "),
         ('note: "Kleppmann, 2016"', "note: no", 12, 'put it in quotes, note: "no"'),
         ('note: "Kleppmann, 2016"', "note: 0 # none", 12, "YAML reads '0' as int"),
