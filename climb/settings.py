@@ -423,7 +423,11 @@ LOGGING = {
     "filters": {"without_traceback": {"()": "climb.logs.WithoutTraceback"}},
     # stderr, as gunicorn's logs (climb/gunicorn_logging.py): stdout stays the commands' own,
     # so that `manage.py dumpdata > backup.json` holds nothing but the data.
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    # The level on the handler too: Django's own "django" logger is set to INFO, and the
+    # request log to INFO below, so the root's level alone let their lines through.
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "level": LOG_LEVEL}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,14 +14,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def start(expression: str = "settings.DEBUG", **env: str) -> subprocess.CompletedProcess:
+    return run(f"from django.conf import settings; print({expression})", **env)
+
+
+def run(code: str, **env: str) -> subprocess.CompletedProcess:
+    """`code` run after Django's set-up, in a new process with the environment `env`."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     environment.update(env)
     return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            f"import django; django.setup(); from django.conf import settings; print({expression})",
-        ],
+        [sys.executable, "-c", f"import django\ndjango.setup()\n{code}"],
         cwd=ROOT,
         env={**environment, "DJANGO_SETTINGS_MODULE": "climb.settings"},
         capture_output=True,
@@ -152,6 +154,45 @@ def test_settings_take_their_values_in_any_usual_spelling(env, expression, value
     result = start(expression, **env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == value
+
+
+LOG_REQUESTS = """
+from django.test import Client
+client = Client()
+client.get("/", HTTP_HOST="scanner.example")  # a WARNING from Django, and a 400
+client.get("/about/altitude/", HTTP_HOST="127.0.0.1")  # an INFO line of the request log
+client.get("/no-such-page/", HTTP_HOST="127.0.0.1")  # a 404: a WARNING of the request log
+"""
+
+
+REFUSED_HOST = "Invalid HTTP_HOST header: 'scanner.example'"
+
+
+@pytest.mark.parametrize(
+    ("level", "lines"),
+    [
+        ("INFO", [REFUSED_HOST, "GET / 400", "GET /about/altitude/ 200", "GET /no-such-page/ 404"]),
+        ("30", [REFUSED_HOST, "GET / 400", "GET /no-such-page/ 404"]),
+        ("ERROR", []),
+    ],
+)
+def test_the_log_level_holds_for_the_request_log_and_djangos_own(level, lines, tmp_path):
+    """DJANGO_LOG_LEVEL=ERROR printed every request and every refused Host all the same: the
+    request log's logger is set to INFO, and Django sets its own to INFO."""
+    result = run(
+        LOG_REQUESTS,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="x" * 60,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+        DJANGO_LOG_LEVEL=level,
+    )
+    assert result.returncode == 0, result.stderr
+    logged = [json.loads(line)["message"] for line in result.stderr.splitlines()]
+    # The request log ends each line with the time taken; Django's line goes on to advise.
+    assert len(logged) == len(lines), logged
+    assert [message[: len(line)] for message, line in zip(logged, lines, strict=True)] == lines
 
 
 def test_debug_takes_the_usual_spellings_of_yes():
