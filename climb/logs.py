@@ -53,3 +53,13 @@ _SECRET_PATHS = re.compile(
 def redact(url: str) -> str:
     """`url` (a path or a whole address) with its secret parts replaced by "…"."""
     return _SECRET_PATHS.sub(lambda m: f"{m[1]}…/…" if m[1] else f"{m[2]}…", url)
+
+
+class RedactSecrets(logging.Filter):
+    """Django's own lines name the path: 'Internal Server Error: /teams/join/<token>/'. Each
+    text argument of the message goes through redact(), as the request log's path does."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return True

@@ -420,7 +420,10 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "climb.logs.JsonFormatter"},
     },
-    "filters": {"without_traceback": {"()": "climb.logs.WithoutTraceback"}},
+    "filters": {
+        "without_traceback": {"()": "climb.logs.WithoutTraceback"},
+        "redact_secrets": {"()": "climb.logs.RedactSecrets"},
+    },
     # stderr, as gunicorn's logs (climb/gunicorn_logging.py): stdout stays the commands' own,
     # so that `manage.py dumpdata > backup.json` holds nothing but the data.
     # The level on the handler too: Django's own "django" logger is set to INFO, and the
@@ -430,12 +433,19 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django gives its logger a console handler of its own in development: each of its
+        # messages (a 500's traceback) was printed twice by `make run`. The root's is enough.
+        "django": {"handlers": [], "level": "INFO"},
         "django.db.backends": {"level": "INFO"},
-        # Requests are logged once, by climb.ops.RequestLogMiddleware (runserver logs them
-        # itself in development, so only problems there).
-        "climb.request": {"level": "WARNING" if DEBUG else "INFO"},
-        "django.request": {"level": "ERROR"},
-        "django.server": {"level": "WARNING"},
+        # Requests are logged once, by climb.ops.RequestLogMiddleware, in development too:
+        # runserver's own lines said 4xx twice (one bare, as Django's handler was replaced)
+        # and the 200s not at all. Its errors (a broken pipe, HTTPS to plain HTTP) still show.
+        "climb.request": {"level": "INFO"},
+        # A 500's line names the path, which may be a reset or invite link.
+        "django.request": {"level": "ERROR", "filters": ["redact_secrets"]},
+        # Its warning names the path unredacted; climb.errors.csrf_failure logs it redacted.
+        "django.security.csrf": {"level": "ERROR"},
+        "django.server": {"level": "ERROR", "propagate": True},
         # A Host outside ALLOWED_HOSTS (scanners, mostly): one WARNING line, not an ERROR
         # with a traceback each time.
         "django.security.DisallowedHost": {"filters": ["without_traceback"]},

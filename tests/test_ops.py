@@ -526,6 +526,22 @@ def test_the_request_log_never_holds_a_reset_or_invite_token(client, caplog):
     assert "/accounts/password/reset/…/…/" in caplog.text and "/teams/join/…/" in caplog.text
 
 
+def test_djangos_own_lines_never_hold_a_token_either(caplog):
+    """A 500 on an invite or reset link was logged by Django as 'Internal Server Error:
+    <path>' with the token, and a refused form as 'Forbidden (CSRF cookie not set.): <path>'."""
+    import logging
+
+    from django.test import Client
+
+    Client(enforce_csrf_checks=True).post("/teams/join/s3cr3t-invite-token/")
+    logging.getLogger("django.request").error(
+        "Internal Server Error: %s", "/accounts/password/reset/MQ/cz8x1k-0123abcdef/"
+    )
+    assert "CSRF failure on /teams/join/…/" in caplog.text
+    assert "Internal Server Error: /accounts/password/reset/…/…/" in caplog.text
+    assert "s3cr3t" not in caplog.text and "cz8x1k" not in caplog.text
+
+
 def test_quoted_tokens_in_a_query_are_redacted_too():
     """gunicorn's access log has the query: on the way to an invite, through log-in or
     sign-up, its address is quoted in ?next=, and the token went into the log as it was."""

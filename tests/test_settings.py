@@ -195,6 +195,25 @@ def test_the_log_level_holds_for_the_request_log_and_djangos_own(level, lines, t
     assert [message[: len(line)] for message, line in zip(logged, lines, strict=True)] == lines
 
 
+def test_development_logs_each_line_once_and_every_request(tmp_path):
+    """`make run` printed each of Django's messages twice (its own handler for development,
+    and ours) and the request log only for problems, while runserver's own lines had lost
+    their handler: a 404 showed twice, a 200 not at all."""
+    result = run(
+        LOG_REQUESTS,
+        DJANGO_DEBUG="1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+    )
+    assert result.returncode == 0, result.stderr
+    logged = [line.split(" ", 3)[3] for line in result.stderr.splitlines()]
+    assert [line.split(" ")[:4] for line in logged] == [
+        ["django.security.DisallowedHost", "Invalid", "HTTP_HOST", "header:"],
+        ["climb.request", "GET", "/", "400"],
+        ["climb.request", "GET", "/about/altitude/", "200"],
+        ["climb.request", "GET", "/no-such-page/", "404"],
+    ]
+
+
 def test_debug_takes_the_usual_spellings_of_yes():
     assert start(DJANGO_DEBUG="Yes").stdout.strip() == "True"
 
