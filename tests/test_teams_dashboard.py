@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from climb.learning.altitude import Altitude, Status, VersionScore, altitude_from, piece_status
 from climb.learning.models import Answer, Learner, QuestionRevision, TierReached
 from climb.teams import charts, dashboard
-from climb.teams.models import Membership, Role
+from climb.teams.models import Invite, Membership, Role
 from lessons.models import (
     Question,
     Tier,
@@ -1244,3 +1244,27 @@ def test_every_period_has_its_name_in_a_sentence():
 
     select = dict(DashboardFilters.base_fields["period"].choices)
     assert PERIODS_IN_TEXT.keys() == dashboard.PERIODS.keys() == select.keys()
+
+
+# HTML's "valid date string" and "valid global date and time string": seconds take at most
+# three decimals, so Django's 'c' format (microseconds) is not one.
+HTML_DATETIME = re.compile(r"\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:?\d\d))?")
+
+
+def test_every_time_element_carries_a_date_html_accepts(client, world):
+    """The Nu HTML checker refused the members, teams, dashboard and progress pages: their
+    <time datetime> values had microseconds."""
+    bob = world["learners"]["bob"].user
+    Invite.objects.create(
+        team=world["team"], created_by=bob, expires_at=timezone.now() + timedelta(days=7)
+    )
+    team = world["team"].pk
+    client.force_login(bob)
+    pages = ["/teams/", f"/teams/{team}/", f"/teams/{team}/members/", "/progress/"]
+    seen = []
+    for page in pages:
+        html = client.get(page).content.decode()
+        values = re.findall(r'<time datetime="([^"]*)"', html)
+        assert values, page
+        seen += [(page, value) for value in values]
+    assert [(page, v) for page, v in seen if not HTML_DATETIME.fullmatch(v)] == []
