@@ -270,7 +270,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# Not axes' own reset on success: it forgets every failure from the address too, so signing
+# in to one's own account between guesses never locked anyone (climb.accounts.backends).
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "climb.accounts.views.locked_out"
 AXES_USERNAME_CALLABLE = "climb.accounts.backends.lockout_username"
 AXES_HTTP_RESPONSE_CODE = 429

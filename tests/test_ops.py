@@ -165,6 +165,34 @@ def test_login_is_locked_per_address_across_accounts(client):
     assert response.status_code == 429
 
 
+def test_a_log_in_to_one_s_own_account_does_not_forget_failures_against_others(client):
+    """An attacker with an account of their own signed in to it between guesses: axes' reset
+    on success forgot every failure from the address, those against the victim too, so five
+    guesses never locked the victim's account nor the attacker's address."""
+    users = get_user_model().objects
+    users.create_user("ada", "ada@example.com", "right password 42")
+    users.create_user("mallory", "m@example.com", "mallory's password 42")
+    mallory = {"username": "mallory", "password": "mallory's password 42"}
+    for _ in range(2):
+        for _ in range(2):
+            client.post("/accounts/login/", {"username": "ada", "password": "guess"})
+        assert client.post("/accounts/login/", mallory).status_code == 302
+        client.logout()
+    client.post("/accounts/login/", {"username": "ada", "password": "guess"})  # the fifth
+    ada = {"username": "ada", "password": "right password 42"}
+    assert client.post("/accounts/login/", ada, REMOTE_ADDR="198.51.100.7").status_code == 429
+
+
+def test_a_log_in_forgets_the_owner_s_own_typos(client):
+    get_user_model().objects.create_user("ada", "ada@example.com", "right password 42")
+    ada = {"username": "ada", "password": "right password 42"}
+    for _ in range(2):
+        for _ in range(4):
+            client.post("/accounts/login/", {"username": "Ada", "password": "typo"})
+        assert client.post("/accounts/login/", ada).status_code == 302
+        client.logout()
+
+
 def test_an_ipv6_client_is_locked_by_its_64_and_invite_tokens_are_not_stored(client):
     """A client rotating addresses within its /64 sprayed guesses without limit (the lock by
     address counted each IPv6 address apart); a failed log-in on the way to an invite

@@ -8,6 +8,7 @@ The lookups are on those same indexes, so each is one indexed query.
 
 from __future__ import annotations
 
+from axes.utils import reset
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
@@ -58,3 +59,10 @@ def lockout_username(request, credentials: dict | None) -> str:
 def lockout_key(user) -> str:
     """The name an account's failed log-ins are stored under, however they were typed."""
     return user.get_username().lower()
+
+
+def forget_failed_logins(sender, request, user, **kwargs) -> None:
+    """On user_logged_in: the failed log-ins against this account are forgotten, as a
+    password reset forgets them; those from the same address against other accounts stay,
+    or an attacker signing in to an account of their own between guesses is never locked."""
+    reset(username=lockout_key(user))
