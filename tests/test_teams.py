@@ -322,6 +322,15 @@ def test_an_unknown_token_is_a_404_that_explains(client, team, token):
     assert not Membership.objects.filter(user__username="newt").exists()
 
 
+def test_a_token_with_a_nul_character_is_the_same_404_not_a_500(client, team):
+    """PostgreSQL refuses NUL in a text parameter: the lookup was a DataError, a 500."""
+    make_invite(team)
+    client.force_login(make_user("newt"))
+    for response in (client.get("/teams/join/x%00y/"), client.post("/teams/join/x%00y/")):
+        assert response.status_code == 404
+        assert "This invite link does not work" in response.content.decode()
+
+
 def test_the_accept_rule_refuses_an_invite_revoked_after_the_page_was_shown(team):
     invite = make_invite(team)
     Invite.objects.filter(pk=invite.pk).update(revoked_at=timezone.now())

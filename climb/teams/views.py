@@ -715,7 +715,8 @@ def _first_error(form) -> str:
 def join(request: HttpRequest, token: str) -> HttpResponse:
     invite = (
         Invite.objects.select_related("team").filter(token=token).first()
-        if len(token) <= TOKEN_MAX_LENGTH
+        # No token holds NUL, which PostgreSQL refuses in a query (a 500, not this 404).
+        if len(token) <= TOKEN_MAX_LENGTH and "\x00" not in token
         else None
     )
     if invite is None:
