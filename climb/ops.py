@@ -34,6 +34,7 @@ def client_ip(request: HttpRequest) -> str:
     Some proxies write a port too ("203.0.113.7:54321", "[2001:db8::7]:443").
     """
     remote = request.META.get("REMOTE_ADDR", "")
+    remote = _address(remote) or remote
     proxies = settings.TRUSTED_PROXY_COUNT
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if not proxies or not forwarded:
@@ -53,9 +54,12 @@ def _address(hop: str) -> str | None:
     elif hop.count(":") == 1:  # IPv4:port
         hop = hop.partition(":")[0]
     try:
-        return str(ipaddress.ip_address(hop))
+        address = ipaddress.ip_address(hop)
     except ValueError:
         return None
+    # An IPv4 client of a dual-stack socket, or of a proxy listening on one, is written
+    # "::ffff:203.0.113.7": counted by its /64 as IPv6, every IPv4 client was one ("::/64").
+    return str(getattr(address, "ipv4_mapped", None) or address)
 
 
 def limit_key(request: HttpRequest) -> str:

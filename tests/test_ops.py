@@ -216,6 +216,25 @@ def test_an_ipv6_client_is_locked_by_its_64_and_invite_tokens_are_not_stored(cli
     assert not any("secret-token-123" in get + post for _, get, post in stored), stored
 
 
+def test_ipv4_clients_of_a_dual_stack_socket_are_locked_each_by_its_own_address(client):
+    """Bound to [::] (gunicorn sets no IPV6_V6ONLY), every IPv4 client arrives as
+    ::ffff:a.b.c.d, and the /64 counted for IPv6 is ::/64 for all of them: one stranger's
+    five failures locked every IPv4 client out of logging in."""
+    from axes.models import AccessAttempt
+
+    for n in range(5):
+        client.post(
+            "/accounts/login/",
+            {"username": f"someone{n}", "password": "x"},
+            REMOTE_ADDR="::ffff:203.0.113.5",
+        )
+    get_user_model().objects.create_user("grace", "g@example.com", "right password 42")
+    grace = {"username": "grace", "password": "right password 42"}
+    response = client.post("/accounts/login/", grace, REMOTE_ADDR="::ffff:198.51.100.7")
+    assert response.status_code == 302
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.5"}
+
+
 def test_behind_the_load_balancer_one_client_s_failures_lock_only_that_client(client, settings):
     """Every request comes from the balancer's address: the lock by address must count the
     client it names in X-Forwarded-For (django-axes reads TRUSTED_PROXY_COUNT only through
@@ -259,6 +278,8 @@ def test_behind_the_load_balancer_one_client_s_failures_lock_only_that_client(cl
         (1, "203.0.113.7:54321", "203.0.113.7"),
         (1, "[2001:db8::7]:443", "2001:db8::7"),
         (1, "[2001:db8::7]", "2001:db8::7"),
+        # An IPv4 client of a proxy listening on a dual-stack socket: its IPv4 address.
+        (1, "::ffff:203.0.113.7", "203.0.113.7"),
     ],
 )
 def test_the_client_address_behind_trusted_proxies(rf, settings, proxies, forwarded, expected):
