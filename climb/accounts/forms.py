@@ -165,7 +165,24 @@ class LimitedPasswordResetForm(FocusOnFirstError, PasswordResetForm):
 
 class ChangePasswordForm(FocusOnFirstError, PasswordChangeForm):
     """Django's, with the cursor on the field in error: it sat in the old password, right
-    and now empty, after new passwords that did not match."""
+    and now empty, after new passwords that did not match.
+
+    The current password is checked at most PASSWORD_CHECKS_PER_ACCOUNT times an hour:
+    Django checks it without authenticate(), so the log-in lockout never counted these, and
+    whoever held a stolen session could guess it at full speed, then change it and keep
+    the account."""
+
+    def clean_old_password(self):
+        key = f"password-change:{self.user.pk}"
+        if not ratelimit.hit(key, settings.PASSWORD_CHECKS_PER_ACCOUNT, 3600, shared=True):
+            raise forms.ValidationError(
+                _(
+                    "The current password was tried too many times in the last hour. "
+                    "Nothing was checked this time: try again later."
+                ),
+                code="too_many_checks",
+            )
+        return super().clean_old_password()
 
 
 class UnlockingSetPasswordForm(FocusOnFirstError, SetPasswordForm):
