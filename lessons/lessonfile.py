@@ -1327,12 +1327,14 @@ MAX_FILE_BYTES = 512 * 1024
 
 def parse_file(path: Path) -> ClimbData | VersionData:
     """One file read and parsed: a climb's (climb.md, climb.ru.md) or a tier version's."""
-    data = path.read_bytes()
+    with path.open("rb") as file:  # no more than that: a stray 2 GB log is not read whole
+        data = file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
+        size = max(path.stat().st_size, len(data))
         raise LessonFileError(
             path,
             None,
-            f"the file is {len(data) // 1024} KiB, and a lesson file may be at most "
+            f"the file is {size // 1024} KiB, and a lesson file may be at most "
             f"{MAX_FILE_BYTES // 1024} KiB: shorten its snippets to what the question needs, "
             "or split the piece",
         )

@@ -399,6 +399,12 @@ def test_a_file_too_big_to_be_a_lesson_is_refused_before_it_is_read(tmp_path):
     path.write_text(GOOD.replace("```go mark=2,3-4\n", "```go mark=2,3-4\n" + snippet, 1))
     with pytest.raises(LessonFileError, match=r"KiB, and a lesson file may be at most 512 KiB"):
         parse_file(path)
+    # Read no further than the limit: a stray 64 GiB file (sparse: no disk) was read whole.
+    huge = tmp_path / "huge.zero.md"
+    with huge.open("wb") as file:
+        file.truncate(64 << 30)
+    with pytest.raises(LessonFileError, match=r"is 67108864 KiB, and a lesson file may be at"):
+        parse_file(huge)
     path.write_text(GOOD.replace("\n", "\r\n"))  # CRLF, as before: read as lines
     crlf = parse_file(path)
     assert (crlf.title, crlf.steps) == (parse_version(GOOD).title, parse_version(GOOD).steps)
