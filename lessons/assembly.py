@@ -114,7 +114,8 @@ def step_part(state: StepState, oob: bool = False) -> Part:
     # The round orders a question's choices (quiz.in_round_order): a locked step shows none.
     round_ = state.round if state.question is not None and state.state != LOCKED else 0
     return Part(
-        f"step:{state.step.pk}:{state.number}:{state.state}:{round_}:{attempts}:{int(oob)}",
+        f"step:{state.step.pk}:{state.number}:{int(state.last_step)}:{state.state}:{round_}:"
+        f"{attempts}:{int(oob)}",
         "lessons/_step.html",
         {"state": state, "oob": oob},
     )

@@ -162,6 +162,21 @@ def test_the_last_answer_brings_the_recap(client, version):
     assert re.search(r'id="recap"[^>]*hx-swap-oob="true"', html) and "The rule." in html
 
 
+def test_a_wrong_answer_on_the_last_step_does_not_promise_a_next_step(client, version):
+    qs = questions(version)
+    html = post(client, qs[0], wrong(qs[0])).content.decode()
+    assert "the next step is open" in html
+    for question in qs[1:2]:
+        post(client, question, correct(question))
+    # The HTMX fragment and the page a returning learner (or one without JavaScript) reads.
+    fragment = post(client, qs[2], wrong(qs[2])).content.decode()
+    page = client.get(version.get_absolute_url()).content.decode()
+    last_step = page[page.index('id="step-3"') :]
+    for html in (fragment, last_step):
+        assert "the next step is open" not in html
+        assert "Your first answer is the one that counts for your altitude." in html
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -39,6 +39,7 @@ class StepState:
     state: str
     answers: list = field(default_factory=list)  # this learner's attempts, in order
     round: int = 1  # the learner's round in the piece
+    last_step: bool = False  # no step after it: a wrong answer there opens only the recap
 
     @cached_property
     def choices(self) -> list[Choice]:
@@ -114,6 +115,7 @@ def unfold(steps: Iterable[Step], answers: Iterable, round_: int = 1) -> list[St
         by_question.setdefault(answer.question_id, []).append(answer)
     states: list[StepState] = []
     blocked = False
+    steps = list(steps)
     for number, step in enumerate(steps, start=1):
         question = getattr(step, "question", None)
         if blocked:
@@ -125,6 +127,8 @@ def unfold(steps: Iterable[Step], answers: Iterable, round_: int = 1) -> list[St
         mine = by_question.get(question.pk, [])
         states.append(StepState(step, number, ANSWERED if mine else OPEN, mine, round_))
         blocked = not mine
+    if states:
+        states[-1].last_step = True
     return states
 
 
