@@ -949,6 +949,21 @@ def test_new_answers_can_wait_for_the_kept_figures_to_expire(client, world, sett
     assert table_rows(get(client, world, "alice").content.decode()) != before
 
 
+def test_the_dashboard_says_when_its_kept_figures_were_counted(client, world, settings):
+    """A lead watching a member answer saw "Not started" for up to 30 s, and nothing on the
+    page said the figures could be that old."""
+    settings.TEAM_DASHBOARD_SECONDS = 30
+    html = get(client, world, "alice").content.decode()
+    # The time as the page writes times: "5:58 p.m.", "noon", "midnight".
+    assert re.search(
+        r"Counted at \S+( [ap]\.m\.)? UTC: newer answers show within "
+        r"30 seconds\.",
+        html,
+    )
+    settings.TEAM_DASHBOARD_SECONDS = 0  # counted on every view: nothing to say
+    assert "Counted at" not in get(client, world, "alice").content.decode()
+
+
 def test_sorting_paging_and_other_viewers_reuse_the_kept_summary(
     client, world, settings, monkeypatch
 ):

@@ -321,6 +321,7 @@ class Dashboard:
     # Last week from Monday to this moment a week ago: what "this week so far" compares with.
     last_week_to_date: Week | None = None
     left_out: list[str] = field(default_factory=list)
+    counted_at: datetime | None = None
 
     @property
     def team_size(self) -> int:
@@ -574,6 +575,7 @@ class Summary:
     weeks: list[Week]
     last_week_to_date: Week | None = None
     left_out: list[str] = field(default_factory=list)  # usernames, not in any figure
+    counted_at: datetime | None = None  # kept for a while: answers since may be missing
 
 
 def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summary:
@@ -669,4 +671,5 @@ def view(
         descending=descending,
         last_week_to_date=summary.last_week_to_date,
         left_out=summary.left_out,
+        counted_at=summary.counted_at,
     )

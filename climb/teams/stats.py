@@ -324,7 +324,9 @@ def summary_shared(
 
     def compute() -> Summary:
         fetched = fetch(team, climbs, climb, since, chart_from, now)
-        return summarise(fetched, climbs, climb, today=today)
+        summary = summarise(fetched, climbs, climb, today=today)
+        summary.counted_at = now
+        return summary
 
     seconds = settings.TEAM_DASHBOARD_SECONDS
     if not seconds:

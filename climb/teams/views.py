@@ -304,6 +304,8 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
             _query(current, page=board.page.next_page_number()) if board.page.has_next() else None
         ),
         "announce": _announcement(board, climb, period_label),
+        # The figures are kept this long (stats.summary_shared): say so, and since when.
+        "kept_seconds": settings.TEAM_DASHBOARD_SECONDS,
         # An owner sees every row: offer no Leave that could only be refused.
         "sole_owner": membership.role == Role.OWNER
         and sum(1 for row in board.rows if row.role == Role.OWNER) == 1,
