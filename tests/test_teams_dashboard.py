@@ -394,6 +394,9 @@ def test_a_member_sees_the_aggregates_and_only_their_own_row(client, world):
     assert "<dd>5</dd>" in html  # members
     assert 'href="/progress/"' in html  # carl's own row links to his progress page
     assert "Members and invites" not in html
+    # The table's name for a screen reader: not "One member" of a team of five.
+    caption = html.split('id="members-heading-caption">', 1)[1].split("</caption>", 1)[0]
+    assert caption == "Your altitude and activity in the chosen climb."
 
 
 def test_managers_see_every_row_linked_to_the_members_progress(client, world):
