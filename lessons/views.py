@@ -54,7 +54,9 @@ def resume(climb_slug: str, versions: Sequence[TierVersion], scores: list[Versio
     url = reverse("lessons:piece_tier", args=[climb_slug, version.piece.slug, version.tier_slug])
     score = next((score for score in scores if score.version_id == version.pk), None)
     opened = score is not None and score.answered > 0
-    finished = score is not None and score.answered >= score.questions
+    # Not once a new round is started: the learner already climbs it again (see
+    # VersionScore.to_climb_again), and picks that round up where they left off.
+    finished = score is not None and score.to_climb_again
     title, tier = version.local.title, version.get_tier_display()
     return Resume(started(scores), url, title, tier, opened, finished, version.translated)
 

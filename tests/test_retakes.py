@@ -81,6 +81,48 @@ def test_the_climb_page_says_a_finished_piece_waits_to_be_climbed_again(client, 
     assert status.findall(client.get(climb_url).content.decode()) == [("cleared", "Cleared")]
 
 
+def test_a_round_just_started_reads_as_in_progress_everywhere_not_climb_it_again(client, version):
+    """The UX audit: after "Climb it again", with nothing answered in the new round yet,
+    the home page, the climb page and the resume link still said "Not cleared yet: climb it
+    again" (the round counted was the finished one) while the piece showed fresh steps."""
+    junior = make_version(version.piece, tier=Tier.JUNIOR, steps=1)
+    finish_with_one_miss(client, version)
+    climb_url = version.piece.climb.get_absolute_url()
+    status = re.compile(r'<p class="piece-status status-([\w-]+)">([^<]*)</p>')
+    assert status.findall(client.get(climb_url).content.decode()) == [
+        ("in-progress", "Not cleared yet")
+    ]
+    altitude_before = learner(client).altitude_in(version.piece.climb)
+    retake(client, version)
+    client.get(version.get_absolute_url())  # the "Round 2" message, used up
+
+    climb_page = client.get(climb_url).content.decode()
+    assert status.findall(climb_page) == [("in-progress", "In progress")]
+    home = client.get("/").content.decode()
+    for html in (climb_page, home):
+        assert "climb it again" not in html
+        assert "Pick up where you left off" in html
+    score = next(s for s in scores_for(learner(client).pk) if s.version_id == version.pk)
+    assert score.status.value == "in-progress" and not score.to_climb_again
+    assert score.new_round and not score.cleared
+    assert learner(client).altitude_in(version.piece.climb) == altitude_before
+    piece = client.get(version.get_absolute_url()).content.decode()
+    assert "Not cleared yet." not in piece and "/retake/" not in piece
+
+    # A cleared tier beside it: "Cleared at Junior", no longer "not cleared yet at Zero".
+    answer(client, questions(junior)[0])
+    climb_page = client.get(climb_url).content.decode()
+    assert status.findall(climb_page) == [("in-progress", "Cleared at Junior")]
+
+    # The new round finished without clearing it: climb it again, as before.
+    first, *rest = questions(version)
+    answer(client, first, right=False)
+    answer(client, first, right=True, attempt=2)
+    for question in rest:
+        answer(client, question)
+    assert "Not cleared yet: climb it again" in client.get(climb_url).content.decode()
+
+
 def test_a_piece_cleared_at_one_tier_and_finished_at_another_says_both(client, version):
     """The code review: "Cleared at Zero" hid a Junior finished without clearing, under the
     resume link "Not cleared yet: climb it again"."""
@@ -202,7 +244,7 @@ def test_the_team_dashboard_counts_the_round_that_cleared_a_version():
         (2, 7, 4, 1, 4, 4, 1, 1),
     ]
     assert rows[0][ROUND] == 1 and rows[1][FIRST] == 4
-    first_attempts, activity = split_rows(rows, [info], climb_id=1)
+    first_attempts, activity, _new_rounds = split_rows(rows, [info], climb_id=1)
     assert first_attempts == {(1, 7): (4, 4), (2, 7): (4, 1)}
     assert activity[1].answers == 9
 

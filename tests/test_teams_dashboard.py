@@ -17,7 +17,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from climb.learning.altitude import Altitude, Status, VersionScore, altitude_from, piece_status
-from climb.learning.models import Answer, Learner, QuestionRevision, TierReached
+from climb.learning.models import Answer, Learner, QuestionRevision, Retake, TierReached
 from climb.teams import charts, dashboard
 from climb.teams.models import Invite, Membership, Role
 from lessons.models import (
@@ -657,6 +657,21 @@ def test_the_russian_dashboard_writes_dates_and_periods_as_russian_sentences_do(
 
 
 # --- CSV export -----------------------------------------------------------------------------
+
+
+def test_a_member_who_started_a_new_round_is_not_counted_as_one_to_climb_it_again(client, world):
+    """bob finished p1 at Zero without clearing it: "1 piece to climb again", until he
+    starts the new round, nothing answered in it yet (the same mistake as the learner's
+    own pages made, found by the UX audit)."""
+    p1_zero = world["versions"][0]
+    Retake.objects.create(learner=world["learners"]["bob"], version=p1_zero, round=2)
+    _response, rows = export(client, world, "alice")
+    bob = next(row for row in rows if row["username"] == "bob")
+    assert bob["pieces_to_climb_again"] == "0"
+    assert bob["altitude_ds"] == "base-camp"
+    rows = table_rows(get(client, world, "alice").content.decode())
+    assert [row for row in rows if "to climb again" in row and row.startswith("bob")] == []
+    assert any(row.startswith("carl") and "1 piece to climb again" in row for row in rows)
 
 
 def test_the_csv_export_holds_every_row_with_the_filters(client, world):

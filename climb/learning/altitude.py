@@ -75,6 +75,10 @@ class VersionScore:
     questions: int
     answered: int
     first_right: int
+    # The learner started a new round and has answered nothing in it yet: `answered` and
+    # `first_right` are still the round before's (see `on_new_round`), yet that round no
+    # longer waits to be climbed again: the learner is on its way, in progress.
+    new_round: bool = False
 
     @property
     def cleared(self) -> bool:
@@ -82,8 +86,9 @@ class VersionScore:
 
     @property
     def to_climb_again(self) -> bool:
-        """Every question answered, too few right at the first try: a new round awaits."""
-        return 0 < self.questions <= self.answered and not self.cleared
+        """Every question answered, too few right at the first try, and no new round started
+        yet: a new round awaits."""
+        return 0 < self.questions <= self.answered and not self.cleared and not self.new_round
 
     @property
     def status(self) -> Status:
@@ -94,11 +99,26 @@ class VersionScore:
 
 def best_round(rounds: dict[int, tuple[int, int]], questions: int) -> tuple[int, int]:
     """(answered, right at the first attempt) of the round that counts for a version: one
-    that cleared it, else the latest. `rounds`: round -> those two counts."""
+    that cleared it, else the latest with answers. `rounds`: round -> those two counts; a
+    round started with nothing answered in it yet is (0, 0) and never counts here (see
+    `on_new_round`)."""
     for number in sorted(rounds):
         if clears(questions, *rounds[number]):
             return rounds[number]
-    return rounds[max(rounds)] if rounds else (0, 0)
+    answered = [number for number, (count, _right) in rounds.items() if count]
+    return rounds[max(answered)] if answered else (0, 0)
+
+
+def on_new_round(rounds: dict[int, tuple[int, int]], questions: int) -> bool:
+    """Has the learner started a round of the version after the one `best_round` counts,
+    with nothing answered in it yet, and no round cleared? `rounds` as for `best_round`.
+
+    Such a learner already climbs the piece again: every page says "in progress", not
+    "climb it again" (the audit found the old round's verdict still shown)."""
+    answered = [number for number, (count, _right) in rounds.items() if count]
+    if not answered or any(clears(questions, *counts) for counts in rounds.values()):
+        return False
+    return max(rounds) > max(answered)
 
 
 def altitude_from(scores: list[VersionScore]) -> Tier | None:

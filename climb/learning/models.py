@@ -29,7 +29,7 @@ from lessons.models import (
     content_generation,
 )
 
-from .altitude import VersionScore, altitude_from, best_round, clears
+from .altitude import VersionScore, altitude_from, best_round, clears, on_new_round
 from .queries import first_attempt_counts
 
 
@@ -83,28 +83,39 @@ def uncleared_by_edit(version_id: int, questions_before: int) -> tuple[int, int]
 
 
 def scores_for(learner_id: int | None, climb: Climb | int | None = None) -> list[VersionScore]:
-    """Per published tier version: questions, answered, right at the first attempt.
+    """Per published tier version: questions, answered, right at the first attempt, and
+    whether a new round was started with nothing answered in it yet.
 
-    One query for the learner (their first attempts, counted per version by the database)
-    and the cached question counts; cost grows with the content, not with anyone's history.
-    Without a learner (a visitor who has answered nothing), nothing answered, no query.
+    One query for the learner (their first attempts, counted per version by the database,
+    and their rounds) and the cached question counts; cost grows with the content, not with
+    anyone's history. Without a learner (a visitor who has answered nothing), nothing
+    answered, no query.
     """
     climb_id = climb.pk if isinstance(climb, Climb) else climb
     rounds: dict[int, dict[int, tuple[int, int]]] = {}
     counts = first_attempt_counts(learner_id, climb_id) if learner_id is not None else []
     for version_id, round_, answered, right in counts:
-        rounds.setdefault(version_id, {})[round_] = (answered, right)
-    return [
-        VersionScore(
-            version_id,
-            piece_id,
-            climb_,
-            tier,
-            questions,
-            *best_round(rounds.get(version_id, {}), questions),
+        # A Retake row comes as (0, 0) beside its round's answers, if any: added up.
+        by_round = rounds.setdefault(version_id, {})
+        before = by_round.get(round_, (0, 0))
+        by_round[round_] = (before[0] + answered, before[1] + right)
+    scores = []
+    for version_id, piece_id, climb_, tier, questions in question_counts(climb_id):
+        mine = rounds.get(version_id, {})
+        answered, right = best_round(mine, questions)
+        scores.append(
+            VersionScore(
+                version_id,
+                piece_id,
+                climb_,
+                tier,
+                questions,
+                answered,
+                right,
+                new_round=on_new_round(mine, questions),
+            )
         )
-        for version_id, piece_id, climb_, tier, questions in question_counts(climb_id)
-    ]
+    return scores
 
 
 class Learner(models.Model):

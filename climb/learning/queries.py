@@ -56,28 +56,38 @@ def round_answers(
 def first_attempt_counts(
     learner_id: int, climb_id: int | None = None
 ) -> list[tuple[int, int, int, int]]:
-    """(version, round, first attempts, right ones) of the learner, in one climb or all."""
+    """(version, round, first attempts, right ones) of the learner, in one climb or all;
+    and (version, round, 0, 0) for the round the learner is on in each version they climb
+    again (their Retake rows), answered in yet or not: a round just started has no answers
+    to count, and would otherwise be unseen (the pages said "climb it again" of a piece the
+    learner was already climbing again). In the same query, so pages keep their count."""
     answer, question = _table("learning.Answer"), _table("lessons.Question")
-    step = _table("lessons.Step")
+    step, retake = _table("lessons.Step"), _table("learning.Retake")
     round_ = _column("round")
-    sql = (
+    in_climb = ""
+    if climb_id is not None:
+        in_climb = (
+            f"JOIN {_table('lessons.TierVersion')} v ON v.id = {{version}} "
+            f"JOIN {_table('lessons.Piece')} p ON p.id = v.piece_id "
+        )
+    answered = (
         f"SELECT s.version_id, a.{round_}, COUNT(*), "
         f"SUM(CASE WHEN a.is_correct THEN 1 ELSE 0 END) "
         f"FROM {answer} a JOIN {question} q ON q.id = a.question_id "
-        f"JOIN {step} s ON s.id = q.step_id "
+        f"JOIN {step} s ON s.id = q.step_id " + in_climb.format(version="s.version_id")
     )
-    params: list[int] = [learner_id]
-    where = "WHERE a.learner_id = %s AND a.attempt = 1 "
-    if climb_id is not None:
-        sql += (
-            f"JOIN {_table('lessons.TierVersion')} v ON v.id = s.version_id "
-            f"JOIN {_table('lessons.Piece')} p ON p.id = v.piece_id "
-        )
-        where += "AND p.climb_id = %s "
-        params.append(climb_id)
-    sql += where + f"GROUP BY s.version_id, a.{round_}"
+    started = f"SELECT r.version_id, r.{round_}, 0, 0 FROM {retake} r " + in_climb.format(
+        version="r.version_id"
+    )
+    where = "AND p.climb_id = %s " if climb_id is not None else ""
+    sql = (
+        f"{answered}WHERE a.learner_id = %s AND a.attempt = 1 {where}"
+        f"GROUP BY s.version_id, a.{round_} "
+        f"UNION ALL {started}WHERE r.learner_id = %s {where}"
+    )
+    params = [learner_id, climb_id] if climb_id is not None else [learner_id]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, params * 2)
         return [(v, r, int(n), int(right)) for v, r, n, right in cursor.fetchall()]
 
 

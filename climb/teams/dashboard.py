@@ -23,6 +23,7 @@ from climb.learning.altitude import (
     altitude_from,
     best_round,
     next_tier,
+    on_new_round,
     percent,
 )
 from lessons.models import Tier
@@ -367,10 +368,11 @@ def member_altitudes(
     first_attempts: dict[tuple[int, int], tuple[int, int]],
     climb_ids: list[int],
     pieces_in: int | None = None,
+    new_rounds: set[tuple[int, int]] | frozenset = frozenset(),
 ) -> dict[int, dict[int, Standing]]:
     """learner_id -> climb_id -> Standing, by the learning app's rule; pieces, progress and
     versions to climb again are counted in the climb `pieces_in` only (the table shows no
-    other).
+    other). `new_rounds`: (learner, version) on a round with nothing answered yet.
 
     Each learner's scores are the VersionScore list `scores_for()` would return (published
     versions only) and go through `altitude_from()`; a version they never answered is one
@@ -396,7 +398,14 @@ def member_altitudes(
         v = info.get(version_id)
         if v is not None and count:
             answered[learner_id][version_id] = VersionScore(
-                v.id, v.piece_id, v.climb_id, v.tier, v.questions, count, right
+                v.id,
+                v.piece_id,
+                v.climb_id,
+                v.tier,
+                v.questions,
+                count,
+                right,
+                new_round=(learner_id, version_id) in new_rounds,
             )
     result: dict[int, dict[int, Standing]] = {}
     for learner_id, mine in answered.items():
@@ -425,17 +434,21 @@ def member_altitudes(
 
 def split_rows(
     rows: Iterable[tuple], versions: list[VersionInfo], climb_id: int | None
-) -> tuple[dict[tuple[int, int], tuple[int, int]], dict[int, Activity]]:
+) -> tuple[dict[tuple[int, int], tuple[int, int]], dict[int, Activity], set[tuple[int, int]]]:
     """From the (learner, version, round) pass: the first attempts of the round that counts
-    (for altitudes: see altitude.best_round), and each learner's activity in the chosen
-    climb and period."""
+    (for altitudes: see altitude.best_round), each learner's activity in the chosen climb
+    and period, and the (learner, version) pairs on a round started with nothing answered
+    in it yet (altitude.on_new_round: not "to climb again", they already do)."""
     in_climb = {v.id for v in versions if v.climb_id == climb_id}
     questions = {v.id: v.questions for v in versions}
     rounds: dict[tuple[int, int], dict[int, tuple[int, int]]] = {}
     sums: dict[int, list[int]] = {}
     for row in rows:
         learner, version = row[LEARNER], row[VERSION]
-        rounds.setdefault((learner, version), {})[row[ROUND]] = (row[FIRST], row[FIRST_RIGHT])
+        # A Retake's row of zeros beside its round's answers, if any: added up.
+        by_round = rounds.setdefault((learner, version), {})
+        first, right = by_round.get(row[ROUND], (0, 0))
+        by_round[row[ROUND]] = (first + row[FIRST], right + row[FIRST_RIGHT])
         if version in in_climb:
             total = sums.setdefault(learner, [0, 0, 0])
             total[0] += row[P_ANSWERS]
@@ -445,7 +458,10 @@ def split_rows(
     first_attempts = {
         key: best_round(by_round, questions.get(key[1], 0)) for key, by_round in rounds.items()
     }
-    return first_attempts, activity
+    new_rounds = {
+        key for key, by_round in rounds.items() if on_new_round(by_round, questions.get(key[1], 0))
+    }
+    return first_attempts, activity, new_rounds
 
 
 def top_missed(counts: Iterable[ChoiceCount], limit: int = MISSED_LIMIT) -> list[tuple]:
@@ -583,8 +599,12 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
     fetched.members = [m for m in fetched.members if m.in_figures]
     climb_ids = [c.pk for c in climbs]
     selected_id = selected.pk if selected else None
-    first_attempts, activity = split_rows(fetched.version_rows, fetched.versions, selected_id)
-    altitudes = member_altitudes(fetched.versions, first_attempts, climb_ids, selected_id)
+    first_attempts, activity, new_rounds = split_rows(
+        fetched.version_rows, fetched.versions, selected_id
+    )
+    altitudes = member_altitudes(
+        fetched.versions, first_attempts, climb_ids, selected_id, new_rounds
+    )
     pieces_total = len(
         {v.piece_id for v in fetched.versions if v.published and v.climb_id == selected_id}
     )

@@ -29,14 +29,14 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Substr
 from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from climb.learning.models import Answer, Learner, QuestionRevision, TierReached
+from climb.learning.models import Answer, Learner, QuestionRevision, Retake, TierReached
 from lessons.contentcache import release
 from lessons.models import (
     CONTENT_LANGUAGES,
@@ -105,7 +105,8 @@ def versions(climb_ids: list[int]) -> list[VersionInfo]:
 
 
 def version_rows(team: Team, since: datetime | None) -> list[tuple]:
-    """The (learner, version, round) pass: see dashboard.LEARNER ... ROUND for the columns.
+    """The (learner, version, round) pass: see dashboard.LEARNER ... ROUND for the columns;
+    with a row of zero counts for each member's Retake (the round they are on).
 
     The first attempts of every round decide altitudes (dashboard.split_rows picks the round
     that counts); the period's first attempts are round 1's, what the team predicted first.
@@ -127,6 +128,16 @@ def version_rows(team: Team, since: datetime | None) -> list[tuple]:
         .annotate(**counts)
         .values_list("learner_id", "version", *counts, "round")
     )
+    # And a row of zeros for the round each member is on where they climb a version again,
+    # in the same query: a round just started has no answers, and the table would count the
+    # piece as one to climb again while they already do (dashboard.split_rows).
+    started = (
+        Retake.objects.filter(learner__in=team_learners(team))
+        .order_by()
+        .annotate(**{name: Value(0) for name in counts})
+        .values_list("learner_id", "version_id", *counts, "round")
+    )
+    query = query.union(started, all=True)
     # The ORM builds the SQL; the rows are read without it. Every column is an id or a
     # COUNT, an int on every backend, and skipping the per-value converters saves about a
     # tenth of a second at 25,000 rows (500 members x 50 versions).
