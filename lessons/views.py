@@ -25,7 +25,7 @@ from climb.learning.altitude import (
     started,
 )
 from climb.learning.learners import learner_id_for
-from climb.learning.models import scores_for
+from climb.learning.models import question_steps, scores_for
 
 from . import contentcache
 from .assembly import csrf_placeholder, piece_html, render_shareable, with_csrf_token
@@ -46,8 +46,15 @@ class Resume:
     translated: bool = True  # False: the title is the English original (lang="en")
 
 
-def resume(climb_slug: str, versions: Sequence[TierVersion], scores: list[VersionScore]) -> Resume:
-    """`versions`: the climb's published versions in climb order, each with its piece."""
+def resume(
+    climb_slug: str,
+    versions: Sequence[TierVersion],
+    scores: list[VersionScore],
+    steps: dict[int, tuple[int, ...]] | None = None,
+) -> Resume:
+    """`versions`: the climb's published versions in climb order, each with its piece;
+    `steps`: climb.learning.models.question_steps(), for the link into a piece already
+    opened to go where the learner left off (without it, to the top of the piece)."""
     version = next_to_climb(versions, scores)
     if version is None:
         return Resume(started(scores))
@@ -57,8 +64,27 @@ def resume(climb_slug: str, versions: Sequence[TierVersion], scores: list[Versio
     # Not once a new round is started: the learner already climbs it again (see
     # VersionScore.to_climb_again), and picks that round up where they left off.
     finished = score is not None and score.to_climb_again
+    if opened and steps is not None:
+        url += resume_anchor(score, steps.get(version.pk, ()))
     title, tier = version.local.title, version.get_tier_display()
     return Resume(started(scores), url, title, tier, opened, finished, version.translated)
+
+
+def resume_anchor(score: VersionScore, steps: tuple[int, ...]) -> str:
+    """Where "Pick up where you left off" lands in a piece the learner opened: the step
+    after the last one they answered in their round, the first still open (a returning
+    learner scrolled past every step they had answered); the first step of a round just
+    started; the recap, with its "Climb it again", for a round finished without clearing
+    it. `steps`: the piece page's numbers of the steps with a question.
+
+    The steps open in order, so the answered questions are the first `answered` ones."""
+    if score.new_round:
+        return "#step-1"
+    if score.to_climb_again:
+        return "#recap"
+    if 0 < score.answered < len(steps):
+        return f"#step-{steps[score.answered - 1] + 1}"
+    return ""  # the content changed under the counts: the top of the piece is safe
 
 
 def _get_climb_or_404(climb_slug: str) -> Climb:
@@ -114,6 +140,7 @@ def _home_html(request: HttpRequest, learner_id: int | None) -> str:
     ):
         versions_by_climb[version.piece.climb_id].append(version)
     scores = scores_for(learner_id) if learner_id else []
+    steps = question_steps() if learner_id else None  # the rows scores_for read: no query
     for climb in climbs:
         versions = versions_by_climb[climb.pk]
         climb.tiers = sorted({Tier(version.tier) for version in versions})
@@ -122,7 +149,7 @@ def _home_html(request: HttpRequest, learner_id: int | None) -> str:
         climb.pieces_cleared = sum(
             1 for status in piece_statuses(mine).values() if status is Status.CLEARED
         )
-        climb.resume = resume(climb.slug, versions, mine)
+        climb.resume = resume(climb.slug, versions, mine, steps)
     return render_shareable("lessons/home.html", {"climbs": climbs}, request)
 
 
@@ -138,6 +165,7 @@ def _climb_html(request: HttpRequest, climb_slug: str, learner_id: int | None) -
         # Only drafts so far: as hidden as it is on the home page and in the sitemap.
         raise Http404("Nothing is published in this climb yet.")
     scores = scores_for(learner_id, climb) if learner_id else []
+    steps = question_steps(climb.pk) if learner_id else None  # as scores_for read: no query
     by_version = {score.version_id: score for score in scores}
     statuses = piece_statuses(scores)
     for piece in pieces:
@@ -159,7 +187,7 @@ def _climb_html(request: HttpRequest, climb_slug: str, learner_id: int | None) -
         "pieces": pieces,
         "altitude": Altitude.from_scores(scores),
         "tiers_all": list(Tier),
-        "resume": resume(climb.slug, versions, scores),
+        "resume": resume(climb.slug, versions, scores, steps),
     }
     return render_shareable("lessons/climb.html", context, request)
 

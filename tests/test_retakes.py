@@ -11,9 +11,9 @@ from django.test import Client
 
 from climb.learning.models import Answer, Learner, Retake, TierReached, scores_for
 from climb.teams.dashboard import FIRST, ROUND, VersionInfo, split_rows
-from lessons.models import Tier
+from lessons.models import Question, Tier
 
-from .factories import make_climb, make_piece, make_version
+from .factories import make_climb, make_piece, make_step, make_version
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -121,6 +121,50 @@ def test_a_round_just_started_reads_as_in_progress_everywhere_not_climb_it_again
     for question in rest:
         answer(client, question)
     assert "Not cleared yet: climb it again" in client.get(climb_url).content.decode()
+
+
+def test_pick_up_where_you_left_off_leads_to_the_first_step_still_open(
+    client, django_assert_max_num_queries
+):
+    """The UX audit: the resume link went to the top of the piece, and a returning learner
+    scrolled past every step they had answered. It leads to the step after the last one
+    answered in their round (a step without a question included), to the recap once the
+    round is finished without clearing it, and to the first step of a round just started;
+    with no query more than the pages ran before."""
+    version = make_version(make_piece(make_climb(slug="ds"), slug="leader"))
+    for position, question in enumerate([True, False, True, True]):
+        make_step(version, question=question, position=position)
+    first, second, third = Question.objects.filter(step__version=version).order_by(
+        "step__position"
+    )  # at steps 1, 3 and 4
+    url = version.get_absolute_url()
+    link = re.compile(r'class="resume-link" href="([^"]+)">\s*<span class="continue-label">([^<]+)')
+
+    def resume_links(queries):
+        with django_assert_max_num_queries(queries):
+            home = client.get("/").content.decode()
+        with django_assert_max_num_queries(queries):
+            climb = client.get(version.piece.climb.get_absolute_url()).content.decode()
+        found = {(href, label.strip()) for href, label in link.findall(home + climb)}
+        assert len(found) == 1
+        return found.pop()
+
+    answer(client, first, right=False)
+    # As many queries as the pages ran before the link had its anchor (5, measured): the
+    # step numbers come in the question counts' cached rows.
+    assert resume_links(5) == (url + "#step-2", "Pick up where you left off")
+    page = client.get(url).content.decode()
+    assert 'class="step is-open" id="step-2"' in page and 'class="step is-open" id="step-3"' in page
+    answer(client, first, right=True, attempt=2)
+    answer(client, second)
+    assert resume_links(5) == (url + "#step-4", "Pick up where you left off")
+    answer(client, third)
+    assert resume_links(5) == (url + "#recap", "Not cleared yet: climb it again")
+    assert 'id="recap"' in client.get(url).content.decode()
+    retake(client, version)
+    assert resume_links(5) == (url + "#step-1", "Pick up where you left off")
+    answer(client, first)
+    assert resume_links(5) == (url + "#step-2", "Pick up where you left off")
 
 
 def test_a_piece_cleared_at_one_tier_and_finished_at_another_says_both(client, version):

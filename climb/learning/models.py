@@ -33,22 +33,43 @@ from .altitude import VersionScore, altitude_from, best_round, clears, on_new_ro
 from .queries import first_attempt_counts
 
 
-def question_counts(climb_id: int | None = None) -> list[tuple[int, int, int, int, int]]:
-    """(version, piece, climb, tier, questions) for every published version: the same for
-    every learner, so cached until the content changes."""
-    key = f"question-counts:{content_generation()}:{climb_id or 'all'}"
+def _published_questions(climb_id: int | None) -> list[tuple[int, int, int, int, tuple]]:
+    """(version, piece, climb, tier, the numbers of its steps that hold a question, as the
+    piece page numbers its steps) for every published version: the same for every learner,
+    so cached until the content changes. One query, a row per step."""
+    key = f"question-steps:{content_generation()}:{climb_id or 'all'}"
     rows = contentcache.get(key)
     if rows is None:
         versions = TierVersion.objects.published()
         if climb_id is not None:
             versions = versions.filter(piece__climb_id=climb_id)
-        rows = list(
-            versions.annotate(questions=Count("steps__question")).values_list(
-                "id", "piece_id", "piece__climb_id", "tier", "questions"
-            )
+        steps = versions.order_by("piece", "tier", "steps__position", "steps__id").values_list(
+            "id", "piece_id", "piece__climb_id", "tier", "steps__id", "steps__question__id"
         )
+        # version -> (version, piece, climb, tier, its steps' question ids or None, in order)
+        found: dict[int, tuple[int, int, int, int, list[int | None]]] = {}
+        for version_id, piece_id, climb_, tier, step_id, question_id in steps:
+            row = found.setdefault(version_id, (version_id, piece_id, climb_, tier, []))
+            if step_id is not None:  # a version with no steps comes as one row of NULLs
+                row[4].append(question_id)
+        rows = [
+            (*row[:4], tuple(n for n, q in enumerate(row[4], start=1) if q is not None))
+            for row in found.values()
+        ]
         contentcache.set(key, rows, 3600)
     return rows
+
+
+def question_counts(climb_id: int | None = None) -> list[tuple[int, int, int, int, int]]:
+    """(version, piece, climb, tier, questions) for every published version (cached)."""
+    return [(*row[:4], len(row[4])) for row in _published_questions(climb_id)]
+
+
+def question_steps(climb_id: int | None = None) -> dict[int, tuple[int, ...]]:
+    """version -> the numbers of its steps with a question (#step-N on its page), for
+    every published version; from the same cached rows as question_counts, so a page
+    that has the learner's scores gets them with no query."""
+    return {row[0]: row[4] for row in _published_questions(climb_id)}
 
 
 def question_count(version_id: int) -> int:
