@@ -63,3 +63,19 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Behind a load balancer: trust its X-Forwarded-* headers only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server) -> None:
+    """Refuse to serve the development settings. DJANGO_DEBUG is on unless set, for `make
+    run`; under gunicorn that showed anyone a traceback with the settings on every error,
+    and signed sessions with the development key. (With preload_app the app, and so the
+    settings, are loaded already.)"""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "climb.settings")
+    from django.conf import settings
+
+    if settings.DEBUG:
+        raise SystemExit(
+            "gunicorn serves production, and DJANGO_DEBUG is on: set DJANGO_DEBUG=0, "
+            "DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS (README, 'Running in production'). "
+            "`make run` is the development server."
+        )

@@ -386,6 +386,26 @@ def test_a_mistyped_gunicorn_setting_stops_the_start_and_says_which(monkeypatch,
     assert str(excinfo.value) == says
 
 
+def test_gunicorn_refuses_the_development_settings(tmp_path):
+    """DJANGO_DEBUG is on unless set (for `make run`): `make serve` without it served debug
+    pages, with the settings and a traceback, to anyone who hit an error."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}", PORT="0")
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,  # serving (the refusal missing), it would run until killed
+    )
+    assert result.returncode != 0
+    assert "gunicorn serves production, and DJANGO_DEBUG is on: set DJANGO_DEBUG=0" in (
+        result.stderr
+    )
+    assert "Listening at" not in result.stderr  # refused before it took the port
+
+
 @pytest.mark.parametrize(
     "error, status, says",
     [
