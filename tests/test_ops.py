@@ -183,6 +183,24 @@ def test_a_log_in_to_one_s_own_account_does_not_forget_failures_against_others(c
     assert client.post("/accounts/login/", ada, REMOTE_ADDR="198.51.100.7").status_code == 429
 
 
+def test_an_office_behind_one_address_is_not_locked_by_mistyped_names(client):
+    """Once a log-in no longer forgot its address's failures (above), five mistyped names
+    in a quarter of an hour locked everyone behind an office's one address. Failures against
+    names that are no account's guess nobody's password: a log-in forgets those."""
+    users = get_user_model().objects
+    users.create_user("ada", "ada@example.com", "right password 42")
+    users.create_user("Grace", "grace@example.com", "right password 43")
+    ada = {"username": "ada", "password": "right password 42"}
+    grace = {"username": "grace", "password": "right password 43"}
+    for name in ("adaa", "graec", "ada.lovelace", "nobody@example.com"):
+        client.post("/accounts/login/", {"username": name, "password": "x"})
+    assert client.post("/accounts/login/", ada).status_code == 302
+    client.logout()
+    for name in ("adda", "gace", "GRACEE", "a_da"):
+        client.post("/accounts/login/", {"username": name, "password": "x"})
+    assert client.post("/accounts/login/", grace).status_code == 302
+
+
 def test_a_log_in_forgets_the_owner_s_own_typos(client):
     get_user_model().objects.create_user("ada", "ada@example.com", "right password 42")
     ada = {"username": "ada", "password": "right password 42"}
