@@ -295,8 +295,8 @@ ANSWER_RATE_LIMIT = envint("ANSWER_RATE_LIMIT", 60, minimum=1)
 RESET_MAILS_PER_ADDRESS = envint("RESET_MAILS_PER_ADDRESS", 3, minimum=1)
 RESET_REQUESTS_PER_CLIENT = envint("RESET_REQUESTS_PER_CLIENT", 20, minimum=1)
 SIGNUPS_PER_CLIENT = envint("SIGNUPS_PER_CLIENT", 60, minimum=1)
-# Per hour and account: the current password checked by the password change form.
-PASSWORD_CHECKS_PER_ACCOUNT = envint("PASSWORD_CHECKS_PER_ACCOUNT", 10, minimum=1)
+# Per hour and account: wrong current passwords the password change form takes.
+PASSWORD_GUESSES_PER_ACCOUNT = envint("PASSWORD_GUESSES_PER_ACCOUNT", 10, minimum=1)
 # Per hour: anonymous learners one client address may start (each first answer without a
 # session starts one, with a session row kept SESSION_DAYS): a script posting without
 # cookies would otherwise fill the database. Loose, for an office behind one address.

@@ -167,22 +167,28 @@ class ChangePasswordForm(FocusOnFirstError, PasswordChangeForm):
     """Django's, with the cursor on the field in error: it sat in the old password, right
     and now empty, after new passwords that did not match.
 
-    The current password is checked at most PASSWORD_CHECKS_PER_ACCOUNT times an hour:
-    Django checks it without authenticate(), so the log-in lockout never counted these, and
-    whoever held a stolen session could guess it at full speed, then change it and keep
-    the account."""
+    After PASSWORD_GUESSES_PER_ACCOUNT wrong current passwords in an hour, the form checks
+    none: Django checks it without authenticate(), so the log-in lockout never counted
+    these, and whoever held a stolen session could guess it at full speed, then change it
+    and keep the account. Only wrong ones count: a new password refused (too common, not
+    typed the same twice) costs nothing."""
 
-    def clean_old_password(self):
-        key = f"password-change:{self.user.pk}"
-        if not ratelimit.hit(key, settings.PASSWORD_CHECKS_PER_ACCOUNT, 3600, shared=True):
+    def clean_old_password(self) -> str:
+        key, limit = f"password-change:{self.user.pk}", settings.PASSWORD_GUESSES_PER_ACCOUNT
+        if ratelimit.used(key, 3600, shared=True) >= limit:
             raise forms.ValidationError(
                 _(
-                    "The current password was tried too many times in the last hour. "
-                    "Nothing was checked this time: try again later."
+                    "Too many wrong current passwords in the last hour: nothing was checked "
+                    "this time. Try again later, or log out and set a new password with "
+                    "“Forgot your password?”."
                 ),
-                code="too_many_checks",
+                code="too_many_guesses",
             )
-        return super().clean_old_password()
+        try:
+            return super().clean_old_password()
+        except forms.ValidationError:
+            ratelimit.hit(key, limit, 3600, shared=True)
+            raise
 
 
 class UnlockingSetPasswordForm(FocusOnFirstError, SetPasswordForm):

@@ -42,6 +42,20 @@ def hit(key: str, limit: int, window: int = 60, *, shared: bool = False) -> bool
     return count <= limit
 
 
+def used(key: str, window: int = 60, *, shared: bool = False) -> int:
+    """How many events `key` had in this window, without counting one: for a limit on
+    failures, checked before the attempt and counted only when it fails."""
+    bucket = f"ratelimit:{key}:{int(clock() // window)}"
+    if shared and process_local_cache():
+        from .models import RateCounter
+
+        digest = hashlib.sha256(bucket.encode()).hexdigest()
+        return (
+            RateCounter.objects.filter(bucket=digest).values_list("count", flat=True).first() or 0
+        )
+    return cache.get(bucket, 0)
+
+
 def process_local_cache() -> bool:
     return settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
 
