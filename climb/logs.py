@@ -55,6 +55,15 @@ def redact(url: str) -> str:
     return _SECRET_PATHS.sub(lambda m: f"{m[1]}…/…" if m[1] else f"{m[2]}…", url)
 
 
+class NotARequestLine(logging.Filter):
+    """runserver's own line for each request (it has a status code): the request log says
+    each request once, with its time and without secrets. Its other lines pass (a request
+    sent with HTTPS to the plain-HTTP server)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not hasattr(record, "status_code")
+
+
 class RedactSecrets(logging.Filter):
     """Django's own lines name the path: 'Internal Server Error: /teams/join/<token>/'. Each
     text argument of the message goes through redact(), as the request log's path does."""

@@ -427,6 +427,7 @@ LOGGING = {
     "filters": {
         "without_traceback": {"()": "climb.logs.WithoutTraceback"},
         "redact_secrets": {"()": "climb.logs.RedactSecrets"},
+        "not_a_request_line": {"()": "climb.logs.NotARequestLine"},
     },
     # stderr, as gunicorn's logs (climb/gunicorn_logging.py): stdout stays the commands' own,
     # so that `manage.py dumpdata > backup.json` holds nothing but the data.
@@ -443,18 +444,21 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # Requests are logged once, by climb.ops.RequestLogMiddleware, in development too:
         # runserver's own lines said 4xx twice (one bare, as Django's handler was replaced)
-        # and the 200s not at all. Its errors (a broken pipe, HTTPS to plain HTTP) still show.
+        # and the 200s not at all. Its other errors (HTTPS to plain HTTP) still show; its
+        # broken pipes (INFO: a reader who left before the answer) do not.
         "climb.request": {"level": "INFO"},
         # A 500's line names the path, which may be a reset or invite link.
         "django.request": {"level": "ERROR", "filters": ["redact_secrets"]},
         # Its warning names the path unredacted; climb.errors.csrf_failure logs it redacted.
         "django.security.csrf": {"level": "ERROR"},
-        "django.server": {"level": "ERROR", "propagate": True},
+        "django.server": {"level": "ERROR", "propagate": True, "filters": ["not_a_request_line"]},
         # A Host outside ALLOWED_HOSTS (scanners, mostly): one WARNING line, not an ERROR
         # with a traceback each time.
         "django.security.DisallowedHost": {"filters": ["without_traceback"]},
-        # Its start-up banner, on every command and every worker: not news.
+        # Its start-up banner, on every command and every worker: not news. Nor its lines for
+        # every log-in and reset (three a log-in); failures and lockouts are warnings.
         "axes.apps": {"level": "WARNING"},
+        "axes.handlers": {"level": "WARNING"},
     },
 }
 

@@ -846,6 +846,19 @@ def test_axes_masks_the_username_and_address_in_its_log(client, caplog):
         assert secret not in caplog.text
 
 
+def test_a_log_in_is_no_news_in_the_log_a_failure_is(client, caplog):
+    """axes wrote three INFO lines for every log-in (its start, its success, its reset)."""
+    import logging
+
+    caplog.set_level(logging.INFO)
+    make_user()
+    client.post(reverse("accounts:login"), {"username": "ada", "password": PASSWORD})
+    assert not [r for r in caplog.records if r.name.startswith("axes")]
+    client.logout()
+    client.post(reverse("accounts:login"), {"username": "ada", "password": "wrong"})
+    assert [r.levelname for r in caplog.records if r.name.startswith("axes")] == ["WARNING"]
+
+
 @pytest.mark.django_db
 def test_djangos_own_messages_read_in_russian_with_yo(client):
     """Django's Russian writes е for ё ("Введенные пароли"), which no other line of ours

@@ -163,22 +163,42 @@ from django.test import Client
 # A fresh clone has no collected static files for the production storage's manifest.
 static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 settings.STORAGES = {**settings.STORAGES, "staticfiles": static}
-client = Client()
+client = Client(raise_request_exception=False)
 client.get("/", HTTP_HOST="scanner.example")  # a WARNING from Django, and a 400
 client.get("/about/altitude/", HTTP_HOST="127.0.0.1")  # an INFO line of the request log
 client.get("/no-such-page/", HTTP_HOST="127.0.0.1")  # a 404: a WARNING of the request log
+import climb.learning.views
+climb.learning.views.render = None  # a 500: an ERROR from Django, and from the request log
+client.get("/about/altitude/", HTTP_HOST="127.0.0.1")
+# What runserver logs: a line per request (the request log has said it), a broken pipe
+# (INFO) and its own errors.
+import logging
+server = logging.getLogger("django.server")
+server.info('"GET /a/ HTTP/1.1" 200 5', extra={"status_code": 200})
+server.error('"GET /teams/join/t0ken/ HTTP/1.1" 500 5', extra={"status_code": 500})
+server.info("- Broken pipe from ('127.0.0.1', 5)")
+server.error("You're accessing the development server over HTTPS, but it only supports HTTP.")
 """
 
 
 REFUSED_HOST = "Invalid HTTP_HOST header: 'scanner.example'"
+ERRORS = [
+    "Internal Server Error: /about/altitude/",
+    "GET /about/altitude/ 500",
+    "You're accessing the development server over HTTPS",
+]
 
 
 @pytest.mark.parametrize(
     ("level", "lines"),
     [
-        ("INFO", [REFUSED_HOST, "GET / 400", "GET /about/altitude/ 200", "GET /no-such-page/ 404"]),
-        ("30", [REFUSED_HOST, "GET / 400", "GET /no-such-page/ 404"]),
-        ("ERROR", []),
+        (
+            "INFO",
+            [REFUSED_HOST, "GET / 400", "GET /about/altitude/ 200", "GET /no-such-page/ 404"]
+            + ERRORS,
+        ),
+        ("30", [REFUSED_HOST, "GET / 400", "GET /no-such-page/ 404", *ERRORS]),
+        ("ERROR", ERRORS),
     ],
 )
 def test_the_log_level_holds_for_the_request_log_and_djangos_own(level, lines, tmp_path):
@@ -221,7 +241,11 @@ def test_development_logs_each_line_once_and_every_request(tmp_path):
         ["climb.request", "GET", "/", "400"],
         ["climb.request", "GET", "/about/altitude/", "200"],
         ["climb.request", "GET", "/no-such-page/", "404"],
+        ["django.request", "Internal", "Server", "Error:"],
+        ["climb.request", "GET", "/about/altitude/", "500"],
+        ["django.server", "You're", "accessing", "the"],
     ]
+    assert "t0ken" not in result.stderr
 
 
 def test_debug_takes_the_usual_spellings_of_yes():
