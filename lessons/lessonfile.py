@@ -640,7 +640,7 @@ class _Places:
     def line(self, key: str) -> int:
         return self.lines.get(key, 1)
 
-    def typed_key(self, key) -> tuple[str, int]:
+    def typed_key(self, key: object) -> tuple[str, int]:
         """A top-level key as typed, and its line: YAML reads 'yes:' as True, '1:' as 1."""
         for read, typed, line in self.keys:
             if read == key and type(read) is type(key):

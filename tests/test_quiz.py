@@ -174,7 +174,7 @@ def test_a_wrong_answer_on_the_last_step_does_not_promise_a_next_step(client, ve
     last_step = page[page.index('id="step-3"') :]
     for html in (fragment, last_step):
         assert "the next step is open" not in html
-        assert "Your first answer is the one that counts for your altitude." in html
+        assert "Try again below. Your first answer is the one that counts." in html
 
 
 @pytest.mark.parametrize(

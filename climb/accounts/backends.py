@@ -11,6 +11,7 @@ from __future__ import annotations
 from axes.utils import reset
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 
@@ -63,7 +64,9 @@ def lockout_key(user) -> str:
     return user.get_username().lower()
 
 
-def forget_failed_logins(sender, request: HttpRequest | None, user, **kwargs) -> None:
+def forget_failed_logins(
+    sender, request: HttpRequest | None, user: AbstractBaseUser, **kwargs
+) -> None:
     """On user_logged_in: the failed log-ins against this account are forgotten, as a
     password reset forgets them; those from the same address against other accounts stay,
     or an attacker signing in to an account of their own between guesses is never locked.

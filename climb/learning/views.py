@@ -245,10 +245,8 @@ def _export_rows(learner_id: int | None, csv_file: bool, language: str):
             "step": csv_safe(heading) if csv_file else heading,
             "question": csv_safe(prompt) if csv_file else prompt,
             "choice": csv_safe(choice) if csv_file else choice,
-            # As JSON writes it; csv would write Python's True/False.
-            "correct": ("true" if answer.is_correct else "false")
-            if csv_file
-            else answer.is_correct,
+            # In the CSV as JSON writes it, not as Python's True/False.
+            "correct": _csv_bool(answer.is_correct) if csv_file else answer.is_correct,
             "round": answer.round,
             "attempt": answer.attempt,
         }

@@ -329,7 +329,8 @@ def summary_shared(
 
     Keyed by the team's roster version (a column of the team row the view has already read,
     bumped on every join, leave and role change), the content generation, the language and
-    the filters, so only new answers can be missing, and for at most that many seconds.
+    the filters, so only new answers (and rounds started) can be missing, and for at most that
+    many seconds.
     """
     today = timezone.localdate(now)
 
