@@ -978,6 +978,16 @@ def test_the_dashboard_says_when_its_kept_figures_were_counted(client, world, se
         r"30 seconds\.",
         html,
     )
+    # The time is the kept figures', not the view's: a view 20 s later says the same.
+    from climb.teams import stats
+
+    team, climbs = world["team"], [world["ds"], world["other"]]
+    noon = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0)
+    kept = [
+        stats.summary_shared(team, climbs, None, "all", None, None, noon + timedelta(seconds=s))
+        for s in (0, 20)
+    ]
+    assert [summary.counted_at for summary in kept] == [noon, noon]
     settings.TEAM_DASHBOARD_SECONDS = 0  # counted on every view: nothing to say
     assert "Counted at" not in get(client, world, "alice").content.decode()
 

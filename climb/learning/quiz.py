@@ -115,7 +115,6 @@ def unfold(steps: Iterable[Step], answers: Iterable, round_: int = 1) -> list[St
         by_question.setdefault(answer.question_id, []).append(answer)
     states: list[StepState] = []
     blocked = False
-    steps = list(steps)
     for number, step in enumerate(steps, start=1):
         question = getattr(step, "question", None)
         if blocked:

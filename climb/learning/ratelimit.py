@@ -26,11 +26,9 @@ def clock() -> float:
 
 def hit(key: str, limit: int, window: int = 60, *, shared: bool = False) -> bool:
     """Count one event for `key`; False once `limit` events happened in this window."""
-    bucket = f"ratelimit:{key}:{int(clock() // window)}"
+    bucket = _bucket(key, window)
     if shared and process_local_cache():
-        # Keys hold email addresses, up to 254 characters: the column holds their digest.
-        digest = hashlib.sha256(bucket.encode()).hexdigest()
-        return _hit_in_database(digest, window) <= limit
+        return _hit_in_database(_digest(bucket), window) <= limit
     # add() is atomic on every backend: it creates the counter only if it is missing.
     if cache.add(bucket, 1, timeout=window + 5):
         return True
@@ -45,15 +43,24 @@ def hit(key: str, limit: int, window: int = 60, *, shared: bool = False) -> bool
 def used(key: str, window: int = 60, *, shared: bool = False) -> int:
     """How many events `key` had in this window, without counting one: for a limit on
     failures, checked before the attempt and counted only when it fails."""
-    bucket = f"ratelimit:{key}:{int(clock() // window)}"
+    bucket = _bucket(key, window)
     if shared and process_local_cache():
         from .models import RateCounter
 
-        digest = hashlib.sha256(bucket.encode()).hexdigest()
-        return (
-            RateCounter.objects.filter(bucket=digest).values_list("count", flat=True).first() or 0
-        )
+        counter = RateCounter.objects.filter(bucket=_digest(bucket))
+        return counter.values_list("count", flat=True).first() or 0
     return cache.get(bucket, 0)
+
+
+def _bucket(key: str, window: int) -> str:
+    """The counter of `key` in the current window."""
+    return f"ratelimit:{key}:{int(clock() // window)}"
+
+
+def _digest(bucket: str) -> str:
+    """A bucket as the database holds it: keys hold email addresses, up to 254 characters,
+    and the column holds their digest."""
+    return hashlib.sha256(bucket.encode()).hexdigest()
 
 
 def process_local_cache() -> bool:
