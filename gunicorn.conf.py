@@ -56,8 +56,9 @@ max_requests_jitter = 10_000
 # Load the app once in the master: faster start, and a broken deploy fails before forking.
 preload_app = True
 # Everything logged is one JSON object per line on stderr (climb/gunicorn_logging.py), the
-# access log ("-") included, beside Django's request log.
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# access log ("-") included, beside Django's request log. Set and empty, it is off (gunicorn
+# took "" for a file name and stopped: "'' isn't writable").
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 logger_class = "climb.gunicorn_logging.JsonAccessLogger"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

@@ -404,6 +404,27 @@ def test_a_mistyped_gunicorn_setting_stops_the_start_and_says_which(monkeypatch,
     assert str(excinfo.value) == says
 
 
+@pytest.mark.parametrize(
+    ("value", "accesslog"), [(None, "-"), ("", None), ("/var/log/climb.log", "/var/log/climb.log")]
+)
+def test_an_empty_gunicorn_access_log_is_off(monkeypatch, value, accesslog):
+    """The README's `GUNICORN_ACCESS_LOG=""` (off) stopped gunicorn: "'' isn't writable"."""
+    from gunicorn.config import Config
+
+    from climb.gunicorn_logging import JsonAccessLogger
+
+    monkeypatch.delenv("GUNICORN_ACCESS_LOG", raising=False)
+    if value is not None:
+        monkeypatch.setenv("GUNICORN_ACCESS_LOG", value)
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert config["accesslog"] == accesslog
+    if value == "":
+        cfg = Config()
+        cfg.set("accesslog", config["accesslog"])
+        logger = JsonAccessLogger(cfg)  # what gunicorn sets up at start: no error
+        assert not any(getattr(h, "_gunicorn", False) for h in logger.access_log.handlers)
+
+
 def test_gunicorn_refuses_the_development_settings(tmp_path):
     """DJANGO_DEBUG is on unless set (for `make run`): `make serve` without it served debug
     pages, with the settings and a traceback, to anyone who hit an error."""
