@@ -6,6 +6,12 @@ Every value can be overridden from the environment, so one file serves a laptop 
 import multiprocessing
 import os
 
+from climb.startup import load_settings
+
+# Before the app is loaded: a value the settings refuse stops the start with their one line
+# (SystemExit passes gunicorn's config loader), not a traceback from loading the app.
+load_settings()
+
 wsgi_app = "climb.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 

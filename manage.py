@@ -9,6 +9,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "climb.settings")
     from django.core.management import execute_from_command_line
 
+    from climb.startup import load_settings
+
+    load_settings()  # a value the settings refuse: their one line, not a traceback
+
     execute_from_command_line(sys.argv)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -136,6 +137,44 @@ def test_an_empty_database_url_means_the_embedded_sqlite_file():
 def test_a_misspelt_setting_stops_the_start_and_says_which(env, problem):
     result = start(**env)
     assert result.returncode != 0 and problem in result.stderr
+
+
+def entry_point(command: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    """`command` run from the project folder as an operator would, with the environment `env`
+    and a database of its own (a refusal must come before anything touches one)."""
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))
+    }
+    environment.update(DATABASE_URL=f"sqlite:///{tmp_path / 'entry.sqlite3'}", PORT="0", **env)
+    return subprocess.run(
+        command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+BIN = Path(sys.executable).parent
+# -o: never reinstall from make's `install` target in a test, whatever the file times say.
+MAKE = ["make", "--no-print-directory", "-o", ".venv/.installed-stamp"]
+needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param([sys.executable, "manage.py", "check"], id="manage.py"),
+        pytest.param([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], id="gunicorn"),
+        pytest.param([*MAKE, "run"], id="make-run", marks=needs_make),
+        pytest.param([*MAKE, "serve"], id="make-serve", marks=needs_make),
+    ],
+)
+def test_a_refused_setting_is_one_line_at_every_entry_point(command, tmp_path):
+    """The README promises a message rather than a traceback: the message was the last line
+    of a 55-67-line traceback from wherever Django first read the settings."""
+    result = entry_point(command, tmp_path, **PRODUCTION, SESSION_DAYS="0")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("make: ***")]
+    assert lines == ["SESSION_DAYS must be 1 or more, not '0'"]
+    assert not (tmp_path / "entry.sqlite3").exists()
 
 
 @pytest.mark.parametrize(
