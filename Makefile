@@ -40,7 +40,11 @@ run: demo
 
 ## The production server: static files collected, gunicorn with gunicorn.conf.py.
 ## Set DJANGO_DEBUG=0, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS (see the README).
-serve: migrate
+## First gunicorn.conf.py's own checks, run as a script: a refusal (DJANGO_DEBUG on, a
+## mistyped value) comes before migrate touches the database.
+serve: install
+	@$(BIN)/python gunicorn.conf.py
+	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
 

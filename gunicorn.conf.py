@@ -86,3 +86,13 @@ def on_starting(server) -> None:
             "DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS (README, 'Running in production'). "
             "`make run` is the development server."
         )
+
+
+if __name__ == "__main__":
+    # `make serve` runs this file before it migrates and collects static files, so that what
+    # gunicorn would refuse is refused before anything touches the database (a forgotten
+    # DJANGO_DEBUG=0 beside a production DATABASE_URL migrated production under the
+    # development settings). Also the only place a word in WEB_CONCURRENCY is ours to name:
+    # gunicorn itself int()s it on import, before it reads this file. The checks above have
+    # run by now; the last is the hook's.
+    on_starting(None)

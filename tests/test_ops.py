@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import runpy
+import shutil
 import subprocess
 import sys
 from datetime import timedelta
@@ -397,7 +398,8 @@ def test_gunicorn_workers_suit_the_database(monkeypatch, env, cores, workers):
 def test_a_mistyped_gunicorn_setting_stops_the_start_and_says_which(monkeypatch, name, value, says):
     """The operations audit: int() in the config file gave gunicorn's 'Failed to read config
     file' and a traceback. (gunicorn itself reads WEB_CONCURRENCY as a number before the
-    file, so a word there is still its own traceback; 0 is ours to refuse.)"""
+    file, so a word there is its own traceback when gunicorn is run directly; `make serve`
+    runs the file first: see below.)"""
     monkeypatch.setenv(name, value)
     with pytest.raises(SystemExit) as excinfo:
         runpy.run_path(str(ROOT / "gunicorn.conf.py"))
@@ -443,6 +445,68 @@ def test_gunicorn_refuses_the_development_settings(tmp_path):
         result.stderr
     )
     assert "Listening at" not in result.stderr  # refused before it took the port
+
+
+PRODUCTION = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "k" * 60, "DJANGO_ALLOWED_HOSTS": "x.test"}
+
+
+def make_serve(tmp_path, **env: str) -> subprocess.CompletedProcess:
+    """`make serve` with the environment `env` and a database of its own, expected to stop
+    before gunicorn starts (a timeout, if it served)."""
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))
+    }
+    environment.update(DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}", PORT="0", **env)
+    return subprocess.run(
+        # -o: never reinstall from make's `install` target in a test.
+        ["make", "--no-print-directory", "-o", ".venv/.installed-stamp", "serve"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+
+
+@needs_make
+def test_make_serve_refuses_the_development_settings_before_it_migrates(tmp_path):
+    """gunicorn refused DJANGO_DEBUG on, but only after `make serve` had migrated: with a
+    production DATABASE_URL and DJANGO_DEBUG forgotten, production was migrated (and its
+    static files collected) under the development settings."""
+    result = make_serve(tmp_path)
+    assert result.returncode != 0
+    assert "gunicorn serves production, and DJANGO_DEBUG is on" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "migrate" not in result.stdout
+    assert not (tmp_path / "serve.sqlite3").exists()
+
+
+@needs_make
+def test_make_serve_names_a_word_in_web_concurrency(tmp_path):
+    """gunicorn int()s WEB_CONCURRENCY when it is imported, before it reads gunicorn.conf.py:
+    a word there was a ValueError traceback, never the config file's message."""
+    result = make_serve(tmp_path, **PRODUCTION, WEB_CONCURRENCY="abc")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "WEB_CONCURRENCY must be a whole number, not 'abc'" in result.stderr.splitlines()
+    assert not (tmp_path / "serve.sqlite3").exists()
+
+
+def test_the_serve_checks_pass_in_production():
+    """What `make serve` runs before it migrates says nothing, and lets it go on."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "gunicorn.conf.py"],
+        cwd=ROOT,
+        env={**environment, **PRODUCTION},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
 @pytest.mark.parametrize(
