@@ -30,6 +30,15 @@ def whole_number(name: str, default: int) -> int:
     return number
 
 
+def one_of(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of `choices`, in any case, from the environment; another stops the start with a
+    line saying which."""
+    value = os.environ.get(name) or default
+    if value.strip().lower() not in choices:
+        raise SystemExit(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value.strip().lower()
+
+
 def default_workers(database_url: str, cores: int) -> int:
     """Sync workers for this machine, unless WEB_CONCURRENCY says otherwise.
 
@@ -67,7 +76,8 @@ preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 logger_class = "climb.gunicorn_logging.JsonAccessLogger"
 errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# gunicorn took any other word for "info" without a word.
+loglevel = one_of("GUNICORN_LOG_LEVEL", "info", ("debug", "info", "warning", "error", "critical"))
 # Behind a load balancer: trust its X-Forwarded-* headers only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 

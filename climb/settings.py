@@ -16,6 +16,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -34,7 +35,7 @@ def envbool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be 1/0, true/false, yes/no or on/off, not {value!r}")
 
 
-def envint(name: str, default: int, minimum: int | None = None) -> int:
+def envint(name: str, default: int, minimum: int | None = None, maximum: int | None = None) -> int:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
@@ -44,6 +45,8 @@ def envint(name: str, default: int, minimum: int | None = None) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name} must be {minimum} or more, not {value!r}")
+    if maximum is not None and number > maximum:
+        raise ImproperlyConfigured(f"{name} must be {maximum} or less, not {value!r}")
     return number
 
 
@@ -184,14 +187,29 @@ TEMPLATES = [
 
 SQLITE_PATH = BASE_DIR / "var" / "db.sqlite3"
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        # Unset or empty (as an env file's `DATABASE_URL=` leaves it): the embedded SQLite file.
-        os.environ.get("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}",
-        conn_max_age=envint("CONN_MAX_AGE", 0, minimum=0),
-        conn_health_checks=True,
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            # Unset or empty (as an env file's `DATABASE_URL=` leaves it): the embedded SQLite
+            # file.
+            os.environ.get("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}",
+            conn_max_age=envint("CONN_MAX_AGE", 0, minimum=0),
+            conn_health_checks=True,
+        )
+    }
+except ValueError:  # dj_database_url's errors for an unknown scheme or an unreadable URL
+    DATABASES = {"default": {"ENGINE": ""}}
+if DATABASES["default"]["ENGINE"] not in (
+    "django.db.backends.sqlite3",
+    "django.db.backends.postgresql",
+):
+    # "DATABASE_URL=foo" was dj_database_url's UnknownSchemeError, naming neither the variable
+    # nor the two databases the site runs on. The value is not repeated: it may hold a password.
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be postgres://user:password@host:5432/name or "
+        "sqlite:////absolute/path.sqlite3 (empty: var/db.sqlite3); characters such as @ : / "
+        "in the password written %-encoded."
     )
-}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent web use on one file: WAL lets readers run beside the writer, the busy timeout
     # waits for the write lock instead of failing, and IMMEDIATE takes that lock when a
@@ -316,20 +334,34 @@ LOGOUT_REDIRECT_URL = "lessons:home"
 # Password-reset mail goes out by SMTP when EMAIL_HOST is set. Without it: to the console in
 # development, and in production to nowhere, logged without its content (climb.mail), since
 # a reset mail's link opens the account to whoever reads the logs.
-EMAIL_BACKEND = os.environ.get(
-    "DJANGO_EMAIL_BACKEND",
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND") or (
     "django.core.mail.backends.smtp.EmailBackend"
     if os.environ.get("EMAIL_HOST")
     else "django.core.mail.backends.console.EmailBackend"
     if DEBUG
-    else "climb.mail.UnsentEmailBackend",
+    else "climb.mail.UnsentEmailBackend"
 )
+if os.environ.get("DJANGO_EMAIL_BACKEND"):
+    # A misspelt one passed every check, and each password-reset request was a 500.
+    try:
+        import_string(EMAIL_BACKEND)
+    except ImportError as error:
+        raise ImproperlyConfigured(
+            f"DJANGO_EMAIL_BACKEND must be a mail backend's dotted path, such as "
+            f"django.core.mail.backends.smtp.EmailBackend, not {EMAIL_BACKEND!r} ({error})"
+        ) from None
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 587, minimum=1)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)  # port 465; otherwise STARTTLS on 587
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
+if EMAIL_USE_SSL and EMAIL_USE_TLS:
+    # Django refuses the pair only when a mail is sent: the password-reset request was a 500.
+    raise ImproperlyConfigured(
+        "EMAIL_USE_SSL and EMAIL_USE_TLS cannot both be on: EMAIL_USE_SSL=1 for SMTP over TLS "
+        "(port 465), EMAIL_USE_TLS=1 for STARTTLS (port 587)."
+    )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Climb <climb@localhost>")
 # Seconds for each SMTP step. Django waits forever by default: a mail server that accepts and
 # never answers held the password-reset request until gunicorn killed the worker.
@@ -389,7 +421,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # A session (an anonymous learner's progress, or a sign-in) lasts this long after its last
 # visit: RenewSessionMiddleware moves the expiry forward once a day while it is in use.
-SESSION_COOKIE_AGE = envint("SESSION_DAYS", 90, minimum=1) * 24 * 3600
+# At most ten years: 99999999 days passed, and every log-in was a 500 (the expiry date is
+# past the year 9999).
+SESSION_COOKIE_AGE = envint("SESSION_DAYS", 90, minimum=1, maximum=3650) * 24 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

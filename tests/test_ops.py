@@ -393,6 +393,12 @@ def test_gunicorn_workers_suit_the_database(monkeypatch, env, cores, workers):
         ("WEB_CONCURRENCY", "four", "WEB_CONCURRENCY must be a whole number, not 'four'"),
         ("WEB_CONCURRENCY", "0", "WEB_CONCURRENCY must be 1 or more, not '0'"),
         ("GUNICORN_TIMEOUT", "30s", "GUNICORN_TIMEOUT must be a whole number, not '30s'"),
+        # gunicorn took any word it does not know for "info".
+        (
+            "GUNICORN_LOG_LEVEL",
+            "loud",
+            "GUNICORN_LOG_LEVEL must be one of debug, info, warning, error, critical, not 'loud'",
+        ),
     ],
 )
 def test_a_mistyped_gunicorn_setting_stops_the_start_and_says_which(monkeypatch, name, value, says):
@@ -404,6 +410,14 @@ def test_a_mistyped_gunicorn_setting_stops_the_start_and_says_which(monkeypatch,
     with pytest.raises(SystemExit) as excinfo:
         runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert str(excinfo.value) == says
+
+
+@pytest.mark.parametrize(("value", "level"), [(None, "info"), ("WARNING", "warning")])
+def test_the_gunicorn_log_level_is_one_gunicorn_knows(monkeypatch, value, level):
+    monkeypatch.delenv("GUNICORN_LOG_LEVEL", raising=False)
+    if value is not None:
+        monkeypatch.setenv("GUNICORN_LOG_LEVEL", value)
+    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["loglevel"] == level
 
 
 @pytest.mark.parametrize(

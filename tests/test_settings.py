@@ -132,6 +132,24 @@ def test_an_empty_database_url_means_the_embedded_sqlite_file():
         ({"SESSION_DAYS": "-1"}, "SESSION_DAYS must be 1 or more, not '-1'"),
         ({"TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT must be 0 or more, not '-1'"),
         ({"ANSWER_RATE_LIMIT": "0"}, "ANSWER_RATE_LIMIT must be 1 or more, not '0'"),
+        # Each of these passed `check`, and failed later on every request that used it.
+        ({"SESSION_DAYS": "99999999"}, "SESSION_DAYS must be 3650 or less, not '99999999'"),
+        ({"DATABASE_URL": "foo"}, "DATABASE_URL must be postgres://user:password@host:5432/"),
+        ({"DATABASE_URL": "mysql://db/climb"}, "DATABASE_URL must be postgres://"),
+        ({"DATABASE_URL": "postgres://u:p@w@db:x/c"}, "DATABASE_URL must be postgres://"),
+        (
+            {"EMAIL_USE_SSL": "1", "EMAIL_USE_TLS": "1"},
+            "EMAIL_USE_SSL and EMAIL_USE_TLS cannot both be on",
+        ),
+        (
+            {"DJANGO_EMAIL_BACKEND": "no.such.Backend"},
+            "DJANGO_EMAIL_BACKEND must be a mail backend's dotted path, such as "
+            "django.core.mail.backends.smtp.EmailBackend, not 'no.such.Backend'",
+        ),
+        (
+            {"DJANGO_EMAIL_BACKEND": "climb.mail.NoSuchBackend"},
+            "not 'climb.mail.NoSuchBackend'",
+        ),
     ],
 )
 def test_a_misspelt_setting_stops_the_start_and_says_which(env, problem):
@@ -188,6 +206,12 @@ def test_a_refused_setting_is_one_line_at_every_entry_point(command, tmp_path):
         ({"DJANGO_LOG_LEVEL": "25"}, "settings.LOGGING['root']['level']", "25"),
         ({"DJANGO_LOG_FORMAT": "JSON"}, "settings.LOG_FORMAT", "json"),
         ({"SESSION_DAYS": "1"}, "settings.SESSION_COOKIE_AGE", "86400"),
+        ({"SESSION_DAYS": "3650"}, "settings.SESSION_COOKIE_AGE", str(3650 * 86400)),
+        (
+            {"DJANGO_EMAIL_BACKEND": "climb.mail.UnsentEmailBackend"},
+            "settings.EMAIL_BACKEND",
+            "climb.mail.UnsentEmailBackend",
+        ),
     ],
 )
 def test_settings_take_their_values_in_any_usual_spelling(env, expression, value):
