@@ -351,11 +351,13 @@ if os.environ.get("DJANGO_EMAIL_BACKEND"):
             f"django.core.mail.backends.smtp.EmailBackend, not {EMAIL_BACKEND!r} ({error})"
         ) from None
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = envint("EMAIL_PORT", 587, minimum=1)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)  # port 465; otherwise STARTTLS on 587
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", not EMAIL_USE_SSL)
+# The port goes with the choice: SSL alone kept 587, where servers speak STARTTLS, and every
+# mail failed its handshake.
+EMAIL_PORT = envint("EMAIL_PORT", 465 if EMAIL_USE_SSL else 587, minimum=1)
 if EMAIL_USE_SSL and EMAIL_USE_TLS:
     # Django refuses the pair only when a mail is sent: the password-reset request was a 500.
     raise ImproperlyConfigured(

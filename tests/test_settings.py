@@ -207,6 +207,10 @@ def test_a_refused_setting_is_one_line_at_every_entry_point(command, tmp_path):
         ({"DJANGO_LOG_FORMAT": "JSON"}, "settings.LOG_FORMAT", "json"),
         ({"SESSION_DAYS": "1"}, "settings.SESSION_COOKIE_AGE", "86400"),
         ({"SESSION_DAYS": "3650"}, "settings.SESSION_COOKIE_AGE", str(3650 * 86400)),
+        # SMTP over TLS is port 465; EMAIL_USE_SSL=1 alone kept STARTTLS's 587.
+        ({}, "(settings.EMAIL_PORT, settings.EMAIL_USE_TLS)", "(587, True)"),
+        ({"EMAIL_USE_SSL": "1"}, "(settings.EMAIL_PORT, settings.EMAIL_USE_TLS)", "(465, False)"),
+        ({"EMAIL_USE_SSL": "1", "EMAIL_PORT": "2465"}, "settings.EMAIL_PORT", "2465"),
         (
             {"DJANGO_EMAIL_BACKEND": "climb.mail.UnsentEmailBackend"},
             "settings.EMAIL_BACKEND",
