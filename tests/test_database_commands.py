@@ -14,6 +14,13 @@ ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+class Terminal(StringIO):
+    """Standard input as someone at a terminal has it."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def run(*args) -> str:
     out = StringIO()
     call_command(*args, stdout=out)
@@ -50,6 +57,22 @@ def test_bad_input_changes_nothing(tmp_path):
     with pytest.raises(CommandError, match="no such folder"):
         run("backup_database", str(tmp_path / "nowhere" / "climb.sqlite3"))
     assert get_user_model().objects.filter(username="ada").exists()
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's own backup")
+@pytest.mark.parametrize("piped", ["", "yes\n"])
+def test_a_restore_without_a_terminal_asks_for_noinput(tmp_path, monkeypatch, piped):
+    """It asks "Type 'yes' to go on": with no terminal (cron, a script) input() met the end
+    of its input, an EOFError traceback; a "yes" piped in answered for nobody."""
+    users = get_user_model().objects
+    users.create_user("ada", "ada@example.com", "pw")
+    backup = tmp_path / "climb.sqlite3"
+    run("backup_database", str(backup))
+    users.create_user("later", "later@example.com", "pw")
+    monkeypatch.setattr("sys.stdin", StringIO(piped))
+    with pytest.raises(CommandError, match="run this again with --noinput. Nothing changed."):
+        run("restore_database", str(backup))
+    assert users.filter(username="later").exists()
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="SQLite's own backup")
@@ -109,6 +132,7 @@ def test_a_restore_from_another_database_or_unconfirmed_changes_nothing(tmp_path
     run("backup_database", str(backup))
     get_user_model().objects.create_user("grace", "grace@example.com", "pw")
     questions = []
+    monkeypatch.setattr("sys.stdin", Terminal())
     monkeypatch.setattr("builtins.input", lambda prompt: questions.append(prompt) or "y")
     with pytest.raises(CommandError, match="Nothing changed."):
         run("restore_database", str(backup))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
@@ -38,6 +39,13 @@ class Command(BaseCommand):
             if "django_migrations" not in tables:
                 raise CommandError(f"{path} is not a Climb database, nothing changed")
             if interactive:
+                if not sys.stdin.isatty():
+                    # From cron or a script input() met the end of its input: an EOFError
+                    # traceback, or a "yes" piped in without anyone having looked.
+                    raise CommandError(
+                        "No terminal to ask whether the app servers are stopped: stop them, "
+                        "then run this again with --noinput. Nothing changed."
+                    )
                 answer = input(
                     "Everything in the database now is replaced by the backup. "
                     "Are the app servers stopped? Type 'yes' to go on: "
