@@ -43,6 +43,15 @@ def test_a_backup_restores_what_was_there_and_nothing_since(tmp_path):
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="SQLite's own backup")
+def test_a_backup_is_readable_by_its_owner_only(tmp_path):
+    """It holds every password hash and live session: it was written 0644, for anyone on
+    the machine to read."""
+    backup = tmp_path / "climb.sqlite3"
+    run("backup_database", str(backup))
+    assert backup.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's own backup")
 def test_bad_input_changes_nothing(tmp_path):
     get_user_model().objects.create_user("ada", "ada@example.com", "pw")
     taken = tmp_path / "taken.sqlite3"

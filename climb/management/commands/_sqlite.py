@@ -60,7 +60,7 @@ def refuse_if_busy(connection: sqlite3.Connection) -> None:
 
 
 POSTGRES_BACKUP = (
-    "back up with `pg_dump --format=custom --file climb.dump DBNAME`, and restore into a new "
-    "database with `pg_restore --no-owner --exit-on-error --dbname NEWDB climb.dump` (see "
-    "the README's Backups)."
+    'back up with `pg_dump --format=custom --file climb.dump "$DATABASE_URL"`, and restore '
+    "into a new database with `pg_restore --no-owner --exit-on-error --dbname NEWDB "
+    "climb.dump` (see the README's Backups)."
 )

@@ -31,6 +31,10 @@ class Command(BaseCommand):
         partial = target.with_name(f".{target.name}.partial")
         source = open_live(instead=POSTGRES_BACKUP)
         try:
+            # Readable by its owner only, from the start (the rename keeps the mode): a
+            # backup holds every password hash and live session, and came out 0644.
+            partial.unlink(missing_ok=True)  # left by a backup that was killed
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             destination = sqlite3.connect(partial)
             try:
                 source.backup(destination)
