@@ -117,6 +117,19 @@ def test_commands_import_and_export(tmp_path, capsys):
     assert len(list(tmp_path.rglob("*.md"))) == len(list(DEMO_CONTENT.rglob("*.md")))
 
 
+def test_exporting_an_unknown_climb_is_an_error(tmp_path):
+    """`--climb nope` said "0 files written" and exited 0: a cron job's typo went unseen."""
+    call_command("import_lessons", str(DEMO_CONTENT))
+    with pytest.raises(CommandError) as excinfo:
+        call_command(
+            "export_lessons", str(tmp_path), "--climb", "distributed-systems", "--climb", "nope"
+        )
+    assert str(excinfo.value) == (
+        "no climb 'nope', nothing written; the climbs are: distributed-systems"
+    )
+    assert not list(tmp_path.iterdir())
+
+
 def test_an_edited_file_updates_only_what_changed(lessons):
     import_paths([lessons.parent])
     edit(lessons / LESSON.name, "title: Leases and TTLs", "title: Leases, and their TTLs")

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from lessons.exporter import export_to, stale_files
+from lessons.models import Climb
 
 
 class Command(BaseCommand):
@@ -26,6 +27,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, directory: str, climbs: list[str] | None, prune: bool, **options):
+        if climbs:
+            # A mistyped slug wrote nothing and said "0 files written", with exit status 0.
+            known = list(Climb.objects.order_by("slug").values_list("slug", flat=True))
+            unknown = [slug for slug in climbs if slug not in known]
+            if unknown:
+                raise CommandError(
+                    f"no climb {', '.join(map(repr, unknown))}, nothing written; the climbs "
+                    f"are: {', '.join(known) or 'none yet'}"
+                )
         written = export_to(directory, climbs)
         self.stdout.write(self.style.SUCCESS(f"{len(written)} files written to {directory}"))
         stale = stale_files(directory, written)
