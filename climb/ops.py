@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -205,8 +206,28 @@ class HealthCheckMiddleware:
             return self.get_response(request)
         response = healthz(request)
         if response.status_code != 200:
-            request_log.warning("healthz %s %s", response.status_code, response.content[:200])
+            log_failed_probe(response)
         return response
+
+
+def log_failed_probe(response: HttpResponse) -> None:
+    """One line a person can read, "healthz 503: database error: OperationalError, cache
+    ok", with the checks as fields: it was the body's bytes repr, and Django's handler added
+    "Service Unavailable: /healthz" as a second ERROR for every probe of an outage."""
+    try:
+        checks = json.loads(response.content)
+        checks.pop("status")
+    except (ValueError, KeyError, AttributeError):  # not the check's answer: a 405, say
+        checks = {}
+    status = response.status_code
+    request_log.log(
+        logging.ERROR if status >= 500 else logging.WARNING,
+        "healthz %s%s",
+        status,
+        ": " + ", ".join(f"{name} {value}" for name, value in checks.items()) if checks else "",
+        extra={"fields": {"path": "/healthz", "status": status, "checks": checks}},
+    )
+    response._has_been_logged = True  # Django's log_response skips what is logged already
 
 
 def _static_files() -> str:

@@ -48,6 +48,26 @@ def test_healthz_is_503_when_the_cache_fails(client, monkeypatch):
     assert response.json()["cache"] == "error: ConnectionError"
 
 
+def test_a_failing_healthz_is_one_readable_error_line(client, monkeypatch, caplog):
+    """Each failing probe logged `healthz 503 b'{"status": ...}'` (the body's bytes repr) and
+    Django's own 'Service Unavailable: /healthz' besides: two lines per probe, every few
+    seconds from every balancer, for the whole outage."""
+    import logging
+
+    from django.core.cache import cache
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(cache, "set", broken)
+    caplog.set_level(logging.INFO)
+    assert client.get("/healthz").status_code == 503
+    (record,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert (record.name, record.levelname) == ("climb.request", "ERROR")
+    assert record.getMessage() == "healthz 503: database ok, cache error: ConnectionError"
+    assert record.fields["checks"] == {"database": "ok", "cache": "error: ConnectionError"}
+
+
 def test_healthz_answers_a_balancer_asking_by_address_over_plain_http(client, settings):
     """A load balancer asks each instance by its own address, which ALLOWED_HOSTS need not
     list, over HTTP; that was a 400 with a DisallowedHost traceback. Other paths still check."""
