@@ -90,6 +90,7 @@ class Member:
     learner_id: int | None
     last_active: datetime | None = None  # the latest answer anywhere on the site
     in_figures: bool = True  # left out by a manager: not a row, nor in any figure
+    latest_climb: int | None = None  # the climb of that answer, where it was asked for
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ class Fetched:
     # The same day last week, up to the time of day it is now: {learner: answers}, tiers.
     answers_a_week_ago: dict[int, int] = field(default_factory=dict)
     tiers_a_week_ago: int = 0
+    climb: object = None  # the chosen climb, or the one the team is working in
 
 
 # --- output --------------------------------------------------------------------------------
@@ -323,6 +325,7 @@ class Dashboard:
     last_week_to_date: Week | None = None
     left_out: list[str] = field(default_factory=list)
     counted_at: datetime | None = None
+    climb: object = None  # the climb the figures are for: chosen, or where the team works
 
     @property
     def team_size(self) -> int:
@@ -592,6 +595,7 @@ class Summary:
     last_week_to_date: Week | None = None
     left_out: list[str] = field(default_factory=list)  # usernames, not in any figure
     counted_at: datetime | None = None  # kept for a while: answers since may be missing
+    climb: object = None  # the climb the figures are for: chosen, or where the team works
 
 
 def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summary:
@@ -663,6 +667,7 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
             (fetched.answers_a_week_ago, fetched.tiers_a_week_ago),
         ),
         left_out=left_out,
+        climb=selected,
     )
 
 
@@ -692,4 +697,5 @@ def view(
         last_week_to_date=summary.last_week_to_date,
         left_out=summary.left_out,
         counted_at=summary.counted_at,
+        climb=summary.climb,
     )

@@ -141,9 +141,11 @@ class DashboardFilters(forms.Form):
         field.error_messages["invalid_choice"] = _("There is no climb called “%(value)s”.")
 
     def clean_climb(self):
+        """The chosen climb; None where the address names none: the dashboard then shows the
+        climb the team is working in (stats.working_climb), read with its figures."""
         slug = self.cleaned_data["climb"]
         if not slug:
-            return self.climbs[0] if self.climbs else None
+            return None
         return next(c for c in self.climbs if c.slug == slug)
 
     def clean_period(self) -> str:

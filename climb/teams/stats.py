@@ -72,23 +72,34 @@ def team_learners(team: Team) -> QuerySet[Learner]:
     ).values("pk")
 
 
-def members(team: Team) -> list[Member]:
+def members(team: Team, with_climb: bool = False) -> list[Member]:
     """Every member, with their latest answer anywhere on the site (one index probe each on
-    learning_answer (learner, -created_at), inside this one query)."""
-    latest = (
-        Answer.objects.filter(learner_id=OuterRef("user__learner__id"))
-        .order_by("-created_at")
-        .values("created_at")[:1]
-    )
+    learning_answer (learner, -created_at), inside this one query); `with_climb`: and the
+    climb of that answer, which picks the dashboard's default climb (working_climb)."""
+    latest = Answer.objects.filter(learner_id=OuterRef("user__learner__id")).order_by("-created_at")
+    columns = ["user_id", "user__username", "role", "user__learner__id", "last_active"]
+    columns.append("in_figures")
     rows = (
         Membership.objects.filter(team=team)
         .order_by()
-        .annotate(last_active=Subquery(latest))
-        .values_list(
-            "user_id", "user__username", "role", "user__learner__id", "last_active", "in_figures"
-        )
+        .annotate(last_active=Subquery(latest.values("created_at")[:1]))
     )
-    return [Member(*row) for row in rows]
+    if with_climb:
+        climb = latest.values("question__step__version__piece__climb_id")[:1]
+        rows = rows.annotate(latest_climb=Subquery(climb))
+        columns.append("latest_climb")
+    return [Member(*row) for row in rows.values_list(*columns)]
+
+
+def working_climb(members: list[Member], climbs: list) -> Climb | None:
+    """The climb the team is working in: that of the latest answer of a member counted in
+    the figures, among the listed climbs; else the first climb (a team that has not started
+    opens on the first climb, as before). Read from `members(with_climb=True)`: no query."""
+    listed = {climb.pk: climb for climb in climbs}
+    recent = [m for m in members if m.in_figures and m.last_active and m.latest_climb in listed]
+    if recent:
+        return listed[max(recent, key=lambda m: m.last_active).latest_climb]
+    return climbs[0] if climbs else None
 
 
 def versions(climb_ids: list[int]) -> list[VersionInfo]:
@@ -289,11 +300,16 @@ def fetch(
 ) -> Fetched:
     """Everything the dashboard shows for `climb` since `since`, with the weekly chart from
     `chart_from` up to `now`. Without `chart_from`, only what the CSV export holds: the
-    per-member data (three queries instead of nine, ten on a translated site)."""
+    per-member data (three queries instead of nine, ten on a translated site). Without
+    `climb`, the climb the team is working in (working_climb), read by the members query."""
+    team_members = members(team, with_climb=climb is None)
+    if climb is None:
+        climb = working_climb(team_members, climbs)
     fetched = Fetched(
-        members=members(team),
+        members=team_members,
         versions=versions([c.pk for c in climbs]),
         version_rows=version_rows(team, since),
+        climb=climb,
     )
     if climb is None or chart_from is None:
         return fetched
@@ -330,13 +346,14 @@ def summary_shared(
     Keyed by the team's roster version (a column of the team row the view has already read,
     bumped on every join, leave and role change), the content generation, the language and
     the filters, so only new answers (and rounds started) can be missing, and for at most that
-    many seconds.
+    many seconds. Without `climb` (none in the address), the summary's own `climb` is the
+    one the team is working in, kept as long.
     """
     today = timezone.localdate(now)
 
     def compute() -> Summary:
         fetched = fetch(team, climbs, climb, since, chart_from, now)
-        summary = summarise(fetched, climbs, climb, today=today)
+        summary = summarise(fetched, climbs, fetched.climb, today=today)
         summary.counted_at = now
         return summary
 
@@ -352,7 +369,7 @@ def summary_shared(
             team.roster_version,
             content_generation(),
             get_language(),
-            climb.pk if climb else "-",
+            climb.pk if climb else "working",
             period,
             chart_from or "-",
             today,

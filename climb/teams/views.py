@@ -269,7 +269,7 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
         return render(request, template, context, status=400)
     board = _load_board(request, membership, filters, with_charts=True)
     chart = weekly_chart(board.weeks)
-    climb = filters.cleaned_data["climb"]
+    climb = board.climb  # chosen, or the one the team is working in
     current = {
         "climb": climb.slug if climb else None,
         "period": filters.cleaned_data["period"],
@@ -327,7 +327,7 @@ def _team_download(
     if not filters.is_valid():
         return _refused(request, membership, filters.first_error())
     board = _load_board(request, membership, filters, with_charts=with_charts)
-    climb, period = filters.cleaned_data["climb"], filters.cleaned_data["period"]
+    climb, period = board.climb, filters.cleaned_data["period"]
     slug = climb.slug if climb else "members"
     period = f"-{period}" if by_period else ""
     response, writer = _csv_download(f"team-{team_id}-{slug}{period}{suffix}.csv")
@@ -402,7 +402,7 @@ def team_export(request: HttpRequest, team_id: int) -> HttpResponse:
     if isinstance(download, HttpResponse):
         return download
     response, writer, board, filters = download
-    climb = filters.cleaned_data["climb"]
+    climb = board.climb
     period = filters.cleaned_data["period"]
     writer.writerow(
         [
