@@ -715,6 +715,39 @@ def test_a_member_who_started_a_new_round_is_not_counted_as_one_to_climb_it_agai
     assert any(row.startswith("carl") and "1 piece to climb again" in row for row in rows)
 
 
+def section_text(response, heading: str) -> str:
+    """A dashboard section's text, from its heading to the end of the section."""
+    html = response.content.decode().split(f'id="{heading}"', 1)[1].split("</section>", 1)[0]
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_a_period_with_only_later_rounds_does_not_read_as_nobody_answered(client, world):
+    """The team audit: round 1 before the period and round 2 in it showed 2 answers beside
+    "First-try accuracy: no answers yet" and "Nobody in the team has answered"."""
+    team = make_team(make_user("rita"), name="Retakers")
+    rita = Learner.objects.create(user=get_user_model().objects.get(username="rita"))
+    old = timezone.now() - timedelta(weeks=5)
+    for question in world["q"]["p1z"]:
+        make_answer(rita, wrong(question), created_at=old)
+        make_answer(rita, right(question), attempt=2, created_at=old)
+    Retake.objects.create(learner=rita, version=world["versions"][0], round=2)
+    for question in world["q"]["p1z"]:
+        make_answer(rita, right(question), round=2)
+    client.force_login(rita.user)
+    response = client.get(f"/teams/{team.pk}/?climb=ds&period=4")
+    assert response.context["board"].totals.answers == 2
+    summary = section_text(response, "summary-heading")
+    assert "Answers 2" in summary and "no answers yet" not in summary
+    assert "First-try accuracy no first try of a first round in this period" in summary
+    missed = section_text(response, "missed-heading")
+    assert "Nobody in the team has answered" not in missed
+    assert "in this period the team answered only in later rounds." in missed
+    # With nothing in the period at all, it still says so.
+    response = client.get(f"/teams/{team.pk}/?climb=sql&period=4")
+    assert "First-try accuracy no answers yet" in section_text(response, "summary-heading")
+    assert "Nobody in the team has answered" in section_text(response, "missed-heading")
+
+
 def test_the_csv_export_holds_every_row_with_the_filters(client, world):
     response, rows = export(client, world, "alice", "?period=4&sort=-accuracy")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
