@@ -1288,6 +1288,33 @@ def test_a_piece_taken_back_to_a_draft_leaves_the_most_missed_list(client, world
     assert "UNRELEASED" not in text
 
 
+def test_wrong_first_attempts_at_a_draft_are_not_called_none(client, world):
+    """The team audit: first-try accuracy 50% (answers to a version since taken back to a
+    draft still count) beside "No first attempt was wrong in this climb and period."."""
+    team = make_team(make_user("zed"), name="Solo")
+    zed = Learner.objects.create(user=get_user_model().objects.get(username="zed"))
+    for question in world["q"]["p1z"]:
+        make_answer(zed, wrong(question))
+    for question in world["q"]["p2z"]:
+        make_answer(zed, right(question))
+    TierVersion.objects.filter(pk=world["versions"][0].pk).update(status="draft")
+    bump_content_generation()
+    client.force_login(zed.user)
+    response = client.get(f"/teams/{team.pk}/?climb=ds")
+    assert response.context["board"].missed == []
+    assert "First-try accuracy 50%" in section_text(response, "summary-heading")
+    missed = section_text(response, "missed-heading")
+    assert "No first attempt was wrong" not in missed
+    assert "were all at questions of pieces since taken back to a draft" in missed
+    # All right: the plain statement holds.
+    team = make_team(make_user("amy"), name="Right")
+    amy = Learner.objects.create(user=get_user_model().objects.get(username="amy"))
+    make_answer(amy, right(world["q"]["p2z"][0]))
+    client.force_login(amy.user)
+    missed = section_text(client.get(f"/teams/{team.pk}/?climb=ds"), "missed-heading")
+    assert "No first attempt was wrong in this climb and period." in missed
+
+
 def test_the_most_missed_list_downloads_as_csv_for_every_member(client, world):
     """The lead audit: the list was the material for the team's discussion, and only the
     member rows could be downloaded."""
