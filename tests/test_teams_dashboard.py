@@ -169,7 +169,8 @@ def test_the_most_missed_question_comes_with_its_most_chosen_wrong_answer(client
     assert "2 of 3 (67%)" in first  # p1/zero q1: alice right, bob and carl wrong
     assert "Choice 1" in first and "(2 times)" in first
     assert 'href="/climbs/ds/leases/zero/"' in first and "Leases" in first
-    assert "1 of 2 (50%)" in rows[1] or "1 of 3 (33%)" in rows[1]
+    # Equal misses: the question more of the team answered first (p2/zero q1 before q2 of p1).
+    assert "1 of 4 (25%)" in rows[1] and "1 of 3 (33%)" in rows[2]
 
 
 def missed_rows(response) -> list[str]:
@@ -229,6 +230,48 @@ def test_the_most_chosen_wrong_answer_is_read_from_the_revision_shown(world):
     ]
     assert dashboard.most_chosen_wrong(tied, revisions)[question.pk][1:] == (1, 1)
     assert dashboard.top_missed(counts) == [(question.pk, 15, 6)]
+
+
+def test_among_equal_misses_the_question_more_of_the_team_answered_comes_first():
+    """The team audit: ties were ordered by the smallest sample, so one member's single
+    guesses (1 of 1) pushed a question missed by 1 of 9 off the list, and the questions
+    tied with the last one listed vanished without a word."""
+
+    def question(q, first, missed):
+        return [
+            dashboard.ChoiceCount(q, 1, 0, False, missed),
+            dashboard.ChoiceCount(q, 1, 1, True, first - missed),
+        ]
+
+    counts = question(200, 9, 2) + question(100, 9, 1)
+    for q in range(101, 113):  # twelve questions one member guessed wrong, 1 of 1
+        counts += question(q, 1, 1)
+    top = dashboard.top_missed(counts)
+    assert top[:2] == [(200, 9, 2), (100, 9, 1)]
+    assert top[2:] == [(q, 1, 1) for q in range(101, 109)]
+    assert dashboard.tied_beyond(counts) == 4  # 109 to 112, missed once as well
+    assert dashboard.tied_beyond(question(200, 9, 2)) == 0
+    # A question past the cut-off with fewer misses is no tie.
+    fewer = (
+        question(300, 5, 3)
+        + [row for q in range(9) for row in question(400 + q, 3, 2)]
+        + question(500, 4, 1)
+    )
+    assert dashboard.tied_beyond(fewer) == 0
+
+
+def test_the_page_says_how_many_more_questions_tie_with_the_last_one_listed(client, world):
+    piece = make_piece(world["ds"], slug="many", order=3)
+    version = make_version(piece, steps=12, tier=Tier.ZERO, title="Many")
+    team = make_team(make_user("max"), name="Ties")
+    learner = Learner.objects.create(user=get_user_model().objects.get(username="max"))
+    for question in questions(version):
+        make_answer(learner, wrong(question))
+    client.force_login(learner.user)
+    response = client.get(f"/teams/{team.pk}/?climb=ds")
+    assert len(response.context["board"].missed) == dashboard.MISSED_LIMIT
+    text = section_text(response, "missed-heading")
+    assert "2 more questions, not listed, were missed as often as the last one listed." in text
 
 
 def test_weekly_activity_counts_answers_and_tiers_per_week(client, world):

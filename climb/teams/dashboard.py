@@ -326,6 +326,7 @@ class Dashboard:
     left_out: list[str] = field(default_factory=list)
     counted_at: datetime | None = None
     climb: object = None  # the climb the figures are for: chosen, or where the team works
+    missed_tied: int = 0  # questions past the list missed as often as its last one
 
     @property
     def team_size(self) -> int:
@@ -467,18 +468,35 @@ def split_rows(
     return first_attempts, activity, new_rounds
 
 
-def top_missed(counts: Iterable[ChoiceCount], limit: int = MISSED_LIMIT) -> list[tuple]:
-    """(question_id, first attempts, missed) of the questions most often wrong at the first
-    attempt: most misses first, then the higher miss rate (fewer first attempts for as
-    many misses), then the oldest question."""
+def ranked_missed(counts: Iterable[ChoiceCount]) -> list[tuple[int, int, int]]:
+    """(question_id, first attempts, missed) of every question wrong at a first attempt,
+    the ones that trip the team up most first: most misses first (a high rate over two or
+    three tries says little yet); among equal misses, the question more of the team
+    answered, since the same misses among more members are the team's and not one
+    member's guesses (1 of 9 before 1 of 1); then the oldest question."""
     first: dict[int, int] = defaultdict(int)
     missed: dict[int, int] = defaultdict(int)
     for row in counts:
         first[row.question_id] += row.count
         if not row.is_correct:
             missed[row.question_id] += row.count
-    ranked = sorted(missed, key=lambda q: (-missed[q], first[q], q))
-    return [(q, first[q], missed[q]) for q in ranked[:limit] if missed[q]]
+    ranked = sorted((q for q in missed if missed[q]), key=lambda q: (-missed[q], -first[q], q))
+    return [(q, first[q], missed[q]) for q in ranked]
+
+
+def top_missed(counts: Iterable[ChoiceCount], limit: int = MISSED_LIMIT) -> list[tuple]:
+    """The first `limit` of ranked_missed()."""
+    return ranked_missed(counts)[:limit]
+
+
+def tied_beyond(counts: Iterable[ChoiceCount], limit: int = MISSED_LIMIT) -> int:
+    """How many questions past the first `limit` were missed as often as the last one
+    listed: a tie the cut-off would otherwise hide."""
+    ranked = ranked_missed(counts)
+    if len(ranked) <= limit:
+        return 0
+    last = ranked[limit - 1][2]
+    return sum(1 for _q, _first, missed in ranked[limit:] if missed == last)
 
 
 def most_chosen_wrong(
@@ -595,6 +613,7 @@ class Summary:
     last_week_to_date: Week | None = None
     left_out: list[str] = field(default_factory=list)  # usernames, not in any figure
     counted_at: datetime | None = None  # kept for a while: answers since may be missing
+    missed_tied: int = 0  # questions past the list missed as often as its last one
     climb: object = None  # the climb the figures are for: chosen, or where the team works
 
 
@@ -668,6 +687,7 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
         ),
         left_out=left_out,
         climb=selected,
+        missed_tied=tied_beyond(fetched.choice_counts),
     )
 
 
@@ -698,4 +718,5 @@ def view(
         left_out=summary.left_out,
         counted_at=summary.counted_at,
         climb=summary.climb,
+        missed_tied=summary.missed_tied,
     )
