@@ -1210,6 +1210,39 @@ def test_a_lead_reviews_a_missed_question_with_its_answer_and_who_chose_what(cli
     assert client.get(url + "?period=7").status_code == 400
 
 
+def test_the_review_says_when_the_right_answer_changed_since_the_answers(
+    client, world, django_assert_max_num_queries
+):
+    """The team audit: after the author made choice 1 the right one, the review read "Right
+    answer: Choice 1, chosen first by bob, carl" while counting them as misses."""
+    question = world["q"]["p1z"][0]  # bob and carl chose choice 1 (wrong), alice choice 2
+    url = f"/teams/{world['team'].pk}/questions/{question.pk}/"
+    get(client, world, "alice")
+    html = client.get(url).content.decode()
+    assert "The right answer has changed" not in html and "Marked " not in html
+    question.choices.filter(position=1).update(is_correct=False)
+    question.choices.filter(position=0).update(is_correct=True)
+    with django_assert_max_num_queries(QUERIES["question"]):
+        html = client.get(url).content.decode()
+    assert "Missed by 2 of the 3 members who answered it (67%)." in html  # as marked then
+    assert "The right answer has changed since some of these answers were given." in html
+    choices = html.split('class="review-choices"', 1)[1].split("</ol>", 1)[0].split("<li")[1:]
+    text = [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in choices]
+    assert "Right answer:" in text[0]
+    assert "Marked wrong when answered, before the right answer changed: bob, carl" in text[0]
+    assert "Marked right when answered, before the right answer changed: alice" in text[1]
+    assert "Marked " not in text[2]
+    # The list names choice 1 as the most chosen wrong answer, as marked then: and says so.
+    cache.clear()
+    with django_assert_max_num_queries(QUERIES["dashboard"]):
+        first = missed_rows(client.get(f"/teams/{world['team'].pk}/"))[0]
+    assert first.endswith(
+        "Choice 1 (2 times) "
+        "(marked wrong when chosen; the right answer since the author changed it)"
+    )
+    assert "since the author" not in missed_rows(client.get(f"/teams/{world['team'].pk}/"))[1]
+
+
 def test_only_the_team_s_leads_review_its_questions(client, world):
     question = world["q"]["p1z"][0]
     url = f"/teams/{world['team'].pk}/questions/{question.pk}/"

@@ -139,6 +139,7 @@ class QuestionInfo:
     # False where the text is the English original, shown for want of a translation.
     prompt_translated: bool = True
     title_translated: bool = True
+    right_now: str | None = None  # the text of today's right choice, as the author wrote it
 
     @property
     def excerpt(self) -> str:
@@ -250,6 +251,8 @@ class MissedQuestion:
     wrong_choice: str | None
     wrong_choice_count: int
     wrong_choice_ties: int = 0  # other wrong choices chosen as often
+    # The author has made that choice the right one since: marked wrong when chosen.
+    wrong_choice_now_right: bool = False
 
     @property
     def miss_rate(self) -> int:
@@ -288,6 +291,9 @@ class ReviewChoice:
     choice: object  # lessons.models.Choice
     names: list[str]
     answered: int  # first attempts at the question, all choices together
+    # Of `names`, those whose answer was marked otherwise than the choice is now (right
+    # when it is wrong, or wrong when it is right): the author changed the key since.
+    marked_otherwise: list[str] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -309,6 +315,11 @@ class QuestionReview:
     @property
     def miss_rate(self) -> int:
         return percent(self.missed, self.answered) if self.answered else 0
+
+    @property
+    def key_changed(self) -> bool:
+        """Some answers were marked against another right answer than today's."""
+        return any(choice.marked_otherwise for choice in self.choices)
 
 
 @dataclass
@@ -668,9 +679,12 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
         if q not in fetched.questions:
             continue
         text, times, ties = wrong.get(q, (None, 0, 0))
+        now_right = text is not None and text == fetched.questions[q].right_now
         if text is not None:  # shown in the reader's language, as plain text like the prompt
             text = plain_text(fetched.translated_choices.get(q, {}).get(text, text))
-        missed.append(MissedQuestion(fetched.questions[q], first, count, text, times, ties))
+        missed.append(
+            MissedQuestion(fetched.questions[q], first, count, text, times, ties, now_right)
+        )
     weeks = chart_weeks(today)
     return Summary(
         rows=rows,

@@ -236,8 +236,12 @@ def question_details(question_ids: list[int]) -> dict[int, QuestionInfo]:
     if not question_ids:
         return {}
     version = "step__version"
+    # Today's right answer, in the same query: a wrong answer the author has since made the
+    # right one is said so (answers are marked as they were when given).
+    right_now = Choice.objects.filter(question=OuterRef("pk"), is_correct=True)
     rows = (
         Question.objects.filter(pk__in=question_ids)
+        .annotate(right_now=Subquery(right_now.order_by("position").values("text")[:1]))
         .select_related(f"{version}__piece__climb")
         .only(
             "prompt",
@@ -266,6 +270,7 @@ def question_details(question_ids: list[int]) -> dict[int, QuestionInfo]:
             tier=shown.tier,
             prompt_translated=question.translated,
             title_translated=shown.translated,
+            right_now=question.right_now,
         )
     return details
 
@@ -417,15 +422,21 @@ def question_review(
         "choice_id", "is_correct", "learner__user__username"
     )
     names: dict[int | None, list[str]] = defaultdict(list)
+    # Answers are marked as they were when given (Answer.is_correct): where the author has
+    # changed the right answer since, who was marked otherwise than today's key would.
+    otherwise: dict[int, list[str]] = defaultdict(list)
+    key = {choice.pk: choice.is_correct for choice in question.choices.all()}
     missed = 0
     for choice_id, is_correct, username in chosen:
         names[choice_id].append(username)
         missed += not is_correct
+        if choice_id in key and key[choice_id] != is_correct:
+            otherwise[choice_id].append(username)
     answered = sum(len(people) for people in names.values())
     return QuestionReview(
         question=question,
         choices=[
-            ReviewChoice(choice, names.get(choice.pk, []), answered)
+            ReviewChoice(choice, names.get(choice.pk, []), answered, otherwise.get(choice.pk, []))
             for choice in question.choices.all()
         ],
         removed=names.get(None, []),
