@@ -1411,6 +1411,7 @@ def test_the_most_missed_list_downloads_as_csv_for_every_member(client, world):
     )
     assert first["miss_rate_percent"] == "67" and first["question"] == "What happens next?"
     assert (first["most_chosen_wrong_answer"], first["wrong_answer_times"]) == ("Choice 1", "2")
+    assert first["other_wrong_answers_as_often"] == "0"
     assert first["piece_url"] == "http://testserver/climbs/ds/leases/zero/"
     # The UX audit: the download had the table's 140-character excerpt, a raw newline in it.
     question = world["q"]["p1z"][0]
@@ -1428,6 +1429,23 @@ def test_the_most_missed_list_downloads_as_csv_for_every_member(client, world):
     assert client.get(f"/teams/{team.pk}/missed.csv?period=7").status_code == 400
     client.force_login(make_user("oscar"))
     assert client.get(f"/teams/{team.pk}/missed.csv").status_code == 404
+
+
+def test_the_most_missed_csv_says_a_tie_for_the_most_chosen_wrong_answer(client, world):
+    """The team audit: the page said "Choice 1 (once) and one other wrong answer as often",
+    the download only "Choice 1", 1, as if it were the favourite."""
+    team = make_team(make_user("tia"), name="Ties", uma="member")
+    question = world["q"]["p2z"][0]
+    for name, position in (("tia", 0), ("uma", 2)):
+        user = get_user_model().objects.get(username=name)
+        make_answer(Learner.objects.create(user=user), wrong(question, position))
+    client.force_login(get_user_model().objects.get(username="tia"))
+    response = client.get(f"/teams/{team.pk}/missed.csv?climb=ds")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [
+        (r["most_chosen_wrong_answer"], r["wrong_answer_times"], r["other_wrong_answers_as_often"])
+        for r in rows
+    ] == [("Choice 1", "1", "1")]
 
 
 def test_the_weekly_numbers_download_as_csv_for_every_member(client, world):

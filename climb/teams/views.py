@@ -360,6 +360,7 @@ def team_missed_export(request: HttpRequest, team_id: int) -> HttpResponse:
             "miss_rate_percent",
             "most_chosen_wrong_answer",
             "wrong_answer_times",
+            "other_wrong_answers_as_often",
             "piece_url",
         ]
     )
@@ -375,6 +376,8 @@ def team_missed_export(request: HttpRequest, team_id: int) -> HttpResponse:
                 missed.miss_rate,
                 csv_safe(missed.wrong_choice or ""),
                 missed.wrong_choice_count if missed.wrong_choice else "",
+                # The page's "and one other wrong answer as often": a tie, not a favourite.
+                missed.wrong_choice_ties if missed.wrong_choice else "",
                 request.build_absolute_uri(info.url),
             ]
         )
