@@ -1391,6 +1391,27 @@ def test_wrong_first_attempts_at_a_draft_are_not_called_none(client, world):
     assert "No first attempt was wrong in this climb and period." in missed
 
 
+def test_answers_only_to_a_draft_are_not_started_as_on_the_member_s_progress_page(client, world):
+    """The team audit: a learner whose only answers were to a version since taken back to
+    a draft was "Base camp" on the dashboard and "Not started" on their progress page."""
+    team = make_team(make_user("dora"), name="Drafty")
+    dora = Learner.objects.create(user=get_user_model().objects.get(username="dora"))
+    for question in world["q"]["p1j"]:
+        make_answer(dora, right(question))
+    TierVersion.objects.filter(pk=world["versions"][1].pk).update(status="draft")
+    bump_content_generation()
+    client.force_login(dora.user)
+    response = client.get(f"/teams/{team.pk}/?climb=ds")
+    assert table_rows(response.content.decode())[0].startswith("dora (you) Owner Not started")
+    assert response.context["board"].distribution[0].not_started == 1
+    assert response.context["board"].totals.answers == 2  # still activity, by design
+    progress = client.get(f"/teams/{team.pk}/members/{dora.user.pk}/progress/").content.decode()
+    row = progress.split("Distributed Systems", 1)[1].split("</tr>", 1)[0]
+    assert "Not started" in row
+    _response, rows = export(client, {"team": team}, "dora", "?climb=ds")
+    assert rows[0]["altitude_ds"] == "not-started"
+
+
 def test_the_most_missed_list_downloads_as_csv_for_every_member(client, world):
     """The lead audit: the list was the material for the team's discussion, and only the
     member rows could be downloaded."""

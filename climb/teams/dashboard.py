@@ -642,11 +642,13 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
     pieces_total = len(
         {v.piece_id for v in fetched.versions if v.published and v.climb_id == selected_id}
     )
-    climb_of = {v.id: v.climb_id for v in fetched.versions}
+    # Started: answered a published version, as the progress pages say it (scores_for); an
+    # answer to a version since taken back to a draft counts as activity, not as a start.
+    climb_of = {v.id: v.climb_id for v in fetched.versions if v.published}
     started_in = {
-        (learner_id, climb_of.get(version_id))
+        (learner_id, climb_of[version_id])
         for (learner_id, version_id), (count, _right) in first_attempts.items()
-        if count
+        if count and version_id in climb_of
     }
     started = {learner_id for learner_id, climb_id in started_in if climb_id == selected_id}
     rows = []
