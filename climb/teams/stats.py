@@ -77,8 +77,14 @@ def members(team: Team, with_climb: bool = False) -> list[Member]:
     learning_answer (learner, -created_at), inside this one query); `with_climb`: and the
     climb of that answer, which picks the dashboard's default climb (working_climb)."""
     latest = Answer.objects.filter(learner_id=OuterRef("user__learner__id")).order_by("-created_at")
-    columns = ["user_id", "user__username", "role", "user__learner__id", "last_active"]
-    columns.append("in_figures")
+    columns = [
+        "user_id",
+        "user__username",
+        "role",
+        "user__learner__id",
+        "last_active",
+        "in_figures",
+    ]
     rows = (
         Membership.objects.filter(team=team)
         .order_by()
