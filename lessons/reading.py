@@ -6,7 +6,8 @@ same state.
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import Abs
 from django.utils.translation import get_language
 
 from climb.learning.altitude import Altitude, VersionScore
@@ -19,19 +20,22 @@ from .models import Piece, Question, Tier, TierVersion, content_generation
 
 
 def neighbour(version: TierVersion, direction: str) -> Piece | None:
-    """The previous or next published piece, with its title at the nearest tier."""
+    """The previous or next published piece, at the tier nearest the one being read.
+
+    The same tier if the piece has it, else the nearest one. A tie (the tier below and the
+    one above, not the one being read) goes upwards for the next piece and downwards for
+    the previous one: that way k-then-j and j-then-k come back to the tier one left (from
+    Middle, to a piece with Junior and Senior, k goes to Junior; j from there has Zero and
+    Middle at the same distance: upwards, Middle). One preference both ways would lose the
+    round trip whenever the piece one comes back to has the tier on the far side too. It
+    reads as the climb does, too: onwards is upwards, back is a review.
+    """
     piece = version.piece
     titled = (
         TierVersion.objects.published()
         .filter(piece=OuterRef("pk"))
-        .annotate(
-            same_tier=Case(
-                When(tier=version.tier, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("same_tier", "tier")
+        .annotate(distance=Abs(F("tier") - version.tier))
+        .order_by("distance", "-tier" if direction == "next" else "tier")
     )
     if direction == "next":
         where = Q(order__gt=piece.order) | Q(order=piece.order, slug__gt=piece.slug)

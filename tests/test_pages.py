@@ -116,6 +116,32 @@ def test_piece_without_tier_redirects_to_its_lowest_tier(client, version):
     assert response["Location"] == "/climbs/distributed-systems/leader/zero/"
 
 
+def test_previous_and_next_go_to_the_nearest_tier_and_back(client):
+    """The audit's case: from Senior, k went to the piece's Zero though it had Middle.
+    A tie goes upwards onwards and downwards back, so that k then j is a round trip."""
+    climb = make_climb()
+    first, second, third = (make_piece(climb, order=n) for n in (1, 2, 3))
+    for tier in (Tier.JUNIOR, Tier.SENIOR):
+        make_version(first, tier=tier)
+    make_version(first, tier=Tier.MIDDLE, status=Status.DRAFT)
+    for tier in (Tier.ZERO, Tier.MIDDLE):
+        make_version(second, tier=tier)
+    for tier in (Tier.ZERO, Tier.SENIOR):
+        make_version(third, tier=tier)
+
+    def links(piece, tier: str) -> tuple[str | None, str | None]:
+        html = client.get(f"{piece.get_absolute_url()}{tier}/").content.decode()
+        found = (re.search(f'<link rel="{rel}" href="([^"]+)">', html) for rel in ("prev", "next"))
+        return tuple(match and match[1].split("/")[-2] for match in found)
+
+    assert links(third, "senior") == ("middle", None)  # the nearest, not the lowest
+    # Middle is a draft: Junior and Senior are as near, and back is downwards...
+    assert links(second, "middle") == ("junior", "senior")
+    # ...and onwards upwards: k then j comes back to Middle.
+    assert links(first, "junior") == (None, "middle")
+    assert links(third, "zero") == ("zero", None)
+
+
 @pytest.mark.parametrize(
     "url",
     [
