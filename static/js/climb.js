@@ -253,6 +253,34 @@
     lastPointer = event.target instanceof Element ? event.target : null;
   }, true);
 
+  // A field the page focuses by itself (autofocus: the search page's, after Back, a reload
+  // or the language switch) gets the caret at its start in Chromium, and typing would go
+  // before the query. At the end, the query is there to refine, as where one left it; a
+  // stray key wipes nothing, as it would if the query were selected (Ctrl K selects it, for
+  // a new search). Only until the page has loaded, and not for a click, which puts the caret
+  // where it clicks.
+  const autofocused = document.querySelector('input[autofocus]');
+  if (isTextEntry(autofocused) && autofocused.value) {
+    const caretToEnd = function () {
+      // (An email field has no caret to move: selectionStart is null there.)
+      if (lastPointer !== autofocused && autofocused.selectionStart === 0 &&
+          autofocused.selectionEnd === 0) {
+        const end = autofocused.value.length;
+        autofocused.setSelectionRange(end, end);
+      }
+    };
+    if (document.activeElement === autofocused) {
+      caretToEnd();
+    } else {
+      autofocused.addEventListener('focus', caretToEnd, { once: true });
+      window.addEventListener('load', function () {
+        window.setTimeout(function () {
+          autofocused.removeEventListener('focus', caretToEnd);
+        }, 0);
+      });
+    }
+  }
+
   function openQuizForm() {
     const forms = Array.from(document.querySelectorAll(OPEN_QUIZ));
     if (forms.length === 0) {

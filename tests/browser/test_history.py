@@ -64,6 +64,25 @@ def test_the_language_switch_and_log_in_follow_the_address_htmx_moved_to(
     expect(page.locator("#search-q")).to_have_value("lease")
 
 
+def test_coming_back_to_a_search_puts_the_caret_after_the_query(live_server, demo, page: Page):
+    """The audit's case: after Back, a reload or the language switch, the field had focus with
+    the caret before the query, and typing went in front of it."""
+    field = page.locator("#search-q")
+    caret = "[document.activeElement.selectionStart, document.activeElement.selectionEnd]"
+
+    page.goto(live_server.url + "/search/?q=leader")
+    expect(field).to_be_focused()
+    assert page.evaluate(caret) == [6, 6]
+    page.reload()
+    expect(field).to_be_focused()
+    assert page.evaluate(caret) == [6, 6]
+    page.get_by_role("button", name="RU").click()
+    expect(page).to_have_url(live_server.url + "/ru/search/?q=leader")
+    expect(field).to_be_focused()
+    page.keyboard.type(" lease")
+    expect(field).to_have_value("leader lease")
+
+
 def test_climbing_a_piece_again_says_so_and_starts_there(live_server, demo, page: Page):
     """The audit's case: after "Climb it again" the page came back with focus on <body> and
     nothing saying a new round had begun."""
