@@ -233,8 +233,15 @@
         back.focus();
       } else {
         // Nothing had focus (reading with the mouse, say): back to the place on the page
-        // that `?` scrolled away from, rather than the foot of the page.
-        panel.querySelector('summary').focus({ preventScroll: scrolled !== null });
+        // that `?` scrolled away from, rather than the foot of the page; and focus back to
+        // the page, not left on the panel's <summary> down there, where Space would open
+        // the panel again instead of scrolling, and Tab go on from the foot of the page.
+        const main = document.getElementById('main');
+        if (main) {
+          main.focus({ preventScroll: true });
+        } else {
+          document.activeElement.blur();
+        }
         if (scrolled !== null) {
           window.scrollTo(0, scrolled);
         }

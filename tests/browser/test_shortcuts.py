@@ -108,6 +108,16 @@ def test_question_mark_opens_the_shortcuts_panel_and_escape_closes_it(
     page.keyboard.press("Escape")
     expect(panel).to_have_js_property("open", False)
     assert abs(page.evaluate("window.scrollY") - before) <= 2
+    # Focus is not left on the <summary> at the foot of the page: Space scrolls the page
+    # on, rather than opening the panel again (the keyboard audit).
+    expect(panel.locator("summary")).not_to_be_focused()
+    page.keyboard.press("Space")
+    for _ in range(20):  # Space scrolls smoothly: wait for it (CSP forbids wait_for_function)
+        if page.evaluate("window.scrollY") > before + 2:
+            break
+        page.wait_for_timeout(50)
+    assert page.evaluate("window.scrollY") > before + 2
+    expect(panel).to_have_js_property("open", False)
 
     # Reachable without a keyboard too: it is a plain <details>.
     panel.get_by_text("Keyboard shortcuts").click()
