@@ -171,6 +171,54 @@ def _skeleton(request: HttpRequest, context: dict, steps: int, cached: bool) -> 
     return skeleton
 
 
+MESSAGE_AT = "at:"
+
+
+def message_at(anchor: str) -> str:
+    """The extra_tags of a message shown at `anchor` (step-N, feedback-<question id>), where
+    a redirect to #anchor lands, rather than at the top of the page: a reader without
+    JavaScript sees it there, and a screen reader reads it first. (Readers with it get no
+    such message: their answer's news comes in a toast.)"""
+    return MESSAGE_AT + anchor
+
+
+def _place_messages(values: dict, states: list[StepState], shown: list) -> list:
+    """Put the messages meant for an anchor into the step HTML in `values`; the others (and
+    any whose anchor is not on the page) are returned, for the top of the page."""
+    at_top = []
+    for message in shown:
+        tag = message.extra_tags or ""
+        anchor = tag[len(MESSAGE_AT) :] if tag.startswith(MESSAGE_AT) else ""
+        html = render_to_string("lessons/_page_messages.html", {"messages": [message]})
+        kind, _, number = anchor.partition("-")
+        placed = False
+        for index, state in enumerate(states, start=1):
+            name = f"step-{index}"
+            if kind == "step" and number == str(index):
+                # Just inside the step's <li>: its opening tag has no ">" in it.
+                start = values[name].index(">") + 1
+            elif (
+                kind == "feedback"
+                and state.question is not None
+                and number == str(state.question.pk)
+            ):
+                # Just inside the feedback. Author text cannot hold this: its quotes and
+                # angle brackets are escaped, and it has no tabindex.
+                opening = f'id="feedback-{number}" tabindex="-1">'
+                start = values[name].find(opening)
+                if start < 0:
+                    break
+                start += len(opening)
+            else:
+                continue
+            values[name] = values[name][:start] + html + values[name][start:]
+            placed = True
+            break
+        if not placed:
+            at_top.append(message)
+    return at_top
+
+
 def piece_html(
     request: HttpRequest, context: dict, cached: bool = True, messages: bool = False
 ) -> str:
@@ -184,10 +232,10 @@ def piece_html(
     values = {f"step-{number}": html for number, html in enumerate(steps, start=1)}
     values.update(altitude=altitude, recap=recap, messages="")
     if messages:
-        shown = list(get_messages(request))
-        if shown:
+        at_top = _place_messages(values, states, list(get_messages(request)))
+        if at_top:
             values["messages"] = render_to_string(
-                "lessons/_page_messages.html", {"messages": shown}
+                "lessons/_page_messages.html", {"messages": at_top}
             )
     if request.user.is_authenticated:
         values["username"] = escape(request.user.get_username())

@@ -596,10 +596,18 @@ def test_without_javascript_a_stale_tab_s_answer_comes_back_with_the_note(client
     post(client, first, wrong(first), htmx=False)
     response = post(client, first, correct(first), htmx=False)  # the other tab
     assert response.status_code == 302
+    assert response["Location"].endswith(f"#feedback-{first.pk}")
     page = client.get(response["Location"].split("#")[0]).content.decode()
-    assert "You had already answered this in another tab" in page
     assert f'You chose: <span class="chosen">{wrong(first).text}</span>' in page
     assert Answer.objects.count() == 1
+    # Where the redirect lands, at the head of the verdict, not at the top of the page
+    # (out of sight): once, and taking focus on load.
+    assert page.count("You had already answered this in another tab") == 1
+    feedback = page.split(f'id="feedback-{first.pk}" tabindex="-1">', 1)[1]
+    box = feedback.split('<p class="verdict">', 1)[0]
+    assert 'class="page-messages" role="status" tabindex="-1" data-focus-on-load' in box
+    assert '<p class="notice is-info">You had already answered this in another tab' in box
+    assert page.count("data-focus-on-load") == 1
 
 
 def test_a_page_open_while_the_secret_key_was_rotated_still_takes_its_answer(

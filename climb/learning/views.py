@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from climb.errors import into_message_slot
 from climb.ops import limit_key
 from climb.spreadsheets import BOM, csv_safe
-from lessons.assembly import answer_html, with_csrf_token
+from lessons.assembly import answer_html, message_at, with_csrf_token
 from lessons.models import Localized, Status, Tier, TierVersion
 from lessons.reading import altitude_context, attempts_in
 
@@ -153,8 +153,8 @@ def answer(request: HttpRequest) -> HttpResponse:
     stale = not recorded.created and recorded.answer.choice_id != choice.pk
     notice = str(ANSWERED_ELSEWHERE) if stale else " ".join(news)
     if not request.htmx:
-        if notice:
-            messages.info(request, notice)
+        if notice:  # shown in the verdict, where the page comes back
+            messages.info(request, notice, extra_tags=message_at(f"feedback-{question.pk}"))
         # Post/redirect/get: the page comes back scrolled to the verdict (the top of the step
         # would leave it below the prose and the snippet).
         return redirect(f"{version.get_absolute_url()}#feedback-{question.pk}")
