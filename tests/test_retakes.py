@@ -194,7 +194,8 @@ def test_a_new_round_starts_the_steps_over_and_its_first_answers_count(client, v
     # came back with nothing to say a new round had started.
     assert "Round 2: the steps start over, and your first answers in it count." in html
     assert "data-focus-on-load" in html
-    assert 'class="step is-open" id="step-1"' in html
+    # ...at step 1, where the redirect lands, so that the next Tab goes on into the step.
+    assert '<li class="step is-open" id="step-1">\n<div class="page-messages"' in html
     assert 'class="step is-locked" id="step-2"' in html
     # A locked step keeps its question's anchor: "To revisit" on the progress page links it.
     second = questions(version)[1]

@@ -182,10 +182,13 @@ def retake(request: HttpRequest, version_id: int) -> HttpResponse:
         round_number = Retake.start(learner_id_for(request), version)
     except RetakeRefused as refused:
         return _retake_refused(request, version, str(refused))
+    # At step 1, where the page comes back: focused there (climb.js), the next Tab goes on
+    # into the step rather than back to the top of the page.
     messages.success(
         request,
         _("Round %(round)d: the steps start over, and your first answers in it count.")
         % {"round": round_number},
+        extra_tags=message_at("step-1"),
     )
     return redirect(f"{version.get_absolute_url()}#step-1")
 

@@ -95,10 +95,15 @@ def test_climbing_a_piece_again_says_so_and_starts_there(live_server, demo, page
         answer(page, number, correct)
         expect(step(page, number).locator(".feedback .verdict")).to_contain_text("Right")
     page.get_by_role("button", name="Climb it again").click()
-    message = page.locator(".page-messages")
+    # The message is at step 1, where the page comes back, and has focus there: the first
+    # Tab goes on into the step, not to the top of the page (the keyboard audit).
+    message = step(page, 1).locator(".page-messages")
     expect(message).to_contain_text("Round 2: the steps start over")
     expect(message).to_be_focused()
+    expect(page.locator(".page-messages")).to_have_count(1)
     expect(step(page, 1)).to_have_class(has_class("is-open"))
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('#step-1') !== null")
 
 
 def test_paging_the_dashboard_to_its_last_page_keeps_the_keyboard_there(
