@@ -355,6 +355,12 @@
     return event.shiftKey ? letter[1] : letter[1].toLowerCase();
   }
 
+  function isSearchChord(event) {
+    const key = shortcutKey(event);
+    return (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey &&
+      (key === 'k' || key === 'K');
+  }
+
   function handleShortcut(event) {
     const key = shortcutKey(event);
     if (key === 'Escape') {
@@ -362,7 +368,7 @@
       return closeShortcuts() || (!isTextEntry(event.target) && hideToast());
     }
     if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey) {
-      return (key === 'k' || key === 'K') && openSearch();
+      return isSearchChord(event) && openSearch();
     }
     // Any other Ctrl, Alt or Meta chord belongs to the browser or the system (AltGr too).
     if (event.ctrlKey || event.altKey || event.metaKey || singleKeysOff) {
@@ -389,7 +395,10 @@
     if (event.defaultPrevented || event.isComposing || event.repeat) {
       return;
     }
-    if (isTextEntry(event.target) && event.key !== 'Escape') {
+    // In a text field the keys are text, but for Escape and Ctrl K (Cmd K), which type
+    // nothing: the search page, log-in and sign-up focus a field on load, and Ctrl K there
+    // would otherwise be the browser's.
+    if (isTextEntry(event.target) && event.key !== 'Escape' && !isSearchChord(event)) {
       return;
     }
     if (handleShortcut(event)) {

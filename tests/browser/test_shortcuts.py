@@ -222,6 +222,27 @@ def test_slash_and_control_k_open_search_where_letters_are_typed(live_server, de
     expect(page.get_by_role("searchbox", name="Search the pieces")).to_be_focused()
 
 
+def test_control_k_works_in_a_text_field_too(live_server, demo, page: Page):
+    """The keyboard audit: the search page and log-in focus a field on load, and Ctrl K
+    there was the browser's. It types nothing: it searches from a field too."""
+    page.goto(live_server.url + "/search/?q=leader")
+    field = page.locator("#search-q")
+    expect(field).to_be_focused()
+    page.keyboard.press("Control+k")
+    # On the search page it selects the query, for a new search.
+    assert page.evaluate(
+        "[document.activeElement.selectionStart, document.activeElement.selectionEnd]"
+    ) == [0, 6]
+    page.keyboard.type("fencing")
+    expect(field).to_have_value("fencing")
+
+    page.goto(live_server.url + "/accounts/login/")
+    expect(page.get_by_label("Username")).to_be_focused()
+    page.keyboard.press("Control+k")
+    expect(page).to_have_url(ends_with("/search/"))
+    expect(page.get_by_role("searchbox", name="Search the pieces")).to_be_focused()
+
+
 def test_single_key_shortcuts_can_be_turned_off_and_stay_off(live_server, demo, page: Page):
     """WCAG 2.1.4: a speech-input user saying a word with a "j" in it, or a stray key, must
     be able to keep single keys from leaving the page. Ctrl K and Esc stay."""
