@@ -722,6 +722,21 @@ def test_giving_the_same_role_again_changes_nothing(client, team):
     assert "mia already had that role." in response.content.decode()
 
 
+def test_what_a_members_page_post_did_takes_focus_on_the_page_it_comes_back_to(client, team):
+    """The keyboard audit: after "Change role" or "Leave out" focus was on <body> and the
+    message in a status region there from the start was not read. climb.js focuses it, as
+    a piece page's."""
+    login(client, team, "olga")
+    uid = member(team, "mia").user_id
+    url = f"/teams/{team.pk}/members/{uid}/role/"
+    html = client.post(url, {"role": "manager"}, follow=True).content.decode()
+    box = html.split('<ul class="team-messages"', 1)[1].split("</ul>", 1)[0]
+    assert ' tabindex="-1" data-focus-on-load>' in box and "mia&#x27;s role is now: manager." in box
+    assert html.count("data-focus-on-load") == 1
+    # Nothing to say, nothing focused.
+    assert "data-focus-on-load" not in client.get(f"/teams/{team.pk}/members/").content.decode()
+
+
 def test_the_members_page_offers_managers_no_control_over_owners(client, team):
     html = login(client, team, "mike").get(f"/teams/{team.pk}/members/").content.decode()
     olga = member(team, "olga").user_id
