@@ -25,9 +25,11 @@ def test_answering_without_javascript_comes_back_at_the_same_step(
     page = no_js_page
     page.goto(live_server.url + SENIOR_PIECE)
     expect(step(page, 2)).to_have_class(has_class("is-locked"))
-    # No script, no shortcuts: the switch that turns them off is not offered.
-    page.locator("details#shortcuts summary").click()
-    expect(page.get_by_text("Single-key shortcuts")).to_be_hidden()
+    # No script, no shortcuts: neither the panel that lists them nor the "/" beside Search
+    # is shown (the keyboard audit).
+    expect(page.locator("details#shortcuts")).to_be_hidden()
+    expect(page.locator(".nav-kbd")).to_be_hidden()
+    expect(page.locator("nav.site-nav").get_by_role("link", name="Search")).to_be_visible()
     question = question_id(page, 1)
     correct, wrong = choice_indexes(question)
 
