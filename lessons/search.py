@@ -45,6 +45,10 @@ def search(request: HttpRequest) -> HttpResponse:
         response = render(request, "lessons/_search_response.html", context)
     else:
         response = render(request, "lessons/search.html", context)
+    if request.htmx and not query:
+        # The field emptied (Esc clears a search field, as browsers have it; or the query
+        # deleted): the address is the search page's own, not one ending in "?q=".
+        response["HX-Replace-Url"] = request.path
     # Same URL, two bodies: caches must not hand the fragment to a normal page load.
     patch_vary_headers(response, ("HX-Request",))
     return response

@@ -263,6 +263,15 @@ def test_htmx_request_gets_only_the_results_fragment(client):
     assert "HX-Request" in response["Vary"]
 
 
+def test_an_emptied_field_leaves_no_empty_query_in_the_address(client):
+    """The keyboard audit: Esc in the field (which clears it) left /search/?q= behind."""
+    for url in (SEARCH_URL, "/ru" + SEARCH_URL):
+        for q in ("", "  "):
+            response = search(client, q, url=url, headers={"HX-Request": "true"})
+            assert response["HX-Replace-Url"] == url
+    assert "HX-Replace-Url" not in search(client, "lease", headers={"HX-Request": "true"})
+
+
 def test_htmx_history_restore_gets_the_whole_page(client):
     headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
     response = search(client, "leases", headers=headers)
