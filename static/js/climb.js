@@ -264,8 +264,9 @@
   // or the language switch) gets the caret at its start in Chromium, and typing would go
   // before the query. At the end, the query is there to refine, as where one left it; a
   // stray key wipes nothing, as it would if the query were selected (Ctrl K selects it, for
-  // a new search). Only until the page has loaded, and not for a click, which puts the caret
-  // where it clicks.
+  // a new search). Only its first focus, and not a click, which puts the caret where it
+  // clicks; Tab into a field selects its text, which this leaves alone. On a busy machine
+  // Chromium may autofocus after the load event: the listener waits for that first focus.
   const autofocused = document.querySelector('input[autofocus]');
   if (isTextEntry(autofocused) && autofocused.value) {
     const caretToEnd = function () {
@@ -280,11 +281,6 @@
       caretToEnd();
     } else {
       autofocused.addEventListener('focus', caretToEnd, { once: true });
-      window.addEventListener('load', function () {
-        window.setTimeout(function () {
-          autofocused.removeEventListener('focus', caretToEnd);
-        }, 0);
-      });
     }
   }
 
