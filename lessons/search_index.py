@@ -9,10 +9,12 @@ are indexed like the rest and filtered out when searching, against the live stat
 publish action uses update(), which sends no signal, and must still take effect at once.
 
   - SQLite: the table is an FTS5 virtual table (created in migration 0005), ranked with
-    bm25() weighting title 10, crux 4, body 1, camelCase parts 0.5.
+    bm25() weighting title 10, crux 4, body 1, camelCase parts 0.5, after title points.
   - PostgreSQL: a table partitioned by language, with a `document` tsvector (title A, crux B,
     body C, camelCase parts D, config 'simple') under a GIN index, written with SearchVector,
-    searched with SearchQuery and ranked with SearchRank.
+    searched with SearchQuery and ranked with SearchRank, after the same title points.
+  - Title points (search_text.title_tests): a piece whose title holds the query's words ranks
+    first on both: bm25 floors the weight of a word in over half the rows at next to nothing.
 
 Both index the same words, made in Python (search_text.search_words): split and folded the
 way FTS5's unicode61 does, ё read as е, and each word stemmed (Snowball, Russian or English),
@@ -41,7 +43,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, models, transaction
-from django.db.models import BooleanField, F, FloatField, Value
+from django.db.models import BooleanField, Case, F, FloatField, Value, When
 from django.db.models.expressions import ExpressionWrapper, RawSQL
 from django.utils.safestring import SafeString
 
@@ -60,10 +62,13 @@ from .search_text import (
     Highlighter,
     Phrase,
     fts5_match,
+    fts5_phrase,
     identifier_parts,
     parse_query,
     plain_text,
     search_text,
+    title_points,
+    title_tests,
     tsquery,
 )
 
@@ -87,6 +92,9 @@ BM25_WEIGHTS = {
 }
 # PostgreSQL ts_rank() weights, in its order: D (parts), C (body), B (crux), A (title).
 RANK_WEIGHTS = [0.05, 0.1, 0.4, 1.0]
+# A result's score: its title points (search_text.title_tests) times this, plus its bm25 or
+# ts_rank, which stay far below it: a title match always ranks above any number of others.
+TITLE_POINTS = 10_000
 BATCH = 200  # versions per re-index round: bounded memory and IN lists
 
 
@@ -343,6 +351,7 @@ def search(query: str, language: str, limit: int = 50) -> list[Hit]:
         _matching(phrases, language, limit)
         .select_related("version__piece__climb")
         .only(
+            "title",
             "text",
             *(f"version__{name}" for name in ("tier", "status", "minutes", "title", "crux")),
             *(
@@ -366,14 +375,22 @@ def search(query: str, language: str, limit: int = 50) -> list[Hit]:
             "version__tier",
         )[:limit]
     )
+    # The title points chose these rows in the database (_matching); counted again here
+    # from the indexed title, the same words the index matched, rather than asked of the
+    # index a second time. A stable sort: equal scores keep the database's order.
+    scored = [
+        (title_points(phrases, document.title) * TITLE_POINTS + document.score, document)
+        for document in documents
+    ]
+    scored.sort(key=lambda pair: -pair[0])
     highlighter = Highlighter(phrases)
     hits = []
-    for document in documents:
+    for score, document in scored:
         local = Localized(document.version, language)
         hits.append(
             Hit(
                 version=document.version,
-                rank=document.score,
+                rank=score,
                 title_html=highlighter.mark(local.title),
                 crux_html=highlighter.mark(local.crux),
                 snippet_html=highlighter.snippet(document.text),
@@ -384,7 +401,9 @@ def search(query: str, language: str, limit: int = 50) -> list[Hit]:
 
 def _matching(phrases: list[Phrase], language: str, limit: int) -> models.QuerySet[SearchDocument]:
     """The best `limit` published documents matching every phrase, with `score` (higher is
-    better), still to be ordered.
+    better; bm25 or ts_rank alone: search() adds the title points), still to be ordered.
+
+    Chosen on title points first (search_text.title_tests), then on bm25 or ts_rank.
 
     Both databases first choose the best rows from the index alone, and only then read those
     rows and join their versions: carrying every match's columns (the body is long) and joins
@@ -398,11 +417,25 @@ def _matching(phrases: list[Phrase], language: str, limit: int) -> models.QueryS
         query = SearchQuery(tsquery(phrases), config="simple", search_type="raw")
         vector = ExpressionWrapper(F("document"), output_field=SearchVectorField())
         rank = SearchRank(F("vector"), query, weights=RANK_WEIGHTS)
+        # Read from the vector already in hand: no more index lookups.
+        title = [
+            Case(
+                When(
+                    vector=SearchQuery(
+                        tsquery([phrase], weight="A"), config="simple", search_type="raw"
+                    ),
+                    then=Value(points * TITLE_POINTS),
+                ),
+                default=Value(0),
+            )
+            for points, phrase in title_tests(phrases)
+        ]
+        points = sum(title, start=Value(0))
         # alias(), not annotate(): the vector is matched and ranked, never sent back.
         best = (
             SearchDocument.objects.alias(vector=vector)
             .filter(vector=query, language=language, version__in=published)
-            .alias(score=rank)
+            .alias(score=points + rank)
             .order_by("-score", "pk")
             .values("pk")[:limit]
         )
@@ -416,13 +449,29 @@ def _matching(phrases: list[Phrase], language: str, limit: int) -> models.QueryS
     # the rowid alone tell: the rowid holds the version and the language.
     match = fts5_match(phrases)
     weights = ", ".join(str(weight) for weight in BM25_WEIGHTS.values())
+    # The title points: whether the title holds each phrase, asked of the index with a
+    # column filter; each subquery is read once per statement, not per row.
+    tests = title_tests(phrases)
+    points = " + ".join(
+        f"{count * TITLE_POINTS} * ({TABLE}.rowid IN"
+        f" (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s))"
+        for count, _phrase in tests
+    )
+    points_params = ["{title} : " + fts5_phrase(phrase) for _count, phrase in tests]
+    bm25 = f"bm25({TABLE}, {weights})"
     published_sql, published_params = published.query.sql_with_params()
     best = (
         f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s"
         f" AND rowid %% {LANGUAGE_SLOTS} = %s AND rowid / {LANGUAGE_SLOTS} IN ({published_sql})"
-        f" ORDER BY bm25({TABLE}, {weights}), rowid LIMIT %s"
+        f" ORDER BY {points} - {bm25} DESC, rowid LIMIT %s"
     )
-    best_params = [match, LANGUAGES.index(language), *published_params, limit]
+    best_params = [
+        match,
+        LANGUAGES.index(language),
+        *published_params,
+        *points_params,
+        limit,
+    ]
     return SearchDocument.objects.filter(
         RawSQL(f"{TABLE} MATCH %s", [match], output_field=BooleanField()),
         # The unary + keeps FTS5 from taking the IN list as rowid lookups (a search of the
@@ -432,5 +481,5 @@ def _matching(phrases: list[Phrase], language: str, limit: int) -> models.QueryS
     ).annotate(
         # bm25() is better when lower; negated to read like SearchRank. Not named "rank":
         # that is a hidden column of every FTS5 table.
-        score=RawSQL(f"-bm25({TABLE}, {weights})", [], output_field=FloatField())
+        score=RawSQL(f"-{bm25}", [], output_field=FloatField())
     )

@@ -194,24 +194,61 @@ def parse_query(query: str) -> list[Phrase]:
     return phrases
 
 
+def fts5_phrase(phrase: Phrase) -> str:
+    """One phrase as FTS5 reads it: quoted, so no input is read as syntax."""
+    # Words are letters and digits only (parse_query), so they never hold a double quote.
+    return '"' + " ".join(phrase.words) + '"' + (" *" if phrase.prefix else "")
+
+
 def fts5_match(phrases: list[Phrase]) -> str:
     """An FTS5 MATCH expression: every phrase quoted, so no input is read as syntax."""
-    # Words are letters and digits only (parse_query), so they never hold a double quote.
-    return " AND ".join(
-        '"' + " ".join(phrase.words) + '"' + (" *" if phrase.prefix else "") for phrase in phrases
-    )
+    return " AND ".join(fts5_phrase(phrase) for phrase in phrases)
 
 
-def tsquery(phrases: list[Phrase]) -> str:
-    """A PostgreSQL to_tsquery() expression: quoted lexemes, <-> inside phrases, :* prefix."""
+def tsquery(phrases: list[Phrase], weight: str = "") -> str:
+    """A PostgreSQL to_tsquery() expression: quoted lexemes, <-> inside phrases, :* prefix;
+    with `weight` ("A"), only lexemes of that weight (the title's) match."""
     # Words are letters and digits only (parse_query), so quoting them needs no escaping.
     parts = []
     for phrase in phrases:
-        lexemes = [f"'{word}'" for word in phrase.words]
+        lexemes = [f"'{word}'" + (":" + weight if weight else "") for word in phrase.words]
         if phrase.prefix:
-            lexemes[-1] += ":*"
+            lexemes[-1] = f"'{phrase.words[-1]}':*{weight}"
         parts.append("(" + " <-> ".join(lexemes) + ")")
     return " & ".join(parts)
+
+
+def title_tests(phrases: list[Phrase]) -> list[tuple[int, Phrase]]:
+    """What a title match is worth, phrase by phrase: (points, phrase) for each phrase of the
+    query the title may hold, 2 points each, and 1 more when the title holds all the words of
+    a query of several, together and in order ("Leader election: …" before "Electing a
+    leader…"). Ranked on these points first, then on bm25/ts_rank: FTS5's bm25 gives a word
+    in more than half the rows almost no weight (its IDF is floored at 1e-6), so a title match
+    of a common word lost to a body full of a rarer one."""
+    tests = [(2, phrase) for phrase in phrases]
+    if len(phrases) > 1:
+        words = tuple(word for phrase in phrases for word in phrase.words)
+        tests.append((1, Phrase(words, prefix=phrases[-1].prefix)))
+    return tests
+
+
+def holds(words: list[str], phrase: Phrase) -> bool:
+    """Whether indexed `words` hold `phrase` as the index matches it: in order, together,
+    the last one a prefix if the phrase's is."""
+    size = len(phrase.words)
+    *whole, last = phrase.words
+    for start in range(len(words) - size + 1):
+        if words[start : start + size - 1] == whole:
+            word = words[start + size - 1]
+            if word == last or (phrase.prefix and word.startswith(last)):
+                return True
+    return False
+
+
+def title_points(phrases: list[Phrase], title: str) -> int:
+    """The points of `title_tests` that an indexed title (search_text) earns."""
+    words = title.split()
+    return sum(points for points, phrase in title_tests(phrases) if holds(words, phrase))
 
 
 # --- marking the matched words ---------------------------------------------------------------

@@ -213,6 +213,46 @@ def test_one_title_match_outranks_a_body_full_of_the_word(client):
     assert result_titles(search(client, "fencing")) == [title.title, body.title]
 
 
+def common_words_everywhere(climb, count: int = 6) -> None:
+    """`count` pieces saying "quorum", "leader" and "election": each in most of the index's
+    rows, where FTS5's bm25 gives a word almost no weight (its IDF floors at 1e-6)."""
+    for n in range(count):
+        make_version(
+            make_piece(climb, order=100 + n),
+            title=f"Filler {n}",
+            intro="The quorum, the leader, the election.",
+        )
+
+
+def test_a_title_match_of_a_word_in_most_pieces_still_ranks_first(client):
+    climb = make_climb()
+    common_words_everywhere(climb)
+    body = make_version(
+        make_piece(climb, order=1),
+        title="Running a cluster",
+        intro="A quorum needs an ensemble. The ensemble votes; an ensemble of five.",
+    )
+    title = make_version(
+        make_piece(climb, order=2), title="Quorum reads", intro="An ensemble answers."
+    )
+    titles = result_titles(search(client, "quorum ensemble"))
+    assert titles == [title.title, body.title]
+
+
+def test_the_title_holding_the_words_together_ranks_above_one_holding_them_apart(client):
+    climb = make_climb()
+    common_words_everywhere(climb)
+    apart = make_version(
+        make_piece(climb, order=1),
+        title="Electing a leader",
+        intro="Leader election, leader election, leader election.",
+    )
+    together = make_version(make_piece(climb, order=2), title="Leader election: the code")
+    titles = result_titles(search(client, "leader election"))
+    assert titles[:2] == [together.title, apart.title]
+    assert all(title.startswith("Filler") for title in titles[2:])
+
+
 def test_a_piece_at_two_tiers_is_listed_at_each(client):
     piece = make_piece()
     make_version(piece, tier=Tier.ZERO, title="Leases for beginners")
