@@ -148,6 +148,46 @@ def plain_text(markdown: str) -> str:
     return _MARKUP_RE.sub("", _LINK_RE.sub(r"\1", markdown))
 
 
+# The endings Snowball's English stemmer takes off a word, with their common longer forms:
+# what a half-typed word may still grow into (truncated_stems).
+ENGLISH_ENDINGS = (
+    "s", "es", "ies", "ied", "e", "ed", "ing", "ings", "y", "ly", "ally", "edly", "ingly",
+    "ion", "ions", "ation", "ations", "ational", "ition", "ional", "al", "ality", "alism",
+    "ic", "ics", "ical", "ically", "ity", "ive", "ively", "iveness", "ness", "ment", "ments",
+    "ement", "ize", "ized", "izes", "izing", "ization", "ism", "ist", "able", "ible", "ance",
+    "ence", "ant", "ent", "ous", "ously", "ful", "fully", "less", "er", "ers", "ator", "ators",
+)  # fmt: skip
+MAX_TRUNCATION = 4  # letters a stem may lack of what is typed
+
+
+@lru_cache(maxsize=20_000)
+def truncated_stems(typed: str) -> tuple[str, ...]:
+    """The stems, shorter than `typed` (a folded English word, half-typed), that the index may
+    hold for the word being typed: "detecti" → ("detect",), as "detection" is indexed
+    "detect", which "detecti" is not the start of; "replicatio" → ("replic",).
+
+    Only the stems of `typed` completed with an ending Snowball takes off ("detecti" + "on"),
+    up to MAX_TRUNCATION letters short of it and at least three long: not every truncation
+    ("timeout" must not find "time", nor "then" "the").
+    """
+    if len(typed) < 4 or not (typed.isascii() and typed.isalpha()):
+        return ()
+    own = normal(typed)
+    stems = set()
+    for ending in ENGLISH_ENDINGS:
+        for typed_part in range(len(ending)):
+            if typed.endswith(ending[:typed_part]):
+                stem = normal(typed + ending[typed_part:])
+                if (
+                    len(typed) - MAX_TRUNCATION <= len(stem) < len(own)
+                    and len(stem) >= 3
+                    and typed.startswith(stem)
+                    and not stem.startswith(own)
+                ):
+                    stems.add(stem)
+    return tuple(sorted(stems))
+
+
 # --- queries -------------------------------------------------------------------------------
 
 
@@ -156,10 +196,17 @@ class Phrase:
     """Words that must appear together and in this order (often just one word).
 
     `prefix`: the last word may be the start of a longer one (the reader is still typing).
+    `stems`: with `prefix`, the stems a finished word could have that are shorter than what is
+    typed (truncated_stems): the last word may be one of them too.
     """
 
     words: tuple[str, ...]
     prefix: bool = False
+    stems: tuple[str, ...] = ()
+
+    def endings(self) -> tuple[str, ...]:
+        """What the last word may be exactly (besides, with `prefix`, what starts with it)."""
+        return (self.words[-1], *self.stems)
 
 
 def parse_query(query: str) -> list[Phrase]:
@@ -190,14 +237,23 @@ def parse_query(query: str) -> list[Phrase]:
     # Still typing the last word: nothing after it, not a space, a quote or a bracket.
     still_typing = last_typed and query[-1:].isalnum()
     if still_typing and len(phrases[-1].words[-1]) >= MIN_PREFIX_LENGTH:
-        phrases[-1] = Phrase(phrases[-1].words, prefix=True)
+        # Past the stem, the typed word is not the start of what the index holds ("detecti"
+        # of "detect"): the stems it may complete to are searched too.
+        typed = words(query)[-1]
+        stems = truncated_stems(typed) if normal(typed) == phrases[-1].words[-1] else ()
+        phrases[-1] = Phrase(phrases[-1].words, prefix=True, stems=stems)
     return phrases
 
 
 def fts5_phrase(phrase: Phrase) -> str:
-    """One phrase as FTS5 reads it: quoted, so no input is read as syntax."""
+    """One phrase as FTS5 reads it: quoted, so no input is read as syntax; with its stems,
+    the alternatives in brackets ("a b" * OR "a c")."""
     # Words are letters and digits only (parse_query), so they never hold a double quote.
-    return '"' + " ".join(phrase.words) + '"' + (" *" if phrase.prefix else "")
+    text = '"' + " ".join(phrase.words) + '"' + (" *" if phrase.prefix else "")
+    if not phrase.stems:
+        return text
+    start = " ".join(phrase.words[:-1] + ("",))
+    return "(" + " OR ".join([text, *(f'"{start}{stem}"' for stem in phrase.stems)]) + ")"
 
 
 def fts5_match(phrases: list[Phrase]) -> str:
@@ -214,6 +270,9 @@ def tsquery(phrases: list[Phrase], weight: str = "") -> str:
         lexemes = [f"'{word}'" + (":" + weight if weight else "") for word in phrase.words]
         if phrase.prefix:
             lexemes[-1] = f"'{phrase.words[-1]}':*{weight}"
+        if phrase.stems:
+            stems = [f"'{stem}'" + (":" + weight if weight else "") for stem in phrase.stems]
+            lexemes[-1] = "(" + " | ".join([lexemes[-1], *stems]) + ")"
         parts.append("(" + " <-> ".join(lexemes) + ")")
     return " & ".join(parts)
 
@@ -228,7 +287,7 @@ def title_tests(phrases: list[Phrase]) -> list[tuple[int, Phrase]]:
     tests = [(2, phrase) for phrase in phrases]
     if len(phrases) > 1:
         words = tuple(word for phrase in phrases for word in phrase.words)
-        tests.append((1, Phrase(words, prefix=phrases[-1].prefix)))
+        tests.append((1, Phrase(words, prefix=phrases[-1].prefix, stems=phrases[-1].stems)))
     return tests
 
 
@@ -240,7 +299,7 @@ def holds(words: list[str], phrase: Phrase) -> bool:
     for start in range(len(words) - size + 1):
         if words[start : start + size - 1] == whole:
             word = words[start + size - 1]
-            if word == last or (phrase.prefix and word.startswith(last)):
+            if word in phrase.endings() or (phrase.prefix and word.startswith(last)):
                 return True
     return False
 
@@ -259,11 +318,14 @@ class Highlighter:
 
     def __init__(self, phrases: list[Phrase]) -> None:
         self.exact: set[str] = set()
+        # The stems a half-typed last word may stand for, each counted as that word.
+        self.stems: dict[str, str] = {}
         prefixes = []
         for phrase in phrases:
             if phrase.prefix:
                 self.exact.update(phrase.words[:-1])
                 prefixes.append(phrase.words[-1])
+                self.stems.update(dict.fromkeys(phrase.stems, phrase.words[-1]))
             else:
                 self.exact.update(phrase.words)
         self.prefixes = tuple(prefixes)
@@ -273,7 +335,7 @@ class Highlighter:
         # enough to look closer; and ё in the text is е in the term.
         starts = {
             re.escape(term[: max(MIN_PREFIX_LENGTH, len(term) - 1)]).replace("е", "[её]")
-            for term in self.exact | set(self.prefixes)
+            for term in self.exact | set(self.prefixes) | set(self.stems)
         }
         pattern = "|".join(sorted(starts, key=len, reverse=True))
         self._candidates = re.compile(pattern) if starts else None
@@ -283,6 +345,8 @@ class Highlighter:
         form = normal(folded_word)
         if form in self.exact:
             return form
+        if form in self.stems:
+            return self.stems[form]
         typed = folded_word.replace("ё", "е")
         return next((p for p in self.prefixes if form.startswith(p) or typed.startswith(p)), None)
 

@@ -130,6 +130,34 @@ def test_the_last_word_is_a_prefix_while_typing(client):
     assert result_titles(search(client, "lead holds")) == []
 
 
+@pytest.mark.parametrize(
+    "q",
+    ["detecti", "detectio", "detection", "failure detectio", '"failure detecti', "Detecti"],
+)
+def test_a_word_typed_past_its_stem_still_finds_it(client, q):
+    """The index holds "detect" for "detection": "detecti" is not its start, and found
+    nothing while the reader typed the last letters."""
+    make_version(title="Failure detection", intro="Heartbeats.")
+    make_version(title="Monotonic clocks", intro="Replication lag.")
+    response = search(client, q)
+    assert result_titles(response) == ["Failure detection"]
+    assert "<mark>detection</mark>" in response.text
+
+
+@pytest.mark.parametrize("q", ["monotoni", "replicat", "replicati", "replicatio"])
+def test_every_half_typed_form_finds_the_word(client, q):
+    make_version(title="Monotonic clocks", intro="Replication lag.")
+    assert result_titles(search(client, q)) == ["Monotonic clocks"]
+    assert result_titles(search(client, q, url=RUSSIAN_SEARCH_URL)) == ["Monotonic clocks"]
+
+
+@pytest.mark.parametrize("q", ["timeout", "then", "ther", "detecti "])
+def test_only_the_stems_a_word_may_complete_to_are_searched(client, q):
+    """ "timeout" is no "time"; "then" no "the"; a finished word ("detecti ") no prefix."""
+    make_version(title="Time", intro="The time. Detect it.")
+    assert result_titles(search(client, q)) == []
+
+
 def test_a_piece_is_found_by_the_choices_of_its_questions(client):
     version = make_version(title="Choices", steps=0)
     step = make_step(version, question=False)
@@ -774,6 +802,8 @@ def test_the_benchmark_times_each_query():
     [
         # Each word in its normal form: folded, ё as е, stemmed (what the index holds).
         ("lease", [Phrase(("leas",), prefix=True)]),
+        ("detecti", [Phrase(("detecti",), prefix=True, stems=("detect",))]),
+        ("replicatio", [Phrase(("replicatio",), prefix=True, stems=("replic", "replicati"))]),
         ("lease ", [Phrase(("leas",))]),
         ("KeepAlive", [Phrase(("keepal",), prefix=True)]),
         ("lease.Held()", [Phrase(("leas", "held"))]),
@@ -804,6 +834,9 @@ def test_database_queries_quote_every_word():
     phrases = parse_query('NEAR "fencing token" lease.He')
     assert fts5_match(phrases) == '"near" AND "fenc token" AND "leas he" *'
     assert tsquery(phrases) == "('near') & ('fenc' <-> 'token') & ('leas' <-> 'he':*)"
+    phrases = parse_query('"failure detecti')
+    assert fts5_match(phrases) == '("failur detecti" * OR "failur detect")'
+    assert tsquery(phrases) == "('failur' <-> ('detecti':* | 'detect'))"
 
 
 def test_camel_case_identifiers_are_indexed_by_their_parts_too():
