@@ -12,9 +12,21 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from . import search_index
-from .search_text import MAX_QUERY_LENGTH, MIN_PREFIX_LENGTH
+from .search_text import MAX_QUERY_LENGTH, MIN_PREFIX_LENGTH, words
 
 MAX_RESULTS = 50
+
+
+def shown(query: str) -> str:
+    """The query as the summary quotes it, in its own quotation marks: "fencing token" typed
+    with its quotes shows as “fencing token”, not “"fencing token"”, and an unclosed quote
+    ("fencing token) leaves no stray mark."""
+    if query.count('"') % 2:
+        at = query.rfind('"')
+        query = (query[:at] + query[at + 1 :]).strip()
+    if len(query) > 2 and query[0] == query[-1] == '"':
+        query = query[1:-1]
+    return query
 
 
 def clean_query(raw: str) -> str:
@@ -29,13 +41,14 @@ def search(request: HttpRequest) -> HttpResponse:
     # The raw text goes to the search: a trailing space says the last word is finished, no
     # longer a prefix of what is still being typed.
     results = search_index.search(raw, request.LANGUAGE_CODE, MAX_RESULTS) if query else []
+    found = words(query)
     context = {
         "query": query,
-        # In the summary's own quotation marks: "fencing token" typed with its quotes shows
-        # as “fencing token”, not “"fencing token"”.
-        "shown_query": query[1:-1] if len(query) > 2 and query[0] == query[-1] == '"' else query,
+        "shown_query": shown(query),
+        # Punctuation, symbols, emoji: nothing a word is made of, so nothing to search.
+        "no_words": not found,
         # One letter is a whole word, not yet the start of one: say so, not "fewer words".
-        "too_short": len(query) < MIN_PREFIX_LENGTH,
+        "too_short": len(found) == 1 and len(found[0]) < MIN_PREFIX_LENGTH,
         "searched": bool(query),
         "results": results,
         "max_results": MAX_RESULTS,

@@ -308,8 +308,35 @@ def test_no_match_says_so(client):
 def test_one_letter_says_keep_typing_and_a_quoted_phrase_is_quoted_once(client):
     make_version(title="Fencing", intro="Every write carries a fencing token.")
     response = search(client, "f")
-    assert "Keep typing" in response.text and "Try fewer words" not in response.text
+    assert "too few to search" in response.text and "Try fewer words" not in response.text
     assert "One result for “fencing token”." in search(client, '"fencing token"').text
+
+
+@pytest.mark.parametrize("q", ["***", "...", "?!", "--", '""', "🔒", "*", "“”"])
+def test_a_query_without_letters_or_digits_says_search_needs_them(client, q):
+    make_version(title="Fencing")
+    text = search(client, q).text
+    assert "Search needs letters or digits" in text
+    assert "Try fewer words" not in text and "Keep typing" not in text
+
+
+@pytest.mark.parametrize("q", ["f", "ß", "7"])
+def test_one_letter_or_digit_says_it_is_too_few(client, q):
+    make_version(title="Fencing")
+    text = search(client, q).text
+    assert "One letter or digit is too few to search: type at least two." in text
+    assert "Try fewer words" not in text and "Keep typing" not in text
+
+
+@pytest.mark.parametrize(
+    ("q", "summary"),
+    [('"fencing token', "“fencing token”"), ('lease "', "“lease”")],
+)
+def test_an_unclosed_quote_leaves_no_stray_mark_in_the_summary(client, q, summary):
+    make_version(title="Fencing", intro="Every write carries a fencing token.")
+    html = search(client, q).text
+    text = re.search(r'<p class="search-summary">(.*?)</p>', html).group(1)
+    assert summary.replace('"', "&quot;") in re.sub(r"</?bdi>", "", text)
 
 
 def test_the_page_is_a_search_form_that_works_without_javascript(client):
