@@ -6,9 +6,12 @@ the results fragment comes back. The index and the ranking live in search_index.
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
 from . import search_index
@@ -30,8 +33,10 @@ def shown(query: str) -> str:
 
 
 def clean_query(raw: str) -> str:
-    # PostgreSQL refuses NUL in text parameters; nobody means to search for one.
-    return raw.replace("\x00", "")[:MAX_QUERY_LENGTH]
+    # PostgreSQL refuses NUL in text parameters; nobody means to search for one, and it
+    # parts two words ("lease\x00token" is not "leasetoken"). NFKC: full-width "ＬＥＡＳＥ"
+    # and "１０" are the letters and digits the text holds.
+    return unicodedata.normalize("NFKC", raw.replace("\x00", " "))[:MAX_QUERY_LENGTH]
 
 
 @require_safe
@@ -40,11 +45,15 @@ def search(request: HttpRequest) -> HttpResponse:
     query = raw.strip()
     # The raw text goes to the search: a trailing space says the last word is finished, no
     # longer a prefix of what is still being typed.
-    results = search_index.search(raw, request.LANGUAGE_CODE, MAX_RESULTS) if query else []
+    # One more than is shown: whether there are more says "the first 50", not "50 results".
+    results = search_index.search(raw, request.LANGUAGE_CODE, MAX_RESULTS + 1) if query else []
+    more = len(results) > MAX_RESULTS
+    results = results[:MAX_RESULTS]
     found = words(query)
     context = {
         "query": query,
-        "shown_query": shown(query),
+        # In <bdi>: a right-to-left mark in the query must not reverse the rest of the line.
+        "shown_query": format_html("<bdi>{}</bdi>", shown(query)),
         # Punctuation, symbols, emoji: nothing a word is made of, so nothing to search.
         "no_words": not found,
         # One letter is a whole word, not yet the start of one: say so, not "fewer words".
@@ -52,6 +61,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "searched": bool(query),
         "results": results,
         "max_results": MAX_RESULTS,
+        "more": more,
     }
     # A history restore (back button, htmx keeps no cache) needs the whole page.
     if request.htmx and not request.htmx.history_restore_request:

@@ -37,6 +37,7 @@ writes), which is also what makes the tests, run inside one transaction, see the
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -334,6 +335,8 @@ class Hit:
     title_html: SafeString
     crux_html: SafeString
     snippet_html: SafeString  # where the words meet in the body; empty if only title/crux did
+    # "en" where the snippet is English text standing in on another language's site.
+    snippet_lang: str = ""
 
 
 def search(query: str, language: str, limit: int = 50) -> list[Hit]:
@@ -387,16 +390,29 @@ def search(query: str, language: str, limit: int = 50) -> list[Hit]:
     hits = []
     for score, document in scored:
         local = Localized(document.version, language)
+        snippet = highlighter.snippet(document.text)
         hits.append(
             Hit(
                 version=document.version,
                 rank=score,
                 title_html=highlighter.mark(local.title),
                 crux_html=highlighter.mark(local.crux),
-                snippet_html=highlighter.snippet(document.text),
+                snippet_html=snippet,
+                snippet_lang=(
+                    "en" if language != "en" and snippet and not _has_letters_of(snippet) else ""
+                ),
             )
         )
     return hits
+
+
+def _has_letters_of(text: str) -> bool:
+    """Whether `text` holds a Cyrillic letter: Russian is the one other language for now, and
+    a snippet with none of its letters is the English text shown where there is no Russian."""
+    return _CYRILLIC_RE.search(text) is not None
+
+
+_CYRILLIC_RE = re.compile("[\u0400-\u04ff]")
 
 
 def _matching(phrases: list[Phrase], language: str, limit: int) -> models.QuerySet[SearchDocument]:

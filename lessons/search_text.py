@@ -218,8 +218,9 @@ def parse_query(query: str) -> list[Phrase]:
     Everything else (`*`, `-`, `:`, `(`, NEAR, OR) is punctuation or a plain word: the
     result only ever holds letters and digits.
     """
-    # NFC: an accent typed as a separate combining character joins its letter, as in the text.
-    query = unicodedata.normalize("NFC", query.replace("\x00", ""))[:MAX_QUERY_LENGTH]
+    # NFKC: an accent typed as a separate combining character joins its letter, as in the
+    # text, and full-width letters and digits are the usual ones. A NUL parts words.
+    query = unicodedata.normalize("NFKC", query.replace("\x00", " "))[:MAX_QUERY_LENGTH]
     phrases: list[Phrase] = []
     budget = MAX_WORDS
     last_typed = False  # the last phrase ends where the query ends

@@ -302,14 +302,14 @@ def test_an_empty_query_shows_a_hint_and_runs_no_query(client, django_assert_num
 def test_no_match_says_so(client):
     make_version(title="Leases")
     response = search(client, "zeppelin")
-    assert "Nothing matches “zeppelin”." in response.text
+    assert "Nothing matches “<bdi>zeppelin</bdi>”." in response.text
 
 
 def test_one_letter_says_keep_typing_and_a_quoted_phrase_is_quoted_once(client):
     make_version(title="Fencing", intro="Every write carries a fencing token.")
     response = search(client, "f")
     assert "too few to search" in response.text and "Try fewer words" not in response.text
-    assert "One result for “fencing token”." in search(client, '"fencing token"').text
+    assert "One result for “<bdi>fencing token</bdi>”." in search(client, '"fencing token"').text
 
 
 @pytest.mark.parametrize("q", ["***", "...", "?!", "--", '""', "🔒", "*", "“”"])
@@ -337,6 +337,43 @@ def test_an_unclosed_quote_leaves_no_stray_mark_in_the_summary(client, q, summar
     html = search(client, q).text
     text = re.search(r'<p class="search-summary">(.*?)</p>', html).group(1)
     assert summary.replace('"', "&quot;") in re.sub(r"</?bdi>", "", text)
+
+
+@pytest.mark.parametrize(("q", "title"), [("ＬＥＡＳＥ", "Leases"), ("１０", "Ten")])
+def test_full_width_letters_and_digits_are_the_usual_ones(client, q, title):
+    make_version(title="Leases")
+    make_version(title="Ten", intro="After 10 seconds.")
+    assert result_titles(search(client, q)) == [title]
+
+
+def test_a_nul_parts_two_words(client):
+    make_version(title="Leases", intro="A lease, then a token.")
+    assert result_titles(search(client, "lease\x00token")) == ["Leases"]
+
+
+def test_the_query_is_isolated_from_the_summary_line(client):
+    html = search(client, "\u202elease").text
+    assert "Nothing matches “<bdi>\u202elease</bdi>”." in html
+
+
+def test_more_results_than_shown_say_the_first_ones(client):
+    climb = make_climb()
+    for n in range(51):
+        make_version(make_piece(climb), title=f"Lease {n}")
+    html = search(client, "lease").text
+    assert len(result_titles(search(client, "lease"))) == 50
+    assert "The first 50 results for “<bdi>lease</bdi>”." in html
+    TierVersion.objects.filter(title="Lease 50").delete()
+    html = search(client, "lease").text
+    assert "50 results for “<bdi>lease</bdi>”." in html and "The first" not in html
+
+
+def test_an_english_snippet_on_the_russian_site_says_it_is_english(client):
+    make_version(title="Clocks", intro="A paused process counts nothing.")
+    translated_version(intro_ru="Процесс на паузе ничего не считает: counts.")
+    html = search(client, "counts", url=RUSSIAN_SEARCH_URL).text
+    snippets = re.findall(r'<p class="search-result-snippet"( lang="en")?>', html)
+    assert sorted(snippets) == ["", ' lang="en"']
 
 
 def test_the_page_is_a_search_form_that_works_without_javascript(client):
