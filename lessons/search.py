@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
 from . import search_index
-from .search_text import MAX_QUERY_LENGTH, MIN_PREFIX_LENGTH, words
+from .search_text import MAX_QUERY_LENGTH, MIN_PREFIX_LENGTH, ignored_operators, words
 
 MAX_RESULTS = 50
 
@@ -62,6 +62,8 @@ def search(request: HttpRequest) -> HttpResponse:
         "results": results,
         "max_results": MAX_RESULTS,
         "more": more,
+        # "lease OR token", "-lease": say that every word is searched, operators or not.
+        "ignored_operators": ignored_operators(query),
     }
     # A history restore (back button, htmx keeps no cache) needs the whole page.
     if request.htmx and not request.htmx.history_restore_request:

@@ -37,6 +37,20 @@ WORD_RE = re.compile(r"[^\W_]+")
 CAMEL_PART_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 SPACES_RE = re.compile(r"\s+")
 QUERY_RE = re.compile(r'"([^"]*)"?|([^\s"]+)')  # "a phrase", to the end if unclosed; a word
+# Search-engine operators, typed in capitals, that are not supported: left out of the words
+# (when there are others), where they would be required as words ("lease OR token").
+OPERATOR_RE = re.compile(r"(?:OR|AND|NOT|NEAR(?:/\d+)?)")
+
+
+def ignored_operators(query: str) -> bool:
+    """Whether `query` holds operators that search reads as nothing special: OR, AND, NOT,
+    NEAR between words, or a leading minus ("-lease" is "lease")."""
+    tokens = [bare for _quoted, bare in QUERY_RE.findall(query) if bare]
+    return (
+        len(tokens) > 1
+        and any(OPERATOR_RE.fullmatch(token) for token in tokens)
+        or any(token.startswith("-") and words(token) for token in tokens)
+    )
 
 
 def _latin_folding_table() -> dict[int, str]:
@@ -215,8 +229,10 @@ def parse_query(query: str) -> list[Phrase]:
     Every phrase must match (AND). A word with punctuation inside (`lease.Held`, `lease_id`)
     is a phrase of its parts, as is "text in double quotes". The last word is a prefix while
     it is being typed: when nothing follows it, not even a space or a closing quote.
-    Everything else (`*`, `-`, `:`, `(`, NEAR, OR) is punctuation or a plain word: the
-    result only ever holds letters and digits.
+    A word ending in `*` is a prefix too. OR, AND, NOT and NEAR in capitals between other
+    words are left out (ignored_operators: the page says all words are searched together);
+    everything else (`-`, `:`, `(`) is punctuation: the result only ever holds letters and
+    digits.
     """
     # NFKC: an accent typed as a separate combining character joins its letter, as in the
     # text, and full-width letters and digits are the usual ones. A NUL parts words.
@@ -224,10 +240,15 @@ def parse_query(query: str) -> list[Phrase]:
     phrases: list[Phrase] = []
     budget = MAX_WORDS
     last_typed = False  # the last phrase ends where the query ends
-    for match in QUERY_RE.finditer(query):
+    tokens = list(QUERY_RE.finditer(query))
+    for match in tokens:
         quoted, bare = match.groups()
+        if bare is not None and len(tokens) > 1 and OPERATOR_RE.fullmatch(bare):
+            continue
         found = search_words(quoted if bare is None else bare)[:budget]
-        phrase = Phrase(tuple(found))
+        # A trailing * (lea*) asks for a prefix, as search engines read it.
+        starred = bool(found) and bare is not None and bare.endswith("*")
+        phrase = Phrase(tuple(found), prefix=starred and len(found[-1]) >= MIN_PREFIX_LENGTH)
         if not found or phrase in phrases:
             continue
         phrases.append(phrase)

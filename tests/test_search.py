@@ -535,7 +535,29 @@ def test_query_syntax_is_searched_as_words(client):
     assert result_titles(search(client, "lease*")) == ["Leases"]
     assert result_titles(search(client, "-lease")) == ["Leases"]  # no NOT: just the word
     assert result_titles(search(client, "(lease)")) == ["Leases"]
-    assert result_titles(search(client, "lease OR near")) == []  # OR is a word like any
+    assert result_titles(search(client, "lease OR near")) == []  # every word, OR or not
+
+
+@pytest.mark.parametrize("q", ["lea*", "lea* ", '"lea*" ', "fen* lea*"])
+def test_a_trailing_star_is_a_prefix(client, q):
+    make_version(title="Leases", intro="A lease, and a fence.")
+    assert result_titles(search(client, q)) == (["Leases"] if '"' not in q else [])
+
+
+@pytest.mark.parametrize(
+    "q", ["lease OR fence", "lease AND fence ", "lease NEAR fence", "lease NEAR/2 fence", "-lease"]
+)
+def test_operator_words_are_not_required_and_the_page_says_so(client, q):
+    make_version(title="Leases", intro="A lease, and a fence.")
+    html = search(client, q).text
+    assert result_titles(search(client, q)) == ["Leases"]
+    assert "All the words are searched together" in html
+
+
+def test_words_without_operators_say_nothing_of_operators(client):
+    make_version(title="Near or far", intro="Near.")
+    assert "All the words are searched together" not in search(client, "lease fence").text
+    assert result_titles(search(client, "OR")) == ["Near or far"]  # alone, a word
 
 
 def test_the_query_is_cut_at_200_characters(client):
@@ -895,7 +917,7 @@ def test_queries_keep_at_most_a_few_words():
 
 
 def test_database_queries_quote_every_word():
-    phrases = parse_query('NEAR "fencing token" lease.He')
+    phrases = parse_query('near "fencing token" lease.He')
     assert fts5_match(phrases) == '"near" AND "fenc token" AND "leas he" *'
     assert tsquery(phrases) == "('near') & ('fenc' <-> 'token') & ('leas' <-> 'he':*)"
     phrases = parse_query('"failure detecti')
