@@ -5,8 +5,15 @@ Every value can be overridden from the environment, so one file serves a laptop 
 
 import multiprocessing
 import os
+import sys
+from pathlib import Path
 
-from climb.startup import load_settings
+# gunicorn puts --chdir's folder on the import path only after it has read this file: run as
+# `gunicorn --chdir /srv/climb -c /srv/climb/gunicorn.conf.py` from elsewhere, the import
+# below would not find the project.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from climb.startup import load_settings  # noqa: E402
 
 # Before the app is loaded: a value the settings refuse stops the start with their one line
 # (SystemExit passes gunicorn's config loader), not a traceback from loading the app.

@@ -484,6 +484,22 @@ def test_gunicorn_refuses_the_development_settings(tmp_path):
 PRODUCTION = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "k" * 60, "DJANGO_ALLOWED_HOSTS": "x.test"}
 
 
+def test_gunicorn_reads_its_config_from_another_folder(tmp_path):
+    """`gunicorn --chdir /srv/climb -c /srv/climb/gunicorn.conf.py`, started from elsewhere (a
+    service manager's working folder is /): the config imports the project before gunicorn
+    has put --chdir's folder on the import path, and stopped at "No module named 'climb'"."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    env.update(PRODUCTION, DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}")
+    env.pop("PYTHONPATH", None)
+    command = [str(Path(sys.executable).parent / "gunicorn"), "--chdir", str(ROOT)]
+    command += ["-c", str(ROOT / "gunicorn.conf.py"), "--check-config"]
+    result = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert "No module named" not in result.stderr
+    assert result.returncode == 0, result.stderr
+
+
 def make_serve(tmp_path, **env: str) -> subprocess.CompletedProcess:
     """`make serve` with the environment `env` and a database of its own, expected to stop
     before gunicorn starts (a timeout, if it served)."""
