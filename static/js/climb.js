@@ -357,6 +357,27 @@
       (key === 'k' || key === 'K');
   }
 
+  // On a Mac, Ctrl K in a text field deletes to the end of the line: there only Cmd K.
+  const MAC = /Mac|iPhone|iPad/.test(navigator.platform || '');
+
+  // Ctrl K (Cmd K) from a text field: the search field selects its query, which loses
+  // nothing; any other field leaves the page, so only while nothing in its form has been
+  // typed (a half-filled log-in or rename would be lost, password and all).
+  function searchFromField(event) {
+    if (MAC ? event.ctrlKey : event.metaKey) {
+      return false;
+    }
+    const field = event.target;
+    if (field.matches('form[role="search"] input[type="search"]')) {
+      return true;
+    }
+    const fields = field.form ? Array.from(field.form.elements) : [field];
+    return fields.every(function (other) {
+      return !isTextEntry(other) || other instanceof HTMLSelectElement ||
+        other.isContentEditable || other.value === other.defaultValue;
+    });
+  }
+
   function handleShortcut(event) {
     const key = shortcutKey(event);
     if (key === 'Escape') {
@@ -393,8 +414,9 @@
     }
     // In a text field the keys are text, but for Escape and Ctrl K (Cmd K), which type
     // nothing: the search page, log-in and sign-up focus a field on load, and Ctrl K there
-    // would otherwise be the browser's.
-    if (isTextEntry(event.target) && event.key !== 'Escape' && !isSearchChord(event)) {
+    // would otherwise be the browser's. Only where leaving loses nothing, though.
+    if (isTextEntry(event.target) && event.key !== 'Escape' &&
+        !(isSearchChord(event) && searchFromField(event))) {
       return;
     }
     if (handleShortcut(event)) {

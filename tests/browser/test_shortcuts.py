@@ -243,6 +243,18 @@ def test_control_k_works_in_a_text_field_too(live_server, demo, page: Page):
     expect(page.get_by_role("searchbox", name="Search the pieces")).to_be_focused()
 
 
+def test_control_k_in_a_typed_form_keeps_what_was_typed(live_server, demo, page: Page):
+    """The review: Ctrl K from any field left the page, and a half-filled log-in (password
+    and all) was lost. With something typed in its form it stays the browser's."""
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").focus()
+    page.keyboard.press("Control+k")
+    page.keyboard.type("secret")
+    expect(page).to_have_url(ends_with("/accounts/login/"))
+    expect(page.get_by_label("Username")).to_have_value("alice")
+
+
 def test_single_key_shortcuts_can_be_turned_off_and_stay_off(live_server, demo, page: Page):
     """WCAG 2.1.4: a speech-input user saying a word with a "j" in it, or a stray key, must
     be able to keep single keys from leaving the page. Ctrl K and Esc stay."""
