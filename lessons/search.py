@@ -46,7 +46,9 @@ def search(request: HttpRequest) -> HttpResponse:
     # The raw text goes to the search: a trailing space says the last word is finished, no
     # longer a prefix of what is still being typed.
     # One more than is shown: whether there are more says "the first 50", not "50 results".
-    results = search_index.search(raw, request.LANGUAGE_CODE, MAX_RESULTS + 1) if query else []
+    # Where the site's language finds nothing (on /ru/, fewer), the other's text is searched
+    # too, and its hits follow, each saying so: a second query at most.
+    results = search_index.search_both(raw, request.LANGUAGE_CODE, MAX_RESULTS + 1) if query else []
     more = len(results) > MAX_RESULTS
     results = results[:MAX_RESULTS]
     found = words(query)

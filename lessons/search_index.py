@@ -46,6 +46,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, models, transaction
 from django.db.models import BooleanField, Case, F, FloatField, Value, When
 from django.db.models.expressions import ExpressionWrapper, RawSQL
+from django.utils import translation
 from django.utils.safestring import SafeString
 
 from . import translations
@@ -335,14 +336,45 @@ class Hit:
     title_html: SafeString
     crux_html: SafeString
     snippet_html: SafeString  # where the words meet in the body; empty if only title/crux did
-    # "en" where the snippet is English text standing in on another language's site.
+    # The lang attribute of the snippet, and of the title and crux, where their text is not
+    # in the page's language ("en" for English standing in on the Russian site); else "".
     snippet_lang: str = ""
+    title_lang: str = ""
+    # The page the hit links to: in the language it was found in.
+    url: str = ""
+    # The language whose text matched, where it is not the page's (search_both); else "".
+    found_in: str = ""
 
 
-def search(query: str, language: str, limit: int = 50) -> list[Hit]:
+def other_language(language: str) -> str:
+    """The language whose rows search_both() also searches: English for a translation's
+    site, the translation for the English one (Russian is the one translation for now)."""
+    return LANGUAGES[1] if language == LANGUAGES[0] else LANGUAGES[0]
+
+
+def search_both(query: str, language: str, limit: int = 50) -> list[Hit]:
+    """search() in the site's language, then, where that found nothing (or, on a translated
+    site, fewer than `limit`), in the other language's text: its hits after the site's, each
+    version once (the site's hit first). At most two queries.
+
+    The English site then finds a Russian word ("кворум"); the Russian site, the English terms
+    of a translated piece ("clock skew"), whose English text its own rows no longer hold.
+    """
+    if language not in LANGUAGES:
+        language = LANGUAGES[0]
+    hits = search(query, language, limit)
+    if len(hits) >= limit or (hits and language == LANGUAGES[0]):
+        return hits
+    seen = {hit.version.pk for hit in hits}
+    others = search(query, other_language(language), limit, site=language)
+    return hits + [hit for hit in others if hit.version.pk not in seen][: limit - len(hits)]
+
+
+def search(query: str, language: str, limit: int = 50, *, site: str | None = None) -> list[Hit]:
     """Published tier versions matching every word of `query`, best first, in one query.
 
-    `language` is the site's: its text is searched (English where a field is untranslated).
+    `language`'s text is searched, as its site shows it (English where a field is
+    untranslated); `site` is the page's language, where that is another (search_both).
     """
     phrases = parse_query(query)
     if not phrases:
@@ -350,6 +382,7 @@ def search(query: str, language: str, limit: int = 50) -> list[Hit]:
     flush_pending()
     if language not in LANGUAGES:
         language = LANGUAGES[0]
+    site = site or language
     documents = (
         _matching(phrases, language, limit)
         .select_related("version__piece__climb")
@@ -389,18 +422,26 @@ def search(query: str, language: str, limit: int = 50) -> list[Hit]:
     highlighter = Highlighter(phrases)
     hits = []
     for score, document in scored:
-        local = Localized(document.version, language)
+        version = document.version
+        local = Localized(version, language)
         snippet = highlighter.snippet(document.text)
+        # The language each text is in: a translation's, or the English standing in for it
+        # (a translated version has its title; a snippet, that language's letters).
+        title_in = language if getattr(version, f"title_{language}", "") else "en"
+        snippet_in = language if language != "en" and _has_letters_of(snippet) else "en"
+        with translation.override(language):
+            url = version.get_absolute_url()
         hits.append(
             Hit(
-                version=document.version,
+                version=version,
                 rank=score,
                 title_html=highlighter.mark(local.title),
                 crux_html=highlighter.mark(local.crux),
                 snippet_html=snippet,
-                snippet_lang=(
-                    "en" if language != "en" and snippet and not _has_letters_of(snippet) else ""
-                ),
+                snippet_lang=snippet_in if snippet and snippet_in != site else "",
+                title_lang=title_in if title_in != site else "",
+                url=url,
+                found_in=language if language != site else "",
             )
         )
     return hits

@@ -53,7 +53,8 @@ def search(client, q: str, url: str = SEARCH_URL, **kwargs):
 
 def result_titles(response) -> list[str]:
     titles = re.findall(
-        r'<h3 class="search-result-title"(?: lang="en")?><a href="[^"]*">(.*?)</a>', response.text
+        r'<h3 class="search-result-title"(?: lang="[a-z]+")?><a href="[^"]*"[^>]*>(.*?)</a>',
+        response.text,
     )
     return [re.sub(r"</?mark>", "", title) for title in titles]
 
@@ -443,6 +444,22 @@ def test_search_runs_a_fixed_number_of_queries(client, django_assert_max_num_que
     assert response.text.count("<mark>") >= min(versions, 50) * 2
 
 
+@pytest.mark.parametrize("versions", [5, 500])
+@pytest.mark.parametrize(
+    ("q", "url"), [("кворум", SEARCH_URL), ("lease acquire", RUSSIAN_SEARCH_URL)]
+)
+def test_looking_in_the_other_language_runs_one_more_query(
+    client, django_assert_max_num_queries, versions, q, url
+):
+    bulk_versions(versions)
+    TierVersion.objects.update(title_ru="Кворум", crux_ru="Ловушка.")
+    search_index.reindex(TierVersion.objects.values_list("pk", flat=True))
+    with django_assert_max_num_queries(2):
+        response = search(client, q, url=url)
+    assert len(result_titles(response)) == min(versions, 50)
+    assert response.text.count("search-result-found") == min(versions, 50)
+
+
 def test_hits_carry_their_version_piece_and_climb_in_the_one_query(django_assert_num_queries):
     climb = make_climb(title="Distributed Systems")
     version = make_version(make_piece(climb), tier=Tier.SENIOR, title="Leases", steps=1)
@@ -632,11 +649,9 @@ def test_the_russian_site_searches_the_russian_text(client):
     assert "<mark>Аренда</mark> — это блокировка со сроком годности." in response.text
     with translation.override("ru"):
         assert f'href="{version.get_absolute_url()}"' in response.text
-    # Its English text is not what the Russian site shows, so not what it searches...
-    assert result_titles(search(client, "expiry", url=RUSSIAN_SEARCH_URL)) == []
-    # ...and the English site searches only English.
-    assert result_titles(search(client, "аренда")) == []
+    # The English site finds it in English, and the English text only.
     assert result_titles(search(client, "expiry")) == ["Leases and TTLs"]
+    assert "Found in" not in search(client, "expiry").text
 
 
 def test_the_russian_site_searches_untranslated_text_in_english(client):
@@ -650,6 +665,56 @@ def test_the_russian_site_searches_untranslated_text_in_english(client):
     assert result_titles(search(client, "happen", url=RUSSIAN_SEARCH_URL)) == ["Аренды и TTL"]
 
 
+def test_the_english_site_finds_a_russian_word_in_the_russian_text(client):
+    """ "кворум" on /search/ said "Nothing matches", with no word of the Russian results."""
+    version = translated_version()
+    make_version(title="Clocks", crux="A paused process counts nothing.")  # no Russian
+    html = search(client, "аренда").text
+    assert result_titles(search(client, "аренда")) == ["Аренды и TTL"]
+    assert "One result for" in html and "Nothing matches" not in html
+    with translation.override("ru"):
+        url = version.get_absolute_url()
+    assert (
+        f'<h3 class="search-result-title" lang="ru"><a href="{url}" hreflang="ru">'
+        "<mark>Аренды</mark> и TTL</a></h3>" in html
+    )
+    assert '<p class="crux" lang="ru"><mark>Аренда</mark> — это' in html
+    assert '<p class="search-result-snippet" lang="ru">' in html
+    assert '<span class="search-result-found">Found in the Russian text.</span>' in html
+
+
+def test_the_english_site_looks_in_russian_only_when_english_finds_nothing(client):
+    make_version(title="Renewal", crux="Аренда in a word.")  # English text, one Russian word
+    translated_version()
+    html = search(client, "аренда").text
+    assert result_titles(search(client, "аренда")) == ["Renewal"]
+    assert "Found in" not in html
+
+
+def test_the_russian_site_finds_english_terms_of_translated_pieces_after_its_own(client):
+    """ "expiry" on /ru/: the Russian text of a translated piece does not hold it; its English
+    text does, and is searched too, its hits after the Russian site's own."""
+    version = translated_version()
+    make_version(title="Expiry", crux="Every lease has an expiry.")  # no Russian: own rows
+    html = search(client, "expiry", url=RUSSIAN_SEARCH_URL).text
+    assert result_titles(search(client, "expiry", url=RUSSIAN_SEARCH_URL)) == [
+        "Expiry",
+        "Leases and TTLs",
+    ]
+    assert html.count("search-result-found") == 1  # the untranslated one is the site's own
+    found = html[html.index("Leases and TTLs") - 200 :]
+    with translation.override("en"):
+        url = version.get_absolute_url()
+    link = f'<h3 class="search-result-title" lang="en"><a href="{url}"'
+    assert f'{link} hreflang="en">Leases and TTLs</a>' in found
+    assert '<p class="crux" lang="en">A lease is a lock with an <mark>expiry</mark>' in found
+    assert "Found in the English text." in found
+    # Found in both languages' text: listed once, as the Russian site's own.
+    html = search(client, "ttl", url=RUSSIAN_SEARCH_URL).text
+    assert result_titles(search(client, "ttl", url=RUSSIAN_SEARCH_URL)) == ["Аренды и TTL"]
+    assert "Found in" not in html
+
+
 def test_a_translated_step_is_searched_in_russian(client):
     version = translated_version()
     step = make_step(version, heading="Renew", prose="Call KeepAlive.")
@@ -658,7 +723,8 @@ def test_a_translated_step_is_searched_in_russian(client):
     step.save()
     assert result_titles(search(client, "истечения", url=RUSSIAN_SEARCH_URL)) == ["Аренды и TTL"]
     assert result_titles(search(client, "keepalive", url=RUSSIAN_SEARCH_URL)) == ["Аренды и TTL"]
-    assert result_titles(search(client, "истечения")) == []
+    # The English text does not hold it: the English site finds it in the Russian one.
+    assert "Found in the Russian text." in search(client, "истечения").text
 
 
 def test_yo_and_ye_are_one_letter_to_search(client):
