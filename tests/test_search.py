@@ -708,7 +708,7 @@ def test_the_russian_site_finds_english_terms_of_translated_pieces_after_its_own
     link = f'<h3 class="search-result-title" lang="en"><a href="{url}"'
     assert f'{link} hreflang="en">Leases and TTLs</a>' in found
     assert '<p class="crux" lang="en">A lease is a lock with an <mark>expiry</mark>' in found
-    assert "Found in the English text." in found
+    assert "Найдено в английском тексте." in found  # "Found in the English text."
     # Found in both languages' text: listed once, as the Russian site's own.
     html = search(client, "ttl", url=RUSSIAN_SEARCH_URL).text
     assert result_titles(search(client, "ttl", url=RUSSIAN_SEARCH_URL)) == ["Аренды и TTL"]
