@@ -206,3 +206,23 @@ def test_a_long_team_name_without_spaces_wraps_on_a_phone(live_server, demo, pag
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, (path, overflow)
+
+
+# Relative luminance of a computed "rgb(r, g, b)" colour (WCAG's formula).
+def _luminance(rgb: str) -> float:
+    import re
+
+    channels = [int(value) / 255 for value in re.findall(r"\d+", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_a_dark_mode_reader_s_printed_piece_is_dark_ink(live_server, demo, page: Page):
+    """Printing drops backgrounds: the dark theme's pale text and Monokai's pale tokens came
+    out grey on white paper. The dark theme is for the screen only."""
+    page.emulate_media(media="print", color_scheme="dark")
+    page.goto(live_server.url + SENIOR_PIECE)
+    for selector in ("h1", ".crux", "article p", ".snippet .line", ".snippet .k"):
+        colour = page.locator(selector).first.evaluate("e => getComputedStyle(e).color")
+        # At least 4.5:1 on white paper.
+        assert 1.05 / (_luminance(colour) + 0.05) >= 4.5, (selector, colour)
