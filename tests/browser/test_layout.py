@@ -226,3 +226,29 @@ def test_a_dark_mode_reader_s_printed_piece_is_dark_ink(live_server, demo, page:
         colour = page.locator(selector).first.evaluate("e => getComputedStyle(e).color")
         # At least 4.5:1 on white paper.
         assert 1.05 / (_luminance(colour) + 0.05) >= 4.5, (selector, colour)
+
+
+def test_on_a_phone_member_controls_keep_their_whole_focus_ring(live_server, demo, page):
+    """The members' cards put names, buttons and "Remove" at the left edge of the table's
+    scroll box, which clipped that side of their focus ring (3px, 2px off the control)."""
+    from climb.teams.models import Invite, Membership, Team
+
+    page.set_viewport_size(PHONE)
+    owner = sign_in(page, live_server, "margaret")
+    team = Team.create_with_owner("Platform", owner)
+    grace = type(owner).objects.create_user("grace")
+    Membership.objects.create(team=team, user=grace, role="member")
+    Invite.issue(team, Membership.objects.get(user=owner), role="member", days=7, people=5)
+    page.goto(f"{live_server.url}/teams/{team.pk}/members/")
+    clipped = page.evaluate(
+        """() => [...document.querySelectorAll(
+                '.stacked-table :is(a, button, select, summary, input)')]
+            .filter(control => control.getBoundingClientRect().width > 0)
+            .filter(control => {
+                const ring = control.getBoundingClientRect();
+                const box = control.closest('.table-scroll').getBoundingClientRect();
+                return ring.left - 5 < box.left || ring.right + 5 > box.right;
+            })
+            .map(control => control.outerHTML.slice(0, 80))"""
+    )
+    assert clipped == []
