@@ -252,3 +252,16 @@ def test_on_a_phone_member_controls_keep_their_whole_focus_ring(live_server, dem
             .map(control => control.outerHTML.slice(0, 80))"""
     )
     assert clipped == []
+
+
+@pytest.mark.parametrize("width", [700, 768, 860])
+def test_on_a_tablet_the_language_switch_stays_beside_the_brand(live_server, demo, page, width):
+    """From 641 to ~900 px a signed-in reader's header wrapped as one flex row: the language
+    switch fell to a row of its own at the left, under the links (four rows in Russian)."""
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, live_server, "margaret.hamilton.1969")
+    page.goto(live_server.url + "/ru/progress/")
+    brand, switch = box(page, ".site-nav .brand"), box(page, ".language-switch")
+    links = box(page, ".site-nav ul")
+    assert switch["y"] < brand["y"] + brand["height"], (brand, switch)  # the brand's row
+    assert switch["x"] >= links["x"] + links["width"]  # right of the links
