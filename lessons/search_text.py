@@ -38,18 +38,29 @@ CAMEL_PART_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 SPACES_RE = re.compile(r"\s+")
 QUERY_RE = re.compile(r'"([^"]*)"?|([^\s"]+)')  # "a phrase", to the end if unclosed; a word
 # Search-engine operators, typed in capitals, that are not supported: left out of the words
-# (when there are others), where they would be required as words ("lease OR token").
+# (when there is another word or phrase), where they would be required as words ("lease OR token").
 OPERATOR_RE = re.compile(r"(?:OR|AND|NOT|NEAR(?:/\d+)?)")
+
+
+def _is_operator(token: re.Match) -> bool:
+    bare = token.group(2)
+    return bare is not None and OPERATOR_RE.fullmatch(bare) is not None
+
+
+def _drops_operators(tokens: list[re.Match]) -> bool:
+    """Whether parse_query leaves the operators among `tokens` out: only beside another word
+    or phrase, so that "OR AND" is still two words to look for, not nothing."""
+    return any(_is_operator(token) for token in tokens) and not all(map(_is_operator, tokens))
 
 
 def ignored_operators(query: str) -> bool:
     """Whether `query` holds operators that search reads as nothing special: OR, AND, NOT,
-    NEAR between words, or a leading minus ("-lease" is "lease")."""
-    tokens = [bare for _quoted, bare in QUERY_RE.findall(query) if bare]
-    return (
-        len(tokens) > 1
-        and any(OPERATOR_RE.fullmatch(token) for token in tokens)
-        or any(token.startswith("-") and words(token) for token in tokens)
+    NEAR left out beside other words (parse_query), or a leading minus ("-lease" is
+    "lease")."""
+    tokens = list(QUERY_RE.finditer(query))
+    return _drops_operators(tokens) or any(
+        (bare := token.group(2)) is not None and bare.startswith("-") and words(bare)
+        for token in tokens
     )
 
 
@@ -224,15 +235,16 @@ class Phrase:
 
 
 def parse_query(query: str) -> list[Phrase]:
-    """Read what a reader typed. Nothing in it is syntax except double quotes.
+    """Read what a reader typed: double quotes, a trailing `*` and the operators below are
+    all the syntax there is.
 
     Every phrase must match (AND). A word with punctuation inside (`lease.Held`, `lease_id`)
     is a phrase of its parts, as is "text in double quotes". The last word is a prefix while
     it is being typed: when nothing follows it, not even a space or a closing quote.
-    A word ending in `*` is a prefix too. OR, AND, NOT and NEAR in capitals between other
-    words are left out (ignored_operators: the page says all words are searched together);
-    everything else (`-`, `:`, `(`) is punctuation: the result only ever holds letters and
-    digits.
+    A word ending in `*` is a prefix too. OR, AND, NOT and NEAR in capitals beside other
+    words or phrases are left out (ignored_operators: the page says all words are searched
+    together); everything else (`-`, `:`, `(`) is punctuation: the result only ever holds
+    letters and digits.
     """
     # NFKC: an accent typed as a separate combining character joins its letter, as in the
     # text, and full-width letters and digits are the usual ones. A NUL parts words.
@@ -241,9 +253,10 @@ def parse_query(query: str) -> list[Phrase]:
     budget = MAX_WORDS
     last_typed = False  # the last phrase ends where the query ends
     tokens = list(QUERY_RE.finditer(query))
+    drop_operators = _drops_operators(tokens)
     for match in tokens:
         quoted, bare = match.groups()
-        if bare is not None and len(tokens) > 1 and OPERATOR_RE.fullmatch(bare):
+        if drop_operators and _is_operator(match):
             continue
         found = search_words(quoted if bare is None else bare)[:budget]
         # A trailing * (lea*) asks for a prefix, as search engines read it.

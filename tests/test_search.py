@@ -575,6 +575,18 @@ def test_words_without_operators_say_nothing_of_operators(client):
     make_version(title="Near or far", intro="Near.")
     assert "All the words are searched together" not in search(client, "lease fence").text
     assert result_titles(search(client, "OR")) == ["Near or far"]  # alone, a word
+    # Nothing but operators: still words to look for (the review: they were all left out,
+    # and the page said "Nothing matches" beside "all the words are searched together").
+    html = search(client, "NEAR OR").text
+    assert result_titles(search(client, "NEAR OR")) == ["Near or far"]
+    assert "All the words are searched together" not in html
+
+
+def test_an_operator_beside_a_phrase_is_left_out_and_the_page_says_so(client):
+    make_version(title="Fencing tokens", intro="A fencing token.")
+    html = search(client, '"fencing token" OR').text
+    assert result_titles(search(client, '"fencing token" OR')) == ["Fencing tokens"]
+    assert "All the words are searched together" in html
 
 
 def test_the_query_is_cut_at_200_characters(client):
