@@ -784,7 +784,17 @@ def test_a_period_with_only_later_rounds_does_not_read_as_nobody_answered(client
     assert "First-try accuracy no first try of a first round in this period" in summary
     missed = section_text(response, "missed-heading")
     assert "Nobody in the team has answered" not in missed
-    assert "in this period the team answered only in later rounds." in missed
+    assert "the answers in this period were all second tries or later rounds." in missed
+    # A second try in the period, its first before it: no first try either (the review).
+    tess = Learner.objects.create(user=make_user("tess"))
+    Membership.objects.create(team=team, user=tess.user)
+    question = world["q"]["p2z"][0]
+    make_answer(tess, wrong(question), created_at=old)
+    make_answer(tess, right(question), attempt=2)
+    response = client.get(f"/teams/{team.pk}/?climb=ds&period=4")
+    assert response.context["board"].totals.answers == 3
+    missed = section_text(response, "missed-heading")
+    assert "the answers in this period were all second tries or later rounds." in missed
     # With nothing in the period at all, it still says so.
     response = client.get(f"/teams/{team.pk}/?climb=sql&period=4")
     assert "First-try accuracy no answers yet" in section_text(response, "summary-heading")
