@@ -47,7 +47,11 @@ def test_a_backup_is_readable_by_its_owner_only(tmp_path):
     """It holds every password hash and live session: it was written 0644, for anyone on
     the machine to read."""
     backup = tmp_path / "climb.sqlite3"
-    run("backup_database", str(backup))
+    umask = os.umask(0o022)  # the usual one: under 077 this would pass without the fix
+    try:
+        run("backup_database", str(backup))
+    finally:
+        os.umask(umask)
     assert backup.stat().st_mode & 0o777 == 0o600
 
 

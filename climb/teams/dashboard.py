@@ -26,7 +26,7 @@ from climb.learning.altitude import (
     on_new_round,
     percent,
 )
-from lessons.models import Tier
+from lessons.models import Climb, Tier
 from lessons.search_text import plain_text
 
 from .models import Role
@@ -165,7 +165,7 @@ class Fetched:
     # The same day last week, up to the time of day it is now: {learner: answers}, tiers.
     answers_a_week_ago: dict[int, int] = field(default_factory=dict)
     tiers_a_week_ago: int = 0
-    climb: object = None  # the chosen climb, or the one the team is working in
+    climb: Climb | None = None  # the chosen climb, or the one the team is working in
 
 
 # --- output --------------------------------------------------------------------------------
@@ -336,7 +336,7 @@ class Dashboard:
     last_week_to_date: Week | None = None
     left_out: list[str] = field(default_factory=list)
     counted_at: datetime | None = None
-    climb: object = None  # the climb the figures are for: chosen, or where the team works
+    climb: Climb | None = None  # the climb the figures are for: chosen, or where the team works
     missed_tied: int = 0  # questions past the list missed as often as its last one
 
     @property
@@ -625,7 +625,7 @@ class Summary:
     left_out: list[str] = field(default_factory=list)  # usernames, not in any figure
     counted_at: datetime | None = None  # kept for a while: answers since may be missing
     missed_tied: int = 0  # questions past the list missed as often as its last one
-    climb: object = None  # the climb the figures are for: chosen, or where the team works
+    climb: Climb | None = None  # the climb the figures are for: chosen, or where the team works
 
 
 def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summary:

@@ -39,7 +39,7 @@ class Command(BaseCommand):
             if "django_migrations" not in tables:
                 raise CommandError(f"{path} is not a Climb database, nothing changed")
             if interactive:
-                if not sys.stdin.isatty():
+                if sys.stdin is None or not sys.stdin.isatty():
                     # From cron or a script input() met the end of its input: an EOFError
                     # traceback, or a "yes" piped in without anyone having looked.
                     raise CommandError(
