@@ -249,15 +249,17 @@ def test_among_equal_misses_the_question_more_of_the_team_answered_comes_first()
     top = dashboard.top_missed(counts)
     assert top[:2] == [(200, 9, 2), (100, 9, 1)]
     assert top[2:] == [(q, 1, 1) for q in range(101, 109)]
-    assert dashboard.tied_beyond(counts) == 4  # 109 to 112, missed once as well
-    assert dashboard.tied_beyond(question(200, 9, 2)) == 0
+    assert (
+        dashboard.tied_beyond(dashboard.ranked_missed(counts)) == 4
+    )  # 109 to 112, missed once as well
+    assert dashboard.tied_beyond(dashboard.ranked_missed(question(200, 9, 2))) == 0
     # A question past the cut-off with fewer misses is no tie.
     fewer = (
         question(300, 5, 3)
         + [row for q in range(9) for row in question(400 + q, 3, 2)]
         + question(500, 4, 1)
     )
-    assert dashboard.tied_beyond(fewer) == 0
+    assert dashboard.tied_beyond(dashboard.ranked_missed(fewer)) == 0
 
 
 def test_the_page_says_how_many_more_questions_tie_with_the_last_one_listed(client, world):

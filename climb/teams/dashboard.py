@@ -500,10 +500,9 @@ def top_missed(counts: Iterable[ChoiceCount], limit: int = MISSED_LIMIT) -> list
     return ranked_missed(counts)[:limit]
 
 
-def tied_beyond(counts: Iterable[ChoiceCount], limit: int = MISSED_LIMIT) -> int:
-    """How many questions past the first `limit` were missed as often as the last one
-    listed: a tie the cut-off would otherwise hide."""
-    ranked = ranked_missed(counts)
+def tied_beyond(ranked: list[tuple[int, int, int]], limit: int = MISSED_LIMIT) -> int:
+    """How many questions of `ranked` (ranked_missed()) past the first `limit` were missed
+    as often as the last one listed: a tie the cut-off would otherwise hide."""
     if len(ranked) <= limit:
         return 0
     last = ranked[limit - 1][2]
@@ -677,7 +676,8 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
     )
     wrong = most_chosen_wrong(fetched.choice_counts, fetched.revision_choices)
     missed = []
-    for q, first, count in top_missed(fetched.choice_counts):
+    ranked = ranked_missed(fetched.choice_counts)
+    for q, first, count in ranked[:MISSED_LIMIT]:
         if q not in fetched.questions:
             continue
         text, times, ties = wrong.get(q, (None, 0, 0))
@@ -703,7 +703,7 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
         ),
         left_out=left_out,
         climb=selected,
-        missed_tied=tied_beyond(fetched.choice_counts),
+        missed_tied=tied_beyond(ranked),
     )
 
 
