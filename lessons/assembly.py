@@ -182,40 +182,41 @@ def message_at(anchor: str) -> str:
     return MESSAGE_AT + anchor
 
 
+def _anchor_at(values: dict, states: list[StepState], anchor: str) -> tuple[str, int] | None:
+    """Where in `values` a message for `anchor` goes: (step name, offset), or None where the
+    anchor is not on the page."""
+    kind, _, number = anchor.partition("-")
+    for index, state in enumerate(states, start=1):
+        name = f"step-{index}"
+        if kind == "step" and number == str(index):
+            # Just inside the step's <li>: its opening tag has no ">" in it.
+            return name, values[name].index(">") + 1
+        if kind == "feedback" and state.question is not None and number == str(state.question.pk):
+            # Just inside the feedback. Author text cannot hold this: its quotes and angle
+            # brackets are escaped, and it has no tabindex.
+            opening = f'id="feedback-{number}" tabindex="-1">'
+            start = values[name].find(opening)
+            return (name, start + len(opening)) if start >= 0 else None
+    return None
+
+
 def _place_messages(values: dict, states: list[StepState], shown: list) -> list:
     """Put the messages meant for an anchor into the step HTML in `values`; the others (and
     any whose anchor is not on the page) are returned, for the top of the page."""
     at_top = []
     for message in shown:
         tag = message.extra_tags or ""
-        anchor = tag[len(MESSAGE_AT) :] if tag.startswith(MESSAGE_AT) else ""
-        html = render_to_string("lessons/_page_messages.html", {"messages": [message]})
-        kind, _, number = anchor.partition("-")
-        placed = False
-        for index, state in enumerate(states, start=1):
-            name = f"step-{index}"
-            if kind == "step" and number == str(index):
-                # Just inside the step's <li>: its opening tag has no ">" in it.
-                start = values[name].index(">") + 1
-            elif (
-                kind == "feedback"
-                and state.question is not None
-                and number == str(state.question.pk)
-            ):
-                # Just inside the feedback. Author text cannot hold this: its quotes and
-                # angle brackets are escaped, and it has no tabindex.
-                opening = f'id="feedback-{number}" tabindex="-1">'
-                start = values[name].find(opening)
-                if start < 0:
-                    break
-                start += len(opening)
-            else:
-                continue
-            values[name] = values[name][:start] + html + values[name][start:]
-            placed = True
-            break
-        if not placed:
+        place = (
+            _anchor_at(values, states, tag[len(MESSAGE_AT) :])
+            if tag.startswith(MESSAGE_AT)
+            else None
+        )
+        if place is None:
             at_top.append(message)
+            continue
+        name, offset = place
+        html = render_to_string("lessons/_page_messages.html", {"messages": [message]})
+        values[name] = values[name][:offset] + html + values[name][offset:]
     return at_top
 
 

@@ -428,7 +428,7 @@ def search(query: str, language: str, limit: int = 50, *, site: str | None = Non
         # The language each text is in: a translation's, or the English standing in for it
         # (a translated version has its title; a snippet, that language's letters).
         title_in = language if getattr(version, f"title_{language}", "") else "en"
-        snippet_in = language if language != "en" and _has_letters_of(snippet) else "en"
+        snippet_in = language if language != "en" and _has_cyrillic(snippet) else "en"
         with translation.override(language):
             url = version.get_absolute_url()
         hits.append(
@@ -447,7 +447,7 @@ def search(query: str, language: str, limit: int = 50, *, site: str | None = Non
     return hits
 
 
-def _has_letters_of(text: str) -> bool:
+def _has_cyrillic(text: str) -> bool:
     """Whether `text` holds a Cyrillic letter: Russian is the one other language for now, and
     a snippet with none of its letters is the English text shown where there is no Russian."""
     return _CYRILLIC_RE.search(text) is not None
