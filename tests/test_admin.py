@@ -1432,7 +1432,7 @@ def test_a_reorder_in_the_list_and_a_change_page_save_at_once_do_not_deadlock(mo
     from django.db import connection
     from django.test import Client
 
-    from lessons import admin as lessons_admin
+    from lessons.admin import mixins as admin_mixins
 
     climb = make_climb(slug="ds", title="Distributed Systems")
     alice, bob = Client(), Client()
@@ -1442,7 +1442,7 @@ def test_a_reorder_in_the_list_and_a_change_page_save_at_once_do_not_deadlock(mo
     bobs = form_data(bob.get(url).content.decode(), Climb)
     bobs["title"] = "Bob's title"
     reordered, bob_locked = threading.Event(), threading.Event()
-    lock = lessons_admin.lock_content
+    lock = admin_mixins.lock_content
 
     def lock_once_alice_wrote():  # Bob's check, the moment Alice's row is written
         reordered.wait(5)
@@ -1469,7 +1469,7 @@ def test_a_reorder_in_the_list_and_a_change_page_save_at_once_do_not_deadlock(mo
             }
             return alice.post(admin_url(Climb, "changelist"), data).status_code
 
-    monkeypatch.setattr(lessons_admin, "lock_content", lock_once_alice_wrote)
+    monkeypatch.setattr(admin_mixins, "lock_content", lock_once_alice_wrote)
     statuses = at_once(alice_reorders, lambda: bob.post(url, bobs).status_code)
     # Alice's reorder is saved; Bob's page, opened before it, is refused, not deadlocked.
     assert statuses == [302, 200]
