@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from climb.learning.models import Answer, Learner, Retake, TierReached, scores_for
-from climb.teams.dashboard import FIRST, ROUND, VersionInfo, split_rows
+from climb.teams.standings import FIRST, ROUND, VersionInfo, split_rows
 from lessons.models import Question, Tier
 
 from .factories import make_climb, make_piece, make_step, make_version

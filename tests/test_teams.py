@@ -481,7 +481,7 @@ def test_leaving_or_deleting_after_being_removed_is_a_refusal(team):
 def test_an_owner_removed_during_the_delete_click_sees_no_members_page(client, team):
     """The code review: the refusal was taken for a mistyped name, and the removed owner got
     the members page back, invite links (manager ones too) and all."""
-    from climb.teams.views import team_delete
+    from climb.teams.views.teams import team_delete
 
     invite = make_invite(team, role=Role.MANAGER)
     Membership.objects.create(team=team, user=make_user("owen"), role=Role.OWNER)
@@ -491,7 +491,7 @@ def test_an_owner_removed_during_the_delete_click_sees_no_members_page(client, t
     Membership.objects.filter(pk=olga.pk).delete()  # owen removed her a moment before
     request = RequestFactory().post(f"/teams/{team.pk}/delete/", {"confirm_name": "Platform"})
     request.user, request.htmx = olga.user, False
-    with patch("climb.teams.views._manager_membership_or_404", return_value=membership):
+    with patch("climb.teams.views.teams._manager_membership_or_404", return_value=membership):
         response = team_delete(request, team.pk)
     html = response.content.decode()
     assert response.status_code == 403

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from climb.learning.altitude import Altitude, Status, VersionScore, altitude_from, piece_status
 from climb.learning.models import Answer, Learner, QuestionRevision, Retake, TierReached
-from climb.teams import charts, dashboard
+from climb.teams import charts, dashboard, most_missed, standings, weekly
 from climb.teams.models import Invite, Membership, Role
 from lessons.models import (
     Question,
@@ -215,21 +215,21 @@ def test_the_most_chosen_wrong_answer_is_read_from_the_revision_shown(world):
     question = world["q"]["p1z"][0]
     revision = QuestionRevision.objects.get(question=question)
     counts = [
-        dashboard.ChoiceCount(question.pk, revision.pk, 0, False, 2),
-        dashboard.ChoiceCount(question.pk, 999, 1, False, 3),  # a later revision, reordered
-        dashboard.ChoiceCount(question.pk, revision.pk, 2, False, 1),
-        dashboard.ChoiceCount(question.pk, revision.pk, 1, True, 9),
+        most_missed.ChoiceCount(question.pk, revision.pk, 0, False, 2),
+        most_missed.ChoiceCount(question.pk, 999, 1, False, 3),  # a later revision, reordered
+        most_missed.ChoiceCount(question.pk, revision.pk, 2, False, 1),
+        most_missed.ChoiceCount(question.pk, revision.pk, 1, True, 9),
     ]
     revisions = {revision.pk: revision.choices, 999: [{"text": "Choice 3"}] * 3}
     # "Choice 3" was shown at two different positions: counted together by its text
-    assert dashboard.most_chosen_wrong(counts, revisions) == {question.pk: ("Choice 3", 4, 0)}
+    assert most_missed.most_chosen_wrong(counts, revisions) == {question.pk: ("Choice 3", 4, 0)}
     # A tie is said, not shown as a favourite (the team audit: B and C once each read "B").
     tied = [
-        dashboard.ChoiceCount(question.pk, revision.pk, 0, False, 1),
-        dashboard.ChoiceCount(question.pk, revision.pk, 2, False, 1),
+        most_missed.ChoiceCount(question.pk, revision.pk, 0, False, 1),
+        most_missed.ChoiceCount(question.pk, revision.pk, 2, False, 1),
     ]
-    assert dashboard.most_chosen_wrong(tied, revisions)[question.pk][1:] == (1, 1)
-    assert dashboard.top_missed(counts) == [(question.pk, 15, 6)]
+    assert most_missed.most_chosen_wrong(tied, revisions)[question.pk][1:] == (1, 1)
+    assert most_missed.top_missed(counts) == [(question.pk, 15, 6)]
 
 
 def test_among_equal_misses_the_question_more_of_the_team_answered_comes_first():
@@ -239,27 +239,27 @@ def test_among_equal_misses_the_question_more_of_the_team_answered_comes_first()
 
     def question(q, first, missed):
         return [
-            dashboard.ChoiceCount(q, 1, 0, False, missed),
-            dashboard.ChoiceCount(q, 1, 1, True, first - missed),
+            most_missed.ChoiceCount(q, 1, 0, False, missed),
+            most_missed.ChoiceCount(q, 1, 1, True, first - missed),
         ]
 
     counts = question(200, 9, 2) + question(100, 9, 1)
     for q in range(101, 113):  # twelve questions one member guessed wrong, 1 of 1
         counts += question(q, 1, 1)
-    top = dashboard.top_missed(counts)
+    top = most_missed.top_missed(counts)
     assert top[:2] == [(200, 9, 2), (100, 9, 1)]
     assert top[2:] == [(q, 1, 1) for q in range(101, 109)]
     assert (
-        dashboard.tied_beyond(dashboard.ranked_missed(counts)) == 4
+        most_missed.tied_beyond(most_missed.ranked_missed(counts)) == 4
     )  # 109 to 112, missed once as well
-    assert dashboard.tied_beyond(dashboard.ranked_missed(question(200, 9, 2))) == 0
+    assert most_missed.tied_beyond(most_missed.ranked_missed(question(200, 9, 2))) == 0
     # A question past the cut-off with fewer misses is no tie.
     fewer = (
         question(300, 5, 3)
         + [row for q in range(9) for row in question(400 + q, 3, 2)]
         + question(500, 4, 1)
     )
-    assert dashboard.tied_beyond(dashboard.ranked_missed(fewer)) == 0
+    assert most_missed.tied_beyond(most_missed.ranked_missed(fewer)) == 0
 
 
 def test_the_page_says_how_many_more_questions_tie_with_the_last_one_listed(client, world):
@@ -271,7 +271,7 @@ def test_the_page_says_how_many_more_questions_tie_with_the_last_one_listed(clie
         make_answer(learner, wrong(question))
     client.force_login(learner.user)
     response = client.get(f"/teams/{team.pk}/?climb=ds")
-    assert len(response.context["board"].missed) == dashboard.MISSED_LIMIT
+    assert len(response.context["board"].missed) == most_missed.MISSED_LIMIT
     text = section_text(response, "missed-heading")
     assert "2 more questions, not listed, were missed as often as the last one listed." in text
 
@@ -284,7 +284,7 @@ def test_weekly_activity_counts_answers_and_tiers_per_week(client, world):
     response = get(client, world, "alice")
     weeks = response.context["board"].weeks
     assert len(weeks) == 12
-    assert weeks[-1].start == dashboard.week_start(timezone.localdate())
+    assert weeks[-1].start == weekly.week_start(timezone.localdate())
     assert [w.answers for w in weeks] == [0, 1, 0, 0, 0, 0, 0, 0, 6, 0, 1, 9]
     assert [w.tiers for w in weeks] == [0] * 8 + [2, 0, 0, 0]
     # Who answered: dave ten weeks ago and a week ago, alice three weeks ago, bob and carl now.
@@ -313,11 +313,11 @@ def test_this_week_so_far_is_compared_with_the_same_days_of_last_week():
         for n in range(7)
     }
     tiers = {last_monday + timedelta(days=3): 2, last_monday + timedelta(days=5): 1}
-    thursday = dashboard.week_to_date(last_monday, 4, answers, tiers)
+    thursday = weekly.week_to_date(last_monday, 4, answers, tiers)
     assert (thursday.answers, thursday.tiers, thursday.active) == (10 + 20 + 30 + 40, 2, 2)
-    monday = dashboard.week_to_date(last_monday, 1, answers, tiers)
+    monday = weekly.week_to_date(last_monday, 1, answers, tiers)
     assert (monday.answers, monday.tiers, monday.active) == (10, 0, 1)
-    assert dashboard.week_to_date(last_monday + timedelta(weeks=1), 7, answers, tiers).active == 0
+    assert weekly.week_to_date(last_monday + timedelta(weeks=1), 7, answers, tiers).active == 0
 
 
 def test_this_week_so_far_stops_last_week_at_the_same_time_of_day(world):
@@ -328,7 +328,7 @@ def test_this_week_so_far_stops_last_week_at_the_same_time_of_day(world):
 
     team, ds = world["team"], world["ds"]
     # Thursday noon two weeks on: last week (one week on) holds only the answers made here.
-    monday = dashboard.week_start(timezone.localdate()) + timedelta(weeks=2)
+    monday = weekly.week_start(timezone.localdate()) + timedelta(weeks=2)
     now = timezone.make_aware(datetime.combine(monday + timedelta(days=3), time(12)))
     a_week_ago = now - timedelta(weeks=1)
     bob, carl, dave = (world["learners"][n] for n in ("bob", "carl", "dave"))
@@ -349,7 +349,7 @@ def test_this_week_so_far_stops_last_week_at_the_same_time_of_day(world):
     assert (so_far.answers, so_far.active, so_far.tiers) == (2, 2, 1)
     assert (whole.answers, whole.active, whole.tiers) == (4, 3, 2)
     # What a whole Thursday would have said (the old comparison): carl's afternoon counted.
-    days = dashboard.week_to_date(whole.start, 4, fetched.answers_per_day, fetched.tiers_per_day)
+    days = weekly.week_to_date(whole.start, 4, fetched.answers_per_day, fetched.tiers_per_day)
     assert (days.answers, days.active, days.tiers) == (4, 3, 2)
 
 
@@ -430,13 +430,13 @@ def test_without_a_chosen_climb_the_dashboard_opens_on_the_one_the_team_works_in
 def test_the_pure_piece_count_agrees_with_piece_status(world):
     """member_altitudes() counts cleared pieces the way altitude.piece_status does."""
     versions = [
-        dashboard.VersionInfo(1, 10, 1, 0, 2),
-        dashboard.VersionInfo(2, 10, 1, 1, 2),
-        dashboard.VersionInfo(3, 11, 1, 0, 0),  # no questions: never counts
-        dashboard.VersionInfo(4, 12, 1, 0, 4),
+        standings.VersionInfo(1, 10, 1, 0, 2),
+        standings.VersionInfo(2, 10, 1, 1, 2),
+        standings.VersionInfo(3, 11, 1, 0, 0),  # no questions: never counts
+        standings.VersionInfo(4, 12, 1, 0, 4),
     ]
     answered = {(7, 1): (2, 2), (7, 2): (2, 1), (7, 4): (4, 3), (8, 1): (2, 2)}
-    result = dashboard.member_altitudes(versions, answered, [1], pieces_in=1)
+    result = standings.member_altitudes(versions, answered, [1], pieces_in=1)
     for learner in (7, 8):
         scores = [
             VersionScore(
@@ -673,7 +673,7 @@ def test_no_style_attributes_handlers_or_scripts_on_team_pages(client, world):
 
 def test_chart_geometry_scales_each_panel_to_a_round_maximum():
     weeks = [
-        dashboard.Week(date(2026, 1, 5) + timedelta(weeks=i), i * 10, i % 3, active=i % 4)
+        weekly.Week(date(2026, 1, 5) + timedelta(weeks=i), i * 10, i % 3, active=i % 4)
         for i in range(12)
     ]
     chart = charts.weekly_chart(weeks)
@@ -721,7 +721,7 @@ def test_the_russian_dashboard_writes_dates_and_periods_as_russian_sentences_do(
     client.force_login(get_user_model().objects.get(username="alice"))
     html = client.get(f"/ru/teams/{world['team'].pk}/?climb=ds&period=all").content.decode()
     desc = html.split('id="activity-desc">')[1].split("</desc>")[0]
-    first_week = dashboard.chart_weeks(timezone.now().date())[0]
+    first_week = weekly.chart_weeks(timezone.now().date())[0]
     with translation.override("ru"):
         first = date_format(first_week, "j E")  # "7 сентября": the month in the genitive
     assert desc.startswith(f"Недели с {first} по ")
@@ -965,8 +965,8 @@ def test_sorting_and_paging_reuse_the_figures_and_a_membership_change_shows_at_o
 
 
 def test_week_start_is_monday():
-    assert dashboard.week_start(date(2026, 11, 26)) == date(2026, 11, 23)  # a Thursday
-    assert dashboard.chart_weeks(date(2026, 11, 23))[0] == date(2026, 9, 7)
+    assert weekly.week_start(date(2026, 11, 26)) == date(2026, 11, 23)  # a Thursday
+    assert weekly.chart_weeks(date(2026, 11, 23))[0] == date(2026, 9, 7)
     assert isinstance(datetime.now(), datetime)
 
 
@@ -979,7 +979,7 @@ def content_and_answers(draw):
     for piece in range(draw(st.integers(1, 4))):
         for tier in sorted(draw(st.sets(st.sampled_from(list(Tier)), min_size=1))):
             questions = draw(st.integers(0, 3))
-            versions.append(dashboard.VersionInfo(next_id, piece, 1, int(tier), questions))
+            versions.append(standings.VersionInfo(next_id, piece, 1, int(tier), questions))
             next_id += 1
     answered = {}
     for version in versions:
@@ -1001,8 +1001,8 @@ def test_member_altitudes_agree_with_altitude_from_and_piece_status(data):
     for score in scores:
         by_piece.setdefault(score.piece_id, []).append(score)
     cleared = sum(1 for p in by_piece.values() if piece_status(p) is Status.CLEARED)
-    result = dashboard.member_altitudes(versions, answered, [1], pieces_in=1)
-    standing = result.get(7, {}).get(1, dashboard.NOWHERE)
+    result = standings.member_altitudes(versions, answered, [1], pieces_in=1)
+    standing = result.get(7, {}).get(1, standings.NOWHERE)
     assert (standing.tier, standing.pieces_cleared) == (altitude_from(scores), cleared)
     # What the learner's own altitude panel says the next tier asks for, the table says too.
     if any(score.answered for score in scores):
@@ -1438,7 +1438,7 @@ def test_times_of_day_on_team_pages_say_utc_and_this_week_is_defined_beside_it(c
     html = get(client, world, "alice").content.decode()
     titles = re.findall(r'<time datetime="[^"]+" title="([^"]+)">', html)
     assert titles and all(title.endswith(" UTC") for title in titles)
-    monday = dashboard.week_start(timezone.localdate())
+    monday = weekly.week_start(timezone.localdate())
     facts = html.split('id="activity-heading"', 1)[1].split("</dl>", 1)[0]
     assert f"This week began on Monday {monday.day} {monday:%b} at 00:00 UTC;" in facts
     alice = world["learners"]["alice"].user

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from .dashboard import Week
+from .weekly import Week
 
 WIDTH = 720
 LEFT = 52  # room for the scale's numbers

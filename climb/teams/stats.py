@@ -49,19 +49,10 @@ from lessons.models import (
 )
 from lessons.search_text import plain_text
 
-from .dashboard import (
-    ChoiceCount,
-    Fetched,
-    Member,
-    QuestionInfo,
-    QuestionReview,
-    ReviewChoice,
-    Summary,
-    VersionInfo,
-    summarise,
-    top_missed,
-)
+from .dashboard import Fetched, Member, Summary, summarise
 from .models import Membership, Team
+from .most_missed import ChoiceCount, QuestionInfo, QuestionReview, ReviewChoice, top_missed
+from .standings import VersionInfo
 
 
 def team_learners(team: Team) -> QuerySet[Learner]:
@@ -122,10 +113,10 @@ def versions(climb_ids: list[int]) -> list[VersionInfo]:
 
 
 def version_rows(team: Team, since: datetime | None) -> list[tuple]:
-    """The (learner, version, round) pass: see dashboard.LEARNER ... ROUND for the columns;
+    """The (learner, version, round) pass: see standings.LEARNER ... ROUND for the columns;
     with a row of zero counts for each member's Retake (the round they are on).
 
-    The first attempts of every round decide altitudes (dashboard.split_rows picks the round
+    The first attempts of every round decide altitudes (standings.split_rows picks the round
     that counts); the period's first attempts are round 1's, what the team predicted first.
     """
     first = Q(attempt=1)
@@ -147,7 +138,7 @@ def version_rows(team: Team, since: datetime | None) -> list[tuple]:
     )
     # And a row of zeros for the round each member is on where they climb a version again,
     # in the same query: a round just started has no answers, and the table would count the
-    # piece as one to climb again while they already do (dashboard.split_rows).
+    # piece as one to climb again while they already do (standings.split_rows).
     started = (
         Retake.objects.filter(learner__in=team_learners(team))
         .order_by()
