@@ -341,8 +341,10 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
     for q, first, count in ranked[:MISSED_LIMIT]:
         if q not in fetched.questions:
             continue
-        text, times, ties = wrong.get(q, (None, 0, 0))
-        now_right = text is not None and text == fetched.questions[q].right_now
+        text, times, ties, chosen = wrong.get(q, (None, 0, 0, set()))
+        # By the choice answered, as the review page says it: its text may have been
+        # reworded with the key, or another choice's reworded to what it said.
+        now_right = fetched.questions[q].right_choice_id in chosen
         if text is not None:  # shown in the reader's language, as plain text like the prompt
             text = plain_text(fetched.translated_choices.get(q, {}).get(text, text))
         missed.append(

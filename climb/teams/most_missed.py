@@ -31,6 +31,9 @@ class ChoiceCount:
     choice_index: int
     is_correct: bool
     count: int
+    # The choice's row, which an edit of its text keeps (None once the author removed it):
+    # what tells a changed right answer from a reworded one, as the review page does.
+    choice_id: int | None = None
 
 
 PROMPT_EXCERPT = 140  # characters of a question's prompt shown in the "most missed" list
@@ -46,7 +49,7 @@ class QuestionInfo:
     # False where the text is the English original, shown for want of a translation.
     prompt_translated: bool = True
     title_translated: bool = True
-    right_now: str | None = None  # the text of today's right choice, as the author wrote it
+    right_choice_id: int | None = None  # today's right choice
 
     @property
     def excerpt(self) -> str:
@@ -150,23 +153,27 @@ def tied_beyond(ranked: list[tuple[int, int, int]], limit: int = MISSED_LIMIT) -
 
 def most_chosen_wrong(
     counts: Iterable[ChoiceCount], revision_choices: dict[int, list]
-) -> dict[int, tuple[str, int, int]]:
+) -> dict[int, tuple[str, int, int, set[int]]]:
     """question_id -> (text of the wrong choice chosen most at the first attempt, count, how
-    many other wrong choices were chosen as often).
+    many other wrong choices were chosen as often, the choices' rows answered by that text).
 
     Read from the revision each answer was given to, as it was on screen; the same text
     across two revisions of a question counts once; the earlier-listed of equals is named,
     and the others counted, so that a tie is not shown as a favourite.
     """
     texts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    rows: dict[tuple[int, str], set[int]] = defaultdict(set)
     for row in counts:
         choices = revision_choices.get(row.revision_id)
         if row.is_correct or choices is None or not 0 <= row.choice_index < len(choices):
             continue
-        texts[row.question_id][choices[row.choice_index]["text"]] += row.count
+        text = choices[row.choice_index]["text"]
+        texts[row.question_id][text] += row.count
+        if row.choice_id is not None:
+            rows[row.question_id, text].add(row.choice_id)
     best = {}
     for question_id, by_text in texts.items():
         text = max(by_text, key=lambda t: by_text[t])  # max keeps the first of equals
         ties = sum(1 for count in by_text.values() if count == by_text[text]) - 1
-        best[question_id] = (text, by_text[text], ties)
+        best[question_id] = (text, by_text[text], ties, rows[question_id, text])
     return best

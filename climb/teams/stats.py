@@ -216,9 +216,11 @@ def choice_counts(team: Team, climb: Climb, since: datetime | None) -> list[Choi
         answers = answers.filter(created_at__gte=since)
     rows = (
         answers.order_by()
-        .values("question_id", "revision_id", "choice_index", "is_correct")
+        .values("question_id", "revision_id", "choice_index", "is_correct", "choice_id")
         .annotate(count=Count("pk"))
-        .values_list("question_id", "revision_id", "choice_index", "is_correct", "count")
+        .values_list(
+            "question_id", "revision_id", "choice_index", "is_correct", "count", "choice_id"
+        )
     )
     # Listed only while published: a version taken back to a draft is reworked in place, and
     # its new questions and title are not out yet (nor are the pages the list links to).
@@ -233,12 +235,12 @@ def question_details(question_ids: list[int]) -> dict[int, QuestionInfo]:
     if not question_ids:
         return {}
     version = "step__version"
-    # Today's right answer, in the same query: a wrong answer the author has since made the
+    # Today's right choice, in the same query: a wrong answer the author has since made the
     # right one is said so (answers are marked as they were when given).
     right_now = Choice.objects.filter(question=OuterRef("pk"), is_correct=True)
     rows = (
         Question.objects.filter(pk__in=question_ids)
-        .annotate(right_now=Subquery(right_now.order_by("position").values("text")[:1]))
+        .annotate(right_now=Subquery(right_now.order_by("position").values("pk")[:1]))
         .select_related(f"{version}__piece__climb")
         .only(
             "prompt",
@@ -267,7 +269,7 @@ def question_details(question_ids: list[int]) -> dict[int, QuestionInfo]:
             tier=shown.tier,
             prompt_translated=question.translated,
             title_translated=shown.translated,
-            right_now=question.right_now,
+            right_choice_id=question.right_now,
         )
     return details
 
