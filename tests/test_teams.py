@@ -491,7 +491,7 @@ def test_an_owner_removed_during_the_delete_click_sees_no_members_page(client, t
     Membership.objects.filter(pk=olga.pk).delete()  # owen removed her a moment before
     request = RequestFactory().post(f"/teams/{team.pk}/delete/", {"confirm_name": "Platform"})
     request.user, request.htmx = olga.user, False
-    with patch("climb.teams.views.teams._manager_membership_or_404", return_value=membership):
+    with patch("climb.teams.views.teams.manager_membership_or_404", return_value=membership):
         response = team_delete(request, team.pk)
     html = response.content.decode()
     assert response.status_code == 403

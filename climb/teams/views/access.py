@@ -18,7 +18,7 @@ from ..models import Invite, Membership
 # --- get it or 404 -------------------------------------------------------------------------
 
 
-def _membership_or_404(request: HttpRequest, team_id: int) -> Membership:
+def membership_or_404(request: HttpRequest, team_id: int) -> Membership:
     """The signed-in user's membership of the team, with the team; 404 for anyone else."""
     if not request.user.is_authenticated:
         raise Http404
@@ -27,15 +27,15 @@ def _membership_or_404(request: HttpRequest, team_id: int) -> Membership:
     )
 
 
-def _manager_membership_or_404(request: HttpRequest, team_id: int) -> Membership:
+def manager_membership_or_404(request: HttpRequest, team_id: int) -> Membership:
     """As above, for owners and managers only: to a plain member, these pages do not exist."""
-    membership = _membership_or_404(request, team_id)
+    membership = membership_or_404(request, team_id)
     if not membership.manages:
         raise Http404
     return membership
 
 
-def _team_member_or_404(membership: Membership, user_id: int) -> Membership:
+def team_member_or_404(membership: Membership, user_id: int) -> Membership:
     """Another member of the viewer's team (with user and learner); 404 if not in the team."""
     return get_object_or_404(
         Membership.objects.select_related("user__learner"),
@@ -44,25 +44,25 @@ def _team_member_or_404(membership: Membership, user_id: int) -> Membership:
     )
 
 
-def _visible_member_or_404(
+def visible_member_or_404(
     request: HttpRequest, team_id: int, user_id: int
 ) -> tuple[Membership, Membership]:
     """(viewer, member) where the viewer may see that member's progress: owners and managers
     see every member's, a member only their own."""
-    viewer = _membership_or_404(request, team_id)
+    viewer = membership_or_404(request, team_id)
     if not viewer.manages and user_id != request.user.pk:
         raise Http404
-    return viewer, _team_member_or_404(viewer, user_id)
+    return viewer, team_member_or_404(viewer, user_id)
 
 
-def _invite_or_404(membership: Membership, invite_id: int) -> Invite:
+def invite_or_404(membership: Membership, invite_id: int) -> Invite:
     return get_object_or_404(Invite, pk=invite_id, team_id=membership.team_id)
 
 
 # --- small helpers ---------------------------------------------------------------------------
 
 
-def _refused(
+def refused(
     request: HttpRequest, membership: Membership, message: str, status: int = 400
 ) -> HttpResponse:
     """A change the rules or the input refused: say why, change nothing, offer the way back."""
@@ -75,12 +75,12 @@ def _refused(
     return render(request, "teams/refused.html", context, status=status)
 
 
-def _full_page(request: HttpRequest) -> bool:
+def full_page(request: HttpRequest) -> bool:
     # A history restore after a cache miss wants the whole page, as a plain request does.
     return not request.htmx or request.htmx.history_restore_request
 
 
-def _first_error(form) -> str:
+def first_error(form) -> str:
     for errors in form.errors.values():
         return str(errors[0])
     return _("The form could not be read.")

@@ -20,7 +20,7 @@ from .. import dashboard, stats, weekly
 from ..charts import weekly_chart
 from ..forms import PERIODS_IN_TEXT, DashboardFilters
 from ..models import Membership, Role
-from .access import _full_page, _manager_membership_or_404, _membership_or_404, _refused
+from .access import full_page, manager_membership_or_404, membership_or_404, refused
 
 
 def _query(filters: dict, **changes) -> str:
@@ -115,7 +115,7 @@ def _load_board(
 
 @require_safe
 def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
-    membership = _membership_or_404(request, team_id)
+    membership = membership_or_404(request, team_id)
     filters = DashboardFilters(request.GET, climbs=list(Climb.objects.with_summary()))
     if not filters.is_valid():
         context = {
@@ -123,7 +123,7 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
             "message": filters.first_error(),
             "back": membership.team.get_absolute_url(),
         }
-        template = "teams/refused.html" if _full_page(request) else "teams/_dashboard_error.html"
+        template = "teams/refused.html" if full_page(request) else "teams/_dashboard_error.html"
         return render(request, template, context, status=400)
     board = _load_board(request, membership, filters, with_charts=True)
     chart = weekly_chart(board.weeks)
@@ -168,7 +168,7 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
         "sole_owner": membership.role == Role.OWNER
         and sum(1 for row in board.rows if row.role == Role.OWNER) == 1,
     }
-    template = "teams/dashboard.html" if _full_page(request) else "teams/_dashboard.html"
+    template = "teams/dashboard.html" if full_page(request) else "teams/_dashboard.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -183,10 +183,10 @@ def team_question(request: HttpRequest, team_id: int, question_id: int) -> HttpR
     step, the question, the right answer, every explanation, and who chose what first. On the
     piece page it is locked until the step before is answered, and answering it would count
     the lead's guess among the team's."""
-    membership = _manager_membership_or_404(request, team_id)
+    membership = manager_membership_or_404(request, team_id)
     filters = DashboardFilters(request.GET, climbs=[])  # the period of the list it came from
     if not filters.is_valid():
-        return _refused(request, membership, filters.first_error())
+        return refused(request, membership, filters.first_error())
     review = stats.question_review(membership.team, question_id, filters.since())
     # Only a question the team answered: a team of one would otherwise read any question's
     # right answer before answering it.

@@ -13,7 +13,7 @@ from lessons.models import Climb, Tier
 
 from .. import dashboard, standings
 from ..forms import DashboardFilters
-from .access import _membership_or_404, _refused
+from .access import membership_or_404, refused
 from .dashboard import _load_board
 
 
@@ -39,10 +39,10 @@ def _team_download(
     """A team CSV with the dashboard's filters: (response, csv writer, board, filters), or
     the refusal of filters the interface cannot produce. Its name says the climb and, for
     figures of the chosen period (`by_period`), the period."""
-    membership = _membership_or_404(request, team_id)
+    membership = membership_or_404(request, team_id)
     filters = DashboardFilters(request.GET, climbs=list(Climb.objects.with_summary()))
     if not filters.is_valid():
-        return _refused(request, membership, filters.first_error())
+        return refused(request, membership, filters.first_error())
     board = _load_board(request, membership, filters, with_charts=with_charts)
     climb, period = board.climb, filters.cleaned_data["period"]
     slug = climb.slug if climb else "members"

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..forms import InviteForm
 from ..models import Invite, Membership, TeamRuleError
-from .access import _first_error, _invite_or_404, _manager_membership_or_404, _refused
+from .access import first_error, invite_or_404, manager_membership_or_404, refused
 
 TOKEN_MAX_LENGTH = 64
 
@@ -20,22 +20,22 @@ TOKEN_MAX_LENGTH = 64
 
 @require_POST
 def invite_create(request: HttpRequest, team_id: int) -> HttpResponse:
-    membership = _manager_membership_or_404(request, team_id)
+    membership = manager_membership_or_404(request, team_id)
     form = InviteForm(request.POST)
     if not form.is_valid():
-        return _refused(request, membership, _first_error(form))
+        return refused(request, membership, first_error(form))
     try:
         Invite.issue(membership.team, membership, **form.cleaned_data)
     except TeamRuleError as refusal:
-        return _refused(request, membership, refusal.message)
+        return refused(request, membership, refusal.message)
     messages.success(request, _("New invite link created: copy it from the list below."))
     return redirect("teams:members", team_id)
 
 
 @require_POST
 def invite_revoke(request: HttpRequest, team_id: int, invite_id: int) -> HttpResponse:
-    membership = _manager_membership_or_404(request, team_id)
-    invite = _invite_or_404(membership, invite_id)
+    membership = manager_membership_or_404(request, team_id)
+    invite = invite_or_404(membership, invite_id)
     if invite.revoke():
         messages.success(request, _("The invite link is revoked: it no longer lets anyone in."))
     else:

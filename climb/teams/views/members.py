@@ -24,11 +24,11 @@ from ..forms import (
 )
 from ..models import ROLE_RANK, Membership, Role, TeamRuleError
 from .access import (
-    _first_error,
-    _manager_membership_or_404,
-    _refused,
-    _team_member_or_404,
-    _visible_member_or_404,
+    first_error,
+    manager_membership_or_404,
+    refused,
+    team_member_or_404,
+    visible_member_or_404,
 )
 
 MEMBERS_PAGE_SIZE = 50
@@ -39,10 +39,10 @@ ACTIVE_INVITES_SHOWN = 20
 
 @require_safe
 def team_members(request: HttpRequest, team_id: int) -> HttpResponse:
-    membership = _manager_membership_or_404(request, team_id)
+    membership = manager_membership_or_404(request, team_id)
     page_filter = MembersPageFilter(request.GET)
     if not page_filter.is_valid():
-        return _refused(request, membership, page_filter.first_error())
+        return refused(request, membership, page_filter.first_error())
     context = _members_context(request, membership, page_filter.cleaned_data["page"])
     return render(request, "teams/members.html", context)
 
@@ -89,11 +89,11 @@ def _members_context(request: HttpRequest, membership: Membership, page_number: 
 
 @require_POST
 def member_role(request: HttpRequest, team_id: int, user_id: int) -> HttpResponse:
-    membership = _manager_membership_or_404(request, team_id)
-    member = _team_member_or_404(membership, user_id)
+    membership = manager_membership_or_404(request, team_id)
+    member = team_member_or_404(membership, user_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        return _refused(request, membership, _first_error(form))
+        return refused(request, membership, first_error(form))
     role = form.cleaned_data["role"]
     # The only owner is refused below: no question to ask first.
     stepping_down = (
@@ -109,7 +109,7 @@ def member_role(request: HttpRequest, team_id: int, user_id: int) -> HttpRespons
     try:
         changed = member.change_role(role, by=membership)
     except TeamRuleError as refusal:
-        return _refused(request, membership, refusal.message)
+        return refused(request, membership, refusal.message)
     name = member.user.get_username()
     if changed:
         messages.success(
@@ -128,15 +128,15 @@ def member_role(request: HttpRequest, team_id: int, user_id: int) -> HttpRespons
 def member_figures(request: HttpRequest, team_id: int, user_id: int) -> HttpResponse:
     """Count a member in the team's figures, or leave them out: a lead who is not climbing,
     or an observer, otherwise reads as a member who never started."""
-    membership = _manager_membership_or_404(request, team_id)
-    member = _team_member_or_404(membership, user_id)
+    membership = manager_membership_or_404(request, team_id)
+    member = team_member_or_404(membership, user_id)
     form = FiguresForm(request.POST)
     if not form.is_valid():
-        return _refused(request, membership, _first_error(form))
+        return refused(request, membership, first_error(form))
     try:
         member.count_in_figures(form.cleaned_data["in_figures"], by=membership)
     except TeamRuleError as refusal:
-        return _refused(request, membership, refusal.message)
+        return refused(request, membership, refusal.message)
     name = member.user.get_username()
     if member.in_figures:
         messages.success(request, _("%(name)s is counted in the team's figures.") % {"name": name})
@@ -151,13 +151,13 @@ def member_figures(request: HttpRequest, team_id: int, user_id: int) -> HttpResp
 
 @require_POST
 def member_remove(request: HttpRequest, team_id: int, user_id: int) -> HttpResponse:
-    membership = _manager_membership_or_404(request, team_id)
-    member = _team_member_or_404(membership, user_id)
+    membership = manager_membership_or_404(request, team_id)
+    member = team_member_or_404(membership, user_id)
     leaving = member.pk == membership.pk  # delete() clears the pk: compare before
     try:
         member.remove(by=membership)
     except TeamRuleError as refusal:
-        return _refused(request, membership, refusal.message)
+        return refused(request, membership, refusal.message)
     if leaving:
         messages.success(request, _("You left %(team)s.") % {"team": membership.team.name})
         return redirect("teams:list")
@@ -173,7 +173,7 @@ def member_remove(request: HttpRequest, team_id: int, user_id: int) -> HttpRespo
 
 @require_safe
 def member_progress(request: HttpRequest, team_id: int, user_id: int) -> HttpResponse:
-    viewer, member = _visible_member_or_404(request, team_id, user_id)
+    viewer, member = visible_member_or_404(request, team_id, user_id)
     try:
         learner_id = member.user.learner.pk
     except ObjectDoesNotExist:

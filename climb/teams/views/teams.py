@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from ..forms import TeamForm, TeamRenameForm
 from ..models import Membership, NotInTeam, Team, TeamRuleError
-from .access import _first_error, _manager_membership_or_404, _membership_or_404, _refused
+from .access import first_error, manager_membership_or_404, membership_or_404, refused
 from .members import _members_context
 
 # --- my teams --------------------------------------------------------------------------------
@@ -52,27 +52,27 @@ def team_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def team_leave(request: HttpRequest, team_id: int) -> HttpResponse:
-    membership = _membership_or_404(request, team_id)
+    membership = membership_or_404(request, team_id)
     try:
         membership.leave()
     except TeamRuleError as refusal:
-        return _refused(request, membership, refusal.message)
+        return refused(request, membership, refusal.message)
     messages.success(request, _("You left %(team)s.") % {"team": membership.team.name})
     return redirect("teams:list")
 
 
 @require_POST
 def team_rename(request: HttpRequest, team_id: int) -> HttpResponse:
-    membership = _manager_membership_or_404(request, team_id)
+    membership = manager_membership_or_404(request, team_id)
     team = membership.team
     old_name = team.name
     form = TeamRenameForm(request.POST, prefix="team")
     if not form.is_valid():
-        return _refused(request, membership, _first_error(form))
+        return refused(request, membership, first_error(form))
     try:
         renamed = team.rename_by(membership, form.cleaned_data["name"])
     except TeamRuleError as refusal:
-        return _refused(request, membership, refusal.message, 403)
+        return refused(request, membership, refusal.message, 403)
     if renamed:
         messages.success(
             request,
@@ -85,13 +85,13 @@ def team_rename(request: HttpRequest, team_id: int) -> HttpResponse:
 
 @require_POST
 def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
-    membership = _manager_membership_or_404(request, team_id)
+    membership = manager_membership_or_404(request, team_id)
     team = membership.team
     try:
         team.delete_by(membership, request.POST.get("confirm_name", ""))
     except TeamRuleError as refusal:
         if isinstance(refusal, NotInTeam) or not membership.is_owner:
-            return _refused(request, membership, refusal.message, 403)
+            return refused(request, membership, refusal.message, 403)
         # A mistyped name: the page that asks for it again, the panel open and the error
         # beside the field, which takes focus (a message at the top was easy to miss).
         context = _members_context(request, membership, 1)
