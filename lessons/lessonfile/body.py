@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -485,7 +484,7 @@ def _sanitiser_slips(lines: list[str], first_line: int) -> list[tuple[int, str]]
     text = "\n".join(kept)
     if not _may_lose(text):  # the usual case: nothing to take out, no need to render
         return []
-    from .rendering import sanitiser_losses  # it imports this module
+    from ..rendering import sanitiser_losses  # it imports this module
 
     tags, links = sanitiser_losses(text)
     fallback = next((first_line + i for i, line in enumerate(kept) if line.strip()), first_line)
@@ -1124,7 +1123,7 @@ def _parse_step(heading: str, lines: list[str], first_line: int, path) -> StepDa
 
 
 def _check_language(name: str, path, line: int) -> None:
-    from .rendering import UnknownLanguage, check_language  # rendering imports this module
+    from ..rendering import UnknownLanguage, check_language  # rendering imports this module
 
     try:
         check_language(name)
@@ -1589,7 +1588,3 @@ def main(argv: list[str]) -> int:
         + (f", {len(warnings)} warning{'' if len(warnings) == 1 else 's'}" if warnings else "")
     )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
