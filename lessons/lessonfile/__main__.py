@@ -1,8 +1,8 @@
-"""`python -m lessons.lessonfile PATH...`: check lesson files without a database (see `main`)."""
+"""`python -m lessons.lessonfile PATH...`: the lesson-file checker, `checker.main`."""
 
 import sys
 
-from .body import main
+from .checker import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
