@@ -512,7 +512,7 @@ def test_an_import_that_adds_a_question_says_whom_it_un_clears(lessons, capsys):
 def test_steps_are_taken_as_renamed_only_in_place(stored, file, paired):
     from types import SimpleNamespace
 
-    from lessons.importer import _match_steps
+    from lessons.matching import _match_steps
 
     steps = [SimpleNamespace(pk=n, heading=h) for n, h in enumerate(stored, start=1)]
     matched = _match_steps(steps, list(file))
