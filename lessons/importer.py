@@ -32,7 +32,7 @@ from .lessonfile import (
     translated_text,
     translation_problem,
 )
-from .matching import _match_choices, _match_steps, _moved
+from .matching import match_choices, match_steps, reordered_translation
 from .models import (
     Choice,
     Climb,
@@ -292,7 +292,9 @@ def _import_translation(
     # A reorder of the original's steps is said as such: it also puts them out of shape.
     moved = None
     if len(steps) == len(data.steps):
-        moved = _moved([getattr(step, f"heading_{lang}") for step in steps], data.steps, "heading")
+        moved = reordered_translation(
+            [getattr(step, f"heading_{lang}") for step in steps], data.steps, "heading"
+        )
     problem = translation_problem(version_data(version), data, earlier)
     if problem and not moved:
         raise LessonFileError(data.path, *problem)
@@ -341,7 +343,9 @@ def _import_translation(
         if question is None:  # as in the translation: translation_problem checked it
             continue
         choices = list(question.choices.all())
-        moved = _moved([getattr(c, f"text_{lang}") for c in choices], step_data.question.choices)
+        moved = reordered_translation(
+            [getattr(c, f"text_{lang}") for c in choices], step_data.question.choices
+        )
         if moved:
             here, there = moved
             raise LessonFileError(
@@ -364,7 +368,7 @@ def translate_question(
 
     A choice with no translation yet is not given one of `stale`, the translations its
     question's choices had before the import: the English rewrote that choice (a new row,
-    `_match_choices`) and the translation file, paired by position, still holds the
+    `match_choices`) and the translation file, paired by position, still holds the
     translation of the one it replaced. Taken, it read as the new choice's translation,
     and the translation as up to date; left out, the translation is behind, naming it."""
     question = getattr(step, "question", None)
@@ -406,7 +410,7 @@ def _import_sources(version: TierVersion, data: VersionData) -> bool:
 
 
 def _import_steps(version: TierVersion, data: VersionData) -> tuple[bool, int]:
-    """Match steps by heading (a renamed one in place: `_match_steps`) and update them.
+    """Match steps by heading (a renamed one in place: `match_steps`) and update them.
     Returns whether anything changed, and how many questions the version had before.
 
     A step or question that learners answered is never deleted: removing one is refused with
@@ -420,7 +424,7 @@ def _import_steps(version: TierVersion, data: VersionData) -> tuple[bool, int]:
         .order_by("position", "id")
     )
     questions_before = sum(1 for step in existing if hasattr(step, "question"))
-    matched = _match_steps(existing, [step_data.heading for step_data in data.steps])
+    matched = match_steps(existing, [step_data.heading for step_data in data.steps])
     leftovers = [step for step in existing if step not in matched]
     for step in leftovers:
         if step.answer_count:
@@ -483,7 +487,7 @@ def sync_question(step: Step, data: QuestionData | None, path: str = "") -> bool
         return changed
     # Clear the correct flag first so the one-correct constraint holds at every statement.
     question.choices.filter(is_correct=True).update(is_correct=False)
-    matched = _match_choices(current, [(text, is_correct) for text, is_correct, _ in wanted])
+    matched = match_choices(current, [(text, is_correct) for text, is_correct, _ in wanted])
     leftovers = [choice for choice in current if choice not in matched]
     for position, (choice, (text, is_correct, explanation)) in enumerate(
         zip(matched, wanted, strict=True)

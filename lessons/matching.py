@@ -13,7 +13,9 @@ from difflib import SequenceMatcher
 from .models import Choice, Step
 
 
-def _moved(stored: list[str], incoming: list, field: str = "text") -> tuple[int, int] | None:
+def reordered_translation(
+    stored: list[str], incoming: list, field: str = "text"
+) -> tuple[int, int] | None:
     """(i, j) when the translation file's item i has the text row j (another) holds now: the
     original's rows were reordered and the file was not, so pairing by position would give
     each row another's translation, silently (the digests go by row: a reorder changes
@@ -27,7 +29,7 @@ def _moved(stored: list[str], incoming: list, field: str = "text") -> tuple[int,
     return None
 
 
-def _match_steps(existing: list[Step], headings: list[str]) -> list[Step | None]:
+def match_steps(existing: list[Step], headings: list[str]) -> list[Step | None]:
     """The stored step each of the file's steps updates, or None for a new step.
 
     By heading first. A step whose heading is gone is taken as renamed only in place: between
@@ -65,7 +67,7 @@ def _match_steps(existing: list[Step], headings: list[str]) -> list[Step | None]
     return matched
 
 
-def _match_choices(current: list[Choice], wanted: list[tuple[str, bool]]) -> list[Choice | None]:
+def match_choices(current: list[Choice], wanted: list[tuple[str, bool]]) -> list[Choice | None]:
     """The stored choice each of the file's choices (text, right or not) updates, or None for
     a new one.
 

@@ -512,10 +512,10 @@ def test_an_import_that_adds_a_question_says_whom_it_un_clears(lessons, capsys):
 def test_steps_are_taken_as_renamed_only_in_place(stored, file, paired):
     from types import SimpleNamespace
 
-    from lessons.matching import _match_steps
+    from lessons.matching import match_steps
 
     steps = [SimpleNamespace(pk=n, heading=h) for n, h in enumerate(stored, start=1)]
-    matched = _match_steps(steps, list(file))
+    matched = match_steps(steps, list(file))
     renamed = {
         heading: step.heading
         for heading, step in zip(file, matched, strict=True)
