@@ -23,6 +23,13 @@ query is a prefix too, while it is being typed. The indexed columns hold those w
 text shown in a result's snippet is kept beside them (`text`, not indexed), and its title
 and crux are the version's own.
 
+A hit links to the step its snippet comes from (#step-N, as the piece page numbers its
+steps; the one with the most of the query's words, where the snippet spans two), or to the
+top of the page where the title and crux hold every word or the snippet is from the intro,
+goal or recap. Each row keeps where each step's text starts in its `text`
+(`steps`, not indexed), and the step is told in Python from the snippet's position: the row
+is in hand already, so no query is added, and both databases answer alike.
+
 The model is unmanaged: migration 0005 creates the table the database needs. It is defined
 here rather than in models.py because it belongs to search; LessonsConfig.ready() imports
 this module, which registers it.
@@ -37,6 +44,7 @@ writes), which is also what makes the tests, run inside one transaction, see the
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -65,6 +73,7 @@ from .search_text import (
     Phrase,
     fts5_match,
     fts5_phrase,
+    held_by,
     identifier_parts,
     parse_query,
     plain_text,
@@ -90,6 +99,7 @@ BM25_WEIGHTS = {
     "body": 1,
     "terms": 0.5,
     "text": 0,
+    "steps": 0,
     "document": 0,
 }
 # PostgreSQL ts_rank() weights, in its order: D (parts), C (body), B (crux), A (title).
@@ -114,6 +124,9 @@ class SearchDocument(models.Model):
     terms = models.TextField()
     # The body as the reader sees it, for the snippet around the matches; not indexed.
     text = models.TextField()
+    # Where each step's text starts in `text`, then where the text after the last step
+    # starts, as numbers ("0 120 455"; step_at): which step a snippet is from. Not indexed.
+    steps = models.TextField()
     # PostgreSQL: the tsvector searched. SQLite: an empty, unindexed FTS5 column.
     document = models.TextField(editable=False)
 
@@ -138,32 +151,68 @@ def document_id(version_id: int, language: str) -> int:
 PART_BREAK = "\n…\n"
 
 
-def _body(version: TierVersion, language: str) -> str:
+def _body(version: TierVersion, language: str) -> tuple[str, list[int]]:
+    """The body's text, and where in it each step's text starts, then where the text after the
+    last step (the recap) starts: a step's start is just before the break that opens it."""
     local = Localized(version, language)
-    parts = [plain_text(local.intro), plain_text(local.goal)]
+    parts: list[str] = []
+    length = 0  # of PART_BREAK.join(parts)
+
+    def add(*texts: str) -> None:
+        nonlocal length
+        for text in texts:
+            text = text.strip()
+            if text:
+                length += len(text) + (len(PART_BREAK) if parts else 0)
+                parts.append(text)
+
+    add(plain_text(local.intro), plain_text(local.goal))
+    starts = []
     for step in version.steps.all():
+        starts.append(length)
         local_step = Localized(step, language)
-        parts += [
+        add(
             local_step.heading,
             plain_text(local_step.prose),
             local_step.code,
             plain_text(local_step.prose_after),
-        ]
+        )
         try:
             question = step.question
         except ObjectDoesNotExist:
             continue
-        parts.append(plain_text(Localized(question, language).prompt))
-        parts += [plain_text(Localized(choice, language).text) for choice in question.choices.all()]
-    parts.append(plain_text(local.recap))
-    return PART_BREAK.join(part.strip() for part in parts if part.strip())
+        add(plain_text(Localized(question, language).prompt))
+        add(*(plain_text(Localized(choice, language).text) for choice in question.choices.all()))
+    starts.append(length)
+    add(plain_text(local.recap))
+    return PART_BREAK.join(parts), starts
+
+
+def step_at(steps: str | None, matches: list[tuple[int, str]]) -> int | None:
+    """The number of the step (from 1, as the piece page numbers them) that holds the most
+    distinct terms of `matches` (Highlighter.snippet_matches: a snippet's stretch of a row's
+    `text`), given the row's `steps`; the first of those on a tie. None for the intro, goal
+    and recap, or a row written before `steps` was (NULL on SQLite, "" on PostgreSQL).
+
+    Not just the step of the first match: a stretch that starts at the end of one step and
+    holds every word in the next one is about the next one.
+    """
+    if not matches or not steps:
+        return None
+    starts = [int(start) for start in steps.split()]
+    terms: dict[int, set[str]] = {}
+    for position, term in matches:
+        # A step with no text starts where the next one does: bisect_right passes over it.
+        terms.setdefault(bisect.bisect_right(starts, position), set()).add(term)
+    number = max(terms, key=lambda number: (len(terms[number]), -number))
+    return number if 0 < number < len(starts) else None
 
 
 def documents(version: TierVersion) -> Iterator[SearchDocument]:
     """The version's row for each language, its text as that language's site shows it."""
     for language in LANGUAGES:
         local = Localized(version, language)
-        body = _body(version, language)
+        body, step_starts = _body(version, language)
         title, crux = search_text(local.title), search_text(local.crux)
         terms = search_text(identifier_parts(f"{local.title}\n{local.crux}\n{body}"))
         indexed_body = search_text(body)
@@ -176,6 +225,7 @@ def documents(version: TierVersion) -> Iterator[SearchDocument]:
             body=indexed_body,
             terms=terms,
             text=body,
+            steps=" ".join(map(str, step_starts)),
             document=_tsvector(title, crux, indexed_body, terms),
         )
 
@@ -234,6 +284,15 @@ def sync() -> None:
     """
     if TABLE not in connection.introspection.table_names():
         return  # migrated backwards past 0005
+    with connection.cursor() as cursor:
+        description = connection.introspection.get_table_description(cursor, TABLE)
+    # Not the primary key: FTS5 lists no rowid (every row has one, hidden).
+    fields = SearchDocument._meta.concrete_fields
+    written = {field.column for field in fields if not field.primary_key}
+    if not written <= {column.name for column in description}:
+        # Migrated backwards past a migration that added a column (0017): these rows cannot
+        # be written. The release that matches the table indexes on its own `migrate`.
+        return
     indexed = set(SearchDocument.objects.values_list("version_id", flat=True).distinct())
     existing = set(TierVersion.objects.values_list("pk", flat=True))
     if indexed != existing:
@@ -340,8 +399,10 @@ class Hit:
     # in the page's language ("en" for English standing in on the Russian site); else "".
     snippet_lang: str = ""
     title_lang: str = ""
-    # The page the hit links to: in the language it was found in.
+    # The page the hit links to: in the language it was found in; at the step the snippet
+    # is from (#step-N), unless the title and crux hold every word.
     url: str = ""
+    step: int | None = None  # that step's number, from 1; None for the top of the page
     # The language whose text matched, where it is not the page's (search_both); else "".
     found_in: str = ""
 
@@ -388,7 +449,9 @@ def search(query: str, language: str, limit: int = 50, *, site: str | None = Non
         .select_related("version__piece__climb")
         .only(
             "title",
+            "crux",
             "text",
+            "steps",
             *(f"version__{name}" for name in ("tier", "status", "minutes", "title", "crux")),
             *(
                 f"version__{name}_{lang}"
@@ -424,13 +487,21 @@ def search(query: str, language: str, limit: int = 50, *, site: str | None = Non
     for score, document in scored:
         version = document.version
         local = Localized(version, language)
-        snippet = highlighter.snippet(document.text)
+        matches = highlighter.snippet_matches(document.text)
+        snippet = highlighter.snippet(document.text, matches=matches)
+        # The title and crux holding every word found the piece itself: its top. Otherwise
+        # the step the snippet shows, where the reader would scroll to find the words.
+        step = (
+            None
+            if held_by(phrases, document.title, document.crux)
+            else step_at(document.steps, matches)
+        )
         # The language each text is in: a translation's, or the English standing in for it
         # (a translated version has its title; a snippet, that language's letters).
         title_in = language if getattr(version, f"title_{language}", "") else "en"
         snippet_in = language if language != "en" and _has_cyrillic(snippet) else "en"
         with translation.override(language):
-            url = version.get_absolute_url()
+            url = version.get_absolute_url() + (f"#step-{step}" if step else "")
         hits.append(
             Hit(
                 version=version,
@@ -441,6 +512,7 @@ def search(query: str, language: str, limit: int = 50, *, site: str | None = Non
                 snippet_lang=snippet_in if snippet and snippet_in != site else "",
                 title_lang=title_in if title_in != site else "",
                 url=url,
+                step=step,
                 found_in=language if language != site else "",
             )
         )

@@ -345,6 +345,13 @@ def title_points(phrases: list[Phrase], title: str) -> int:
     return sum(points for points, phrase in title_tests(phrases) if holds(words, phrase))
 
 
+def held_by(phrases: list[Phrase], *texts: str) -> bool:
+    """Whether indexed `texts` (search_text: a title, a crux) hold every phrase between them,
+    each phrase whole in one of them, as the index matches it."""
+    split = [text.split() for text in texts]
+    return all(any(holds(words, phrase) for words in split) for phrase in phrases)
+
+
 # --- marking the matched words ---------------------------------------------------------------
 
 
@@ -415,15 +422,20 @@ class Highlighter:
                     if term is not None:
                         yield start + part.start(), start + part.end(), term
 
-    def _best_start(self, text: str, reach: int) -> int | None:
-        """Where the first stretch of `reach` characters with the most distinct terms begins.
+    def _best_stretch(self, text: str, reach: int) -> list[tuple[int, str]]:
+        """(start, term) of each match in the first stretch of `reach` characters with the
+        most distinct terms; [] where nothing matches.
 
-        Stops at the first stretch holding every term: the rest of a long text is not read.
+        Stops reading at the end of the first stretch holding every term: the rest of a long
+        text is not read.
         """
-        best, best_count = None, 0
-        window: deque[tuple[int, str]] = deque()
+        seen: list[tuple[int, str]] = []
+        best, best_count = 0, 0  # where the best stretch starts in `seen`, its terms
+        window: deque[tuple[int, str]] = deque()  # the stretch ending at the latest match
         in_window: Counter[str] = Counter()
-        for start, _end, term in self.spans(text):
+        spans = self.spans(text)
+        for start, _end, term in spans:
+            seen.append((start, term))
             window.append((start, term))
             in_window[term] += 1
             while window[0][0] <= start - reach:
@@ -432,10 +444,18 @@ class Highlighter:
                 if not in_window[left]:
                     del in_window[left]
             if len(in_window) > best_count:
-                best, best_count = window[0][0], len(in_window)
+                best, best_count = len(seen) - len(window), len(in_window)
                 if best_count == self.terms:
                     break
-        return best
+        if not best_count:
+            return []
+        end = seen[best][0] + reach
+        # The rest of the stretch, after the match that made it the best.
+        for start, _end, term in spans:
+            if start >= end:
+                break
+            seen.append((start, term))
+        return [(start, term) for start, term in seen[best:] if start < end]
 
     def mark(self, text: str) -> SafeString:
         """`text` as HTML: escaped, runs of white space made one space, matches in <mark>."""
@@ -448,11 +468,23 @@ class Highlighter:
         html.append(escape(SPACES_RE.sub(" ", text[last:])))
         return mark_safe("".join(html))
 
-    def snippet(self, text: str, width: int = 200) -> SafeString:
-        """About `width` characters of `text` where most query words meet, marked; or ""."""
-        position = self._best_start(text, reach=width * 2 // 3)
-        if position is None:
+    def snippet_matches(self, text: str, width: int = 200) -> list[tuple[int, str]]:
+        """(start, term) of the matches a snippet of that `width` is drawn around: where most
+        query words meet in `text`; [] where nothing matches."""
+        return self._best_stretch(text, reach=width * 2 // 3)
+
+    def snippet(
+        self, text: str, width: int = 200, matches: list[tuple[int, str]] | None = None
+    ) -> SafeString:
+        """About `width` characters of `text` where most query words meet, marked; or "".
+
+        `matches`: snippet_matches() of the same text and width, if already asked.
+        """
+        if matches is None:
+            matches = self.snippet_matches(text, width)
+        if not matches:
             return mark_safe("")
+        position = matches[0][0]
         start = max(0, position - width // 3)
         if start:
             # Start at a word boundary, never after the match itself.

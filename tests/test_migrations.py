@@ -163,3 +163,25 @@ def test_the_lesson_file_slug_validators_change_no_table():
         line for line in out.getvalue().splitlines() if line and not line.startswith("--")
     ]
     assert statements in ([], ["BEGIN;", "COMMIT;"])
+
+
+@pytest.mark.django_db
+def test_the_previous_release_can_still_write_the_search_index():
+    """Lessons 0017 added `steps` to the search rows. The release before writes rows without
+    it; search reads those as linking to the top of the page."""
+    from lessons import search_index
+
+    version = make_version(title="Leases")
+    search_index.flush_pending()
+    search_index.SearchDocument.objects.all().delete()
+    document = "to_tsvector('simple', %s)" if connection.vendor == "postgresql" else "%s"
+    with connection.cursor() as cursor:
+        # The columns the release before 0017 wrote, as it wrote them.
+        cursor.execute(
+            "INSERT INTO lessons_search_document"
+            " (rowid, version_id, language, title, crux, body, terms, text, document)"
+            f" VALUES (%s, %s, 'en', 'leas', '', '', '', '', {document})",
+            [search_index.document_id(version.pk, "en"), version.pk, "leas"],
+        )
+    hits = search_index.search("leases", "en")
+    assert [(hit.url, hit.step) for hit in hits] == [(version.get_absolute_url(), None)]

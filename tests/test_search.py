@@ -442,6 +442,8 @@ def test_search_runs_a_fixed_number_of_queries(client, django_assert_max_num_que
         response = search(client, "lease acquire")
     assert len(result_titles(response)) == min(versions, 50)
     assert response.text.count("<mark>") >= min(versions, 50) * 2
+    # "acquire" is in each version's first step: linked there, with no query more.
+    assert sum(link.endswith("/#step-1") for link in result_links(response)) == min(versions, 50)
 
 
 @pytest.mark.parametrize("versions", [5, 500])
@@ -635,6 +637,128 @@ def test_a_title_only_match_shows_no_snippet(client):
     make_version(title="Leases", crux="The trap.")
     html = search(client, "leases").text
     assert 'class="search-result-snippet"' not in html
+
+
+# --- where a hit links ----------------------------------------------------------------------
+
+
+def result_links(response) -> list[str]:
+    return re.findall(r'<h3 class="search-result-title"[^>]*><a href="([^"]*)"', response.text)
+
+
+def three_steps(**overrides) -> TierVersion:
+    version = make_version(title="Leases", crux="A lock with an expiry.", **overrides)
+    make_step(version, position=1, heading="Take the lease", prose="Ask the store.", question=False)
+    make_step(version, position=2, heading="Renew it", prose="Call KeepAlive before the zeppelin.")
+    make_step(
+        version,
+        position=3,
+        heading="Lose it",
+        prose="The pause outlasts the lease.",
+        question=False,
+    )
+    return version
+
+
+def test_a_hit_in_a_step_links_to_that_step(client):
+    version = three_steps()
+    response = search(client, "zeppelin")
+    assert result_links(response) == [f"{version.get_absolute_url()}#step-2"]
+    # The anchor the piece page gives that step.
+    assert 'id="step-2"' in client.get(version.get_absolute_url()).text
+
+
+@pytest.mark.parametrize("part", ["heading", "code", "prose_after", "prompt", "choice"])
+def test_every_part_of_a_step_links_to_it(client, part):
+    version = three_steps()
+    step = version.steps.get(position=3)
+    question = make_question(step)
+    if part == "prompt":
+        question.prompt = "Where is the quokka?"
+        question.save()
+    elif part == "choice":
+        choice = question.choices.first()
+        choice.text = "Behind the quokka"
+        choice.save()
+    else:
+        setattr(step, part, "quokka(lease)" if part == "code" else "The quokka")
+        step.save()
+    assert result_links(search(client, "quokka")) == [f"{version.get_absolute_url()}#step-3"]
+
+
+def test_a_hit_whose_title_or_crux_holds_every_word_links_to_the_top(client):
+    version = three_steps()
+    url = version.get_absolute_url()
+    assert result_links(search(client, "lease")) == [url]  # the title, and steps 1 and 3
+    assert result_links(search(client, "expiry zeppelin")) == [f"{url}#step-2"]
+    assert result_links(search(client, "lock expiry")) == [url]  # the crux
+    assert result_links(search(client, "leases expiry")) == [url]  # the two between them
+
+
+@pytest.mark.parametrize("field", ["intro", "goal", "recap"])
+def test_a_hit_outside_the_steps_links_to_the_top(client, field):
+    version = three_steps(**{field: "Mind the quokka."})
+    assert result_links(search(client, "quokka")) == [version.get_absolute_url()]
+
+
+def test_the_step_linked_is_the_one_the_snippet_shows(client):
+    version = three_steps()
+    filler = " ".join(f"word{n}" for n in range(40))
+    step = version.steps.get(position=2)
+    step.prose = filler  # no zeppelin, and steps 1 and 3 far apart
+    step.save()
+    step = version.steps.get(position=3)
+    step.prose = "The zeppelin lands on the store: write after the pause."
+    step.save()
+    response = search(client, "zeppelin store")  # step 1 holds "store", step 3 both
+    assert result_links(response) == [f"{version.get_absolute_url()}#step-3"]
+    assert "<mark>zeppelin</mark> lands on the <mark>store</mark>" in response.text
+
+
+def test_a_hit_in_the_other_language_links_to_that_languages_step(client):
+    version = three_steps(title_ru="Аренды", crux_ru="Блокировка со сроком.")
+    step = version.steps.get(position=2)
+    step.heading_ru = "Продлите её"
+    step.prose_ru = "Вызовите KeepAlive до прилёта дирижабля."
+    step.save()
+    with translation.override("ru"):
+        url = version.get_absolute_url()
+    with translation.override("en"):
+        english = version.get_absolute_url()
+    assert result_links(search(client, "дирижабля")) == [f"{url}#step-2"]
+    assert result_links(search(client, "дирижабля", url=RUSSIAN_SEARCH_URL)) == [f"{url}#step-2"]
+    # The English text, found from the Russian site: the English page's step.
+    assert result_links(search(client, "zeppelin", url=RUSSIAN_SEARCH_URL)) == [f"{english}#step-2"]
+
+
+@pytest.mark.django_db(transaction=True)  # SQLite's schema editor wants no open transaction
+def test_migrating_back_past_the_step_starts_leaves_the_index_alone(client):
+    """Back at lessons 0016 the table has no `steps`: post_migrate (search_index.sync) wrote
+    rows with it, and `migrate` failed. The release that matches the table indexes."""
+    version = make_version(title="Leases", steps=1)
+    call_command("migrate", "lessons", "0016", verbosity=0)
+    assert not SearchDocument.objects.exists()  # emptied by 0017's reverse, and left so
+    call_command("migrate", "lessons", verbosity=0)
+    assert result_links(search(client, "acquire")) == [f"{version.get_absolute_url()}#step-1"]
+
+
+def test_a_step_is_told_from_the_rows_starts():
+    def step(steps: str | None, *matches: tuple[int, str]) -> int | None:
+        return search_index.step_at(steps, list(matches))
+
+    assert step("10 20 30", (5, "lease")) is None  # the intro and goal
+    assert step("10 20 30", (10, "lease")) == 1
+    assert step("10 20 30", (29, "lease")) == 2
+    assert step("10 20 30", (30, "lease")) is None  # the recap
+    assert step("10 10 30", (12, "lease")) == 2  # step 1 has no text
+    assert step("10 20 30") is None  # no snippet: the title or crux matched
+    # The step with the most of the words, the first on a tie.
+    assert step("10 20 30", (15, "lease"), (22, "token"), (25, "lease")) == 2
+    assert step("10 20 30", (15, "lease"), (22, "token")) == 1
+    assert step("10 20 30", (5, "lease"), (22, "token")) is None
+    # A row written by the previous release during a rolling deploy: the top of the page.
+    assert step(None, (12, "lease")) is None
+    assert step("", (12, "lease")) is None
 
 
 # --- the Russian site --------------------------------------------------------------------------
