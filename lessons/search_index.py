@@ -3,10 +3,11 @@
 One row per tier version and language (`SearchDocument`), holding the text that language's
 site shows: the title, the crux, and one "body" made of the intro, goal, recap, every step's
 heading, prose, snippet and text after it, and every question's prompt and choices (never the
-explanations: they would give answers away). On the Russian site a field with no Russian
-text shows the English one, so the Russian row holds the English text of that field too. Drafts
-are indexed like the rest and filtered out when searching, against the live status: the admin's
-publish action uses update(), which sends no signal, and must still take effect at once.
+explanations: they would give answers away; lessons.search_body). On the Russian site a
+field with no Russian text shows the English one, so the Russian row holds the English text
+of that field too. Drafts are indexed like the rest and filtered out when searching, against
+the live status: the admin's publish action uses update(), which sends no signal, and must
+still take effect at once.
 
   - SQLite: the table is an FTS5 virtual table (created in migration 0005), ranked with
     bm25() weighting title 10, crux 4, body 1, camelCase parts 0.5, after title points.
@@ -44,20 +45,18 @@ writes), which is also what makes the tests, run inside one transaction, see the
 
 from __future__ import annotations
 
-import bisect
 import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, models, transaction
 from django.db.models import BooleanField, Case, F, FloatField, Value, When
 from django.db.models.expressions import ExpressionWrapper, RawSQL
 from django.utils import translation
 from django.utils.safestring import SafeString
 
-from . import translations
+from . import search_body, translations
 from .models import (
     CONTENT_LANGUAGES,
     Choice,
@@ -76,7 +75,6 @@ from .search_text import (
     held_by,
     identifier_parts,
     parse_query,
-    plain_text,
     search_text,
     title_points,
     title_tests,
@@ -125,7 +123,7 @@ class SearchDocument(models.Model):
     # The body as the reader sees it, for the snippet around the matches; not indexed.
     text = models.TextField()
     # Where each step's text starts in `text`, then where the text after the last step
-    # starts, as numbers ("0 120 455"; step_at): which step a snippet is from. Not indexed.
+    # starts, as numbers ("0 120 455"; search_body): which step a snippet is from. Not indexed.
     steps = models.TextField()
     # PostgreSQL: the tsvector searched. SQLite: an empty, unindexed FTS5 column.
     document = models.TextField(editable=False)
@@ -146,73 +144,11 @@ def document_id(version_id: int, language: str) -> int:
 # --- building documents ----------------------------------------------------------------------
 
 
-# Between the body's parts (a snippet's code and the prose after it, say): shown in a snippet
-# that spans two, where a line break would read as one run of words. Not a word: never indexed.
-PART_BREAK = "\n…\n"
-
-
-def _body(version: TierVersion, language: str) -> tuple[str, list[int]]:
-    """The body's text, and where in it each step's text starts, then where the text after the
-    last step (the recap) starts: a step's start is just before the break that opens it."""
-    local = Localized(version, language)
-    parts: list[str] = []
-    length = 0  # of PART_BREAK.join(parts)
-
-    def add(*texts: str) -> None:
-        nonlocal length
-        for text in texts:
-            text = text.strip()
-            if text:
-                length += len(text) + (len(PART_BREAK) if parts else 0)
-                parts.append(text)
-
-    add(plain_text(local.intro), plain_text(local.goal))
-    starts = []
-    for step in version.steps.all():
-        starts.append(length)
-        local_step = Localized(step, language)
-        add(
-            local_step.heading,
-            plain_text(local_step.prose),
-            local_step.code,
-            plain_text(local_step.prose_after),
-        )
-        try:
-            question = step.question
-        except ObjectDoesNotExist:
-            continue
-        add(plain_text(Localized(question, language).prompt))
-        add(*(plain_text(Localized(choice, language).text) for choice in question.choices.all()))
-    starts.append(length)
-    add(plain_text(local.recap))
-    return PART_BREAK.join(parts), starts
-
-
-def step_at(steps: str | None, matches: list[tuple[int, str]]) -> int | None:
-    """The number of the step (from 1, as the piece page numbers them) that holds the most
-    distinct terms of `matches` (Highlighter.snippet_matches: a snippet's stretch of a row's
-    `text`), given the row's `steps`; the first of those on a tie. None for the intro, goal
-    and recap, or a row written before `steps` was (NULL on SQLite, "" on PostgreSQL).
-
-    Not just the step of the first match: a stretch that starts at the end of one step and
-    holds every word in the next one is about the next one.
-    """
-    if not matches or not steps:
-        return None
-    starts = [int(start) for start in steps.split()]
-    terms: dict[int, set[str]] = {}
-    for position, term in matches:
-        # A step with no text starts where the next one does: bisect_right passes over it.
-        terms.setdefault(bisect.bisect_right(starts, position), set()).add(term)
-    number = max(terms, key=lambda number: (len(terms[number]), -number))
-    return number if 0 < number < len(starts) else None
-
-
 def documents(version: TierVersion) -> Iterator[SearchDocument]:
     """The version's row for each language, its text as that language's site shows it."""
     for language in LANGUAGES:
         local = Localized(version, language)
-        body, step_starts = _body(version, language)
+        body, step_starts = search_body.body(version, language)
         title, crux = search_text(local.title), search_text(local.crux)
         terms = search_text(identifier_parts(f"{local.title}\n{local.crux}\n{body}"))
         indexed_body = search_text(body)
@@ -494,7 +430,7 @@ def search(query: str, language: str, limit: int = 50, *, site: str | None = Non
         step = (
             None
             if held_by(phrases, document.title, document.crux)
-            else step_at(document.steps, matches)
+            else search_body.step_at(document.steps, matches)
         )
         # The language each text is in: a translation's, or the English standing in for it
         # (a translated version has its title; a snippet, that language's letters).

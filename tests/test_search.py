@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
-from lessons import search_index
+from lessons import search_body, search_index
 from lessons.importer import DEMO_CONTENT, import_paths
 from lessons.management.commands import bench_search
 from lessons.management.commands.synthetic_content import create_synthetic_climb
@@ -744,7 +744,7 @@ def test_migrating_back_past_the_step_starts_leaves_the_index_alone(client):
 
 def test_a_step_is_told_from_the_rows_starts():
     def step(steps: str | None, *matches: tuple[int, str]) -> int | None:
-        return search_index.step_at(steps, list(matches))
+        return search_body.step_at(steps, list(matches))
 
     assert step("10 20 30", (5, "lease")) is None  # the intro and goal
     assert step("10 20 30", (10, "lease")) == 1
