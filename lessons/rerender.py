@@ -3,14 +3,16 @@
 Content is rendered once, when it is saved or imported, and pages only read the HTML. A
 change to the renderer would reach only what is edited afterwards; the first `migrate` after
 it (post_migrate) renders everything again instead, in batches, without signals (the text
-itself, and so the search index and the translation digests, is unchanged), then bumps the
-content generation once so that no cached page keeps the old HTML.
+itself, and so the translation digests, is unchanged), re-indexes every version for search
+(whose body is the text of the stored HTML, lessons.search_body), then bumps the content
+generation once so that no cached page keeps the old HTML.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
 
+from . import search_index
 from .models import (
     Choice,
     Climb,
@@ -48,6 +50,9 @@ def rerender_stale() -> int:
             if batch:
                 model.objects.bulk_update(batch, html_fields)
                 rows += len(batch)
+        # A renderer change may change what a reader sees of the text (a tag the sanitiser
+        # now keeps or drops): the index must hold what the new HTML shows.
+        search_index.reindex(TierVersion.objects.values_list("pk", flat=True))
         updated = ContentGeneration.objects.filter(pk=1).update(rendered_with=RENDERER_VERSION)
         if not updated:
             ContentGeneration.objects.create(pk=1, rendered_with=RENDERER_VERSION)

@@ -6,6 +6,13 @@ and choices (never the explanations: they would give answers away), in one langu
 site shows it (Localized: English where a field has no translation). `body()` writes it with
 the step starts, which the row keeps (SearchDocument.steps); `step_at()` reads them back to
 tell which step a hit's snippet is from (lessons.search_index).
+
+The Markdown fields are read as the reader sees them: from the HTML stored when they were
+saved (rendered and sanitised by nh3, lessons.rendering), stripped to its text. Raw HTML in
+an author's Markdown that the sanitiser removes (a <script>, an <img> and its alt text, a
+comment) is then neither found nor shown in a snippet, and the words inside the tags it
+keeps are indexed without the tags. Headings and snippets are shown as typed (escaped), so
+they are read as typed.
 """
 
 from __future__ import annotations
@@ -14,8 +21,17 @@ import bisect
 
 from django.core.exceptions import ObjectDoesNotExist
 
-from .models import Localized, TierVersion
-from .search_text import plain_text
+from .models import CONTENT_LANGUAGES, Choice, Localized, Question, Step, TierVersion
+from .search_text import html_text
+
+# The Markdown fields of the body, by model: their stored HTML (`<name>_html`, and each
+# translation's `<name>_<language>_html`) is what the body is made of.
+MARKDOWN_FIELDS = {
+    TierVersion: ("intro", "goal", "recap"),
+    Step: ("prose", "prose_after"),
+    Question: ("prompt",),  # read with its step: one query for both
+    Choice: ("text",),
+}
 
 # Between the body's parts (a snippet's code and the prose after it, say): shown in a snippet
 # that spans two, where a line break would read as one run of words. Not a word: never indexed.
@@ -37,25 +53,26 @@ def body(version: TierVersion, language: str) -> tuple[str, list[int]]:
                 length += len(text) + (len(PART_BREAK) if parts else 0)
                 parts.append(text)
 
-    add(plain_text(local.intro), plain_text(local.goal))
+    add(html_text(local.intro_html), html_text(local.goal_html))
     starts = []
     for step in version.steps.all():
         starts.append(length)
         local_step = Localized(step, language)
         add(
             local_step.heading,
-            plain_text(local_step.prose),
+            html_text(local_step.prose_html),
             local_step.code,
-            plain_text(local_step.prose_after),
+            html_text(local_step.prose_after_html),
         )
         try:
             question = step.question
         except ObjectDoesNotExist:
             continue
-        add(plain_text(Localized(question, language).prompt))
-        add(*(plain_text(Localized(choice, language).text) for choice in question.choices.all()))
+        add(html_text(Localized(question, language).prompt_html))
+        for choice in question.choices.all():
+            add(html_text(Localized(choice, language).text_html))
     starts.append(length)
-    add(plain_text(local.recap))
+    add(html_text(local.recap_html))
     return PART_BREAK.join(parts), starts
 
 
@@ -77,3 +94,51 @@ def step_at(steps: str | None, matches: list[tuple[int, str]]) -> int | None:
         terms.setdefault(bisect.bisect_right(starts, position), set()).add(term)
     number = max(terms, key=lambda number: (len(terms[number]), -number))
     return number if 0 < number < len(starts) else None
+
+
+def _html_fields(names: tuple[str, ...]) -> list[str]:
+    languages = ("", *(f"_{language}" for language in CONTENT_LANGUAGES))
+    return [f"{name}{language}_html" for name in names for language in languages]
+
+
+def load_rendered(versions: list[TierVersion]) -> None:
+    """Give `versions`, from TierVersion.objects.with_text(), the stored HTML that body()
+    reads, in three queries however many versions and steps.
+
+    with_text() leaves the HTML out (the translation digests, read from the same rows, are
+    made of the Markdown): read here by primary key and set on the rows already loaded,
+    where reading a deferred field would be a query per row.
+    """
+    ids = [version.pk for version in versions]
+    version_fields = _html_fields(MARKDOWN_FIELDS[TierVersion])
+    step_fields = _html_fields(MARKDOWN_FIELDS[Step])
+    question_fields = _html_fields(MARKDOWN_FIELDS[Question])
+    choice_fields = _html_fields(MARKDOWN_FIELDS[Choice])
+    queries = {
+        TierVersion: TierVersion.objects.filter(pk__in=ids).values_list("pk", *version_fields),
+        # The question LEFT JOINed: a step without one reads NULLs, never used.
+        Step: Step.objects.filter(version_id__in=ids).values_list(
+            "pk", *step_fields, *(f"question__{name}" for name in question_fields)
+        ),
+        Choice: Choice.objects.filter(question__step__version_id__in=ids).values_list(
+            "pk", *choice_fields
+        ),
+    }
+    # Looked up by primary key: no order needed (the default ones join the parents).
+    html = {model: {pk: row for pk, *row in rows.order_by()} for model, rows in queries.items()}
+    for version in versions:
+        _set(version, version_fields, html[TierVersion][version.pk])
+        for step in version.steps.all():
+            row = html[Step][step.pk]
+            _set(step, step_fields, row[: len(step_fields)])
+            question = getattr(step, "question", None)
+            if question is None:
+                continue
+            _set(question, question_fields, row[len(step_fields) :])
+            for choice in question.choices.all():
+                _set(choice, choice_fields, html[Choice][choice.pk])
+
+
+def _set(row, fields: list[str], values: list[str]) -> None:
+    for field, value in zip(fields, values, strict=True):
+        setattr(row, field, value)

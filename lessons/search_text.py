@@ -22,7 +22,7 @@ from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from html import escape
+from html import escape, unescape
 
 import snowballstemmer
 from django.utils.safestring import SafeString, mark_safe
@@ -171,6 +171,32 @@ _MARKUP_RE = re.compile(r"[*`]+|^[ \t]{0,3}(?:#{1,6}|>|[-+]|\d+\.)[ \t]+", re.MU
 def plain_text(markdown: str) -> str:
     """Markdown without its markup, for snippets: links keep their text, emphasis goes."""
     return _MARKUP_RE.sub("", _LINK_RE.sub(r"\1", markdown))
+
+
+# The tags that part one run of text from the next on the page (blocks, list items, table
+# cells, breaks): a line break in their place. Any other tag sits inside a line, and goes
+# without a trace: "**un**like" is one word, as the reader sees it.
+_BLOCK_TAGS = {
+    "blockquote", "br", "dd", "div", "dl", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li",
+    "ol", "p", "pre", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+}  # fmt: skip
+# A tag of sanitised HTML. nh3 writes every attribute value in double quotes, where a ">"
+# may stand unescaped (<abbr title="a > b">); a double quote inside one is &quot;.
+_HTML_TAG_RE = re.compile(r'<(/?)([A-Za-z][A-Za-z0-9]*)(?:[^>"]|"[^"]*")*>')
+# Blocks in a row leave blank lines: one line break is enough to part them, and a snippet's
+# width is counted in characters.
+_LINE_GAP_RE = re.compile(r"\s*\n\s*")
+
+
+def _tag_gap(tag: re.Match) -> str:
+    return "\n" if tag.group(2).lower() in _BLOCK_TAGS else ""
+
+
+def html_text(html: str) -> str:
+    """The text a reader sees of sanitised HTML (as rendering.render_markdown stores it): the
+    tags taken out, a line break where one block ends and the next begins, character
+    references read ("&lt;" is "<"). Attributes (a link's address, a title) are not text."""
+    return _LINE_GAP_RE.sub("\n", unescape(_HTML_TAG_RE.sub(_tag_gap, html))).strip()
 
 
 # The endings Snowball's English stemmer takes off a word, with their common longer forms:

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from html import escape
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -23,7 +26,9 @@ from lessons import search_body, search_index
 from lessons.importer import DEMO_CONTENT, import_paths
 from lessons.management.commands import bench_search
 from lessons.management.commands.synthetic_content import create_synthetic_climb
-from lessons.models import Piece, Status, Step, Tier, TierVersion
+from lessons.models import ContentGeneration, Piece, Status, Step, Tier, TierVersion
+from lessons.rendering import RENDERER_VERSION
+from lessons.rerender import rerender_stale
 from lessons.search_index import SearchDocument, document_id
 from lessons.search_text import (
     MAX_WORDS,
@@ -759,6 +764,114 @@ def test_a_step_is_told_from_the_rows_starts():
     # A row written by the previous release during a rolling deploy: the top of the page.
     assert step(None, (12, "lease")) is None
     assert step("", (12, "lease")) is None
+
+
+# --- the text a reader sees ---------------------------------------------------------------------
+
+
+def snippets(response) -> list[str]:
+    return re.findall(r'<p class="search-result-snippet"[^>]*>(.*?)</p>', response.text)
+
+
+def test_html_the_sanitiser_removes_is_neither_found_nor_shown(client):
+    """Raw HTML in an author's Markdown was indexed as text: the page never shows it."""
+    version = make_version(title="Leases", intro="Watch the lease.", steps=0)
+    step = make_step(
+        version,
+        prose='Renew the lease.\n\n<script>alert("zeppelin")</script>\n\n'
+        '<img src="x.png" alt="quokka">\n\n<!-- wombat -->\n\n<style>.narwhal {}</style>',
+        question=False,
+    )
+    question = make_question(step, prompt='Which lease? <img src="y.png" alt="okapi">')
+    choice = question.choices.first()
+    choice.text = 'The first <iframe src="https://example.com/gnu"></iframe>'
+    choice.save()
+    for word in ("zeppelin", "alert", "quokka", "wombat", "narwhal", "okapi", "gnu", "script"):
+        assert result_titles(search(client, word)) == [], word
+    response = search(client, "lease")
+    assert result_titles(response) == ["Leases"]
+    [snippet] = snippets(response)
+    assert "Watch the <mark>lease</mark>. … A goal. … Acquire, then write … Renew the" in snippet
+    assert "Renew the <mark>lease</mark>. … func main()" in snippet  # nothing in between
+    assert "Which <mark>lease</mark>? … The first … Choice 2" in snippet
+
+
+def test_text_inside_the_tags_kept_is_found_without_the_tags(client):
+    version = make_version(title="Copying", steps=0)
+    make_step(
+        version,
+        prose='Press <kbd>Ctrl</kbd>+<kbd>C</kbd> before the <abbr title="time to live">TTL'
+        '</abbr> <span class="toast">expires</span>: check that a < b && c > d.',
+    )
+    html = search(client, "ctrl expires").text
+    assert result_titles(search(client, "ctrl expires")) == ["Copying"]
+    assert (
+        "Press <mark>Ctrl</mark>+C before the TTL <mark>expires</mark>:"
+        " check that a &lt; b &amp;&amp; c &gt; d." in html
+    )
+    # Tag names and attributes are not what the reader reads.
+    for word in ("kbd", "abbr", "span", "toast", "live"):
+        assert result_titles(search(client, word)) == [], word
+
+
+def test_the_russian_text_is_read_from_its_own_html(client):
+    version = make_version(title="Leases", intro="Renew it.", steps=0)
+    version.title_ru = "Аренды"
+    version.intro_ru = "Продлите <kbd>аренду</kbd> <script>дирижабль()</script>."
+    version.save()
+    response = search(client, "аренду", url=RUSSIAN_SEARCH_URL)
+    assert snippets(response) == ["Продлите <mark>аренду</mark> . … A goal. … The rule."]
+    assert result_titles(search(client, "дирижабль", url=RUSSIAN_SEARCH_URL)) == []
+
+
+def test_reindexing_reads_the_html_in_a_fixed_number_of_queries():
+    def reindex_queries(count: int) -> int:
+        versions = [make_version(steps=2) for _ in range(count)]
+        search_index.flush_pending()
+        with CaptureQueriesContext(connection) as queries:
+            search_index.reindex(version.pk for version in versions)
+        return len(queries)
+
+    assert reindex_queries(1) == reindex_queries(6)
+
+
+def test_a_renderer_change_reindexes_the_text_it_renders(client):
+    """The index is made of the stored HTML: HTML made again (lessons.rerender) is indexed
+    again too."""
+    version = make_version(title="Leases", intro="Mind the quokka.")
+    search_index.flush_pending()
+    TierVersion.objects.filter(pk=version.pk).update(intro_html="<p>Mind the wombat.</p>")
+    search_index.reindex([version.pk])
+    assert result_titles(search(client, "wombat")) == ["Leases"]
+    ContentGeneration.objects.update_or_create(
+        pk=1, defaults={"rendered_with": RENDERER_VERSION - 1}
+    )
+    rerender_stale()
+    assert result_titles(search(client, "quokka")) == ["Leases"]
+    assert result_titles(search(client, "wombat")) == []
+
+
+@pytest.mark.django_db(transaction=True)  # SQLite's schema editor wants no open transaction
+def test_migrating_an_old_index_reads_it_again_from_the_html(client, monkeypatch):
+    """`migrate` on a database indexed the old way (the Markdown's text, raw HTML and all)
+    leaves the index in the new form: lessons 0018 empties it, post_migrate writes it."""
+    version = make_version(title="Leases", intro='Mind <kbd>the</kbd> <img alt="quokka">.')
+    with monkeypatch.context() as old_way:
+        # The Markdown's text, its raw HTML as text, as the index held it before 0018.
+        old_way.setattr(
+            search_body,
+            "load_rendered",
+            lambda versions: [
+                setattr(version, "intro_html", escape(version.intro)) for version in versions
+            ],
+        )
+        search_index.rebuild()
+    assert result_titles(search(client, "quokka")) == ["Leases"]
+    call_command("migrate", "lessons", "0017", verbosity=0)
+    call_command("migrate", "lessons", verbosity=0)
+    assert result_titles(search(client, "quokka")) == []
+    assert snippets(search(client, "mind")) == ["<mark>Mind</mark> the . … A goal. … The rule."]
+    assert SearchDocument.objects.filter(version_id=version.pk).count() == 2
 
 
 # --- the Russian site --------------------------------------------------------------------------
