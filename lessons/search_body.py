@@ -21,17 +21,8 @@ import bisect
 
 from django.core.exceptions import ObjectDoesNotExist
 
-from .models import CONTENT_LANGUAGES, Choice, Localized, Question, Step, TierVersion
+from .models import Localized, TierVersion
 from .search_text import html_text
-
-# The Markdown fields of the body, by model: their stored HTML (`<name>_html`, and each
-# translation's `<name>_<language>_html`) is what the body is made of.
-MARKDOWN_FIELDS = {
-    TierVersion: ("intro", "goal", "recap"),
-    Step: ("prose", "prose_after"),
-    Question: ("prompt",),  # read with its step: one query for both
-    Choice: ("text",),
-}
 
 # Between the body's parts (a snippet's code and the prose after it, say): shown in a snippet
 # that spans two, where a line break would read as one run of words. Not a word: never indexed.
@@ -94,51 +85,3 @@ def step_at(steps: str | None, matches: list[tuple[int, str]]) -> int | None:
         terms.setdefault(bisect.bisect_right(starts, position), set()).add(term)
     number = max(terms, key=lambda number: (len(terms[number]), -number))
     return number if 0 < number < len(starts) else None
-
-
-def _html_fields(names: tuple[str, ...]) -> list[str]:
-    languages = ("", *(f"_{language}" for language in CONTENT_LANGUAGES))
-    return [f"{name}{language}_html" for name in names for language in languages]
-
-
-def load_rendered(versions: list[TierVersion]) -> None:
-    """Give `versions`, from TierVersion.objects.with_text(), the stored HTML that body()
-    reads, in three queries however many versions and steps.
-
-    with_text() leaves the HTML out (the translation digests, read from the same rows, are
-    made of the Markdown): read here by primary key and set on the rows already loaded,
-    where reading a deferred field would be a query per row.
-    """
-    ids = [version.pk for version in versions]
-    version_fields = _html_fields(MARKDOWN_FIELDS[TierVersion])
-    step_fields = _html_fields(MARKDOWN_FIELDS[Step])
-    question_fields = _html_fields(MARKDOWN_FIELDS[Question])
-    choice_fields = _html_fields(MARKDOWN_FIELDS[Choice])
-    queries = {
-        TierVersion: TierVersion.objects.filter(pk__in=ids).values_list("pk", *version_fields),
-        # The question LEFT JOINed: a step without one reads NULLs, never used.
-        Step: Step.objects.filter(version_id__in=ids).values_list(
-            "pk", *step_fields, *(f"question__{name}" for name in question_fields)
-        ),
-        Choice: Choice.objects.filter(question__step__version_id__in=ids).values_list(
-            "pk", *choice_fields
-        ),
-    }
-    # Looked up by primary key: no order needed (the default ones join the parents).
-    html = {model: {pk: row for pk, *row in rows.order_by()} for model, rows in queries.items()}
-    for version in versions:
-        _set(version, version_fields, html[TierVersion][version.pk])
-        for step in version.steps.all():
-            row = html[Step][step.pk]
-            _set(step, step_fields, row[: len(step_fields)])
-            question = getattr(step, "question", None)
-            if question is None:
-                continue
-            _set(question, question_fields, row[len(step_fields) :])
-            for choice in question.choices.all():
-                _set(choice, choice_fields, html[Choice][choice.pk])
-
-
-def _set(row, fields: list[str], values: list[str]) -> None:
-    for field, value in zip(fields, values, strict=True):
-        setattr(row, field, value)

@@ -147,7 +147,7 @@ def document_id(version_id: int, language: str) -> int:
 def documents(version: TierVersion) -> Iterator[SearchDocument]:
     """The version's row for each language, its text as that language's site shows it.
 
-    `version` comes from with_text(), given its stored HTML by search_body.load_rendered().
+    `version` comes from with_text(), which loads the stored HTML the body is read from.
     """
     for language in LANGUAGES:
         local = Localized(version, language)
@@ -197,7 +197,6 @@ def reindex(version_ids: Iterable[int]) -> None:
             # failed on a duplicate key on PostgreSQL), as the later re-index read first.
             lock_content()
             versions = list(TierVersion.objects.with_text().filter(pk__in=batch))
-            search_body.load_rendered(versions)
             stale = [document_id(pk, language) for pk in batch for language in LANGUAGES]
             SearchDocument.objects.filter(pk__in=stale).delete()
             SearchDocument.objects.bulk_create(

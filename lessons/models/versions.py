@@ -43,13 +43,20 @@ class TierVersionQuerySet(models.QuerySet):
         )
 
     def with_text(self) -> TierVersionQuerySet:
-        """Every text of the versions' trees in every language, none of the rendered HTML:
-        what the search index and the translation digests (lessons.translations) are made of,
-        loaded once for both."""
+        """Every text of the versions' trees in every language, and the HTML stored for the
+        ones a reader sees rendered: what the search index (the HTML, lessons.search_body) and
+        the translation digests (the Markdown, lessons.translations) are made of, loaded once
+        for both. A choice's explanation HTML is left out: the index never holds it."""
 
         def fields(model, prefix: str = "") -> list[str]:
             suffixes = ("", *(f"_{language}" for language in CONTENT_LANGUAGES))
-            return [f"{prefix}{name}{suffix}" for name in model.text_fields for suffix in suffixes]
+            names = [f"{name}{suffix}" for name in model.text_fields for suffix in suffixes]
+            names += [
+                html
+                for source, (html, _renderer) in getattr(model, "rendered_fields", {}).items()
+                if not source.startswith("explanation")
+            ]
+            return [f"{prefix}{name}" for name in names]
 
         choices = Choice.objects.only("question_id", "position", "is_correct", *fields(Choice))
         steps = (
