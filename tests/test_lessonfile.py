@@ -566,7 +566,9 @@ def test_the_checker_checks_files_together_as_the_importer_does(tmp_path, capsys
         (["**always** fence **writes"], [(1, "**")]),
         (["a **bold", "line** across two lines"], []),  # one paragraph: closed
         (["a **bold", "", "line** in the next"], [(1, "**"), (3, "**")]),
-        (["- [x] one **right", "  choice** and its explanation"], []),
+        # A choice and its explanation are rendered apart: each shows its ** as typed.
+        (["- [x] one **right", "  choice** and its explanation"], [(1, "**"), (2, "**")]),
+        (["- [x] one **right** choice", "  and its **explanation**"], []),
         (["- [x] one **right", "- [ ] another** choice"], [(1, "**"), (2, "**")]),
         (["`2**10` is code, so is ``a ` b``"], []),
         (["an escaped \\*\\* star pair and \\`tick"], []),

@@ -8,7 +8,7 @@ import re
 from django.utils.translation import gettext as _
 
 from .data import VersionData
-from .syntax import _next_fence
+from .syntax import CHOICE_RE, _next_fence
 
 # A line that starts a block of its own: emphasis and code never run across it.
 _BLOCK_START_RE = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|>|#|\|)")
@@ -30,6 +30,12 @@ def markup_slips(lines: list[str], first_line: int = 1) -> list[tuple[int, str]]
             block = []
         if fence is None and not toggled and line.strip():
             block.append((first_line + offset, line))
+            if CHOICE_RE.match(line):
+                # A choice's text is rendered apart from its explanation (the indented lines
+                # under it): a '**' in one never closes one in the other, though Markdown
+                # would read the two as one list item.
+                slips += _block_slips(block)
+                block = []
     slips += _sanitiser_slips(lines, first_line)
     return sorted(slips, key=lambda slip: slip[0])
 
