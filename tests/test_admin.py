@@ -722,7 +722,8 @@ VALID_QUESTION = "What happens?\n\n- [ ] One.\n  Because one.\n- [x] Two.\n  Bec
         ("language", "klingon", "unknown snippet language 'klingon'"),
         ("marked_lines", "2,9", "A marked line is past the end of the snippet."),
         ("question_text", NO_CORRECT_CHOICE, "exactly one correct choice '- [x]'"),
-        ("question_text", NO_EXPLANATION, "every choice needs an explanation (indented)"),
+        # The line of the choice, as a file's error has it: with five choices, which one?
+        ("question_text", NO_EXPLANATION, "question, line 5: every choice needs an explanation"),
     ],
     ids=["unknown-language", "marked-line-past-the-end", "no-correct-choice", "no-explanation"],
 )
@@ -746,6 +747,18 @@ def test_a_bad_step_shows_the_error_beside_its_field_and_saves_nothing(
     after = (step.language, step.marked_lines, choices_of(step.question), version.updated_at)
     assert after == before
     assert version.title == "Leases and TTLs"
+
+
+def test_a_question_error_counts_the_blank_lines_at_the_top_of_its_box(admin_client, version):
+    url = admin_url(TierVersion, "change", version.pk)
+    page = admin_client.get(url).content.decode()
+    data = form_data(page, TierVersion)
+    typed = "\n\n" + NO_EXPLANATION  # two blank lines before the prompt: the choice is line 7
+    data[f"{prefix_with_field(page, 'heading')}-0-question_text"] = typed.replace("\n", "\r\n")
+    response = admin_client.post(url, data)
+
+    errors = field_errors(response.content.decode())
+    assert "question, line 7: every choice needs an explanation" in errors["question_text"]
 
 
 @pytest.mark.parametrize(

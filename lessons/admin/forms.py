@@ -79,6 +79,7 @@ def _question_field(label, help_text) -> forms.CharField:
     return QuestionTextField(
         label=label,
         required=False,
+        strip=False,  # _parse_question strips it, counting the blank lines at the top
         widget=forms.Textarea(attrs={"rows": 12, "cols": 90}),
         help_text=help_text,
     )
@@ -118,13 +119,24 @@ class StepForm(forms.ModelForm):
 
     @staticmethod
     def _parse_question(text: str, label: str):
+        # Lines are counted as the box shows them: blank lines trimmed from the top count.
+        skipped = text[: len(text) - len(text.lstrip())].count("\n")
         text = text.strip()
         if not text:
             return None
         try:
             return parse_question_text(text, path=label)
         except LessonFileError as exc:
-            raise forms.ValidationError(exc.message) from None
+            if exc.line is None:
+                raise forms.ValidationError(exc.message) from None
+            # With five choices, "every choice needs an explanation" alone left the author
+            # to find which one; a file's error names its line, and so does this one.
+            located = _("%(where)s, line %(line)d: %(why)s") % {
+                "where": label,
+                "line": exc.line + skipped,
+                "why": exc.message,
+            }
+            raise forms.ValidationError(located) from None
 
     def clean_question_text(self):
         return self._parse_question(self.cleaned_data["question_text"], str(_("question")))
