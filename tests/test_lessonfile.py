@@ -190,6 +190,13 @@ def broken(old: str, new: str) -> str:
             39,
             "looks like a choice",
         ),
+        # The author audit: a tab-indented choice list was told "'- [ ] The lease is renewed'
+        # looks like a choice: a choice is written '- [ ] text'", the very text it had.
+        (
+            broken("- [ ] The lease is renewed", "\t- [ ] The lease is renewed"),
+            39,
+            "'- [ ] The lease is renewed forever.' is indented: a choice starts at the beginning",
+        ),
         # The front matter.
         (broken("piece: leases-and-ttls", "piece: Leases_TTL"), 3, "is not a-z, 0-9 and -"),
         (broken("minutes: 8", "minutes: 8\nstatus: live"), 9, "draft or published, not 'live'"),

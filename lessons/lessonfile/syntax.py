@@ -69,6 +69,14 @@ def heading_typo(line: str, *, step: bool = False) -> str:
 
 def choice_typo(line: str) -> str:
     """Why a line of a question's prompt looks like a mistyped choice, or ""."""
+    if line[:1].isspace() and CHOICE_RE.match(line.lstrip()):
+        # Quoted stripped, the line read exactly as the form asked for: say what is wrong.
+        return str(
+            _(
+                "'%(line)s' is indented: a choice starts at the beginning of its line, "
+                "with no space or tab before the '-'."
+            )
+        ) % {"line": line.strip()[:60]}
     if CHOICE_LIKE_RE.match(line) or CHOICE_RE.match(line):
         return str(
             _(
