@@ -190,6 +190,11 @@ def broken(old: str, new: str) -> str:
             39,
             "looks like a choice",
         ),
+        (
+            broken("  Something does happen.", "\tSomething does happen."),
+            47,
+            "an explanation indented by two spaces, not a tab",
+        ),
         # The author audit: a tab-indented choice list was told "'- [ ] The lease is renewed'
         # looks like a choice: a choice is written '- [ ] text'", the very text it had.
         (

@@ -223,10 +223,12 @@ def _parse_question(lines: list[str], first_line: int, path) -> QuestionData:
             raise LessonFileError(path, number, f"unknown sub-section {line.strip()!r}")
         elif choices:
             if line.strip() and not line.startswith("  "):
+                # A tab looks like indentation in an editor: say it is the tab.
+                tab = ", not a tab" if line.startswith("\t") else ""
                 raise LessonFileError(
                     path,
                     number,
-                    "text after the choices must be an explanation indented by two spaces",
+                    f"text after the choices must be an explanation indented by two spaces{tab}",
                 )
             choices[-1][2].append(line[2:] if line.startswith("  ") else line)
         else:
