@@ -410,7 +410,7 @@ def test_saving_markup_that_shows_as_typed_warns_with_the_field_and_line(admin_c
     assert "Intro, line 3: ** opens bold text that nothing closes: it shows as typed." in text
     assert f"{heading}: Prose, line 1: ` opens code that nothing closes" in text
     first = version.steps.order_by("position")[0].heading
-    assert f"{first}: question, line 1: ** opens bold text" in text
+    assert f"{first}: Question, line 1: ** opens bold text" in text
     version.refresh_from_db()
     assert version.intro.endswith("Renew **before the TTL runs out.")
     # Saved again unchanged: nothing is said about fields not edited.
@@ -723,7 +723,7 @@ VALID_QUESTION = "What happens?\n\n- [ ] One.\n  Because one.\n- [x] Two.\n  Bec
         ("marked_lines", "2,9", "A marked line is past the end of the snippet."),
         ("question_text", NO_CORRECT_CHOICE, "exactly one correct choice '- [x]'"),
         # The line of the choice, as a file's error has it: with five choices, which one?
-        ("question_text", NO_EXPLANATION, "question, line 5: every choice needs an explanation"),
+        ("question_text", NO_EXPLANATION, "Question, line 5: every choice needs an explanation"),
     ],
     ids=["unknown-language", "marked-line-past-the-end", "no-correct-choice", "no-explanation"],
 )
@@ -749,6 +749,12 @@ def test_a_bad_step_shows_the_error_beside_its_field_and_saves_nothing(
     assert version.title == "Leases and TTLs"
 
 
+def test_the_question_box_is_labelled_like_the_fields_around_it(admin_client, version):
+    page = admin_client.get(admin_url(TierVersion, "change", version.pk)).content.decode()
+    assert re.search(r'<label for="id_steps-0-question_text">Question:</label>', page)
+    assert re.search(r'<label for="id_steps-0-question_text_ru">Question \(Russian\):', page)
+
+
 def test_a_question_error_counts_the_blank_lines_at_the_top_of_its_box(admin_client, version):
     url = admin_url(TierVersion, "change", version.pk)
     page = admin_client.get(url).content.decode()
@@ -758,7 +764,7 @@ def test_a_question_error_counts_the_blank_lines_at_the_top_of_its_box(admin_cli
     response = admin_client.post(url, data)
 
     errors = field_errors(response.content.decode())
-    assert "question, line 7: every choice needs an explanation" in errors["question_text"]
+    assert "Question, line 7: every choice needs an explanation" in errors["question_text"]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.db import models
 from django.forms.models import BaseInlineFormSet
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ..exporter import question_data
@@ -77,7 +78,9 @@ class QuestionTextField(forms.CharField):
 def _question_field(label, help_text) -> forms.CharField:
     """A step's question as text in the lesson-file syntax."""
     return QuestionTextField(
-        label=label,
+        # Django capitalises a model field's label, not a form field's: "question:" stood
+        # lower-case among "Heading:" and "Prose:", and so did the warnings naming it.
+        label=capfirst(label),
         required=False,
         strip=False,  # _parse_question strips it, counting the blank lines at the top
         widget=forms.Textarea(attrs={"rows": 12, "cols": 90}),
@@ -139,10 +142,11 @@ class StepForm(forms.ModelForm):
             raise forms.ValidationError(located) from None
 
     def clean_question_text(self):
-        return self._parse_question(self.cleaned_data["question_text"], str(_("question")))
+        label = str(self.fields["question_text"].label)
+        return self._parse_question(self.cleaned_data["question_text"], label)
 
     def clean_question_text_ru(self):
-        label = str(_("question (Russian)"))
+        label = str(self.fields["question_text_ru"].label)
         return self._parse_question(self.cleaned_data["question_text_ru"], label)
 
     def clean(self):
