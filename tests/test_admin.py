@@ -755,6 +755,22 @@ def test_the_question_box_is_labelled_like_the_fields_around_it(admin_client, ve
     assert re.search(r'<label for="id_steps-0-question_text_ru">Question \(Russian\):', page)
 
 
+def test_every_input_in_a_table_of_sources_or_choices_has_a_name(admin_client, version, question):
+    """Screen readers named the inputs under a tabular inline's headings "edit text"."""
+    pages = [
+        admin_client.get(admin_url(TierVersion, "change", version.pk)).content.decode(),
+        admin_client.get(admin_url(Question, "change", question.pk)).content.decode(),
+    ]
+    for page, prefix in zip(pages, ["sources", "choices"], strict=True):
+        inputs = re.findall(rf'<(?:input|textarea|select)[^>]*name="{prefix}-0-[^"]*"[^>]*>', page)
+        shown = [tag for tag in inputs if 'type="hidden"' not in tag and "DELETE" not in tag]
+        assert shown, prefix
+        assert all("aria-label=" in tag for tag in shown), shown
+    assert 'name="sources-0-url"' in pages[0] and 'aria-label="Url"' not in pages[0]
+    explanation = re.search(r'<textarea[^>]*name="choices-0-explanation"[^>]*>', pages[1])
+    assert 'aria-label="Explanation"' in explanation.group(0)
+
+
 def test_a_question_error_counts_the_blank_lines_at_the_top_of_its_box(admin_client, version):
     url = admin_url(TierVersion, "change", version.pk)
     page = admin_client.get(url).content.decode()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.db import models
+from django.utils.text import capfirst
 
 from ..models import Choice, Question, Source, Step, TierVersion
 from .forms import (
@@ -23,7 +24,19 @@ from .forms import (
 from .mixins import SnippetFieldsMixin
 
 
-class TierVersionLinkInline(admin.TabularInline):
+class LabelledCellsMixin:
+    """A tabular inline's inputs sit under column headings and have no <label>: a screen
+    reader announced each one as a bare "edit text" (the author audit). Each is named after
+    its column, as its heading reads."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None:  # the widget is the field's own copy: this row type only
+            formfield.widget.attrs.setdefault("aria-label", capfirst(db_field.verbose_name))
+        return formfield
+
+
+class TierVersionLinkInline(LabelledCellsMixin, admin.TabularInline):
     model = TierVersion
     fields = ["tier", "title", "status", "minutes"]
     readonly_fields = ["title", "status", "minutes"]
@@ -53,7 +66,7 @@ class StepInline(SnippetFieldsMixin, admin.StackedInline):
     show_change_link = True
 
 
-class SourceInline(admin.TabularInline):
+class SourceInline(LabelledCellsMixin, admin.TabularInline):
     model = Source
     formfield_overrides = URL_FIELD
     fields = ["position", "title", "url", "note", "note_ru"]
@@ -61,7 +74,7 @@ class SourceInline(admin.TabularInline):
     ordering = ["position", "id"]
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(LabelledCellsMixin, admin.TabularInline):
     model = Choice
     formset = ChoiceFormSet
     fields = ["position", "text", "is_correct", "explanation", "text_ru", "explanation_ru"]
