@@ -606,14 +606,21 @@ def _heading_in_the_prompt(data, p):
     data["prompt"] += "\r\n\r\n### Hint"
 
 
+def _choice_in_an_explanation(data, p):
+    # Exported indented under its choice, the line would read back as a choice indented by
+    # mistake, which the lesson file refuses.
+    data[f"{p}-1-explanation"] += "\r\n- [ ] sneaky"
+
+
 @pytest.mark.parametrize(
     ("change", "error"),
     [
         (_duplicate_text, "give each its own text"),
         (_choice_in_the_prompt, "'- [x] sneaky' looks like a choice"),
         (_heading_in_the_prompt, "would end the prompt"),
+        (_choice_in_an_explanation, "would be read back from a lesson file as a choice"),
     ],
-    ids=["duplicate-text", "choice-in-prompt", "heading-in-prompt"],
+    ids=["duplicate-text", "choice-in-prompt", "heading-in-prompt", "choice-in-explanation"],
 )
 def test_a_question_page_refuses_what_a_lesson_file_cannot_hold(
     admin_client, question, change, error, tmp_path

@@ -202,6 +202,9 @@ def broken(old: str, new: str) -> str:
             39,
             "'- [ ] The lease is renewed forever.' is indented: a choice starts at the beginning",
         ),
+        # The author audit: a choice indented by two spaces was read as a line of the
+        # explanation above it, and published there; the question lost a choice unsaid.
+        (broken("- [ ] Nothing.", "  - [ ] Nothing."), 46, "'- [ ] Nothing.' is indented"),
         # The front matter.
         (broken("piece: leases-and-ttls", "piece: Leases_TTL"), 3, "is not a-z, 0-9 and -"),
         (broken("minutes: 8", "minutes: 8\nstatus: live"), 9, "draft or published, not 'live'"),

@@ -41,6 +41,7 @@ from .parsing import MAX_FILE_BYTES, lesson_files, parse_climb, parse_file, pars
 from .slips import markup_slips, slip_warnings
 from .syntax import (
     SLUG_RE,
+    explanation_problem,
     lines_of,
     markdown_problem,
     parse_marked_lines,
@@ -83,6 +84,7 @@ __all__ = [
     "lines_of",
     "main",
     "mark_untranslated",
+    "explanation_problem",
     "markdown_problem",
     "markup_slips",
     "misused_question_mark",

@@ -222,6 +222,10 @@ def _parse_question(lines: list[str], first_line: int, path) -> QuestionData:
         elif line.startswith("### ") and not choices:
             raise LessonFileError(path, number, f"unknown sub-section {line.strip()!r}")
         elif choices:
+            if line.startswith("  ") and CHOICE_RE.match(line[2:]):
+                # Read as part of the explanation above it, an indented choice was published
+                # inside that explanation, and the question lost a choice without a word.
+                raise LessonFileError(path, number, choice_typo(line))
             if line.strip() and not line.startswith("  "):
                 # A tab looks like indentation in an editor: say it is the tab.
                 tab = ", not a tab" if line.startswith("\t") else ""

@@ -87,6 +87,21 @@ def choice_typo(line: str) -> str:
     return ""
 
 
+def explanation_problem(text: str) -> str:
+    """Why a choice's explanation typed in the admin would not come back the same from a lesson
+    file, or "". There its lines are indented under the choice by two spaces, and a line
+    that is a choice once indented ('  - [ ] text') is refused as a choice indented by mistake."""
+    for line in lines_of(text):
+        if CHOICE_RE.match(line):
+            return str(
+                _(
+                    "A line starting with '- [ ]' or '- [x]' would be read back from a lesson "
+                    "file as a choice: begin it another way."
+                )
+            )
+    return ""
+
+
 def prompt_problem(text: str) -> str:
     """Why a question's prompt typed in the admin would not come back the same from a lesson
     file (a line read as a choice, or as a heading), or ""."""

@@ -12,7 +12,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from .. import rendering
-from ..lessonfile import lines_of, parse_marked_lines, structure_problem
+from ..lessonfile import explanation_problem, lines_of, parse_marked_lines, structure_problem
 from .base import RenderedFieldsMixin, Status, TranslatedMixin
 
 
@@ -260,3 +260,13 @@ class Choice(TranslatedMixin, RenderedFieldsMixin, models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    def clean(self) -> None:
+        # What the lesson file could not hold (see lessonfile.explanation_problem).
+        errors = {}
+        for name in ("explanation", "explanation_ru"):
+            problem = explanation_problem(getattr(self, name))
+            if problem:
+                errors[name] = problem
+        if errors:
+            raise ValidationError(errors)
