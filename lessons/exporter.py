@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.db.models import Prefetch
-
 from .lessonfile import (
     ChoiceData,
     ClimbData,
@@ -21,7 +19,7 @@ from .lessonfile import (
     dump_version,
     mark_untranslated,
 )
-from .models import CONTENT_LANGUAGES, Choice, Climb, Question, Step, Tier, TierVersion
+from .models import CONTENT_LANGUAGES, Climb, Question, Tier, TierVersion
 
 
 def _text(row, name: str, lang: str) -> str:
@@ -138,18 +136,7 @@ def export_to(directory: str | Path, climb_slugs: list[str] | None = None) -> li
         climbs = climbs.filter(slug__in=climb_slugs)
     versions = (
         TierVersion.objects.filter(piece__climb__in=climbs)
-        .select_related("piece__climb")
-        .prefetch_related(
-            Prefetch(
-                "steps",
-                queryset=Step.objects.select_related("question").prefetch_related(
-                    Prefetch(
-                        "question__choices", queryset=Choice.objects.order_by("position", "id")
-                    )
-                ),
-            ),
-            "sources",
-        )
+        .with_tree()
         .order_by("piece__climb__order", "piece__order", "piece__slug", "tier")
     )
     written = []

@@ -26,20 +26,17 @@ class TierVersionQuerySet(models.QuerySet):
         """
         siblings = TierVersion.objects.published().filter(piece=OuterRef("piece"))
         tiers = {f"has_{tier.slug}": Exists(siblings.filter(tier=tier)) for tier in Tier}
-        return (
-            self.select_related("piece__climb")
-            .annotate(**tiers)
-            .prefetch_related(
-                Prefetch(
-                    "steps",
-                    queryset=Step.objects.select_related("question").prefetch_related(
-                        Prefetch(
-                            "question__choices", queryset=Choice.objects.order_by("position", "id")
-                        )
-                    ),
-                ),
-                "sources",
-            )
+        return self.annotate(**tiers).with_tree()
+
+    def with_tree(self) -> TierVersionQuerySet:
+        """The versions with their piece and climb, and their steps, questions, choices (in
+        order) and sources: what a page or a lesson file holds, in four queries however many."""
+        choices = Choice.objects.order_by("position", "id")
+        steps = Step.objects.select_related("question").prefetch_related(
+            Prefetch("question__choices", queryset=choices)
+        )
+        return self.select_related("piece__climb").prefetch_related(
+            Prefetch("steps", queryset=steps), "sources"
         )
 
     def with_text(self) -> TierVersionQuerySet:
