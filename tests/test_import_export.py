@@ -887,3 +887,15 @@ def test_the_checker_lists_parts_not_translated_yet_and_refuses_a_mark_left_on_a
     assert (
         f"{russian}:{line}: step 4's heading starts with [untranslated]" in capsys.readouterr().out
     )
+
+
+def test_a_translation_whose_tier_is_not_its_original_s_is_refused_at_its_tier_line(lessons):
+    """Refused with no line before: its tier named another version, or none."""
+    import_paths([lessons.parent])
+    before = content_snapshot()
+    edit(lessons / RU, "tier: zero", "tier: middle")
+    with pytest.raises(LessonFileError) as excinfo:
+        import_paths([lessons.parent])
+    assert (excinfo.value.path, excinfo.value.line) == (str(lessons / RU), 4)
+    assert "tier 'middle' is not its original's" in excinfo.value.message
+    assert content_snapshot() == before

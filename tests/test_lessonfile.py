@@ -865,3 +865,21 @@ def test_text_the_sanitiser_cannot_take_anything_from_is_not_rendered(monkeypatc
         "[docs]: https://etcd.io/docs",
     ]
     assert markup_slips(lines) == [] and calls == []
+
+
+def test_the_checker_refuses_a_translation_whose_tier_is_not_its_original_s(tmp_path, capsys):
+    """The author's audit: a .ru.md saying another tier than its sibling original passed
+    the checker ("ok"), and the import refused it with no line."""
+    from lessons.lessonfile import main
+
+    body = GOOD[GOOD.index("## Intro") :]
+    front = TRANSLATION[: TRANSLATION.index("## Intro")]
+    (tmp_path / "leases.junior.md").write_text(GOOD)
+    (tmp_path / "leases.junior.ru.md").write_text(
+        front.replace("tier: junior", "tier: middle") + body
+    )
+    assert main([str(tmp_path)]) == 1
+    assert (
+        "leases.junior.ru.md:4: tier 'middle' is not its original's: "
+        f"{tmp_path / 'leases.junior.md'} has tier junior; write 'tier: junior'"
+    ) in capsys.readouterr().out

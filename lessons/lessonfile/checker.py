@@ -33,6 +33,7 @@ def check_together(
     seen: dict[tuple[str, str, str], str] = {}
     orders: dict[tuple[str, str], tuple[int, str]] = {}
     folders = {Path(climb.path).parent: climb for climb in climbs if climb.language == "en"}
+    originals = {version.path: version for version in versions if version.language == "en"}
     for version in versions:
         # A climb folder's files are that climb's (the README's layout): a slug copied from
         # another climb, or mistyped, passed the checker and failed the import, or put the
@@ -46,6 +47,7 @@ def check_together(
                 f"{folder.slug!r}; write 'climb: {folder.slug}'",
             )
         if version.language != "en":
+            _check_tier_against_sibling(version, originals)
             key = (version.climb, version.piece, f"{version.tier}.{version.language}")
             if key in seen:
                 raise LessonFileError(
@@ -80,6 +82,26 @@ def check_together(
                 f"but {other_order} in {other_path}",
             )
         orders.setdefault(piece_key, (version.order, version.path))
+
+
+def _check_tier_against_sibling(
+    translation: VersionData, originals: dict[str, VersionData]
+) -> None:
+    """A translation's original is its sibling file, `<same name>.md` (the README's layout),
+    when that is among the files: their tiers must agree. A tier mistyped in a .ru.md (or
+    left from the file it was copied from) paired it with another tier's original, or with
+    none: the checker said "ok", and the import refused it with no line, or as a duplicate."""
+    suffix = f".{translation.language}.md"
+    if not translation.path.endswith(suffix):
+        return
+    sibling = originals.get(translation.path.removesuffix(suffix) + ".md")
+    if sibling is not None and sibling.tier != translation.tier:
+        raise LessonFileError(
+            translation.path,
+            translation.line("tier"),
+            f"tier {translation.tier!r} is not its original's: {sibling.path} has tier "
+            f"{sibling.tier}; write 'tier: {sibling.tier}'",
+        )
 
 
 def translation_problems(versions: list[VersionData]) -> list[str]:
