@@ -428,11 +428,12 @@ def _import_steps(version: TierVersion, data: VersionData) -> tuple[bool, int]:
     leftovers = [step for step in existing if step not in matched]
     for step in leftovers:
         if step.answer_count:
+            answers = "answer" if step.answer_count == 1 else "answers"
             raise LessonFileError(
                 data.path,
                 None,
                 f"the step {step.heading!r} is gone from the file, but learners answered its "
-                f"question ({step.answer_count} answers): keep the step, or give it a new "
+                f"question ({step.answer_count} {answers}): keep the step, or give it a new "
                 "heading in place (with the steps around it unchanged) instead of removing it",
             )
     for position, (step, step_data) in enumerate(zip(matched, data.steps, strict=True)):

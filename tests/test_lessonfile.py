@@ -883,3 +883,49 @@ def test_the_checker_refuses_a_translation_whose_tier_is_not_its_original_s(tmp_
         "leases.junior.ru.md:4: tier 'middle' is not its original's: "
         f"{tmp_path / 'leases.junior.md'} has tier junior; write 'tier: junior'"
     ) in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "## Step: Just prose\n\nOnly words here.\n\n",
+            "",
+            "the translation has 1 step, the original has 2: 'Renew it', 'Just prose'",
+        ),
+        (
+            "language: ru",
+            'language: ru\nsource_notes:\n  - ""\n  - ""',
+            "the translation has 2 source notes, the original has 1 source: one note",
+        ),
+        (
+            "```go mark=2,3-4\nfunc renew() {",
+            "```go mark=2,3-4\n// продлить\nfunc renew() {",
+            "a translated snippet must keep the original's 5 lines",
+        ),
+    ],
+    ids=["steps", "source notes", "snippet lines"],
+)
+def test_a_translation_out_of_shape_counts_in_the_singular_and_the_plural(old, new, message):
+    """The author audit read "the translation has 1 steps"."""
+    from lessons.lessonfile import translation_problem
+
+    front = TRANSLATION[: TRANSLATION.index("## Intro")]
+    translation = parse_version((front + GOOD[GOOD.index("## Intro") :]).replace(old, new, 1))
+    _line, why = translation_problem(parse_version(GOOD), translation)
+    assert message in why
+
+
+def test_a_translated_snippet_of_one_line_says_line_not_lines():
+    from lessons.lessonfile import translation_problem
+
+    one_line = GOOD.replace(
+        "func renew() {\n    ka, _ := cli.KeepAlive(ctx, id)\n    for range ka {\n    }\n}\n",
+        "renew()\n",
+    ).replace("mark=2,3-4", "mark=1")
+    front = TRANSLATION[: TRANSLATION.index("## Intro")]
+    translation = parse_version(
+        front + one_line[one_line.index("## Intro") :].replace("renew()\n", "// а\nrenew()\n")
+    )
+    _line, why = translation_problem(parse_version(one_line), translation)
+    assert "must keep the original's 1 line, so the marked lines" in why

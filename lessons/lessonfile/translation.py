@@ -114,6 +114,11 @@ def mark_problem(
     return None
 
 
+def _counted(number: int, noun: str) -> str:
+    """'1 step', '2 steps': the lesson-file errors are English f-strings, not translated."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def translation_problem(
     original: VersionData, translation: VersionData, earlier: VersionData | None = None
 ) -> tuple[int | None, str] | None:
@@ -128,15 +133,16 @@ def translation_problem(
     notes = translation.source_notes
     if notes and len(notes) != len(original.sources):
         return translation.line("source_notes"), (
-            f"the translation has {len(notes)} source notes, the original has "
-            f'{len(original.sources)} sources: one note per source, in order ("" for none)'
+            f"the translation has {_counted(len(notes), 'source note')}, the original has "
+            f"{_counted(len(original.sources), 'source')}: one note per source, in order "
+            '("" for none)'
         )
     if len(translation.steps) != len(original.steps):
         headings = ", ".join(repr(step.heading) for step in original.steps)
         # Where they part: the first step past the original's, or the end of the file.
         extra = translation.steps[len(original.steps) :]
         return extra[0].line if extra else None, (
-            f"the translation has {len(translation.steps)} steps, the original has "
+            f"the translation has {_counted(len(translation.steps), 'step')}, the original has "
             f"{len(original.steps)}: {headings}"
         )
     pairs = zip(original.steps, translation.steps, strict=True)
@@ -145,8 +151,8 @@ def translation_problem(
         lines = len(lines_of(step.code))
         if mine.code and len(lines_of(mine.code)) != lines:
             return mine.line, (
-                f"{where}: a translated snippet must keep the original's {lines} lines, so "
-                "the marked lines still point right"
+                f"{where}: a translated snippet must keep the original's "
+                f"{_counted(lines, 'line')}, so the marked lines still point right"
             )
         if step.question is not None and mine.question is None:
             return mine.line, (
