@@ -431,10 +431,11 @@ def _import_steps(version: TierVersion, data: VersionData) -> tuple[bool, int]:
             answers = "answer" if step.answer_count == 1 else "answers"
             raise LessonFileError(
                 data.path,
-                None,
-                f"the step {step.heading!r} is gone from the file, but learners answered its "
-                f"question ({step.answer_count} {answers}): keep the step, or give it a new "
-                "heading in place (with the steps around it unchanged) instead of removing it",
+                _line_after(step, existing, matched, data),
+                f"the step {step.heading!r}, which stood before this line, is gone from the "
+                f"file, but learners answered its question ({step.answer_count} {answers}): "
+                "keep the step, or give it a new heading in place (with the steps around it "
+                "unchanged) instead of removing it",
             )
     for position, (step, step_data) in enumerate(zip(matched, data.steps, strict=True)):
         values = {
@@ -458,6 +459,19 @@ def _import_steps(version: TierVersion, data: VersionData) -> tuple[bool, int]:
         leftover.delete()
         changed = True
     return changed, questions_before
+
+
+def _line_after(
+    removed: Step, existing: list[Step], matched: list[Step | None], data: VersionData
+) -> int | None:
+    """The line of the file where a removed step would be put back: the heading of the first
+    step that came after it and is still in the file, or '## Recap' if none did. The file no
+    longer has the step, so that is the one place in it an author can act on."""
+    later = existing[existing.index(removed) + 1 :]
+    for step_data, step in zip(data.steps, matched, strict=True):
+        if step is not None and step in later:
+            return step_data.line
+    return data.line("## recap")
 
 
 def sync_question(step: Step, data: QuestionData | None, path: str = "") -> bool:

@@ -899,3 +899,25 @@ def test_a_translation_whose_tier_is_not_its_original_s_is_refused_at_its_tier_l
     assert (excinfo.value.path, excinfo.value.line) == (str(lessons / RU), 4)
     assert "tier 'middle' is not its original's" in excinfo.value.message
     assert content_snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("removed", "after"),
+    [
+        ("Keys that die with their lease", "## Step: Riding out a network blip"),
+        ("Stop early, wait long", "## Recap"),
+    ],
+    ids=["first step", "last step"],
+)
+def test_a_removed_answered_step_is_blamed_where_it_stood(lessons, removed, after):
+    """It named the file only: the line is the heading of the step that followed it, where
+    an author would put it back, or '## Recap' for the last one."""
+    import_paths([lessons.parent])
+    version = TierVersion.objects.get(piece__slug="leases-and-ttls", tier=Tier.JUNIOR)
+    question = Question.objects.get(step__version=version, step__heading=removed)
+    make_answer(Learner.objects.create(), question.choices.first())
+    cut(lessons / LESSON.name, f"## Step: {removed}\n", after)
+    with pytest.raises(LessonFileError, match="which stood before this line") as excinfo:
+        import_paths([lessons.parent])
+    lines = (lessons / LESSON.name).read_text().splitlines()
+    assert excinfo.value.line == lines.index(after) + 1

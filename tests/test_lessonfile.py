@@ -929,3 +929,24 @@ def test_a_translated_snippet_of_one_line_says_line_not_lines():
     )
     _line, why = translation_problem(parse_version(one_line), translation)
     assert "must keep the original's 1 line, so the marked lines" in why
+
+
+def test_a_missing_recap_is_blamed_on_the_last_line_where_it_belongs():
+    """It named the file only; it goes after the last step, at the end of the file."""
+    text = broken("## Recap\n\nThe rule.\n", "")
+    with pytest.raises(LessonFileError, match="missing section '## Recap'") as excinfo:
+        parse_version(text, "x.junior.md")
+    assert excinfo.value.line == len(text.splitlines()) == 52
+
+
+def test_a_translation_a_step_short_is_blamed_on_its_recap_where_its_steps_end():
+    """It named the file only. Which step is missing the headings cannot say (they are
+    in two languages): the message lists the original's, the line is where the steps end."""
+    from lessons.lessonfile import translation_problem
+
+    front = TRANSLATION[: TRANSLATION.index("## Intro")]
+    short = front + GOOD[GOOD.index("## Intro") :].replace("## Step: Renew it", "## Step: X", 1)
+    short = short[: short.index("## Step: X")] + short[short.index("## Step: Just prose") :]
+    line, why = translation_problem(parse_version(GOOD), parse_version(short))
+    assert why.startswith("the translation has 1 step, the original has 2")
+    assert line == short.splitlines().index("## Recap") + 1

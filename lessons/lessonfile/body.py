@@ -126,7 +126,9 @@ def _parse_sections(version: VersionData, body: list[str], first_line: int, path
             )
     for required in ("intro", "goal", "recap"):
         if required not in seen:
-            raise LessonFileError(path, None, f"missing section '## {required.capitalize()}'")
+            # A missing recap belongs at the end, after the last step: the file's last line.
+            line = first_line + len(body) - 1 if required == "recap" else None
+            raise LessonFileError(path, line, f"missing section '## {required.capitalize()}'")
     if not version.steps:
         raise LessonFileError(path, None, "a lesson needs at least one '## Step: <heading>'")
 

@@ -139,9 +139,11 @@ def translation_problem(
         )
     if len(translation.steps) != len(original.steps):
         headings = ", ".join(repr(step.heading) for step in original.steps)
-        # Where they part: the first step past the original's, or the end of the file.
+        # Where they part: the first step past the original's; one short, the '## Recap'
+        # heading, where the translation's steps end (the message lists the original's, to
+        # tell which one is missing: the headings differ by language).
         extra = translation.steps[len(original.steps) :]
-        return extra[0].line if extra else None, (
+        return extra[0].line if extra else translation.line("## recap"), (
             f"the translation has {_counted(len(translation.steps), 'step')}, the original has "
             f"{len(original.steps)}: {headings}"
         )
