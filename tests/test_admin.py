@@ -774,6 +774,10 @@ def test_every_input_in_a_table_of_sources_or_choices_has_a_name(admin_client, v
         assert shown, prefix
         assert all("aria-label=" in tag for tag in shown), shown
     assert 'name="sources-0-url"' in pages[0] and 'aria-label="Url"' not in pages[0]
+    for page, prefix in zip(pages, ["sources", "choices"], strict=True):
+        # Django's checkbox under "Delete?", too: it was still a bare "checkbox".
+        delete = re.search(rf'<input[^>]*name="{prefix}-0-DELETE"[^>]*>', page).group(0)
+        assert 'aria-label="Delete"' in delete, delete
     explanation = re.search(r'<textarea[^>]*name="choices-0-explanation"[^>]*>', pages[1])
     assert 'aria-label="Explanation"' in explanation.group(0)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.db import models
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.utils.text import capfirst
 
 from ..models import Choice, Question, Source, Step, TierVersion
@@ -34,6 +35,20 @@ class LabelledCellsMixin:
         if formfield is not None:  # the widget is the field's own copy: this row type only
             formfield.widget.attrs.setdefault("aria-label", capfirst(db_field.verbose_name))
         return formfield
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # The formset adds the "delete" checkbox itself, under the "Delete?" column, with a
+        # label no one sees: it names it, in Django's own words (translated by Django).
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class LabelledDeletion(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                deletion = form.fields.get(DELETION_FIELD_NAME)
+                if deletion is not None:
+                    deletion.widget.attrs.setdefault("aria-label", deletion.label)
+
+        return LabelledDeletion
 
 
 class TierVersionLinkInline(LabelledCellsMixin, admin.TabularInline):
