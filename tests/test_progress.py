@@ -480,6 +480,19 @@ def test_the_climb_and_home_pages_say_where_to_pick_the_climb_up(client):
     assert "Start the climb" in other.get(climb.get_absolute_url()).content.decode()
 
 
+def test_a_climb_cleared_everywhere_offers_no_new_round_that_its_pieces_refuse(client, version):
+    # A cleared piece has no "Climb it again" (Retake.start refuses it): the climb's closing
+    # line once sent the learner to its page for one.
+    for question in questions(version):
+        answer(client, question)
+    for url in ("/", version.piece.climb.get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert "Every piece of this climb is cleared" in html, url
+        assert "climb a piece again" not in html, url
+    assert "Climb it again" not in client.get(version.get_absolute_url()).content.decode()
+    assert client.post(f"/retake/{version.pk}/").status_code == 400
+
+
 @needs_concurrent_transactions
 @pytest.mark.django_db(transaction=True)
 def test_an_answer_posted_while_signing_in_is_merged_or_refused_never_lost():
