@@ -97,6 +97,25 @@ def test_our_session_read_gives_what_django_s_gives(store):
         assert cache.get(cached.cache_key) == DjangoStore(live.session_key).load()
 
 
+@pytest.mark.parametrize("store", [SessionStore, CachedSessionStore])
+@pytest.mark.parametrize(
+    "key", ["abcdefgh\x00", "\x00" * 32, "a" * 41, "abcdefgh-ijk", "абвгдежзий"]
+)
+def test_a_session_key_django_never_makes_is_no_session(store, key):
+    """A cookie reads as any string of 8 characters or more, and a quoted one can carry an
+    escaped NUL, which PostgreSQL refuses in a query: such a key is not looked up."""
+    assert store(key).session_key is None
+
+
+@pytest.mark.parametrize("cookie", ['"\\000abcdefghijk"', '"abcdefghijk\\000"'])
+def test_a_session_cookie_with_an_escaped_nul_is_a_page_not_a_500(client, version, cookie):
+    """Django unquotes the cookie's octal escape into a NUL: a DataError on PostgreSQL."""
+    client.raise_request_exception = False
+    response = client.get(version.get_absolute_url(), HTTP_COOKIE=f"sessionid={cookie}")
+    assert response.status_code == 200
+    assert client.get("/progress/", HTTP_COOKIE=f"sessionid={cookie}").status_code == 200
+
+
 def test_the_site_uses_the_sql_read_stores():
     engine = import_module(settings.SESSION_ENGINE)
     expected = CachedSessionStore if settings.REDIS_URL else SessionStore

@@ -22,6 +22,8 @@ from django.db import connections, router
 from django.utils import timezone
 
 RENEWED_KEY = "renewed"
+# The session table's key column (django.contrib.sessions.models.Session.session_key).
+SESSION_KEY_MAX_LENGTH = 40
 
 
 def mark_renewed(session) -> bool:
@@ -74,6 +76,18 @@ class ReadInSQL:
     makes written out in SQL. Building and compiling the ORM query cost more than running
     it (~14% of an answer post's CPU in `make profile`); saving, expiry and everything else
     are Django's. tests/test_sessions.py holds it to Django's own store."""
+
+    def _validate_session_key(self, key) -> bool:
+        # Django hands out 32 letters and digits, but takes any cookie of 8 characters or
+        # more; a quoted one may carry an escaped NUL ("\000"), which PostgreSQL refuses in a
+        # query parameter: a 500 on every page for whoever sent it, each logged as an error.
+        # A key Django never makes is no session, and nothing is asked of the database.
+        return bool(
+            super()._validate_session_key(key)
+            and len(key) <= SESSION_KEY_MAX_LENGTH
+            and key.isascii()
+            and key.isalnum()
+        )
 
     def _get_session_from_db(self):
         connection = connections[router.db_for_read(self.model)]
