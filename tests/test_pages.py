@@ -440,6 +440,22 @@ def test_a_renamed_piece_s_old_address_leads_to_its_new_one(client):
     assert Piece.objects.filter(slug="what-is-a-leader").count() == 1
 
 
+def test_a_renamed_piece_taken_back_to_drafts_is_not_followed_from_its_old_address(client):
+    """The redirect named the draft's new slug to anyone with the old address, and a 301
+    (kept by the browser) led to a 404."""
+    climb = make_climb(slug="ds")
+    version = make_version(make_piece(climb, slug="what-is-a-leader"), tier=Tier.ZERO)
+    piece = version.piece
+    piece.slug = "leaders-rework-after-outage"
+    piece.save()
+    version.status = Status.DRAFT
+    version.save()
+    for old in ("/climbs/ds/what-is-a-leader/", "/climbs/ds/what-is-a-leader/zero/"):
+        response = client.get(old)
+        assert response.status_code == 404, old
+        assert "leaders-rework" not in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("language", "marked", "caption"),
     [

@@ -168,9 +168,15 @@ class PieceAlias(models.Model):
 
     @classmethod
     def resolve(cls, climb_slug: str, slug: str) -> Piece | None:
-        """The piece that used to be at this address, if it has moved since."""
+        """The piece that used to be at this address, if it has moved since and is published.
+
+        Only a published one: the redirect would otherwise tell anyone with the old address
+        the new slug of a piece taken back to drafts (which may name the rework), and a 301,
+        kept by browsers, to a page that is a 404."""
         alias = (
-            cls.objects.filter(climb__slug=climb_slug, slug=slug)
+            cls.objects.filter(
+                climb__slug=climb_slug, slug=slug, piece__in=Piece.objects.published()
+            )
             .select_related("piece__climb")
             .first()
         )
