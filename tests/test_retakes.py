@@ -149,10 +149,20 @@ def test_pick_up_where_you_left_off_leads_to_the_first_step_still_open(
         assert len(found) == 1
         return found.pop()
 
+    climb_url = version.piece.climb.get_absolute_url()
+
+    def list_links():
+        """The climb page's links to the piece: its title and its tier badge."""
+        html = client.get(climb_url).content.decode()
+        return set(re.findall(rf'href="({re.escape(url)}[^"]*)"', html.split("piece-list", 1)[1]))
+
+    assert list_links() == {url}  # not opened: the top of the piece
     answer(client, first, right=False)
     # As many queries as the pages ran before the link had its anchor (5, measured): the
     # step numbers come in the question counts' cached rows.
     assert resume_links(5) == (url + "#step-2", "Pick up where you left off")
+    # The list of pieces leads there too (the learner audit: back to the top of the piece).
+    assert list_links() == {url + "#step-2"}
     page = client.get(url).content.decode()
     assert 'class="step is-open" id="step-2"' in page and 'class="step is-open" id="step-3"' in page
     answer(client, first, right=True, attempt=2)
@@ -160,6 +170,7 @@ def test_pick_up_where_you_left_off_leads_to_the_first_step_still_open(
     assert resume_links(5) == (url + "#step-4", "Pick up where you left off")
     answer(client, third)
     assert resume_links(5) == (url + "#recap", "Not cleared yet: climb it again")
+    assert list_links() == {url + "#recap"}
     assert 'id="recap"' in client.get(url).content.decode()
     retake(client, version)
     assert resume_links(5) == (url + "#step-1", "Pick up where you left off")
