@@ -7,6 +7,7 @@ the results fragment comes back. The index and the ranking live in search_index.
 from __future__ import annotations
 
 import unicodedata
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,7 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
-from . import search_index
+from . import search_index, search_suggest
 from .search_text import MAX_QUERY_LENGTH, MIN_PREFIX_LENGTH, ignored_operators, words
 
 MAX_RESULTS = 50
@@ -52,6 +53,11 @@ def search(request: HttpRequest) -> HttpResponse:
     more = len(results) > MAX_RESULTS
     results = results[:MAX_RESULTS]
     found = words(query)
+    too_short = len(found) == 1 and len(found[0]) < MIN_PREFIX_LENGTH
+    # Only when nothing was found: a search with results runs no query more for this.
+    suggested = None
+    if query and not results and found and not too_short:
+        suggested = search_suggest.suggestion(raw, request.LANGUAGE_CODE)
     context = {
         "query": query,
         # In <bdi>: a right-to-left mark in the query must not reverse the rest of the line.
@@ -59,7 +65,15 @@ def search(request: HttpRequest) -> HttpResponse:
         # Punctuation, symbols, emoji: nothing a word is made of, so nothing to search.
         "no_words": not found,
         # One letter is a whole word, not yet the start of one: say so, not "fewer words".
-        "too_short": len(found) == 1 and len(found[0]) < MIN_PREFIX_LENGTH,
+        "too_short": too_short,
+        # A plain link to the search it suggests, the query in <bdi> as the summary's is.
+        "suggestion": suggested
+        and format_html(
+            '<a href="{}?{}"><bdi>{}</bdi></a>',
+            request.path,
+            urlencode({"q": suggested}),
+            suggested,
+        ),
         "searched": bool(query),
         "results": results,
         "max_results": MAX_RESULTS,

@@ -40,7 +40,8 @@ dirty (post_save/post_delete); the dirty versions are re-indexed together when t
 commits, in a fixed number of queries, so an import of the whole demo climb re-indexes each
 version once. A search first applies what is still pending in its own transaction (read your
 writes), which is also what makes the tests, run inside one transaction, see their content.
-`rebuild()` (manage.py rebuild_search_index) rebuilds everything from scratch.
+`rebuild()` (manage.py rebuild_search_index) rebuilds everything from scratch. Each document
+is written with its words as typed (search_suggest.SearchWords, same id), for "Did you mean".
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ from .models import (
     TierVersion,
     lock_content,
 )
+from .search_suggest import SearchWords, document_words
 from .search_text import (
     Highlighter,
     Phrase,
@@ -144,8 +146,9 @@ def document_id(version_id: int, language: str) -> int:
 # --- building documents ----------------------------------------------------------------------
 
 
-def documents(version: TierVersion) -> Iterator[SearchDocument]:
-    """The version's row for each language, its text as that language's site shows it.
+def documents(version: TierVersion) -> Iterator[tuple[SearchDocument, SearchWords]]:
+    """The version's row for each language, its text as that language's site shows it, and
+    that row's words as typed, for "Did you mean" (lessons.search_suggest).
 
     `version` comes from with_text(), which loads the stored HTML the body is read from.
     """
@@ -153,19 +156,29 @@ def documents(version: TierVersion) -> Iterator[SearchDocument]:
         local = Localized(version, language)
         body, step_starts = search_body.body(version, language)
         title, crux = search_text(local.title), search_text(local.crux)
-        terms = search_text(identifier_parts(f"{local.title}\n{local.crux}\n{body}"))
+        parts = identifier_parts(f"{local.title}\n{local.crux}\n{body}")
+        terms = search_text(parts)
         indexed_body = search_text(body)
-        yield SearchDocument(
-            id=document_id(version.pk, language),
-            version_id=version.pk,
-            language=language,
-            title=title,
-            crux=crux,
-            body=indexed_body,
-            terms=terms,
-            text=body,
-            steps=" ".join(map(str, step_starts)),
-            document=_tsvector(title, crux, indexed_body, terms),
+        pk = document_id(version.pk, language)
+        yield (
+            SearchDocument(
+                id=pk,
+                version_id=version.pk,
+                language=language,
+                title=title,
+                crux=crux,
+                body=indexed_body,
+                terms=terms,
+                text=body,
+                steps=" ".join(map(str, step_starts)),
+                document=_tsvector(title, crux, indexed_body, terms),
+            ),
+            SearchWords(
+                id=pk,
+                version_id=version.pk,
+                language=language,
+                words=document_words(local.title, local.crux, body, parts),
+            ),
         )
 
 
@@ -199,9 +212,10 @@ def reindex(version_ids: Iterable[int]) -> None:
             versions = list(TierVersion.objects.with_text().filter(pk__in=batch))
             stale = [document_id(pk, language) for pk in batch for language in LANGUAGES]
             SearchDocument.objects.filter(pk__in=stale).delete()
-            SearchDocument.objects.bulk_create(
-                [document for version in versions for document in documents(version)]
-            )
+            SearchWords.objects.filter(pk__in=stale).delete()
+            rows = [row for version in versions for row in documents(version)]
+            SearchDocument.objects.bulk_create([document for document, _words in rows])
+            SearchWords.objects.bulk_create([words for _document, words in rows])
             translations.record(versions)
 
 
@@ -209,6 +223,7 @@ def rebuild() -> int:
     """Index every tier version from scratch; returns how many."""
     with transaction.atomic():
         SearchDocument.objects.all().delete()
+        SearchWords.objects.all().delete()
         ids = list(TierVersion.objects.values_list("pk", flat=True))
         reindex(ids)
     _optimize()

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from html import escape
+from html import escape, unescape
+from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
@@ -22,11 +23,19 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from lessons import search_body, search_index
+from lessons import search_body, search_index, search_suggest
 from lessons.importer import DEMO_CONTENT, import_paths
 from lessons.management.commands import bench_search
 from lessons.management.commands.synthetic_content import create_synthetic_climb
-from lessons.models import ContentGeneration, Piece, Status, Step, Tier, TierVersion
+from lessons.models import (
+    ContentGeneration,
+    Piece,
+    Status,
+    Step,
+    Tier,
+    TierVersion,
+    content_generation,
+)
 from lessons.rendering import RENDERER_VERSION
 from lessons.rerender import rerender_stale
 from lessons.search_index import SearchDocument, document_id
@@ -1190,6 +1199,134 @@ def test_the_benchmark_times_each_query():
     timings = bench_search.run(iterations=2, queries=queries)
     assert [t.label for t in timings] == ["two words", "Russian"]
     assert all(t.hits and t.engine_median_ms > 0 and t.page_p95_ms > 0 for t in timings)
+
+
+# --- "Did you mean …?" -----------------------------------------------------------------------
+
+
+def suggested(response) -> str | None:
+    """The query the page suggests, as its link runs it; None if it suggests none."""
+    found = re.search(
+        r'Did you mean <a href="(/(?:ru/)?search/)\?q=([^"]*)"><bdi>([^<]*)</bdi></a>\?',
+        response.text,
+    )
+    if found is None:
+        return None
+    url, q, shown = found.groups()
+    assert url == response.wsgi_request.path
+    assert q == escape(urlencode({"q": unescape(shown)})[2:])
+    return unescape(shown)
+
+
+@pytest.fixture
+def demo(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        import_paths([DEMO_CONTENT])
+
+
+@pytest.mark.parametrize(
+    ("q", "suggestion"),
+    [
+        ("fencing tokn", "fencing token"),
+        ("lederr election", "leader election"),
+        ("quorom", "quorum"),
+        ('"lederr election"', '"leader election"'),  # quotes kept
+        ("Quorom reads", "Quorum reads"),  # the known word as typed, the case of the typo
+    ],
+)
+def test_a_typo_is_answered_with_the_search_it_meant(client, demo, q, suggestion):
+    response = search(client, q)
+    assert result_titles(response) == []
+    assert suggested(response) == suggestion
+    assert result_titles(search(client, suggestion))  # and the link finds something
+
+
+def test_a_russian_typo_is_answered_with_a_russian_word(client, demo):
+    response = search(client, "кворм", url=RUSSIAN_SEARCH_URL)
+    assert suggested(response) == "кворум"
+    assert result_titles(search(client, "кворум", url=RUSSIAN_SEARCH_URL))
+    # The English site looks in the Russian text too, and so does its suggestion.
+    assert suggested(search(client, "кворм")) == "кворум"
+
+
+def test_a_search_that_finds_something_suggests_nothing(client, demo):
+    response = search(client, "fencing token")
+    assert result_titles(response) and "Did you mean" not in response.text
+
+
+def test_no_suggestion_that_would_itself_find_nothing(client):
+    # Each typo is one letter from a word held, but no piece holds both words.
+    make_version(title="Leases")
+    make_version(title="Quorum")
+    assert result_titles(search(client, "leases quorum")) == []
+    response = search(client, "leasess quorom")
+    assert "Nothing matches" in response.text and "Did you mean" not in response.text
+    # Nothing near enough; a word of two letters is no word to guess at.
+    assert "Did you mean" not in search(client, "zeppelin").text
+    assert "Did you mean" not in search(client, "leasess zq").text
+    assert suggested(search(client, "leasess")) == "leases"
+
+
+def test_a_draft_lends_no_word_to_a_suggestion(client):
+    make_version(title="Leases")
+    draft = make_version(title="Quorum", status=Status.DRAFT)
+    assert "Did you mean" not in search(client, "quorom").text
+    draft.status = Status.PUBLISHED
+    draft.save()
+    assert suggested(search(client, "quorom")) == "quorum"
+
+
+def test_a_published_change_is_suggested_at_once(client):
+    """The vocabulary is cached under the content generation, which the edit bumps."""
+    version = make_version(title="Leases")
+    assert "Did you mean" not in search(client, "quorom").text
+    version.title = "Quorum"
+    version.save()
+    assert suggested(search(client, "quorom")) == "quorum"
+
+
+def test_ties_go_to_the_word_more_pieces_hold(client):
+    make_version(title="Lease", intro="Lease.")
+    make_version(title="Lease again")
+    make_version(title="Least")
+    # "leasf" is one letter from "lease" and from "least": two pieces hold "lease".
+    assert suggested(search(client, "leasf ")) == "lease"
+
+
+def test_the_suggestion_is_a_link_on_the_page_and_in_the_htmx_fragment(client, demo):
+    page = search(client, "quorom")
+    assert "<html" in page.text and suggested(page) == "quorum"
+    fragment = search(client, "quorom", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and suggested(fragment) == "quorum"
+    # In the summary that the status region reads out after a swap (climb.js).
+    summary = re.search(r'<p class="search-summary">.*?</p>', fragment.text, re.S).group()
+    assert "Did you mean" in summary
+
+
+def test_the_suggested_query_is_isolated_and_escaped(client):
+    make_version(title="Quorum")
+    response = search(client, "\u202equorom")  # a right-to-left override before the word
+    assert suggested(response) == "\u202equorum"
+
+
+@pytest.mark.parametrize("versions", [5, 500])
+def test_a_suggestion_costs_one_query_then_none(client, django_assert_max_num_queries, versions):
+    bulk_versions(versions)
+    content_generation()  # read by every page at most once a second, as in production
+    # Both languages searched (search_both), then the vocabulary read once.
+    with django_assert_max_num_queries(3):
+        response = search(client, "lease acquier ")
+    assert suggested(response) == "lease acquire"
+    with django_assert_max_num_queries(2):
+        assert suggested(search(client, "lease acquier ")) == "lease acquire"
+
+
+def test_edit_distance_counts_a_swap_as_one_edit_and_stops_past_the_limit():
+    assert search_suggest.edit_distance("quorom", "quorum", 2) == 1
+    assert search_suggest.edit_distance("lederr", "leader", 2) == 2
+    assert search_suggest.edit_distance("leaes", "lease", 2) == 1  # swapped neighbours
+    assert search_suggest.edit_distance("zeppelin", "election", 2) == 3  # past the limit
+    assert [search_suggest.max_distance(n) for n in (3, 4, 5, 9)] == [1, 1, 2, 2]
 
 
 # --- reading queries and marking words (no database) -----------------------------------------
