@@ -1199,6 +1199,8 @@ def test_the_benchmark_times_each_query():
     timings = bench_search.run(iterations=2, queries=queries)
     assert [t.label for t in timings] == ["two words", "Russian"]
     assert all(t.hits and t.engine_median_ms > 0 and t.page_p95_ms > 0 for t in timings)
+    suggesting = bench_search.suggestion_timing(iterations=2, typos=[("fencing tokn ", "en")])
+    assert suggesting.vocabulary_ms > 0 and suggesting.median_ms > 0
 
 
 # --- "Did you mean …?" -----------------------------------------------------------------------

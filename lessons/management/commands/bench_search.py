@@ -23,7 +23,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from lessons import search_index
+from lessons import contentcache, search_index, search_suggest
 from lessons.models import TierVersion
 
 # (label, query, language). A trailing space means "the word is finished": no prefix.
@@ -39,7 +39,12 @@ QUERIES = [
     ("prefix, 2 letters", "le", "en"),
     ("common + prefix", "lease ti", "en"),
     ("no match", "zeppelin ", "en"),
+    # Nothing found: the page adds "Did you mean …?" (search_suggest, vocabulary cached).
+    ("typo", "fencing tokn ", "en"),
+    ("Russian typo", "токен огрождения ", "ru"),
 ]
+# The typos whose suggestion is timed on its own (suggestion_timing).
+TYPOS = [("fencing tokn ", "en"), ("lederr election ", "en"), ("аренад ", "ru")]
 
 
 @dataclass
@@ -92,6 +97,31 @@ def run(iterations: int = 200, queries=QUERIES) -> list[QueryTiming]:
     return timings
 
 
+@dataclass
+class SuggestionTiming:
+    vocabulary_ms: float  # reading and building it: once per content generation
+    median_ms: float  # a suggestion with the vocabulary cached
+    p95_ms: float
+
+
+def suggestion_timing(iterations: int = 200, typos=TYPOS) -> SuggestionTiming:
+    """How long "Did you mean" takes: the vocabulary read and built from scratch (in this
+    process its words are stemmed already, as in one that has searched), then the
+    suggestions themselves with it cached."""
+    build = []
+    for _ in range(max(1, iterations // 20)):
+        contentcache.clear_local()
+        start = time.perf_counter()
+        search_suggest.vocabularies()
+        build.append((time.perf_counter() - start) * 1000)
+    samples = []
+    for query, language in typos:
+        samples += _samples(
+            lambda q=query, lang=language: search_suggest.suggestion(q, lang), iterations
+        )
+    return SuggestionTiming(statistics.median(build), statistics.median(samples), _p95(samples))
+
+
 class Command(BaseCommand):
     help = (
         "Time representative searches (single word, two words, phrase, code identifier, "
@@ -128,3 +158,9 @@ class Command(BaseCommand):
                 f"{t.engine_p95_ms:>8.2f}{t.page_median_ms:>10.2f}{t.page_p95_ms:>8.2f}"
                 f"  {t.query!r}"
             )
+        suggesting = suggestion_timing(iterations)
+        self.stdout.write(
+            f"Did you mean: vocabulary read and built in {suggesting.vocabulary_ms:.1f} ms (once "
+            f"per content change), then a suggestion in {suggesting.median_ms:.2f} ms "
+            f"(p95 {suggesting.p95_ms:.2f})"
+        )
