@@ -1209,7 +1209,8 @@ def test_the_benchmark_times_each_query():
 def suggested(response) -> str | None:
     """The query the page suggests, as its link runs it; None if it suggests none."""
     found = re.search(
-        r'Did you mean <a href="(/(?:ru/)?search/)\?q=([^"]*)"><bdi>([^<]*)</bdi></a>\?',
+        r'(?:Did you mean|Может быть, вы имели в виду) '
+        r'<a href="(/(?:ru/)?search/)\?q=([^"]*)"><bdi>([^<]*)</bdi></a>\?',
         response.text,
     )
     if found is None:
