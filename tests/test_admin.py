@@ -594,6 +594,30 @@ def test_which_choice_is_right_is_not_changed_on_the_choices_own_page(admin_clie
     assert (right.text, right.is_correct) == ("A reworded right choice.", True)
 
 
+def test_a_choice_s_own_page_saves_though_a_box_it_lacks_holds_a_choice_like_line(
+    admin_client, question
+):
+    """The choice's page has no Russian explanation box; a line there that a lesson file
+    would read as a choice (imported before such a line was refused) was reported against
+    the missing field: a ValueError, a 500 on every save of the page."""
+    choice = question.choices.get(position=0)
+    Choice.objects.filter(pk=choice.pk).update(explanation_ru="Нет.\n- [ ] старый вариант")
+    url = admin_url(Choice, "change", choice.pk)
+    data = form_data(admin_client.get(url).content.decode(), Choice)
+    data["text"] = "Reworded."
+    assert admin_client.post(url, data).status_code == 302
+    choice.refresh_from_db()
+    assert choice.text == "Reworded."
+    # Where the box is, the line is still refused beside it.
+    data["explanation"] = "Why.\r\n- [x] sneaky"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert (
+        "would be read back from a lesson file"
+        in field_errors(response.content.decode())["explanation"]
+    )
+
+
 def _duplicate_text(data, p):
     data[f"{p}-2-text"] = data[f"{p}-0-text"]
 
