@@ -237,10 +237,10 @@ def question_details(question_ids: list[int]) -> dict[int, QuestionInfo]:
     version = "step__version"
     # Today's right choice, in the same query: a wrong answer the author has since made the
     # right one is said so (answers are marked as they were when given).
-    right_now = Choice.objects.filter(question=OuterRef("pk"), is_correct=True)
+    right_choices = Choice.objects.filter(question=OuterRef("pk"), is_correct=True)
     rows = (
         Question.objects.filter(pk__in=question_ids)
-        .annotate(right_now=Subquery(right_now.order_by("position").values("pk")[:1]))
+        .annotate(right_choice_id=Subquery(right_choices.order_by("position").values("pk")[:1]))
         .select_related(f"{version}__piece__climb")
         .only(
             "prompt",
@@ -269,7 +269,7 @@ def question_details(question_ids: list[int]) -> dict[int, QuestionInfo]:
             tier=shown.tier,
             prompt_translated=question.translated,
             title_translated=shown.translated,
-            right_choice_id=question.right_now,
+            right_choice_id=question.right_choice_id,
         )
     return details
 
