@@ -85,7 +85,7 @@ def _period_label(filters: DashboardFilters, period) -> str:
     return _("%(period)s (since %(when)s UTC)") % {"period": label, "when": when}
 
 
-def _load_board(
+def load_board(
     request: HttpRequest, membership: Membership, filters: DashboardFilters, with_charts: bool
 ) -> dashboard.Dashboard:
     data = filters.cleaned_data
@@ -125,7 +125,7 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
         }
         template = "teams/refused.html" if full_page(request) else "teams/_dashboard_error.html"
         return render(request, template, context, status=400)
-    board = _load_board(request, membership, filters, with_charts=True)
+    board = load_board(request, membership, filters, with_charts=True)
     chart = weekly_chart(board.weeks)
     climb = board.climb  # chosen, or the one the team is working in
     current = {

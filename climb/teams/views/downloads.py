@@ -14,7 +14,7 @@ from lessons.models import Climb, Tier
 from .. import dashboard, standings
 from ..forms import DashboardFilters
 from .access import membership_or_404, refused
-from .dashboard import _load_board
+from .dashboard import load_board
 
 
 def _altitude_slug(tier: Tier | None, started: bool) -> str:
@@ -43,7 +43,7 @@ def _team_download(
     filters = DashboardFilters(request.GET, climbs=list(Climb.objects.with_summary()))
     if not filters.is_valid():
         return refused(request, membership, filters.first_error())
-    board = _load_board(request, membership, filters, with_charts=with_charts)
+    board = load_board(request, membership, filters, with_charts=with_charts)
     climb, period = board.climb, filters.cleaned_data["period"]
     slug = climb.slug if climb else "members"
     period = f"-{period}" if by_period else ""

@@ -43,11 +43,11 @@ def team_members(request: HttpRequest, team_id: int) -> HttpResponse:
     page_filter = MembersPageFilter(request.GET)
     if not page_filter.is_valid():
         return refused(request, membership, page_filter.first_error())
-    context = _members_context(request, membership, page_filter.cleaned_data["page"])
+    context = members_context(request, membership, page_filter.cleaned_data["page"])
     return render(request, "teams/members.html", context)
 
 
-def _members_context(request: HttpRequest, membership: Membership, page_number: int) -> dict:
+def members_context(request: HttpRequest, membership: Membership, page_number: int) -> dict:
     team = membership.team
     page = Paginator(team.memberships.select_related("user").by_role(), MEMBERS_PAGE_SIZE)
     page = page.get_page(page_number)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from ..forms import TeamForm, TeamRenameForm
 from ..models import Membership, NotInTeam, Team, TeamRuleError
 from .access import first_error, manager_membership_or_404, membership_or_404, refused
-from .members import _members_context
+from .members import members_context
 
 # --- my teams --------------------------------------------------------------------------------
 
@@ -94,7 +94,7 @@ def team_delete(request: HttpRequest, team_id: int) -> HttpResponse:
             return refused(request, membership, refusal.message, 403)
         # A mistyped name: the page that asks for it again, the panel open and the error
         # beside the field, which takes focus (a message at the top was easy to miss).
-        context = _members_context(request, membership, 1)
+        context = members_context(request, membership, 1)
         context["delete_error"] = refusal.message
         return render(request, "teams/members.html", context, status=400)
     messages.success(request, _("The team “%(name)s” is deleted.") % {"name": team.name})
