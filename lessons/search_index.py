@@ -230,22 +230,29 @@ def rebuild() -> int:
     return len(ids)
 
 
+def writable() -> bool:
+    """Whether the rows this code writes fit the tables the database has. Not when migrated
+    back past a migration that made a table (0005, 0019) or added a column (0017), or part of
+    the way forward (0018 empties the index before 0019 makes the words' table): `migrate`
+    failed writing them. The release that matches the tables indexes on its own `migrate`."""
+    tables = connection.introspection.table_names()
+    if TABLE not in tables or SearchWords._meta.db_table not in tables:
+        return False
+    with connection.cursor() as cursor:
+        description = connection.introspection.get_table_description(cursor, TABLE)
+    # Not the primary key: FTS5 lists no rowid (every row has one, hidden).
+    fields = SearchDocument._meta.concrete_fields
+    written = {field.column for field in fields if not field.primary_key}
+    return written <= {column.name for column in description}
+
+
 def sync() -> None:
     """Index the versions that have no rows, drop rows whose version is gone (post_migrate).
 
     Cheap when nothing is missing. An existing database gets its index on the `migrate`
     that creates the table, and a test database flushed between tests loses its orphans.
     """
-    if TABLE not in connection.introspection.table_names():
-        return  # migrated backwards past 0005
-    with connection.cursor() as cursor:
-        description = connection.introspection.get_table_description(cursor, TABLE)
-    # Not the primary key: FTS5 lists no rowid (every row has one, hidden).
-    fields = SearchDocument._meta.concrete_fields
-    written = {field.column for field in fields if not field.primary_key}
-    if not written <= {column.name for column in description}:
-        # Migrated backwards past a migration that added a column (0017): these rows cannot
-        # be written. The release that matches the table indexes on its own `migrate`.
+    if not writable():
         return
     indexed = set(SearchDocument.objects.values_list("version_id", flat=True).distinct())
     existing = set(TierVersion.objects.values_list("pk", flat=True))

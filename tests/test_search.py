@@ -756,6 +756,18 @@ def test_migrating_back_past_the_step_starts_leaves_the_index_alone(client):
     assert result_links(search(client, "acquire")) == [f"{version.get_absolute_url()}#step-1"]
 
 
+@pytest.mark.django_db(transaction=True)  # SQLite's schema editor wants no open transaction
+def test_migrating_to_a_release_between_leaves_the_index_alone(client):
+    """Forward to lessons 0018, which empties the index, without 0019, which makes the words'
+    table: post_migrate wrote the words into no table, and `migrate` failed."""
+    version = make_version(title="Leases", steps=1)
+    call_command("migrate", "lessons", "0017", verbosity=0)
+    call_command("migrate", "lessons", "0018", verbosity=0)
+    assert not SearchDocument.objects.exists()  # emptied by 0018, and left so
+    call_command("migrate", "lessons", verbosity=0)
+    assert result_links(search(client, "acquire")) == [f"{version.get_absolute_url()}#step-1"]
+
+
 def test_a_step_is_told_from_the_rows_starts():
     def step(steps: str | None, *matches: tuple[int, str]) -> int | None:
         return search_body.step_at(steps, list(matches))
@@ -1209,7 +1221,7 @@ def test_the_benchmark_times_each_query():
 def suggested(response) -> str | None:
     """The query the page suggests, as its link runs it; None if it suggests none."""
     found = re.search(
-        r'(?:Did you mean|Может быть, вы имели в виду) '
+        r"(?:Did you mean|Может быть, вы имели в виду) "
         r'<a href="(/(?:ru/)?search/)\?q=([^"]*)"><bdi>([^<]*)</bdi></a>\?',
         response.text,
     )
