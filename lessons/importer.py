@@ -26,6 +26,7 @@ from .lessonfile import (
     QuestionData,
     VersionData,
     check_together,
+    counted,
     lesson_files,
     parse_file,
     slip_warnings,
@@ -428,12 +429,12 @@ def _import_steps(version: TierVersion, data: VersionData) -> tuple[bool, int]:
     leftovers = [step for step in existing if step not in matched]
     for step in leftovers:
         if step.answer_count:
-            answers = "answer" if step.answer_count == 1 else "answers"
+            answers = counted(step.answer_count, "answer")
             raise LessonFileError(
                 data.path,
                 _line_after(step, existing, matched, data),
                 f"the step {step.heading!r}, which stood before this line, is gone from the "
-                f"file, but learners answered its question ({step.answer_count} {answers}): "
+                f"file, but learners answered its question ({answers}): "
                 "keep the step, or give it a new heading in place (with the steps around it "
                 "unchanged) instead of removing it",
             )

@@ -36,9 +36,9 @@ from .search_text import (
     MIN_PREFIX_LENGTH,
     QUERY_RE,
     WORD_RE,
-    _drops_operators,
-    _is_operator,
+    drops_operators,
     fold,
+    is_operator,
     normal,
     parse_query,
     truncated_stems,
@@ -241,12 +241,12 @@ def corrected(query: str, vocabulary: Vocabulary) -> str | None:
     # As parse_query reads it: NFKC, no NUL, cut at the same length.
     query = unicodedata.normalize("NFKC", query.replace("\x00", " "))[:MAX_QUERY_LENGTH]
     tokens = list(QUERY_RE.finditer(query))
-    drop_operators = _drops_operators(tokens)
+    drop_operators = drops_operators(tokens)
     folded = fold(query)  # as long as `query`: its positions are the query's
     typing = query[-1:].isalnum()  # the last word is a prefix (parse_query)
     known, unknown = -1, []  # the documents holding every known word; (start, end, word)
     for token in tokens:
-        if drop_operators and _is_operator(token):
+        if drop_operators and is_operator(token):
             continue
         for match in WORD_RE.finditer(folded, token.start(), token.end()):
             word = match.group()

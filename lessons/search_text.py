@@ -42,15 +42,15 @@ QUERY_RE = re.compile(r'"([^"]*)"?|([^\s"]+)')  # "a phrase", to the end if uncl
 OPERATOR_RE = re.compile(r"(?:OR|AND|NOT|NEAR(?:/\d+)?)")
 
 
-def _is_operator(token: re.Match) -> bool:
+def is_operator(token: re.Match) -> bool:
     bare = token.group(2)
     return bare is not None and OPERATOR_RE.fullmatch(bare) is not None
 
 
-def _drops_operators(tokens: list[re.Match]) -> bool:
+def drops_operators(tokens: list[re.Match]) -> bool:
     """Whether parse_query leaves the operators among `tokens` out: only beside another word
     or phrase, so that "OR AND" is still two words to look for, not nothing."""
-    return any(_is_operator(token) for token in tokens) and not all(map(_is_operator, tokens))
+    return any(is_operator(token) for token in tokens) and not all(map(is_operator, tokens))
 
 
 def ignored_operators(query: str) -> bool:
@@ -58,7 +58,7 @@ def ignored_operators(query: str) -> bool:
     NEAR left out beside other words (parse_query), or a leading minus ("-lease" is
     "lease")."""
     tokens = list(QUERY_RE.finditer(query))
-    return _drops_operators(tokens) or any(
+    return drops_operators(tokens) or any(
         (bare := token.group(2)) is not None and bare.startswith("-") and words(bare)
         for token in tokens
     )
@@ -279,10 +279,10 @@ def parse_query(query: str) -> list[Phrase]:
     budget = MAX_WORDS
     last_typed = False  # the last phrase ends where the query ends
     tokens = list(QUERY_RE.finditer(query))
-    drop_operators = _drops_operators(tokens)
+    drop_operators = drops_operators(tokens)
     for match in tokens:
         quoted, bare = match.groups()
-        if drop_operators and _is_operator(match):
+        if drop_operators and is_operator(match):
             continue
         found = search_words(quoted if bare is None else bare)[:budget]
         # A trailing * (lea*) asks for a prefix, as search engines read it.

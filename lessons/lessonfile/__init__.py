@@ -16,6 +16,8 @@ The package's modules, each importing only those above it:
 - `checker`: what only a set of files shows, and the command-line checker (`__main__`).
 
 Here is what the rest of the site uses, re-exported: import it from `lessons.lessonfile`.
+The underscore names the modules import from one another are the package's own, not the
+site's.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from .data import (
     SourceData,
     StepData,
     VersionData,
+    counted,
 )
 from .parsing import MAX_FILE_BYTES, lesson_files, parse_climb, parse_file, parse_version
 from .slips import markup_slips, slip_warnings
@@ -77,6 +80,7 @@ __all__ = [
     "StepData",
     "VersionData",
     "check_together",
+    "counted",
     "dump_climb",
     "dump_question",
     "dump_version",

@@ -203,7 +203,7 @@ def _parse_step(heading: str, lines: list[str], first_line: int, path) -> StepDa
 
 
 def _check_language(name: str, path, line: int) -> None:
-    from ..rendering import UnknownLanguage, check_language  # rendering imports this module
+    from ..rendering import UnknownLanguage, check_language  # rendering imports this package
 
     try:
         check_language(name)

@@ -105,6 +105,11 @@ MAX_HEADING, MAX_MARKED, MAX_CHOICE = 200, 200, 500
 MAX_SOURCE = {"title": 300, "url": 500, "note": 300}
 
 
+def counted(number: int, noun: str) -> str:
+    """'1 step', '2 steps': the lesson-file errors are English f-strings, not translated."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _at_most(value: str, limit: int, what: str, path, line: int | None) -> str:
     """`value`, or the file and line of text longer than its database column holds (on
     PostgreSQL the import failed there with neither; SQLite stored it whole)."""

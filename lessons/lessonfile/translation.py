@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from .data import QuestionData, VersionData
+from .data import QuestionData, VersionData, counted
 from .syntax import lines_of
 
 # A part of a translation with no translation yet: a step, question or choice added to the
@@ -114,11 +114,6 @@ def mark_problem(
     return None
 
 
-def _counted(number: int, noun: str) -> str:
-    """'1 step', '2 steps': the lesson-file errors are English f-strings, not translated."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
 def translation_problem(
     original: VersionData, translation: VersionData, earlier: VersionData | None = None
 ) -> tuple[int | None, str] | None:
@@ -133,8 +128,8 @@ def translation_problem(
     notes = translation.source_notes
     if notes and len(notes) != len(original.sources):
         return translation.line("source_notes"), (
-            f"the translation has {_counted(len(notes), 'source note')}, the original has "
-            f"{_counted(len(original.sources), 'source')}: one note per source, in order "
+            f"the translation has {counted(len(notes), 'source note')}, the original has "
+            f"{counted(len(original.sources), 'source')}: one note per source, in order "
             '("" for none)'
         )
     if len(translation.steps) != len(original.steps):
@@ -144,7 +139,7 @@ def translation_problem(
         # tell which one is missing: the headings differ by language).
         extra = translation.steps[len(original.steps) :]
         return extra[0].line if extra else translation.line("## recap"), (
-            f"the translation has {_counted(len(translation.steps), 'step')}, the original has "
+            f"the translation has {counted(len(translation.steps), 'step')}, the original has "
             f"{len(original.steps)}: {headings}"
         )
     pairs = zip(original.steps, translation.steps, strict=True)
@@ -154,7 +149,7 @@ def translation_problem(
         if mine.code and len(lines_of(mine.code)) != lines:
             return mine.line, (
                 f"{where}: a translated snippet must keep the original's "
-                f"{_counted(lines, 'line')}, so the marked lines still point right"
+                f"{counted(lines, 'line')}, so the marked lines still point right"
             )
         if step.question is not None and mine.question is None:
             return mine.line, (
