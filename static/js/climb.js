@@ -195,10 +195,72 @@
     }
     const url = bodyData('searchUrl');
     if (url) {
+      typedForSearch = '';
+      // A page that stays (the load failed) takes its keys back.
+      window.setTimeout(function () { typedForSearch = null; }, TYPED_FOR_SEARCH_MS);
       window.location.assign(url);
     }
     return Boolean(url);
   }
+
+  // What is typed between Ctrl K (or "/") and the search page's field: the page being left
+  // still gets those keys, which were lost (the learner audit: "quorum" arrived as "orum"),
+  // or worse, taken as shortcuts ("j" in "jitter" went to the next piece). Kept for the
+  // search page, which puts them in its field (restoreTypedForSearch), within a few seconds.
+  const TYPED_FOR_SEARCH = 'climb.typedForSearch';
+  const TYPED_FOR_SEARCH_MS = 10000;
+  let typedForSearch = null;  // a string while leaving for the search page
+
+  function keepTypedForSearch(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) {
+      return;
+    }
+    if (event.key === 'Backspace') {
+      typedForSearch = typedForSearch.slice(0, -1);
+    } else if (event.key.length === 1) {
+      typedForSearch += event.key;
+    } else {
+      return;
+    }
+    event.preventDefault();
+    try {
+      const kept = { text: typedForSearch, at: Date.now() };
+      sessionStorage.setItem(TYPED_FOR_SEARCH, JSON.stringify(kept));
+    } catch (error) {
+      // Storage refused (a private window, say): the keys are lost, as they were before.
+    }
+  }
+
+  function restoreTypedForSearch() {
+    let kept = null;
+    try {
+      kept = JSON.parse(sessionStorage.getItem(TYPED_FOR_SEARCH));
+      sessionStorage.removeItem(TYPED_FOR_SEARCH);
+    } catch (error) {
+      return;
+    }
+    const input = document.querySelector('form[role="search"] input[type="search"]');
+    // Only into a new search (not one with a query of its own), and only if fresh.
+    if (!kept || !kept.text || !input || input.defaultValue ||
+        !(Date.now() - kept.at < TYPED_FOR_SEARCH_MS)) {
+      return;
+    }
+    // Keys that reached the field itself once it had focus came after the kept ones.
+    input.value = kept.text + input.value;
+    const end = input.value.length;
+    input.focus();
+    input.setSelectionRange(end, end);
+    input.dispatchEvent(new Event('input', { bubbles: true }));  // htmx searches as typed
+  }
+  // After htmx has set the field up (its own DOMContentLoaded listener, added first), so the
+  // input event below searches.
+  if (document.readyState === 'complete') {
+    restoreTypedForSearch();
+  } else {
+    document.addEventListener('DOMContentLoaded', restoreTypedForSearch, { once: true });
+  }
+  // Back to this page from the browser's cache, as it was left: its keys are its own again.
+  window.addEventListener('pageshow', function () { typedForSearch = null; });
 
   function openShortcuts() {
     const panel = document.querySelector('details#shortcuts');
@@ -410,6 +472,10 @@
   document.addEventListener('keydown', function (event) {
     // Someone else handled it, an input method is composing, or a key is held down.
     if (event.defaultPrevented || event.isComposing || event.repeat) {
+      return;
+    }
+    if (typedForSearch !== null) {
+      keepTypedForSearch(event);
       return;
     }
     // In a text field the keys are text, but for Escape and Ctrl K (Cmd K), which type

@@ -222,6 +222,35 @@ def test_slash_and_control_k_open_search_where_letters_are_typed(live_server, de
     expect(page.get_by_role("searchbox", name="Search the pieces")).to_be_focused()
 
 
+def test_letters_typed_while_the_search_page_loads_reach_its_field(
+    live_server, demo, page: Page, monkeypatch
+):
+    """The learner audit: typing straight after Ctrl K lost the letters typed before the
+    search page came ("quorum" arrived as "orum"), and a "j" among them went to the next
+    piece. The page being left keeps them for the search page's field."""
+    import time
+
+    from lessons import search
+
+    def slow_render(*args, **kwargs):
+        time.sleep(0.8)  # a slow network: every letter below is typed before the page comes
+        return render(*args, **kwargs)
+
+    render = search.render
+    monkeypatch.setattr(search, "render", slow_render)  # the live server runs in this process
+    page.goto(live_server.url + SENIOR_PIECE)
+    page.keyboard.press("Control+k")
+    page.keyboard.type("jitterx")
+    page.keyboard.press("Backspace")
+    field = page.get_by_role("searchbox", name="Search the pieces")
+    expect(field).to_have_value("jitter")
+    expect(page).to_have_url(re.compile(r"/search/\?q=jitter$"))  # searched as if typed there
+    expect(field).to_be_focused()
+    # Kept once: a later visit to the search page starts empty.
+    page.goto(live_server.url + "/search/")
+    expect(page.get_by_role("searchbox", name="Search the pieces")).to_have_value("")
+
+
 def test_control_k_works_in_a_text_field_too(live_server, demo, page: Page):
     """The keyboard audit: the search page and log-in focus a field on load, and Ctrl K
     there was the browser's. It types nothing: it searches from a field too."""
