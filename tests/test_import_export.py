@@ -117,6 +117,24 @@ def test_commands_import_and_export(tmp_path, capsys):
     assert len(list(tmp_path.rglob("*.md"))) == len(list(DEMO_CONTENT.rglob("*.md")))
 
 
+def test_an_export_the_import_would_refuse_says_so(tmp_path, capsys):
+    """The code review: an explanation stored before lesson files refused a line that reads
+    as a choice exports to a file the import refuses; the export reads its files back."""
+    from lessons.models import Choice
+
+    call_command("import_lessons", str(DEMO_CONTENT))
+    choice = Choice.objects.filter(question__step__version__tier=Tier.ZERO).first()
+    Choice.objects.filter(pk=choice.pk).update(explanation="Not this.\n- [ ] Nor this.")
+    with pytest.raises(CommandError) as excinfo:
+        call_command("export_lessons", str(tmp_path))
+    assert "1 of the files written would not import again" in str(excinfo.value)
+    problem = capsys.readouterr().err
+    assert "'- [ ] Nor this.' is indented" in problem
+    assert f"{choice.question.step.version.piece.slug}.zero.md:" in problem
+    call_command("import_lessons", str(DEMO_CONTENT))  # put back: the export passes again
+    call_command("export_lessons", str(tmp_path))
+
+
 def test_exporting_an_unknown_climb_is_an_error(tmp_path):
     """`--climb nope` said "0 files written" and exited 0: a cron job's typo went unseen."""
     call_command("import_lessons", str(DEMO_CONTENT))

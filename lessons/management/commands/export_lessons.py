@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from lessons.exporter import export_to, stale_files
+from lessons.lessonfile import LessonFileError, parse_file
 from lessons.models import Climb
 
 
@@ -38,6 +39,25 @@ class Command(BaseCommand):
                 )
         written = export_to(directory, climbs)
         self.stdout.write(self.style.SUCCESS(f"{len(written)} files written to {directory}"))
+        self.report_stale(directory, written, prune)
+        # Each file read back as the import will read it: content stored before a rule the
+        # files have (an explanation line that reads as a choice, say) exports to a file the
+        # import refuses, found now rather than by whoever imports it next.
+        refused = []
+        for path in written:
+            try:
+                parse_file(path)
+            except LessonFileError as exc:
+                refused.append(str(exc))
+        if refused:
+            for problem in refused:
+                self.stderr.write(f"  {problem}")
+            raise CommandError(
+                f"{len(refused)} of the files written would not import again (above): "
+                "correct those parts in the admin and export again"
+            )
+
+    def report_stale(self, directory: str, written: list, prune: bool) -> None:
         stale = stale_files(directory, written)
         if not stale:
             return
