@@ -6,7 +6,6 @@ the results fragment comes back. The index and the ranking live in search_index.
 
 from __future__ import annotations
 
-import unicodedata
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +15,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
 from . import search_index, search_suggest
-from .search_text import MAX_QUERY_LENGTH, MIN_PREFIX_LENGTH, ignored_operators, words
+from .search_text import MIN_PREFIX_LENGTH, clean_query, ignored_operators, words
 
 MAX_RESULTS = 50
 
@@ -31,13 +30,6 @@ def shown(query: str) -> str:
     if len(query) > 2 and query[0] == query[-1] == '"':
         query = query[1:-1]
     return query
-
-
-def clean_query(raw: str) -> str:
-    # PostgreSQL refuses NUL in text parameters; nobody means to search for one, and it
-    # parts two words ("lease\x00token" is not "leasetoken"). NFKC: full-width "ＬＥＡＳＥ"
-    # and "１０" are the letters and digits the text holds.
-    return unicodedata.normalize("NFKC", raw.replace("\x00", " "))[:MAX_QUERY_LENGTH]
 
 
 @require_safe

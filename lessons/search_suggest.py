@@ -23,7 +23,6 @@ positions.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -32,10 +31,10 @@ from django.db import models
 from . import contentcache
 from .models import Status, TierVersion, content_generation
 from .search_text import (
-    MAX_QUERY_LENGTH,
     MIN_PREFIX_LENGTH,
     QUERY_RE,
     WORD_RE,
+    clean_query,
     drops_operators,
     fold,
     is_operator,
@@ -238,8 +237,7 @@ def suggestion(query: str, language: str) -> str | None:
 def corrected(query: str, vocabulary: Vocabulary) -> str | None:
     """`query` with its unknown words replaced, as typed otherwise (quotes, case, other
     words), if `vocabulary` finds it; else None."""
-    # As parse_query reads it: NFKC, no NUL, cut at the same length.
-    query = unicodedata.normalize("NFKC", query.replace("\x00", " "))[:MAX_QUERY_LENGTH]
+    query = clean_query(query)  # as parse_query reads it: its positions are the query's
     tokens = list(QUERY_RE.finditer(query))
     drop_operators = drops_operators(tokens)
     folded = fold(query)  # as long as `query`: its positions are the query's

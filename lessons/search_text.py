@@ -260,6 +260,15 @@ class Phrase:
         return (self.words[-1], *self.stems)
 
 
+def clean_query(raw: str) -> str:
+    """A query as every reader of it takes it: NFKC, so that an accent typed as a separate
+    combining character joins its letter, as in the text, and full-width "ＬＥＡＳＥ" and "１０"
+    are the letters and digits the text holds; a NUL as a space, since PostgreSQL refuses it
+    in a parameter and it parts two words ("lease\x00token" is not "leasetoken"); and cut
+    at MAX_QUERY_LENGTH."""
+    return unicodedata.normalize("NFKC", raw.replace("\x00", " "))[:MAX_QUERY_LENGTH]
+
+
 def parse_query(query: str) -> list[Phrase]:
     """Read what a reader typed: double quotes, a trailing `*` and the operators below are
     all the syntax there is.
@@ -272,9 +281,7 @@ def parse_query(query: str) -> list[Phrase]:
     together); everything else (`-`, `:`, `(`) is punctuation: the result only ever holds
     letters and digits.
     """
-    # NFKC: an accent typed as a separate combining character joins its letter, as in the
-    # text, and full-width letters and digits are the usual ones. A NUL parts words.
-    query = unicodedata.normalize("NFKC", query.replace("\x00", " "))[:MAX_QUERY_LENGTH]
+    query = clean_query(query)
     phrases: list[Phrase] = []
     budget = MAX_WORDS
     last_typed = False  # the last phrase ends where the query ends

@@ -84,7 +84,9 @@ def resume_anchor(score: VersionScore, steps: tuple[int, ...]) -> str:
         return "#recap"
     if 0 < score.answered < len(steps):
         return f"#step-{steps[score.answered - 1] + 1}"
-    return ""  # the content changed under the counts: the top of the piece is safe
+    # Nothing answered yet, the round cleared, or the content changed under the counts: the
+    # top of the piece.
+    return ""
 
 
 def _get_climb_or_404(climb_slug: str) -> Climb:
@@ -174,11 +176,9 @@ def _climb_html(request: HttpRequest, climb_slug: str, learner_id: int | None) -
         for version in piece.published_versions:
             score = by_version.get(version.pk)
             version.status_for_learner = score.status if score else Status.NOT_STARTED
-            # A version the learner opened is linked where they left off, as the resume link
-            # is (the learner audit: the list's links went back to the top of the piece).
-            version.anchor = ""
-            if score and (score.answered or score.new_round):
-                version.anchor = resume_anchor(score, steps.get(version.pk, ()))
+            # Linked where the learner left off, as the resume link is (the learner audit: the
+            # list's links went back to the top of the piece); "" for a version not opened.
+            version.anchor = resume_anchor(score, steps.get(version.pk, ())) if score else ""
             # Cleared at some of its tiers, not all: said so, rather than "in progress"
             # beside a learner's altitude that these tiers gave them (a newcomer's first
             # session); and finished without clearing, as the resume link above says.

@@ -77,9 +77,9 @@ class TranslatedMixin:
         return bool(getattr(self, f"{self.translation_marker}_{language}", ""))
 
     def clean_fields(self, exclude=None) -> None:
-        """A Russian field may not start with the [untranslated] mark: in a lesson file the
-        mark means "not translated yet", and the import keeps nothing after it, so a text
-        typed there in the admin would be lost on the next export and import."""
+        """Each text field's `text_problems`, beside Django's own errors. Only the fields the
+        form has (not in `exclude`): an error against a field a page lacks is a ValueError,
+        a 500 (a choice's own page has no Russian explanation)."""
         errors: dict = {}
         try:
             super().clean_fields(exclude)
@@ -88,18 +88,25 @@ class TranslatedMixin:
         for field in self._meta.concrete_fields:
             name = field.name
             value = getattr(self, name)
-            if not name.endswith("_ru") or name in (exclude or ()) or not isinstance(value, str):
+            if name in (exclude or ()) or not isinstance(value, str):
                 continue
-            if value.lstrip().startswith(UNTRANSLATED):
-                message = _(
-                    "Remove the %(mark)s mark: in a lesson file it means “not translated "
-                    "yet”, and the text after it would be lost on the next import."
-                )
-                errors.setdefault(name, []).append(
-                    ValidationError(message, params={"mark": UNTRANSLATED})
-                )
+            for problem in self.text_problems(name, value):
+                errors.setdefault(name, []).append(problem)
         if errors:
             raise ValidationError(errors)
+
+    def text_problems(self, name: str, value: str) -> list[ValidationError]:
+        """What a lesson file could not hold of this field's text. A Russian field may not
+        start with the [untranslated] mark: in a lesson file the mark means "not translated
+        yet", and the import keeps nothing after it, so a text typed there in the admin would
+        be lost on the next export and import."""
+        if name.endswith("_ru") and value.lstrip().startswith(UNTRANSLATED):
+            message = _(
+                "Remove the %(mark)s mark: in a lesson file it means “not translated "
+                "yet”, and the text after it would be lost on the next import."
+            )
+            return [ValidationError(message, params={"mark": UNTRANSLATED})]
+        return []
 
 
 class RenderedFieldsMixin(models.Model):

@@ -261,21 +261,11 @@ class Choice(TranslatedMixin, RenderedFieldsMixin, models.Model):
     def __str__(self) -> str:
         return self.text
 
-    def clean_fields(self, exclude=None) -> None:
-        """What the lesson file could not hold (see lessonfile.explanation_problem).
-
-        Here, not in clean(), which cannot tell a field the form lacks: the choice's own page
-        has no Russian explanation, and an error reported against it is a ValueError (a 500)."""
-        errors: dict = {}
-        try:
-            super().clean_fields(exclude)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        for name in ("explanation", "explanation_ru"):
-            if name in (exclude or ()):
-                continue
-            problem = explanation_problem(getattr(self, name))
+    def text_problems(self, name: str, value: str) -> list[ValidationError]:
+        problems = super().text_problems(name, value)
+        if name in ("explanation", "explanation_ru"):
+            # A line the file would read back as a choice (lessonfile.explanation_problem).
+            problem = explanation_problem(value)
             if problem:
-                errors.setdefault(name, []).append(problem)
-        if errors:
-            raise ValidationError(errors)
+                problems.append(ValidationError(problem))
+        return problems

@@ -17,6 +17,7 @@
     'button', 'checkbox', 'color', 'file', 'image', 'radio', 'range', 'reset', 'submit',
   ]);
   // Enter already means something on these; the quiz must not steal it.
+  const SEARCH_FIELD = 'form[role="search"] input[type="search"]';
   const ENTER_OWNERS = 'a[href], area[href], button, input, select, textarea, summary, ' +
     'iframe, [contenteditable]:not([contenteditable="false"]), [role="button"], ' +
     '[role="link"], [role="checkbox"], [role="radio"], [role="tab"], [role="menuitem"]';
@@ -187,7 +188,7 @@
 
   function openSearch() {
     // Already on the search page: loading it again would only lose what was typed.
-    const input = document.querySelector('form[role="search"] input[type="search"]');
+    const input = document.querySelector(SEARCH_FIELD);
     if (input) {
       input.focus();
       input.select();
@@ -239,7 +240,7 @@
     } catch (error) {
       return;
     }
-    const input = document.querySelector('form[role="search"] input[type="search"]');
+    const input = document.querySelector(SEARCH_FIELD);
     // Only into a new search (not one with a query of its own), and only if fresh.
     if (!kept || !kept.text || !input || input.defaultValue ||
         !(Date.now() - kept.at < TYPED_FOR_SEARCH_MS)) {
@@ -430,7 +431,7 @@
       return false;
     }
     const field = event.target;
-    if (field.matches('form[role="search"] input[type="search"]')) {
+    if (field.matches(SEARCH_FIELD)) {
       return true;
     }
     const fields = field.form ? Array.from(field.form.elements) : [field];
