@@ -191,6 +191,29 @@ def test_a_bad_file_is_named_with_its_line_and_changes_nothing(lessons, old, new
     assert content_snapshot() == before
 
 
+@pytest.mark.parametrize(
+    ("cut_from", "cut_to", "message"),
+    [
+        ("## Intro", "## Goal", "missing section '## Intro': it goes before this '## Goal'"),
+        ("## Goal", "## Step: ", "missing section '## Goal': it goes before this '## Step: "),
+        (
+            "## Step: ",
+            "## Recap",
+            "a lesson needs at least one '## Step: <heading>' before '## Recap'",
+        ),
+    ],
+    ids=["no intro", "no goal", "no step"],
+)
+def test_a_missing_section_is_named_with_the_line_where_it_goes(lessons, cut_from, cut_to, message):
+    """They named the file only: the line is the heading that came in its place."""
+    cut(lessons / LESSON.name, cut_from, cut_to)
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_lessons", str(lessons.parent))
+    lines = (lessons / LESSON.name).read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith(cut_to))
+    assert f"{LESSON.name}:{line}: {message}" in str(excinfo.value)
+
+
 def test_a_duplicate_piece_and_tier_is_refused(lessons):
     shutil.copy(lessons / LESSON.name, lessons / "99-copy.junior.md")
     with pytest.raises(

@@ -151,7 +151,24 @@ def broken(old: str, new: str) -> str:
         (broken("```go mark=2,3-4", "```go mark=9"), 27, "past the end"),
         (broken("```go mark=2,3-4", "```go mark=two"), 27, "marked lines must look like"),
         (broken("## Goal", "## Goals"), 19, "unknown section '## Goals'"),
-        (broken("## Recap\n\nThe rule.\n", ""), None, "missing section '## Recap'"),
+        (broken("## Recap\n\nThe rule.\n", ""), 52, "missing section '## Recap'"),
+        # A missing Intro or Goal named the file only: the line is the heading that came in
+        # its place, where it is to be written.
+        (
+            broken("## Intro\n\nSet the *scene*.\n\n", ""),
+            15,
+            "missing section '## Intro': it goes before this '## Goal'",
+        ),
+        (
+            broken("## Goal\n\nLearn it.\n\n", ""),
+            19,
+            "missing section '## Goal': it goes before this '## Step: Renew it'",
+        ),
+        (
+            broken("## Intro\n\nSet the *scene*.\n\n## Goal\n\nLearn it.\n\n", ""),
+            15,
+            "missing section '## Intro': it goes before this '## Step: Renew it'",
+        ),
         (GOOD.replace("---\n", "", 1), 1, "must start with a '---'"),
         (broken('crux: "A lease', 'crux: ["A lease'), None, "not valid YAML"),
         # An unclosed quote: YAML read on and blamed a later line, in its own words.
@@ -242,9 +259,10 @@ def broken(old: str, new: str) -> str:
         (broken("## Step: Just prose", "## Step:"), 49, "a step needs a heading"),
         (broken("Learn it.", ""), 19, "the '## Goal' section is empty"),
         (
+            # It named the file only: the steps go before the recap.
             GOOD[: GOOD.index("## Step: Renew it")] + "## Recap\n\nThe rule.\n",
-            None,
-            "at least one '## Step: <heading>'",
+            23,
+            "at least one '## Step: <heading>' before '## Recap'",
         ),
         # The snippet and the question.
         (broken("```go mark=2,3-4", "```"), 27, "a snippet needs a language"),
@@ -937,6 +955,37 @@ def test_a_missing_recap_is_blamed_on_the_last_line_where_it_belongs():
     with pytest.raises(LessonFileError, match="missing section '## Recap'") as excinfo:
         parse_version(text, "x.junior.md")
     assert excinfo.value.line == len(text.splitlines()) == 52
+
+
+@pytest.mark.parametrize("cut_at", ["## Intro", "## Goal"])
+def test_a_missing_section_with_nothing_after_it_is_blamed_on_the_last_line(cut_at):
+    """Nothing came in its place: it goes at the end of the file, as a missing recap does."""
+    text = GOOD[: GOOD.index(cut_at)]
+    name = cut_at.removeprefix("## ")
+    with pytest.raises(LessonFileError, match=f"missing section '## {name}'$") as excinfo:
+        parse_version(text, "x.junior.md")
+    assert excinfo.value.line == len(text.splitlines()) == {"Intro": 14, "Goal": 18}[name]
+
+
+@pytest.mark.parametrize(
+    ("cut_from", "cut_to", "blamed"),
+    [
+        ("## Intro", "## Goal", "## Goal"),
+        ("## Goal", "## Step: Renew it", "## Step: Renew it"),
+        ("## Step: Renew it", "## Recap", "## Recap"),
+    ],
+    ids=["no intro", "no goal", "no step"],
+)
+def test_the_checker_names_the_line_of_a_missing_section(
+    tmp_path, capsys, cut_from, cut_to, blamed
+):
+    from lessons.lessonfile import main
+
+    text = GOOD[: GOOD.index(cut_from)] + GOOD[GOOD.index(cut_to) :]
+    (tmp_path / "x.junior.md").write_text(text)
+    assert main([str(tmp_path)]) == 1
+    line = text.splitlines().index(blamed) + 1
+    assert f"x.junior.md:{line}: " in capsys.readouterr().out
 
 
 def test_a_translation_a_step_short_is_blamed_on_its_recap_where_its_steps_end():

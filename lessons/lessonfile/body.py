@@ -85,7 +85,8 @@ def _in_step(heading: str) -> bool:
 
 def _parse_sections(version: VersionData, body: list[str], first_line: int, path) -> None:
     seen: set[str] = set()
-    for heading, line, lines in _sections(body, first_line, path):
+    sections = _sections(body, first_line, path)
+    for heading, line, lines in sections:
         lower = heading.lower()
         if lower in ("intro", "goal", "recap"):
             if lower in seen:
@@ -126,11 +127,33 @@ def _parse_sections(version: VersionData, body: list[str], first_line: int, path
             )
     for required in ("intro", "goal", "recap"):
         if required not in seen:
-            # A missing recap belongs at the end, after the last step: the file's last line.
-            line = first_line + len(body) - 1 if required == "recap" else None
-            raise LessonFileError(path, line, f"missing section '## {required.capitalize()}'")
+            raise _missing_section(required, sections, first_line + len(body) - 1, path)
     if not version.steps:
-        raise LessonFileError(path, None, "a lesson needs at least one '## Step: <heading>'")
+        # Where the steps go: just before the recap (required, so there by now).
+        raise LessonFileError(
+            path,
+            version.line("## recap"),
+            "a lesson needs at least one '## Step: <heading>' before '## Recap'",
+        )
+
+
+def _missing_section(
+    required: str, sections: list[tuple[str, int, list[str]]], last_line: int, path
+) -> LessonFileError:
+    """The error for a missing Intro, Goal or Recap, on the line where it belongs: the
+    heading of the section that came in its place (the first section that is not an Intro,
+    for the Goal: the sections before it are refused out of order), or the file's last
+    line when nothing came after (a missing Recap always: it goes after the last step).
+    Without a line, an author looked through the whole file for where to put it."""
+    name = required.capitalize()
+    before = {"intro": (), "goal": ("intro",)}.get(required)
+    if before is not None:
+        for heading, line, _lines in sections:
+            if heading.lower() not in before:
+                return LessonFileError(
+                    path, line, f"missing section '## {name}': it goes before this '## {heading}'"
+                )
+    return LessonFileError(path, last_line, f"missing section '## {name}'")
 
 
 def _parse_step(heading: str, lines: list[str], first_line: int, path) -> StepData:
