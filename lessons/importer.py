@@ -455,7 +455,7 @@ def _import_steps(version: TierVersion, data: VersionData) -> tuple[bool, int]:
         elif _assign(step, **values):
             step.save()
             changed = True
-        changed |= sync_question(step, step_data.question, data.path)
+        changed |= sync_question(step, step_data.question, data.path, step_data.line)
     for leftover in leftovers:
         leftover.delete()
         changed = True
@@ -475,8 +475,13 @@ def _line_after(
     return data.line("## recap")
 
 
-def sync_question(step: Step, data: QuestionData | None, path: str = "") -> bool:
-    """Create, update or remove the step's question. Answers keep the revision they saw."""
+def sync_question(
+    step: Step, data: QuestionData | None, path: str = "", line: int | None = None
+) -> bool:
+    """Create, update or remove the step's question. Answers keep the revision they saw.
+
+    `line` is the step's heading in the file: the step is still there, so that is where an
+    author puts an answered question back."""
     question = getattr(step, "question", None)
     if data is None:
         if question is None:
@@ -484,7 +489,7 @@ def sync_question(step: Step, data: QuestionData | None, path: str = "") -> bool
         if getattr(step, "answer_count", 0) or question.answers.exists():
             raise LessonFileError(
                 path,
-                None,
+                line,
                 f"the question of step {step.heading!r} is gone from the file, "
                 "but learners answered it: keep the question",
             )

@@ -679,12 +679,18 @@ def test_a_problem_across_files_is_refused_and_changes_nothing(lessons, case):
 def test_removing_an_answered_question_is_refused_and_keeps_it(lessons):
     """The step stays, its question goes: refused like removing the whole step."""
     import_paths([lessons.parent])
-    question = Question.objects.filter(step__version__piece__slug="leases-and-ttls").first()
+    question = first_question()  # the one cut below (the piece has a Zero version too)
     make_answer(Learner.objects.create(), question.choices.first())
     before = content_snapshot()
     cut(lessons / LESSON.name, "### Question", "## Step: Riding out")
-    with pytest.raises(CommandError, match="is gone from the file, but learners answered it"):
+    with pytest.raises(
+        CommandError, match="is gone from the file, but learners answered it"
+    ) as excinfo:
         call_command("import_lessons", str(lessons.parent))
+    # On the heading of the step that lost it (it named the file only), where it goes back.
+    heading = f"## Step: {question.step.heading}"
+    line = (lessons / LESSON.name).read_text().splitlines().index(heading) + 1
+    assert f"{LESSON.name}:{line}: the question of step " in str(excinfo.value)
     assert content_snapshot() == before
     assert question.answers.count() == 1
 
