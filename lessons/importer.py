@@ -303,7 +303,7 @@ def _import_translation(
         here, there = moved
         raise LessonFileError(
             data.path,
-            None,
+            data.steps[here].line,
             f"step {here + 1} ({data.steps[here].heading!r}) translates what is now step "
             f"{there + 1} of the original ({steps[there].heading!r}): the original's steps "
             "were reordered; put the translation's steps in the same order",
@@ -351,7 +351,7 @@ def _import_translation(
             here, there = moved
             raise LessonFileError(
                 data.path,
-                None,
+                step_data.question.choices[here].line,
                 f"{where}: choice {here + 1} translates what is now choice {there + 1} of the "
                 f"original ({choices[there].text!r}): the original's choices were reordered; "
                 "put the translation's choices in the same order",

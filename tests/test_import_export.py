@@ -738,12 +738,19 @@ def test_steps_or_choices_reordered_in_english_only_are_refused_not_mistranslate
     original = english.read_text()
     before = content_snapshot()
 
+    russian = english.with_name(RU)
+    russian_lines = russian.read_text().splitlines()
     data = parse_version(original)
     data.steps[0], data.steps[1] = data.steps[1], data.steps[0]
     english.write_text(dump_version(data))
-    with pytest.raises(LessonFileError, match=r"step 1 \(.*\) translates what is now step 2"):
+    with pytest.raises(
+        LessonFileError, match=r"step 1 \(.*\) translates what is now step 2"
+    ) as excinfo:
         import_paths([folder])
     assert content_snapshot() == before
+    # On the translation's step heading that is out of order (it named the file only).
+    first_step = next(n for n, line in enumerate(russian_lines, 1) if line.startswith("## Step:"))
+    assert (excinfo.value.path, excinfo.value.line) == (str(russian), first_step)
 
     data = parse_version(original)
     question = next(step.question for step in data.steps if step.question)
@@ -754,12 +761,22 @@ def test_steps_or_choices_reordered_in_english_only_are_refused_not_mistranslate
         question.choices[first],
     )
     english.write_text(dump_version(data))
-    with pytest.raises(LessonFileError, match=rf"choice {first + 1} translates what is now"):
+    with pytest.raises(
+        LessonFileError, match=rf"choice {first + 1} translates what is now"
+    ) as excinfo:
         import_paths([folder])
     assert content_snapshot() == before
+    # On the translation's choice line, in the step that has the question.
+    step_number = next(n for n, step in enumerate(data.steps) if step.question)
+    headings = [n for n, line in enumerate(russian_lines) if line.startswith("## Step:")]
+    choices = [
+        n + 1
+        for n, line in enumerate(russian_lines)
+        if n > headings[step_number] and line.startswith(("- [ ] ", "- [x] "))
+    ]
+    assert (excinfo.value.path, excinfo.value.line) == (str(russian), choices[first])
 
     # Both files reordered alike: imported, each step keeping its own translation.
-    russian = english.with_name(RU)
     translation = parse_version(russian.read_text())
     data = parse_version(original)
     for steps in (data.steps, translation.steps):
