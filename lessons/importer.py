@@ -192,7 +192,9 @@ def _import_climb(data: ClimbData, report: ImportReport) -> None:
     climb = Climb.objects.filter(slug=data.slug).first()
     if data.language != "en":
         if climb is None:
-            raise LessonFileError(data.path, None, f"a translation of unknown climb {data.slug!r}")
+            raise LessonFileError(
+                data.path, data.line("slug"), f"a translation of unknown climb {data.slug!r}"
+            )
         lang = data.language
         fields = {f"title_{lang}": data.title, f"description_{lang}": data.description}
         if _assign(climb, **fields):
@@ -283,7 +285,7 @@ def _import_translation(
     if version is None:
         raise LessonFileError(
             data.path,
-            None,
+            data.line("piece"),
             f"a translation of piece {data.piece!r} at tier {data.tier}, which does not exist: "
             "import the original file too",
         )

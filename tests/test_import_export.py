@@ -676,6 +676,26 @@ def test_a_problem_across_files_is_refused_and_changes_nothing(lessons, case):
     assert content_snapshot() == before
 
 
+@pytest.mark.parametrize(
+    ("case", "line"),
+    [
+        ("climb slug twice", 2),  # slug:
+        ("translated climb unknown", 2),  # slug:
+        ("translation without an original", 3),  # piece:
+    ],
+)
+def test_a_problem_across_files_is_named_with_its_line(lessons, case, line):
+    """They named the file only: the line is the front matter's key the problem is about."""
+    import_paths([lessons.parent])
+    change, message = CROSS_FILE[case]
+    change(lessons)
+    with pytest.raises(LessonFileError, match=re.escape(message)) as excinfo:
+        import_paths([lessons.parent])
+    key = {2: "slug: ", 3: "piece: "}[line]
+    assert Path(excinfo.value.path).read_text().splitlines()[line - 1].startswith(key)
+    assert excinfo.value.line == line
+
+
 def test_removing_an_answered_question_is_refused_and_keeps_it(lessons):
     """The step stays, its question goes: refused like removing the whole step."""
     import_paths([lessons.parent])

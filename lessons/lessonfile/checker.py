@@ -26,7 +26,7 @@ def check_together(
         if climb.slug in climb_paths:
             raise LessonFileError(
                 climb.path,
-                None,
+                climb.line("slug"),
                 f"duplicate climb slug {climb.slug!r} (also in {climb_paths[climb.slug]})",
             )
         climb_paths[climb.slug] = climb.path

@@ -97,6 +97,12 @@ class ClimbData:
     description: str
     language: str = "en"
     path: str = field(default="", compare=False)
+    # Where the front matter's keys are, for errors only the whole import finds (a slug
+    # used twice, a translation of a climb that does not exist).
+    lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+    def line(self, key: str) -> int | None:
+        return self.lines.get(key)
 
 
 # What the database holds (lessons.models): longer text would fail there, not here.

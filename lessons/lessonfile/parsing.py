@@ -53,6 +53,7 @@ def parse_climb(text: str, path: str | Path = "<climb>") -> ClimbData:
             description=_strip_blank(body),
             language=language,
             path=str(path),
+            lines=places.lines,
         )
     return ClimbData(
         slug=slug,
@@ -60,6 +61,7 @@ def parse_climb(text: str, path: str | Path = "<climb>") -> ClimbData:
         order=_require(meta, "order", path, places, int),
         description=_strip_blank(body),
         path=str(path),
+        lines=places.lines,
     )
 
 
