@@ -957,6 +957,21 @@ def test_a_missing_recap_is_blamed_on_the_last_line_where_it_belongs():
     assert excinfo.value.line == len(text.splitlines()) == 52
 
 
+@pytest.mark.parametrize(
+    ("indent", "message"),
+    [
+        ("", "text after the choices must be an explanation indented by two spaces"),
+        (" ", "text after the choices must be an explanation indented by two spaces"),
+        ("\t", "text after the choices must be an explanation indented by two spaces, not a tab"),
+    ],
+)
+def test_an_explanation_not_indented_by_two_spaces_says_so_a_tab_by_name(indent, message):
+    text = broken("  Something does happen.", f"{indent}Something does happen.")
+    with pytest.raises(LessonFileError) as excinfo:
+        parse_version(text, "x.junior.md")
+    assert (excinfo.value.line, excinfo.value.message) == (47, message)
+
+
 @pytest.mark.parametrize("cut_at", ["## Intro", "## Goal"])
 def test_a_missing_section_with_nothing_after_it_is_blamed_on_the_last_line(cut_at):
     """Nothing came in its place: it goes at the end of the file, as a missing recap does."""

@@ -252,13 +252,16 @@ def _parse_question(lines: list[str], first_line: int, path) -> QuestionData:
                 # inside that explanation, and the question lost a choice without a word.
                 raise LessonFileError(path, number, choice_typo(line))
             if line.strip() and not line.startswith("  "):
-                # A tab looks like indentation in an editor: say it is the tab.
-                tab = ", not a tab" if line.startswith("\t") else ""
-                raise LessonFileError(
-                    path,
-                    number,
-                    f"text after the choices must be an explanation indented by two spaces{tab}",
-                )
+                # A tab looks like indentation in an editor: say it is the tab. Each message
+                # whole, so that it reads (and could be translated) as one sentence.
+                if line.startswith("\t"):
+                    why = (
+                        "text after the choices must be an explanation indented by two "
+                        "spaces, not a tab"
+                    )
+                else:
+                    why = "text after the choices must be an explanation indented by two spaces"
+                raise LessonFileError(path, number, why)
             choices[-1][2].append(line[2:] if line.startswith("  ") else line)
         else:
             typo = choice_typo(line)
