@@ -59,6 +59,16 @@ class ImportReport:
     translated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # What a file changed of its stored piece, by the file's path: "piece x moved from 30
+    # to 35". A file copied for a new piece with its `piece:` left as it was updates that
+    # piece; said only as "updated", the author did not notice the old piece had moved.
+    piece_changes: dict[str, str] = field(default_factory=dict)
+
+    def line(self, label: str, path: str) -> str:
+        """The command's line for one file: 'updated: <path>', and what it did to its
+        piece, if anything, in brackets."""
+        change = self.piece_changes.get(path)
+        return f"{label}: {path} ({change})" if change else f"{label}: {path}"
 
     @property
     def changed(self) -> bool:
@@ -219,9 +229,13 @@ def _import_version(climb: Climb, data: VersionData, report: ImportReport) -> No
         climb=climb, slug=data.piece, defaults={"order": data.order}
     )
     changed = created
+    order_before = piece.order
     if _assign(piece, order=data.order):
         piece.save()
         changed = True
+        report.piece_changes[data.path] = (
+            f"piece {piece.slug} moved from {order_before} to {piece.order}"
+        )
     tier = Tier.from_slug(data.tier)
     version = TierVersion.objects.filter(piece=piece, tier=tier).first()
     values = {

@@ -727,6 +727,33 @@ def test_a_climb_retitled_and_a_piece_moved_are_updated(lessons):
     assert Piece.objects.get(slug="leases-and-ttls").order == 35
 
 
+def test_a_file_that_moves_its_stored_piece_says_so_on_its_line(lessons, capsys):
+    """A file copied for a new piece, its `piece:` left as it was: the import moved the old
+    piece to the copy's order and said only "created" or "updated"."""
+    import_paths([lessons.parent])
+    copy = lessons / "35-a-new-piece.middle.md"
+    copy.write_text(
+        (lessons / LESSON.name)
+        .read_text()
+        .replace("order: 30", "order: 35", 1)
+        .replace("tier: junior", "tier: middle", 1)
+    )
+    call_command("import_lessons", str(copy))
+    out = capsys.readouterr().out.splitlines()
+    assert f"created: {copy} (piece leases-and-ttls moved from 30 to 35)" in out
+    assert Piece.objects.get(slug="leases-and-ttls").order == 35
+
+    # Put back by its own file: "updated", with the move; an update that moves nothing
+    # is the plain line it always was.
+    edit(lessons / LESSON.name, "minutes: ", "minutes: 1")
+    call_command("import_lessons", str(lessons / LESSON.name))
+    out = capsys.readouterr().out.splitlines()
+    assert f"updated: {lessons / LESSON.name} (piece leases-and-ttls moved from 35 to 30)" in out
+    edit(lessons / LESSON.name, "minutes: 1", "minutes: ")
+    call_command("import_lessons", str(lessons / LESSON.name))
+    assert f"updated: {lessons / LESSON.name}" in capsys.readouterr().out.splitlines()
+
+
 def test_a_draft_is_exported_as_a_draft_and_stays_one(tmp_path):
     import_paths([DEMO_CONTENT])
     TierVersion.objects.filter(piece__slug="leases-and-ttls", tier=Tier.JUNIOR).update(

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         )
         for label, items in labelled:
             for path in items:
-                self.stdout.write(f"{label}: {path}")
+                self.stdout.write(report.line(label, path))
         for warning in report.warnings:
             self.stderr.write(self.style.WARNING(warning))
         # Recorded as the import committed (lessons.translations); at once when the command
