@@ -926,6 +926,27 @@ def test_the_sole_owner_is_offered_no_control_that_could_only_be_refused(client,
     assert f'action="/teams/{team.pk}/members/{olga.user_id}/role/"' in members
 
 
+def test_an_owner_left_out_of_the_figures_is_still_counted_as_an_owner(client, team):
+    """The lead audit: the dashboard counted owners among its rows, which leave out whoever
+    is left out of the figures. The only owner, left out, was offered Leave (refused on
+    press); beside a co-owner who was left out, an owner read that they were the only one."""
+    login(client, team, "olga")
+    client.post(
+        f"/teams/{team.pk}/members/{member(team, 'olga').user_id}/figures/", {"in_figures": "0"}
+    )
+    html = client.get(f"/teams/{team.pk}/").content.decode()
+    assert "leave-panel" not in html and "only owner: to leave it" in html
+
+    client.post(
+        f"/teams/{team.pk}/members/{member(team, 'olga').user_id}/figures/", {"in_figures": "1"}
+    )
+    owen = Membership.objects.create(team=team, user=make_user("owen"), role=Role.OWNER)
+    client.post(f"/teams/{team.pk}/members/{owen.user_id}/figures/", {"in_figures": "0"})
+    html = client.get(f"/teams/{team.pk}/").content.decode()
+    assert "Left out of the figures: owen" in html
+    assert "leave-panel" in html and "only owner" not in html
+
+
 def test_a_new_team_s_dashboard_says_to_invite_people(client):
     client.force_login(make_user("ada"))
     client.post("/teams/create/", {"name": "Storage"})

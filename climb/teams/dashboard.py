@@ -215,6 +215,7 @@ class Dashboard:
     counted_at: datetime | None = None
     climb: Climb | None = None  # the climb the figures are for: chosen, or where the team works
     missed_tied: int = 0  # questions past the list missed as often as its last one
+    owners: int = 0  # in the team, those left out of the figures too
 
     @property
     def team_size(self) -> int:
@@ -286,10 +287,14 @@ class Summary:
     counted_at: datetime | None = None  # kept for a while: answers since may be missing
     missed_tied: int = 0  # questions past the list missed as often as its last one
     climb: Climb | None = None  # the climb the figures are for: chosen, or where the team works
+    # Owners in the team, those left out of the figures too: whether an owner may leave is
+    # not a question of who has a row.
+    owners: int = 0
 
 
 def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summary:
     left_out = sorted((m.username for m in fetched.members if not m.in_figures), key=str.lower)
+    owners = sum(1 for m in fetched.members if m.role == Role.OWNER)
     fetched.members = [m for m in fetched.members if m.in_figures]
     climb_ids = [c.pk for c in climbs]
     selected_id = selected.pk if selected else None
@@ -367,6 +372,7 @@ def summarise(fetched: Fetched, climbs: list, selected, *, today: date) -> Summa
         left_out=left_out,
         climb=selected,
         missed_tied=tied_beyond(ranked),
+        owners=owners,
     )
 
 
@@ -398,4 +404,5 @@ def view(
         counted_at=summary.counted_at,
         climb=summary.climb,
         missed_tied=summary.missed_tied,
+        owners=summary.owners,
     )

@@ -164,9 +164,9 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
         "announce": _announcement(board, climb, period_label),
         # The figures are kept this long (stats.summary_shared): say so, and since when.
         "kept_seconds": settings.TEAM_DASHBOARD_SECONDS,
-        # An owner sees every row: offer no Leave that could only be refused.
-        "sole_owner": membership.role == Role.OWNER
-        and sum(1 for row in board.rows if row.role == Role.OWNER) == 1,
+        # Offer no Leave that could only be refused. Counted among everyone, not the rows: an
+        # owner left out of the figures has none.
+        "sole_owner": membership.role == Role.OWNER and board.owners == 1,
     }
     template = "teams/dashboard.html" if full_page(request) else "teams/_dashboard.html"
     response = render(request, template, context)
