@@ -956,6 +956,28 @@ def test_a_new_team_s_dashboard_says_to_invite_people(client):
     assert f'href="/teams/{team.pk}/members/">Make an invite link</a>' in html
 
 
+def test_the_owner_of_a_team_of_one_is_told_to_delete_it_to_leave(client):
+    """The lead audit: alone in a new team, the owner was told to make someone else an
+    owner first, and there is nobody else: deleting the team is the way out."""
+    ada = make_user("ada")
+    client.force_login(ada)
+    team = make_team(ada, name="Storage")
+    dashboard = client.get(f"/teams/{team.pk}/").content.decode()
+    members = client.get(f"/teams/{team.pk}/members/").content.decode()
+    assert (
+        "You are the team's only member: to leave it, delete the team on the "
+        f'<a href="/teams/{team.pk}/members/">members page</a>.'
+    ) in dashboard
+    assert "only member: to leave it, delete the team above." in members
+    for html in (dashboard, members):
+        assert "make someone else an owner" not in html
+
+    Membership.objects.create(team=team, user=make_user("bea"), role=Role.MEMBER)
+    for path in (f"/teams/{team.pk}/", f"/teams/{team.pk}/members/"):
+        html = client.get(path).content.decode()
+        assert "make someone else an owner" in html and "only member" not in html
+
+
 def test_removing_someone_takes_two_steps_as_leaving_does(client, team):
     """The team audit's case: Remove took effect on one click, with no confirmation."""
     login(client, team, "olga")

@@ -167,6 +167,7 @@ def team_dashboard(request: HttpRequest, team_id: int) -> HttpResponse:
         # Offer no Leave that could only be refused. Counted among everyone, not the rows: an
         # owner left out of the figures has none.
         "sole_owner": membership.role == Role.OWNER and board.owners == 1,
+        "alone": board.team_size == 1,
     }
     template = "teams/dashboard.html" if full_page(request) else "teams/_dashboard.html"
     response = render(request, template, context)

@@ -81,6 +81,7 @@ def members_context(request: HttpRequest, membership: Membership, page_number: i
         "rows": rows,
         "roles": membership.assignable_roles(),
         "sole_owner": sole_owner,
+        "alone": page.paginator.count == 1,
         "invites": invites,
         "invite_form": InviteForm(),
         "rename_form": TeamRenameForm(initial={"name": team.name}, prefix="team"),
