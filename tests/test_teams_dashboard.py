@@ -408,7 +408,7 @@ def test_without_a_chosen_climb_the_dashboard_opens_on_the_one_the_team_works_in
     response = client.get(f"/teams/{team.pk}/")
     assert response.context["climb"] == world["other"]
     html = response.content.decode()
-    assert '<option value="sql" selected>' in html
+    assert 'value="sql" selected' in html
     assert response.context["board"].this_week.answers == 1
     activity = " ".join(re.sub(r"<[^>]+>", " ", html.split('id="activity-heading"', 1)[1]).split())
     assert (
@@ -1224,7 +1224,8 @@ def test_a_lead_reviews_a_missed_question_with_its_answer_and_who_chose_what(cli
     recent = client.get(url + "?period=4").content.decode()
     assert "Missed by 2 of the 2 members who answered it (100%)." in recent
     assert (
-        "Period: Last 4 weeks (since" in recent and f'href="/teams/{team.pk}/?period=4"' in recent
+        "Period: Last 4 weeks (since" in recent
+        and f'href="/teams/{team.pk}/?climb=ds&amp;period=4"' in recent
     )
     assert client.get(url + "?period=7").status_code == 400
 
@@ -1298,6 +1299,19 @@ def test_a_right_choice_reworded_to_a_wrong_one_s_old_text_is_no_changed_key(cli
     first = missed_rows(client.get(f"/teams/{world['team'].pk}/"))[0]
     assert first.endswith("Choice 1 (2 times)")  # as shown when answered
     assert "since the author" not in first
+
+
+def test_back_from_a_review_is_the_list_of_the_question_s_climb(client, world):
+    """The lead audit: "Back to the team" kept the period and dropped the climb, so a lead
+    reviewing the second climb's list came back to the climb the team works in."""
+    team = world["team"]
+    question = world["q"]["sql"][0]  # alice's answer, in the second climb
+    get(client, world, "alice", "?climb=sql&period=52")
+    review = client.get(f"/teams/{team.pk}/questions/{question.pk}/?period=52").content.decode()
+    back = f"/teams/{team.pk}/?climb=sql&amp;period=52"
+    assert f'<a href="{back}">Back to the team</a>' in review
+    html = client.get(back.replace("&amp;", "&")).content.decode()
+    assert 'value="sql" selected' in html
 
 
 def test_only_the_team_s_leads_review_its_questions(client, world):

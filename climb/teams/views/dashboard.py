@@ -203,5 +203,10 @@ def team_question(request: HttpRequest, team_id: int, question_id: int) -> HttpR
         "step": review.question.step,
         "version": review.question.step.version,
         "members": membership.team.memberships.filter(in_figures=True).count(),
+        # Back to the list it came from: the question's climb, which may not be the one the
+        # team works in (the dashboard's default), and the same period.
+        "back_query": _query(
+            {"climb": review.question.step.version.piece.climb.slug, "period": period}
+        ),
     }
     return render(request, "teams/question.html", context)
