@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from climb.teams.models import Invite, Membership, Role, Team, TeamRuleError
 
@@ -1058,6 +1059,13 @@ def test_a_bad_new_name_is_refused_and_the_old_one_kept(client, team, name, erro
     assert response.status_code == 400
     body = response.content.decode()
     assert error in body and "<h1>Platform</h1>" in body
+    # The lead audit: a refusal page lost the name typed. Now the members page again, the
+    # name as typed in the field, the error beside it and the cursor in it.
+    field = re.search(r'<input type="text" name="team-name"[^>]*>', body).group(0)
+    assert f'value="{escape(name)}"' in field
+    assert 'aria-invalid="true"' in field and "autofocus" in field
+    assert '<p class="field-error" id="id_team-name_error">' in body
+    assert error in body.split('id="id_team-name_error">', 1)[1].split("</p>", 1)[0]
     team.refresh_from_db()
     assert team.name == "Platform"
 

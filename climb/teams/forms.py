@@ -24,7 +24,7 @@ class TeamForm(FocusOnFirstError, forms.ModelForm):
         error_messages = {"name": {"required": _("Give the team a name.")}}
 
 
-class TeamRenameForm(forms.Form):
+class TeamRenameForm(FocusOnFirstError, forms.Form):
     """The members page's rename field: the name's own rules (the model field's validators
     and length), without the help text meant for someone creating a team."""
 

@@ -68,7 +68,13 @@ def team_rename(request: HttpRequest, team_id: int) -> HttpResponse:
     old_name = team.name
     form = TeamRenameForm(request.POST, prefix="team")
     if not form.is_valid():
-        return refused(request, membership, first_error(form))
+        if not membership.is_owner:  # no rename field on their page to send back
+            return refused(request, membership, first_error(form))
+        # The page again with the name as typed and the error beside it (a refusal page
+        # lost the name: a pasted one with a hidden reordering character, say).
+        context = members_context(request, membership, 1)
+        context["rename_form"] = form
+        return render(request, "teams/members.html", context, status=400)
     try:
         renamed = team.rename_by(membership, form.cleaned_data["name"])
     except TeamRuleError as refusal:
