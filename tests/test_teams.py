@@ -884,6 +884,16 @@ def test_managers_see_a_members_progress_page_within_the_team(client, team):
     assert "/progress/answers.csv" not in html
 
 
+def test_a_member_s_progress_page_names_their_role_in_plain_english(client, team):
+    """The lead audit read "A owner of this team since ..." on the owner's progress page."""
+    login(client, team, "mike")
+    for username, role in (("olga", "Owner"), ("mike", "Manager"), ("carl", "Member")):
+        uid = member(team, username).user_id
+        html = client.get(f"/teams/{team.pk}/members/{uid}/progress/").content.decode()
+        lead = html.split('<p class="lead">', 1)[1].split("</p>", 1)[0]
+        assert lead.startswith(f"{role} of this team since "), lead
+
+
 def test_join_url_reverses_with_the_token(team):
     invite = make_invite(team)
     assert reverse("teams:join", args=[invite.token]) == f"/teams/join/{invite.token}/"
