@@ -1401,6 +1401,8 @@ def test_who_may_leave_whom_out_of_the_figures(client, world):
     client.force_login(get_user_model().objects.get(username="carl"))
     html = client.get(f"/teams/{team.pk}/").content.decode()
     assert "You are left out of the team's figures: a manager can count you again." in html
+    # The lead audit: under that line, an empty table with sort links and a download of it.
+    assert "team-table" not in html and f"/teams/{team.pk}/export.csv" not in html
     assert (
         client.post(f"/teams/{team.pk}/members/{carl}/figures/", {"in_figures": "1"}).status_code
         == 404
