@@ -176,6 +176,27 @@ def test_a_manager_creates_invites_too(client, team):
     assert Invite.objects.get().created_by.username == "mike"
 
 
+def test_every_invite_link_that_works_is_listed_and_no_more_can_be_made(client, team):
+    """The lead audit: the members page lists 20 links; a 21st, made one per person as the
+    page advises for managers, pushed the oldest off the list, where it kept letting people
+    in and could not be revoked."""
+    login(client, team, "olga")
+    for _ in range(20):
+        assert client.post(f"/teams/{team.pk}/invites/", {"role": "member", "days": "7"})
+    past = timezone.now() - timedelta(days=2)
+    make_invite(team, created_at=past, expires_at=past + timedelta(days=1))  # expired: not counted
+    response = client.post(f"/teams/{team.pk}/invites/", {"role": "manager", "days": "7"})
+    assert response.status_code == 400
+    assert "The team has 20 invite links that work" in response.content.decode()
+    assert Invite.objects.usable().count() == 20
+    html = client.get(f"/teams/{team.pk}/members/").content.decode()
+    assert all(f"/teams/join/{i.token}/" in html for i in Invite.objects.usable())
+    oldest = Invite.objects.usable().order_by("created_at", "pk").first()
+    client.post(f"/teams/{team.pk}/invites/{oldest.pk}/revoke/")
+    response = client.post(f"/teams/{team.pk}/invites/", {"role": "manager", "days": "7"})
+    assert response.status_code == 302 and Invite.objects.usable().count() == 20
+
+
 @pytest.mark.parametrize(
     "data",
     [

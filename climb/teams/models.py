@@ -40,6 +40,9 @@ INVITE_ROLES = (Role.MEMBER, Role.MANAGER)
 INVITE_DAYS = (1, 7, 30)
 # How many people a new invite link lets in (None: anyone who has it, until it expires).
 INVITE_PEOPLE = (1, 5, 25, None)
+# Invite links that work at once, per team: the members page lists them all, so that each
+# one can be revoked (past a page's worth, the oldest went unlisted and kept letting people in).
+MAX_USABLE_INVITES = 20
 
 
 class TeamRuleError(Exception):
@@ -472,6 +475,15 @@ class Invite(models.Model):
             by.reload_role(by_self=True)  # as of now: not demoted or removed meanwhile
             if not by.manages:
                 raise TeamRuleError(gettext("Only owners and managers invite people."))
+            if cls.objects.filter(team=team).usable().count() >= MAX_USABLE_INVITES:
+                raise TeamRuleError(
+                    gettext(
+                        "The team has %(count)d invite links that work, the most it can have "
+                        "at once: revoke one it no longer needs, or make one link for several "
+                        "people."
+                    )
+                    % {"count": MAX_USABLE_INVITES}
+                )
             now = timezone.now()
             return cls.objects.create(
                 team=team,

@@ -22,7 +22,7 @@ from ..forms import (
     RoleForm,
     TeamRenameForm,
 )
-from ..models import ROLE_RANK, Membership, Role, TeamRuleError
+from ..models import MAX_USABLE_INVITES, ROLE_RANK, Membership, Role, TeamRuleError
 from .access import (
     first_error,
     manager_membership_or_404,
@@ -32,7 +32,6 @@ from .access import (
 )
 
 MEMBERS_PAGE_SIZE = 50
-ACTIVE_INVITES_SHOWN = 20
 
 # --- members ---------------------------------------------------------------------------------
 
@@ -69,7 +68,7 @@ def members_context(request: HttpRequest, membership: Membership, page_number: i
         }
         for m in page
     ]
-    invites = list(team.invites.usable().select_related("created_by")[:ACTIVE_INVITES_SHOWN])
+    invites = list(team.invites.usable().select_related("created_by")[:MAX_USABLE_INVITES])
     # Links to send are language-neutral (no /ru/): each reader gets their own language.
     with translation.override(settings.LANGUAGE_CODE):
         for invite in invites:
