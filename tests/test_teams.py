@@ -169,6 +169,21 @@ def test_an_owner_creates_an_invite_link_with_a_role_and_expiry(client, team):
     assert f"/teams/join/{invite.token}/" in html
 
 
+def test_each_revoke_button_says_which_link_it_revokes(client, team):
+    """The lead audit: with several links, a screen reader heard "Revoke" for each."""
+    later = timezone.now() + timedelta(days=30)
+    make_invite(team, role=Role.MANAGER, expires_at=later)
+    make_invite(team)
+    html = login(client, team, "olga").get(f"/teams/{team.pk}/members/").content.decode()
+    names = [
+        " ".join(re.sub(r"<[^>]+>", " ", button).split())
+        for button in re.findall(r"<button[^>]*>Revoke.*?</button>", html)
+    ]
+    assert len(names) == 2 and len(set(names)) == 2
+    assert names[0].startswith("Revoke the link (joins as: Member) that works until ")
+    assert names[1].startswith("Revoke the link (joins as: Manager) that works until ")
+
+
 def test_a_manager_creates_invites_too(client, team):
     login(client, team, "mike")
     response = client.post(f"/teams/{team.pk}/invites/", {"role": "member", "days": "1"})
