@@ -86,4 +86,4 @@ bench-tools:
 	@command -v npx >/dev/null || echo "bench: no npx: Lighthouse will be skipped"
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles staticfiles.collected
