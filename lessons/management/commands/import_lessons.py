@@ -10,7 +10,7 @@ from lessons.lessonfile import LessonFileError
 
 class Command(BaseCommand):
     help = (
-        "Load lesson files (see the README's 'Lesson files') into the database. Creates and "
+        "Load lesson files (see the README's 'Writing lessons') into the database. Creates and "
         "updates; running it twice changes nothing; a bad file changes nothing at all."
     )
 
