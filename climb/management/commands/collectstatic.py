@@ -21,21 +21,17 @@ from django.contrib.staticfiles.management.commands.collectstatic import (
     Command as DjangoCollectStatic,
 )
 
+from ..locking import file_lock
+
 
 @contextlib.contextmanager
 def collect_lock(folder: str):
     """A lock every collectstatic into `folder` waits for, on a file beside it (inside, it
     would be served as a static file). The file holds the fingerprint of the sources last
     collected whole, read and written under the lock."""
-    import fcntl  # here, as in migrate: nothing else needs it
-
     os.makedirs(os.path.dirname(folder) or ".", exist_ok=True)
-    with open(f"{folder}.collected", "a+") as marker:
-        fcntl.flock(marker, fcntl.LOCK_EX)
-        try:
-            yield marker
-        finally:
-            fcntl.flock(marker, fcntl.LOCK_UN)
+    with file_lock(f"{folder}.collected", "a+") as marker:
+        yield marker
 
 
 class Command(DjangoCollectStatic):

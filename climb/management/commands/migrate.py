@@ -8,6 +8,8 @@ import contextlib
 from django.core.management.commands.migrate import Command as DjangoMigrate
 from django.db import connections
 
+from ..locking import file_lock
+
 # pg_advisory_lock's key: any number of our own; "climb" in ASCII.
 LOCK_KEY = 0x636C696D62
 
@@ -29,14 +31,8 @@ def migration_lock(connection):
     if connection.vendor != "sqlite" or connection.is_in_memory_db() or not name:
         yield
         return
-    import fcntl  # here, not above: PostgreSQL needs no file lock, on any system
-
-    with open(f"{name}.migrate-lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with file_lock(f"{name}.migrate-lock"):
+        yield
 
 
 class Command(DjangoMigrate):
