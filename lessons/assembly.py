@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -113,9 +114,12 @@ def step_part(state: StepState, oob: bool = False) -> Part:
     )
     # The round orders a question's choices (quiz.in_round_order): a locked step shows none.
     round_ = state.round if state.question is not None and state.state != LOCKED else 0
+    # A locked step links to the open question: one placeholder per question before it.
+    opener = state.opener
+    opened_by = f"{opener.number}.{opener.question.pk}" if opener is not None else "-"
     return Part(
         f"step:{state.step.pk}:{state.number}:{int(state.last_step)}:{state.state}:{round_}:"
-        f"{attempts}:{int(oob)}",
+        f"{attempts}:{opened_by}:{int(oob)}",
         "lessons/_step.html",
         {"state": state, "oob": oob},
     )
@@ -245,12 +249,12 @@ def piece_html(
     return "".join(pieces)
 
 
-def answer_html(context: dict, state: StepState, following: StepState | None) -> str:
-    """The HTMX answer response: the step, then out-of-band the next step, the altitude (when
-    `context` has it) and, once every question is answered (an outcome), the recap."""
+def answer_html(context: dict, state: StepState, following: Sequence[StepState]) -> str:
+    """The HTMX answer response: the step, then out-of-band the `following` steps (those the
+    answer changed), the altitude (when `context` has it) and, once every question is
+    answered (an outcome), the recap."""
     parts = [step_part(state)]
-    if following is not None:
-        parts.append(step_part(following, oob=True))
+    parts += [step_part(other, oob=True) for other in following]
     if "altitude" in context:
         parts.append(altitude_part(context, oob=True))
     if context["outcome"]:  # every question answered

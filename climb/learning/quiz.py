@@ -40,6 +40,9 @@ class StepState:
     answers: list = field(default_factory=list)  # this learner's attempts, in order
     round: int = 1  # the learner's round in the piece
     last_step: bool = False  # no step after it: a wrong answer there opens only the recap
+    # Locked: the open step whose question stands in the way, where the placeholder links
+    # (a search hit's #step-N lands on a locked step, far below it).
+    opener: StepState | None = None
 
     @cached_property
     def choices(self) -> list[Choice]:
@@ -114,18 +117,19 @@ def unfold(steps: Iterable[Step], answers: Iterable, round_: int = 1) -> list[St
     for answer in sorted(answers, key=lambda a: a.attempt):
         by_question.setdefault(answer.question_id, []).append(answer)
     states: list[StepState] = []
-    blocked = False
+    opener: StepState | None = None  # the first question not answered yet: it locks the rest
     for number, step in enumerate(steps, start=1):
         question = getattr(step, "question", None)
-        if blocked:
-            states.append(StepState(step, number, LOCKED, round=round_))
+        if opener is not None:
+            states.append(StepState(step, number, LOCKED, round=round_, opener=opener))
             continue
         if question is None:
             states.append(StepState(step, number, OPEN, round=round_))
             continue
         mine = by_question.get(question.pk, [])
         states.append(StepState(step, number, ANSWERED if mine else OPEN, mine, round_))
-        blocked = not mine
+        if not mine:
+            opener = states[-1]
     if states:
         states[-1].last_step = True
     return states
