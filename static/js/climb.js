@@ -353,8 +353,11 @@
       return null;
     }
     let anchor = document.activeElement;
-    // Focus that contains the forms (body, <main>) says nothing about where the learner is.
-    if (!anchor || anchor === document.body || forms.some(function (f) { return anchor.contains(f); })) {
+    // Focus that contains the forms (body, <main>) says nothing about where the learner is;
+    // inside one step it does (the open question, focused by a locked step's link to it).
+    const containsForms = anchor && !anchor.closest('li.step') &&
+      forms.some(function (f) { return anchor.contains(f); });
+    if (!anchor || anchor === document.body || containsForms) {
       anchor = lastPointer && lastPointer.isConnected ? lastPointer : null;
     }
     if (!anchor) {

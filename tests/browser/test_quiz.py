@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from .helpers import SENIOR_PIECE, answer, choice_indexes, has_class, question_id, step
+from .helpers import (
+    SENIOR_PIECE,
+    answer,
+    answer_wrong_then_wait,
+    choice_indexes,
+    has_class,
+    question_id,
+    step,
+)
 
 
 def test_answers_swap_in_without_a_reload_and_a_wrong_one_can_be_retried(
@@ -160,3 +168,42 @@ def test_an_error_toast_stays_until_dismissed(live_server, demo, page: Page):
     expect(toast).to_have_text("This piece is written at one tier only.")
     page.clock.run_for(10_000)
     expect(toast).to_be_empty()
+
+
+def test_a_locked_step_leads_to_the_open_question_which_the_keys_then_answer(
+    live_server, demo, page: Page
+):
+    """A search hit's #step-N on a step still locked: its link goes up to the open question,
+    focus lands there, and the digits and Enter answer that one (not step 1's retry form,
+    the first open form on the page). The answer, swapped in by htmx, points the remaining
+    placeholder at the question it opened."""
+    page.goto(live_server.url + SENIOR_PIECE)
+    first = answer_wrong_then_wait(page, 1)  # step 1 keeps its retry form
+    second = question_id(page, 2)
+    page.goto(live_server.url + "/")  # a fresh load of the piece below, not a fragment move
+
+    page.goto(live_server.url + SENIOR_PIECE + "#step-4")
+
+    link = step(page, 4).get_by_role("link", name="Go to the open question, in step 2")
+    expect(link).to_be_in_viewport()
+    expect(link).to_have_attribute("href", f"#question-{second}")
+    page.keyboard.press("Tab")
+    expect(link).to_be_focused()
+    page.keyboard.press("Enter")
+
+    target = page.locator(f"#question-{second}")
+    expect(target).to_be_focused()
+    expect(target).to_be_in_viewport()
+    correct, _ = choice_indexes(second)
+    page.keyboard.press(str(correct + 1))
+    expect(step(page, 2).get_by_role("radio").nth(correct)).to_be_checked()
+    assert step(page, 1).locator("input[type=radio]:checked").count() == 0
+    page.keyboard.press("Enter")
+
+    expect(step(page, 2).locator(".feedback .verdict")).to_contain_text("Right.")
+    expect(step(page, 3)).to_have_class(has_class("is-open"))
+    third = question_id(page, 3)
+    assert third not in (first, second)
+    expect(
+        step(page, 4).get_by_role("link", name="Go to the open question, in step 3")
+    ).to_have_attribute("href", f"#question-{third}")
