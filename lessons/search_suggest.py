@@ -12,13 +12,17 @@ and PostgreSQL's ts_stat would give the stems alone, and two code paths.
 The published documents' rows are read in one query and made into a `Vocabulary` per language,
 cached under the content generation (lessons.contentcache): publishing, editing or deleting
 content bumps the generation, so a cached vocabulary never outlives the content it was read
-from. A no-result search then costs no query more while it is cached, one when not.
+from.
 
-A suggestion is checked against the vocabulary before it is offered: each stem keeps the set
-of documents holding it (a bitset), so the suggested words are known to appear in one
-published document together, as search requires, with no query. The words of a multi-word
-phrase are checked to appear in one document, not side by side: the vocabulary keeps no
-positions.
+A suggestion is checked twice before it is offered. First against the vocabulary: each stem
+keeps the set of documents holding it (a bitset), so a suggestion whose words no published
+document holds together is dropped with no query. That is not enough: the vocabulary keeps
+no positions, so it cannot tell whether a quoted phrase's words ("fencing token") stand side
+by side or only in one document. So the suggestion is then run as search matches it (the
+same MATCH or tsquery, published documents in either language: search_index.one_match), in
+one query. A no-result search costs one query more for the vocabulary when it is not
+cached, none when it is, and one for the check where there is a suggestion to check; a
+search that finds something, none.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import models
+from django.db import connection, models
 
 from . import contentcache
 from .models import Status, TierVersion, content_generation
@@ -127,8 +131,9 @@ class Vocabulary:
         return found
 
     def finds(self, query: str) -> bool:
-        """Whether search would find a document for `query`: every phrase's words in one
-        document (the last word a prefix while typed, or one of its shorter stems)."""
+        """Whether search could find a document for `query`: every phrase's words in one
+        document (the last word a prefix while typed, or one of its shorter stems). Not
+        whether they stand side by side: finds() asks the index that."""
         phrases = parse_query(query)
         if not phrases:
             return False
@@ -225,13 +230,30 @@ def suggestion(query: str, language: str) -> str | None:
 
     if language not in LANGUAGES:
         language = LANGUAGES[0]
+    languages = (language, other_language(language))
     held = vocabularies()
-    for searched in (language, other_language(language)):
+    for searched in languages:
         vocabulary = held.get(searched)
         found = corrected(query, vocabulary) if vocabulary else None
         if found is not None:
-            return found
+            return found if finds(found, languages) else None
     return None
+
+
+def finds(query: str, languages: tuple[str, ...]) -> bool:
+    """Whether search finds a published document for `query` in one of `languages`
+    (search_both looks in the site's language, then the other's), in one query: an EXISTS,
+    matched as search() matches."""
+    from .search_index import flush_pending, one_match
+
+    phrases = parse_query(query)
+    if not phrases:
+        return False
+    flush_pending()
+    sql, params = one_match(phrases, languages)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS ({sql})", params)
+        return bool(cursor.fetchone()[0])
 
 
 def corrected(query: str, vocabulary: Vocabulary) -> str | None:

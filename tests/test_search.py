@@ -1282,6 +1282,24 @@ def test_no_suggestion_that_would_itself_find_nothing(client):
     assert suggested(search(client, "leasess")) == "leases"
 
 
+def test_a_phrase_is_not_suggested_where_its_words_are_apart(client):
+    # One piece holds both words of the phrase, never side by side.
+    make_version(title="Fencing", crux="Every write carries a token.")
+    assert result_titles(search(client, '"fencing token"')) == []
+    response = search(client, '"fencng token"')
+    assert "Nothing matches" in response.text and "Did you mean" not in response.text
+    # Unquoted, the words need only be in one piece: that suggestion finds it.
+    assert suggested(search(client, "fencng token")) == "fencing token"
+    assert result_titles(search(client, "fencing token")) == ["Fencing"]
+
+
+def test_a_phrase_is_suggested_where_its_corrected_words_stand_together(client):
+    make_version(title="Fencing", crux="Every write carries a token.")
+    make_version(title="Tokens", crux="A fencing token orders the writes.")
+    assert suggested(search(client, '"fencng token"')) == '"fencing token"'
+    assert result_titles(search(client, '"fencing token"')) == ["Tokens"]
+
+
 def test_a_draft_lends_no_word_to_a_suggestion(client):
     make_version(title="Leases")
     draft = make_version(title="Quorum", status=Status.DRAFT)
@@ -1325,15 +1343,57 @@ def test_the_suggested_query_is_isolated_and_escaped(client):
 
 
 @pytest.mark.parametrize("versions", [5, 500])
-def test_a_suggestion_costs_one_query_then_none(client, django_assert_max_num_queries, versions):
+@pytest.mark.parametrize(
+    ("q", "headers"),
+    [
+        ("lease acquier ", {}),  # the page, the last word finished
+        ("lease acquier", {"HX-Request": "true"}),  # the results as it is typed
+    ],
+)
+def test_a_suggestion_costs_two_queries_then_one(
+    client, django_assert_num_queries, versions, q, headers
+):
     bulk_versions(versions)
     content_generation()  # read by every page at most once a second, as in production
-    # Both languages searched (search_both), then the vocabulary read once.
-    with django_assert_max_num_queries(3):
-        response = search(client, "lease acquier ")
+    # Both languages searched (search_both), the vocabulary read, the suggestion run once.
+    with django_assert_num_queries(4):
+        response = search(client, q, headers=headers)
     assert suggested(response) == "lease acquire"
-    with django_assert_max_num_queries(2):
-        assert suggested(search(client, "lease acquier ")) == "lease acquire"
+    assert ("<html" in response.text) is not bool(headers)
+    with django_assert_num_queries(3):  # the vocabulary cached
+        assert suggested(search(client, q, headers=headers)) == "lease acquire"
+
+
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true"}])
+def test_a_search_with_nothing_to_suggest_runs_no_query_for_it(
+    client, django_assert_num_queries, headers
+):
+    bulk_versions(5)
+    content_generation()
+    search(client, "zeppelin", headers=headers)  # the vocabulary read and cached
+    # Both languages searched; no word near enough, so nothing to run.
+    with django_assert_num_queries(2):
+        response = search(client, "zeppelin", headers=headers)
+    assert "Nothing matches" in response.text and "Did you mean" not in response.text
+    with django_assert_num_queries(1):  # found: no query for a suggestion
+        assert result_titles(search(client, "lease acquire", headers=headers))
+
+
+def test_a_suggestion_is_run_as_search_matches_it_in_one_query(django_assert_num_queries):
+    make_version(title="Fencing", crux="Every write carries a token.")
+    make_version(title="Draft", crux="A fencing token.", status=Status.DRAFT)
+    make_version(title="Quorum", title_ru="Кворум")
+    search_index.flush_pending()
+    # The phrase's words are in one published piece, but not side by side.
+    with django_assert_num_queries(1):
+        assert not search_suggest.finds('"fencing token"', ("en", "ru"))
+    with django_assert_num_queries(1):
+        assert search_suggest.finds("fencing token", ("en", "ru"))
+    # In the languages given: the Russian text's, as search_both looks in it too.
+    assert not search_suggest.finds("кворум", ("en",))
+    assert search_suggest.finds("кворум", ("en", "ru"))
+    with django_assert_num_queries(0):
+        assert not search_suggest.finds("…", ("en", "ru"))  # no word: nothing to ask
 
 
 def test_edit_distance_counts_a_swap_as_one_edit_and_stops_past_the_limit():
