@@ -268,12 +268,17 @@ def corrected(query: str, vocabulary: Vocabulary) -> str | None:
     for token in tokens:
         if drop_operators and is_operator(token):
             continue
-        for match in WORD_RE.finditer(folded, token.start(), token.end()):
+        found = list(WORD_RE.finditer(folded, token.start(), token.end()))
+        # "lea*" asks for a prefix (parse_query): "lea" is known, not a typo of "lead".
+        starred = token.group(2) is not None and token.group(2).endswith("*")
+        for match in found:
             word = match.group()
             stem = normal(word)
-            prefix = typing and match.end() == len(query) and len(stem) >= MIN_PREFIX_LENGTH
+            still_typing = typing and match.end() == len(query)
+            ends_prefix = still_typing or (starred and match is found[-1])
+            prefix = ends_prefix and len(stem) >= MIN_PREFIX_LENGTH
             held = vocabulary.holding(stem, prefix=prefix)
-            if prefix:
+            if prefix and still_typing:
                 for shorter in truncated_stems(word):  # "detecti" is "detection" typed
                     held |= vocabulary.holding(shorter)
             if held:

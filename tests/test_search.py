@@ -1300,6 +1300,14 @@ def test_a_phrase_is_suggested_where_its_corrected_words_stand_together(client):
     assert result_titles(search(client, '"fencing token"')) == ["Tokens"]
 
 
+def test_a_starred_prefix_is_not_taken_for_a_typo(client):
+    make_version(title="Leases", crux="A lease carries a token.")
+    make_version(title="Lead", crux="Lead with a token.")
+    # "lea*" asks for words that start with it: only "tokn" is a typo.
+    assert suggested(search(client, "lea* tokn")) == "lea* token"
+    assert set(result_titles(search(client, "lea* token"))) == {"Leases", "Lead"}
+
+
 def test_a_draft_lends_no_word_to_a_suggestion(client):
     make_version(title="Leases")
     draft = make_version(title="Quorum", status=Status.DRAFT)
