@@ -500,7 +500,8 @@ LOGGING = {
 
 # --- full-text search on PostgreSQL ----------------------------------------------------------
 
-# lessons/search_index.py searches with django.contrib.postgres (SearchQuery, SearchRank) when
-# the database is PostgreSQL; on SQLite it uses FTS5 and the app is not needed (nor installed).
+# lessons/search_index.py writes (SearchVector) and lessons/search_query.py searches (SearchQuery,
+# SearchRank) with django.contrib.postgres when the database is PostgreSQL; on SQLite they use
+# FTS5 and the app is not needed (nor installed).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     INSTALLED_APPS.append("django.contrib.postgres")

@@ -1,7 +1,7 @@
-"""The search page: a form, and the results of lessons.search_index.search() under it.
+"""The search page: a form, and the results of lessons.search_query.search() under it.
 
 Without JavaScript it is a plain GET form; with htmx the results follow the typing and only
-the results fragment comes back. The index and the ranking live in search_index.
+the results fragment comes back. The index lives in search_index, the ranking in search_query.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
-from . import search_index, search_suggest
+from . import search_query, search_suggest
 from .search_text import MIN_PREFIX_LENGTH, clean_query, ignored_operators, words
 
 MAX_RESULTS = 50
@@ -41,7 +41,7 @@ def search(request: HttpRequest) -> HttpResponse:
     # One more than is shown: whether there are more says "the first 50", not "50 results".
     # Where the site's language finds nothing (on /ru/, fewer), the other's text is searched
     # too, and its hits follow, each saying so: a second query at most.
-    results = search_index.search_both(raw, request.LANGUAGE_CODE, MAX_RESULTS + 1) if query else []
+    results = search_query.search_both(raw, request.LANGUAGE_CODE, MAX_RESULTS + 1) if query else []
     more = len(results) > MAX_RESULTS
     results = results[:MAX_RESULTS]
     found = words(query)

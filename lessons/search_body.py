@@ -5,7 +5,7 @@ recap, every step's heading, prose, snippet and text after it, and every questio
 and choices (never the explanations: they would give answers away), in one language as its
 site shows it (Localized: English where a field has no translation). `body()` writes it with
 the step starts, which the row keeps (SearchDocument.steps); `step_at()` reads them back to
-tell which step a hit's snippet is from (lessons.search_index).
+tell which step a hit's snippet is from (lessons.search_query).
 
 The Markdown fields are read as the reader sees them: from the HTML stored when they were
 saved (rendered and sanitised by nh3, lessons.rendering), stripped to its text. Raw HTML in

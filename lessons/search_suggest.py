@@ -19,7 +19,7 @@ keeps the set of documents holding it (a bitset), so a suggestion whose words no
 document holds together is dropped with no query. That is not enough: the vocabulary keeps
 no positions, so it cannot tell whether a quoted phrase's words ("fencing token") stand side
 by side or only in one document. So the suggestion is then run as search matches it (the
-same MATCH or tsquery, published documents in either language: search_index.one_match), in
+same MATCH or tsquery, published documents in either language: search_query.one_match), in
 one query. A no-result search costs one query more for the vocabulary when it is not
 cached, none when it is, and one for the check where there is a suggestion to check; a
 search that finds something, none.
@@ -224,9 +224,10 @@ def vocabularies() -> dict[str, Vocabulary]:
 
 def suggestion(query: str, language: str) -> str | None:
     """The query with each word no published document holds replaced by the closest one
-    that does, in `language`'s text or else in the other's (search_index.search_both looks
+    that does, in `language`'s text or else in the other's (search_query.search_both looks
     in both); None where there is no such word, or the new query would find nothing too."""
-    from .search_index import LANGUAGES, other_language
+    from .search_index import LANGUAGES
+    from .search_query import other_language
 
     if language not in LANGUAGES:
         language = LANGUAGES[0]
@@ -244,7 +245,8 @@ def finds(query: str, languages: tuple[str, ...]) -> bool:
     """Whether search finds a published document for `query` in one of `languages`
     (search_both looks in the site's language, then the other's), in one query: an EXISTS,
     matched as search() matches."""
-    from .search_index import flush_pending, one_match
+    from .search_index import flush_pending
+    from .search_query import one_match
 
     phrases = parse_query(query)
     if not phrases:

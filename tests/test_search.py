@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from lessons import search_body, search_index, search_suggest
+from lessons import search_body, search_index, search_query, search_suggest
 from lessons.importer import DEMO_CONTENT, import_paths
 from lessons.management.commands import bench_search
 from lessons.management.commands.synthetic_content import create_synthetic_climb
@@ -481,7 +481,7 @@ def test_hits_carry_their_version_piece_and_climb_in_the_one_query(django_assert
     version = make_version(make_piece(climb), tier=Tier.SENIOR, title="Leases", steps=1)
     search_index.flush_pending()
     with django_assert_num_queries(1):
-        hits = search_index.search("leases acquire", "en")
+        hits = search_query.search("leases acquire", "en")
         assert [hit.version for hit in hits] == [version]
         hit = hits[0]
         assert hit.version.get_absolute_url() == version.get_absolute_url()
@@ -1184,8 +1184,8 @@ def test_synthetic_content_is_searchable_and_leaves_other_climbs_alone(client):
     synthetic = TierVersion.objects.filter(piece__climb__slug="synthetic")
     assert synthetic.filter(status=Status.PUBLISHED).count() == 30
     assert synthetic.exclude(title_ru="").exists()  # some are translated
-    assert search_index.search("fencing token ", "en")
-    assert search_index.search("токен ограждения ", "ru")
+    assert search_query.search("fencing token ", "en")
+    assert search_query.search("токен ограждения ", "ru")
     version = synthetic.first()
     page = client.get(version.get_absolute_url())
     assert page.status_code == 200 and 'class="highlight snippet"' in page.text

@@ -1,6 +1,6 @@
 """`manage.py bench_search`: how long search takes on the database DATABASE_URL names.
 
-Each representative query is timed twice: the engine alone (search_index.search: the one SQL
+Each representative query is timed twice: the engine alone (search_query.search: the one SQL
 query plus marking the words) and the whole page through Django's test client (in-process,
 no network), after a warm-up. Figures, not assertions; load the content first, e.g.
 `manage.py synthetic_content --pieces 1000`.
@@ -23,7 +23,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from lessons import contentcache, search_index, search_suggest
+from lessons import contentcache, search_query, search_suggest
 from lessons.models import TierVersion
 
 # (label, query, language). A trailing space means "the word is finished": no prefix.
@@ -79,8 +79,8 @@ def run(iterations: int = 200, queries=QUERIES) -> list[QueryTiming]:
     for label, query, language in queries:
         with translation.override(language):
             url = f"{reverse('lessons:search')}?{urlencode({'q': query})}"
-        hits = len(search_index.search(query, language))
-        engine = _samples(lambda q=query, lang=language: search_index.search(q, lang), iterations)
+        hits = len(search_query.search(query, language))
+        engine = _samples(lambda q=query, lang=language: search_query.search(q, lang), iterations)
         page = _samples(lambda u=url: client.get(u), iterations)
         timings.append(
             QueryTiming(
@@ -126,7 +126,7 @@ class Command(BaseCommand):
     help = (
         "Time representative searches (single word, two words, phrase, code identifier, "
         "Russian, prefix) on the configured database: median and p95 in milliseconds, for "
-        "search_index.search() alone and for the whole /search/ page."
+        "search_query.search() alone and for the whole /search/ page."
     )
 
     def add_arguments(self, parser):
