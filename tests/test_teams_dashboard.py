@@ -116,7 +116,7 @@ def get(client, world, username, query="", **kwargs):
 
 def table_rows(html: str) -> list[str]:
     """The members table's body rows, as text."""
-    table = html.split('class="table team-table"', 1)[1].split("</table>", 1)[0]
+    table = html.split('class="table team-table', 1)[1].split("</table>", 1)[0]
     body = table.split("<tbody>", 1)[1]
     return [
         re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in body.split("<tr>")[1:]

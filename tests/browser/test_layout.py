@@ -265,3 +265,96 @@ def test_on_a_tablet_the_language_switch_stays_beside_the_brand(live_server, dem
     links = box(page, ".site-nav ul")
     assert switch["y"] < brand["y"] + brand["height"], (brand, switch)  # the brand's row
     assert switch["x"] >= links["x"] + links["width"]  # right of the links
+
+
+# Every cell of the table on screen and, on a phone, under its column's name (the ::before of
+# its data-label, which must say what the column header says): a list of what is not.
+CELLS_ON_SCREEN = """table => {
+    const headers = [...table.tHead.rows[0].cells].map(
+        th => th.textContent.replace(/[▲▼\\s]+/g, " ").trim());
+    const problems = [];
+    for (const row of table.tBodies[0].rows) {
+        [...row.cells].forEach((cell, index) => {
+            const box = cell.getBoundingClientRect();
+            if (box.width === 0 || box.left < 0 || box.right > innerWidth)
+                problems.push([headers[index], "off screen", box.left, box.right]);
+            if (cell.tagName === "TD" && headers[index]) {
+                const label = getComputedStyle(cell, "::before").content;
+                if (!label.includes(headers[index])) problems.push([headers[index], label]);
+            }
+        });
+    }
+    return problems;
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 320])
+@pytest.mark.parametrize("language", ["", "/ru"])
+def test_on_a_phone_team_tables_name_every_figure_without_scrolling(
+    live_server, demo, page: Page, language, width
+):
+    """The audit at 390 px: the dashboard's members and most missed tables and the teams
+    list scrolled sideways, "Missed", accuracy and "Joined" past the edge (the altitude
+    distribution and the weekly numbers too). Each row is a card now, every figure on
+    screen beside its column's name, and the tables are still tables to a screen reader."""
+    from climb.teams.models import Membership, Team
+
+    page.set_viewport_size({"width": width, "height": 844})
+    owner = sign_in(page, live_server, "margaret.hamilton.1969")
+    team = Team.create_with_owner("Platform engineering", owner)
+    other = type(owner).objects.create_user("grace_brewster_hopper_navy_cobol")
+    Membership.objects.create(team=team, user=other, role="member")
+    page.goto(live_server.url + SENIOR_PIECE)
+    answer_wrong_then_wait(page, 1)  # a missed question, and an altitude's notes
+    for path, tables in (("/teams/", 1), (f"/teams/{team.pk}/", 4)):
+        page.goto(f"{live_server.url}{language}{path}")
+        for summary in page.locator("details > summary").all():
+            summary.click()  # the weekly numbers, and "leave"
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (path, overflow)
+        boxes = page.locator(".table-scroll")
+        assert boxes.count() == tables
+        for scroller in boxes.all():
+            caption = scroller.locator("caption").get_attribute("id")
+            hidden = scroller.evaluate("box => box.scrollWidth - box.clientWidth")
+            assert hidden <= 0, (path, caption, hidden)
+            assert scroller.locator("table").evaluate(CELLS_ON_SCREEN) == [], (path, caption)
+    # Chromium's accessibility tree keeps the cards' table: "Missed at first try" is a
+    # column header and its figure a cell, read without the label drawn beside it.
+    figure = page.locator(".missed-table tbody td").nth(1).text_content()
+    nodes = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+    named = {  # Chromium names a header as drawn: in capitals
+        (n["role"]["value"], n.get("name", {}).get("value", "").casefold())
+        for n in nodes
+        if "role" in n
+    }
+    header = page.locator(".missed-table thead th").nth(2).text_content()
+    assert ("columnheader", header.casefold()) in named, header
+    assert ("cell", figure.casefold()) in named, figure
+
+
+def test_a_long_name_wraps_instead_of_pushing_last_active_off_a_laptop(
+    live_server, demo, page: Page
+):
+    """The audit at 1280 px in Russian: a 33-character username, kept on one line, pushed
+    "Last active" past the edge of the members table."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from climb.learning.models import Answer
+    from climb.teams.models import Team
+
+    page.set_viewport_size(LAPTOP)
+    owner = sign_in(page, live_server, "maximilian_wolfgang_mcmillan_wood")
+    assert len(owner.username) == 33
+    team = Team.create_with_owner("Platform", owner)
+    page.goto(live_server.url + SENIOR_PIECE)
+    answer_wrong_then_wait(page, 1)  # an altitude and what the next tier asks for
+    # "1 неделя, 2 дня назад": a last activity as wide as they come.
+    Answer.objects.update(created_at=timezone.now() - timedelta(days=9, hours=3))
+    page.goto(f"{live_server.url}/ru/teams/{team.pk}/")
+    scroller = page.locator(".table-scroll", has=page.locator(".team-table"))
+    assert scroller.evaluate("box => box.scrollWidth - box.clientWidth") <= 0
