@@ -488,6 +488,21 @@ def test_a_member_sees_the_aggregates_and_only_their_own_row(client, world):
     assert caption == "Your altitude and activity in the chosen climb."
 
 
+def test_a_member_s_own_row_has_no_sort_links_nor_pages_to_download(client, world):
+    """The audit: a member's one-row table offered sorting by every column, and its
+    download "every page, same filters and order"."""
+    html = get(client, world, "carl").content.decode()
+    head = html.split('id="members-heading-caption"', 1)[1].split("</thead>", 1)[0]
+    assert "Last active" in head and "<a " not in head and "aria-sort" not in head
+    assert "Download these rows as CSV" in html
+    assert "(every page, same filters and order)" not in html
+    # Who sees everyone's rows sorts them, and reads what the download holds.
+    html = get(client, world, "bob").content.decode()
+    head = html.split('id="members-heading-caption"', 1)[1].split("</thead>", 1)[0]
+    assert head.count('<a id="sort-') == 7 and 'aria-sort="ascending"' in head
+    assert "(every page, same filters and order)" in html
+
+
 def test_managers_see_every_row_linked_to_the_members_progress(client, world):
     html = get(client, world, "bob").content.decode()
     assert len(table_rows(html)) == 5
