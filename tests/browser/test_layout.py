@@ -358,3 +358,22 @@ def test_a_long_name_wraps_instead_of_pushing_last_active_off_a_laptop(
     page.goto(f"{live_server.url}/ru/teams/{team.pk}/")
     scroller = page.locator(".table-scroll", has=page.locator(".team-table"))
     assert scroller.evaluate("box => box.scrollWidth - box.clientWidth") <= 0
+
+
+def test_on_a_phone_the_step_down_buttons_do_not_touch(live_server, demo, page: Page):
+    """The audit: on a phone "Yes, make me a member" wrapped right onto "Keep my role"."""
+    from climb.teams.models import Membership, Team
+
+    page.set_viewport_size({"width": 320, "height": 800})
+    owner = sign_in(page, live_server, "margaret")
+    team = Team.create_with_owner("Platform", owner)
+    owen = type(owner).objects.create_user("owen")
+    Membership.objects.create(team=team, user=owen, role="owner")  # so she may step down
+    page.goto(f"{live_server.url}/teams/{team.pk}/members/")
+    page.get_by_label("Role of margaret").select_option("member")
+    page.get_by_role("button", name="Change role of margaret").click()
+    yes = page.get_by_role("button", name="Yes, make me a member").bounding_box()
+    keep = page.get_by_role("link", name="Keep my role").bounding_box()
+    apart_across = keep["x"] - (yes["x"] + yes["width"])
+    apart_down = keep["y"] - (yes["y"] + yes["height"])
+    assert max(apart_across, apart_down) >= 8, (yes, keep)
