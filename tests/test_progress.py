@@ -333,7 +333,19 @@ def test_questions_missed_at_the_first_try_are_listed_until_a_new_round_gets_the
     assert client.post(f"/retake/{version.pk}/").status_code == 302
     answer(client, first, right=True)
     html = client.get("/progress/").content.decode()
-    assert "Nothing to revisit" in html and f"#question-{first.pk}" not in html
+    assert f"#question-{first.pk}" not in html
+    assert "has been answered right at a first try since." in html  # missed, then right
+
+
+def test_nothing_to_revisit_says_whether_anything_was_ever_missed(client, version):
+    """The audit: someone who never missed a question read that every question they missed
+    had been answered right since."""
+    first, second = questions(version)
+    answer(client, first, right=True)
+    answer(client, second, right=True)
+    html = client.get("/progress/").content.decode()
+    assert "Nothing to revisit: no question has been missed at the first try." in html
+    assert "answered right at a first try since" not in html
 
 
 def test_anonymous_progress_moves_to_the_account_on_login(client, version):

@@ -39,16 +39,22 @@ def progress_context(learner_id: int | None) -> dict:
         "first_answers": 0,
         "reached": [],
         "revisit": [],
+        "ever_missed": False,
     }
     if learner_id is None:
         return context
     # First-try accuracy: the first round only, what the learner predicted before any retake.
-    totals = Answer.objects.filter(learner_id=learner_id, round=1, attempt=1).aggregate(
-        first=Count("pk"), right=Count("pk", filter=Q(is_correct=True))
+    # Misses at a first try in any round, in the same pass: an empty "to revisit" means
+    # "never missed one" without them, "all answered right since" with them.
+    totals = Answer.objects.filter(learner_id=learner_id, attempt=1).aggregate(
+        first=Count("pk", filter=Q(round=1)),
+        right=Count("pk", filter=Q(round=1, is_correct=True)),
+        missed=Count("pk", filter=Q(is_correct=False)),
     )
     if totals["first"]:
         context["accuracy"] = percent(totals["right"], totals["first"])
         context["first_answers"] = totals["first"]
+    context["ever_missed"] = totals["missed"] > 0
     context["revisit"] = list(to_revisit(learner_id)[:REVISIT_SHOWN])
     context["recent"] = list(
         Answer.objects.in_published()
