@@ -1237,3 +1237,42 @@ def test_a_join_and_the_team_s_deletion_at_once_do_not_deadlock():
     joined, deleted = at_once(join, delete)
     assert deleted == "deleted" and joined in (True, "This invite link no longer works.")
     assert not Team.objects.filter(pk=team.pk).exists()
+
+
+@needs_concurrent_transactions
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_making_the_last_invite_link_at_once_make_one():
+    """Two managers each counting 19 links that work, then each making a 20th, would leave
+    21: the count waits for the team's lock, so the second counts the first's link. Each
+    waits (a second at most) after its count for the other's, the race at its widest."""
+    import threading
+
+    from django.db import connection
+
+    team = make_team(make_user("olga"), name="Platform", mike="manager")
+    for _ in range(19):
+        make_invite(team)
+    counted = {"olga": threading.Event(), "mike": threading.Event()}
+
+    def issue(name: str, other: str):
+        def wait_after_counting(execute, sql, params, many, context):
+            result = execute(sql, params, many, context)
+            if "COUNT(" in sql and '"teams_invite"' in sql:
+                counted[name].set()
+                counted[other].wait(1)
+            return result
+
+        def job():
+            with connection.execute_wrapper(wait_after_counting):
+                try:
+                    Invite.issue(team, member(team, name), role=Role.MEMBER, days=7)
+                    return "made"
+                except TeamRuleError as refusal:
+                    return refusal.message
+
+        return job
+
+    results = at_once(issue("olga", "mike"), issue("mike", "olga"))
+    refusals = [result for result in results if result != "made"]
+    assert len(refusals) == 1 and "has 20 invite links that work" in refusals[0], results
+    assert Invite.objects.usable().count() == 20

@@ -471,6 +471,9 @@ class Invite(models.Model):
         if role not in [r.value for r in INVITE_ROLES]:
             raise TeamRuleError(gettext("An invite makes people members or managers."))
         with transaction.atomic():
+            # The team's row lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises
+            # writers anyway) before the count: two managers making the 20th link at once
+            # would otherwise both count 19 and leave 21, one of them off the members page.
             lock_team(team.pk)
             by.reload_role(by_self=True)  # as of now: not demoted or removed meanwhile
             if not by.manages:
