@@ -299,6 +299,8 @@ def test_on_a_phone_team_tables_name_every_figure_without_scrolling(
     screen beside its column's name, and the tables are still tables to a screen reader."""
     from climb.teams.models import Membership, Team
 
+    from .test_accessibility import assert_clean, violations
+
     page.set_viewport_size({"width": width, "height": 844})
     owner = sign_in(page, live_server, "margaret.hamilton.1969")
     team = Team.create_with_owner("Platform engineering", owner)
@@ -306,6 +308,7 @@ def test_on_a_phone_team_tables_name_every_figure_without_scrolling(
     Membership.objects.create(team=team, user=other, role="member")
     page.goto(live_server.url + SENIOR_PIECE)
     answer_wrong_then_wait(page, 1)  # a missed question, and an altitude's notes
+    reports = []
     for path, tables in (("/teams/", 1), (f"/teams/{team.pk}/", 4)):
         page.goto(f"{live_server.url}{language}{path}")
         for summary in page.locator("details > summary").all():
@@ -321,6 +324,9 @@ def test_on_a_phone_team_tables_name_every_figure_without_scrolling(
             hidden = scroller.evaluate("box => box.scrollWidth - box.clientWidth")
             assert hidden <= 0, (path, caption, hidden)
             assert scroller.locator("table").evaluate(CELLS_ON_SCREEN) == [], (path, caption)
+        if width == 320:  # the cards and the dashboard's row of sort links, for axe
+            reports += violations(page, f"{path} at {width} px")
+    assert_clean(reports)
     # Chromium's accessibility tree keeps the cards' table: "Missed at first try" is a
     # column header and its figure a cell, read without the label drawn beside it.
     figure = page.locator(".missed-table tbody td").nth(1).text_content()
