@@ -948,7 +948,11 @@ def test_a_team_name_cannot_reorder_the_text_around_it(client):
     response = client.post("/teams/create/", {"name": "\u202egnp.exe"})
     assert response.status_code == 200
     assert "cannot hold characters that reorder" in response.content.decode()
+    assert "an invisible one starts this name" in response.content.decode()
     assert not Team.objects.exists()
+    # Invisible, so the message says where: after the visible text before it.
+    response = client.post("/teams/create/", {"name": "Platform SRE\u202e (east)"})
+    assert "an invisible one follows “Platform SRE”" in response.content.decode()
     assert client.post("/teams/create/", {"name": "Команда שלום"}).status_code == 302
 
 

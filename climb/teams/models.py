@@ -74,10 +74,25 @@ DIRECTION_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066
 
 
 def no_direction_controls(value: str) -> None:
-    if any(character in DIRECTION_CONTROLS for character in value):
-        raise ValidationError(
-            _("A team name cannot hold characters that reorder the text around them.")
+    """Refuse the characters, saying where the first one is: they are invisible, so "the
+    name holds one" alone left a pasted name's author nothing to find and delete."""
+    at = next((i for i, character in enumerate(value) if character in DIRECTION_CONTROLS), None)
+    if at is None:
+        return
+    before = "".join(c for c in value[:at] if c not in DIRECTION_CONTROLS).strip()[-20:]
+    if before:
+        message = _(
+            "A team name cannot hold characters that reorder the text around them, and an "
+            "invisible one follows “%(before)s”: delete it, or type the name "
+            "again instead of pasting it."
         )
+    else:
+        message = _(
+            "A team name cannot hold characters that reorder the text around them, and an "
+            "invisible one starts this name: delete it, or type the name again instead of "
+            "pasting it."
+        )
+    raise ValidationError(message, params={"before": before}, code="direction_control")
 
 
 class Team(models.Model):
