@@ -69,7 +69,10 @@ def test_progress_rounds_accuracy_as_the_team_dashboard_does(client):
 def test_progress_and_home_pages_say_what_the_next_tier_asks_for(client, version):
     make_version(make_piece(version.piece.climb, slug="second"), steps=1)
     # Nothing answered yet: what the first tier asks for, as a new account is told.
-    assert "<td>Zero: 0 of 2 pieces cleared.</td>" in client.get("/progress/").content.decode()
+    assert (
+        '<td data-label="Next tier">Zero: 0 of 2 pieces cleared.</td>'
+        in client.get("/progress/").content.decode()
+    )
     first, second = questions(version)
     answer(client, first)
     answer(client, second)  # the first piece cleared: one of the two at Zero
@@ -102,12 +105,23 @@ def test_progress_page_with_no_answers(client, version):
     home and the team dashboard say "Not started", and a new account "0 / 2"."""
     html = client.get("/progress/").content.decode()
     assert "No answers yet." in html and "Base camp" not in html
-    assert "<td>Not started</td>" in html and "<td>0 / 2</td>" in html
+    assert (
+        '<td data-label="Altitude">Not started</td>' in html
+        and '<td data-label="Questions answered">0 / 2</td>' in html
+    )
     client.force_login(make_user())
-    assert client.get("/progress/").content.decode().count("<td>0 / 2</td>") == 1
+    assert (
+        client.get("/progress/")
+        .content.decode()
+        .count('<td data-label="Questions answered">0 / 2</td>')
+        == 1
+    )
     answer(client, questions(version)[0], right=False)
     html = client.get("/progress/").content.decode()
-    assert "<td>Base camp</td>" in html and "<td>1 / 2</td>" in html
+    assert (
+        '<td data-label="Altitude">Base camp</td>' in html
+        and '<td data-label="Questions answered">1 / 2</td>' in html
+    )
 
 
 def test_downloads_contain_every_answer(client, version):

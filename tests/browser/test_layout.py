@@ -383,3 +383,30 @@ def test_on_a_phone_the_step_down_buttons_do_not_touch(live_server, demo, page: 
     apart_across = keep["x"] - (yes["x"] + yes["width"])
     apart_down = keep["y"] - (yes["y"] + yes["height"])
     assert max(apart_across, apart_down) >= 8, (yes, keep)
+
+
+@pytest.mark.parametrize("width", [390, 320])
+@pytest.mark.parametrize("language", ["", "/ru"])
+def test_on_a_phone_the_progress_tables_name_every_figure_without_scrolling(
+    live_server, demo, page: Page, language, width
+):
+    """The team tables' audit, on the learner's side: at 390 px the progress page's tables
+    (altitude per climb, to revisit, recent answers) scrolled sideways inside their boxes,
+    "Questions answered" and an answer's result past the edge. A card per row, as on the
+    team pages."""
+    page.set_viewport_size({"width": width, "height": 844})
+    sign_in(page, live_server, "katherine_coleman_goble_johnson")
+    page.goto(live_server.url + SENIOR_PIECE)
+    answer_wrong_then_wait(page, 1)  # a question to revisit, and a recent answer
+    page.goto(f"{live_server.url}{language}/progress/")
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, overflow
+    boxes = page.locator(".table-scroll")
+    assert boxes.count() == 3
+    for scroller in boxes.all():
+        caption = scroller.locator("caption").get_attribute("id")
+        hidden = scroller.evaluate("box => box.scrollWidth - box.clientWidth")
+        assert hidden <= 0, (caption, hidden)
+        assert scroller.locator("table").evaluate(CELLS_ON_SCREEN) == [], caption
