@@ -95,3 +95,19 @@ def test_the_htmx_answer_and_the_page_agree_on_every_step(client, version):
     for number in (2, 3):
         swapped = step_html(fragment, number).replace(' hx-swap-oob="true"', "")
         assert token.sub("", swapped) == token.sub("", step_html(page, number))
+
+
+def test_an_answer_from_a_stale_tab_points_its_placeholders_past_the_question(client, version):
+    """The other tab answered the first question: this tab's page still shows it open and
+    every step after it locked behind it. Its answer (not stored: the first counts) brings
+    those steps too, not the next alone, or the third kept linking to the answered first."""
+    first, second, _ = questions(version)
+    post(client, first, correct(first))  # in the other tab
+
+    response = post(client, first, wrong(first))  # this tab, still at attempt 1
+
+    assert "another tab" in response["HX-Trigger"]
+    html = response.content.decode()
+    locked = step_html(html, 3)
+    assert 'hx-swap-oob="true"' in locked and "is-locked" in locked
+    assert go_to_link(locked) == f"#question-{second.pk}"

@@ -28,7 +28,7 @@ from .forms import AnswerForm
 from .learners import learner_for, learner_id_for
 from .models import Answer, Retake, RetakeRefused, scores_for
 from .progress import progress_context
-from .quiz import LOCKED, OPEN, Attempt, outcome, unfold
+from .quiz import LOCKED, Attempt, outcome, unfold
 
 ANSWERED_ELSEWHERE = gettext_lazy(
     "You had already answered this in another tab: the step shows that answer."
@@ -125,9 +125,11 @@ def answer(request: HttpRequest) -> HttpResponse:
         return _answer_error(
             request, _("This answer is out of date. Reload the page and try again."), form
         )
-    # A first answer in the round opens the way: every step after it changes (opened, or
-    # still locked behind another question, which its placeholder links to).
-    opened_the_way = recorded.created and states[index].state == OPEN
+    # An answer to a question the page showed unanswered opens the way there: every step
+    # after it changes (opened, or still locked behind another question, which its
+    # placeholder links to). Stored now, or already from another tab: that page still has
+    # them all locked behind this question.
+    opened_the_way = form.cleaned_data["attempt"] == 1
     scores = None
     # What this answer achieved, said in words: the altitude bar and the recap change
     # silently, far from where the learner's focus is.
@@ -161,8 +163,7 @@ def answer(request: HttpRequest) -> HttpResponse:
         # Post/redirect/get: the page comes back scrolled to the verdict (the top of the step
         # would leave it below the prose and the snippet).
         return redirect(f"{version.get_absolute_url()}#feedback-{question.pk}")
-    # Else (a retry, or an answer given meanwhile in another tab) the next step only, as the
-    # page may have opened it since it was read.
+    # Else (a retry) the next step only, as the page may have opened it since it was read.
     following = states[index + 1 :] if opened_the_way else states[index + 1 : index + 2]
     context = {"version": version, "outcome": result}
     if scores is not None:  # a retry leaves the altitude as it was: no panel to swap
