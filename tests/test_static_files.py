@@ -101,3 +101,16 @@ def test_runs_into_one_folder_take_turns(folders, monkeypatch):
     monkeypatch.setattr(DjangoCollectStatic, "collect", collect_and_probe)
     collect()
     assert seen == ["waits"]
+
+
+def test_a_run_after_one_with_link_copies_the_files_in_place_of_the_links(folders):
+    """Django's own collectstatic replaces a --link run's links with copies; a run that found
+    the sources unchanged left the links, into the source folders that an upgrade changes
+    under the instances serving them."""
+    source, static = folders
+    call_command("collectstatic", "--noinput", "--link", stdout=StringIO())
+    assert (static / "css" / "site.css").is_symlink()
+
+    assert "nothing to do" not in collect()
+    assert not (static / "css" / "site.css").is_symlink()
+    assert "nothing to do" in collect()

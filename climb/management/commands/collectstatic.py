@@ -81,7 +81,8 @@ class Command(DjangoCollectStatic):
 
     def fingerprint(self, sources: dict[str, tuple]) -> str:
         """What the collected folder is made from: every source file's path and content, and
-        what turns them into the folder (the storage, its settings, the library versions)."""
+        what turns them into the folder (the storage, its settings, the library versions,
+        links or copies: a run after a --link run replaces the links, as Django's does)."""
         digest = hashlib.sha256()
         storage = self.storage.__class__  # staticfiles_storage is a lazy proxy
         for part in (
@@ -90,6 +91,7 @@ class Command(DjangoCollectStatic):
             django.get_version(),
             version("whitenoise"),
             str(self.post_process),
+            str(self.symlink),
         ):
             digest.update(part.encode() + b"\0")
         for name in sorted(sources):
