@@ -114,3 +114,11 @@ def test_a_run_after_one_with_link_copies_the_files_in_place_of_the_links(folder
     assert "nothing to do" not in collect()
     assert not (static / "css" / "site.css").is_symlink()
     assert "nothing to do" in collect()
+
+
+def test_a_dry_run_writes_nothing_beside_the_folder(folders):
+    """--dry-run is "everything except modify the filesystem": it made the lock file."""
+    source, static = folders
+    call_command("collectstatic", "--noinput", "--dry-run", stdout=StringIO())
+    assert not static.exists()
+    assert not static.with_name("static.collected").exists()

@@ -42,14 +42,15 @@ class Command(DjangoCollectStatic):
     )
 
     def collect(self):
-        if not self.is_local_storage() or not self.storage.location:
+        # A dry run changes nothing, so it need not wait, and leaves no lock file behind.
+        if self.dry_run or not self.is_local_storage() or not self.storage.location:
             return super().collect()
         with collect_lock(str(self.storage.location)) as marker:
             sources = self.sources()
             fingerprint = self.fingerprint(sources)
             marker.seek(0)
             if (
-                not (self.clear or self.symlink or self.dry_run)
+                not (self.clear or self.symlink)
                 and marker.read() == fingerprint
                 and self.in_place(sources)
             ):
@@ -59,8 +60,6 @@ class Command(DjangoCollectStatic):
                     level=1,
                 )
                 return {"modified": [], "unmodified": list(sources), "post_processed": []}
-            if self.dry_run:
-                return super().collect()
             # Forgotten while the folder changes: a run that stops half-way is not "collected".
             marker.truncate(0)
             marker.flush()
