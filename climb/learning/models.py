@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -419,8 +420,15 @@ class Answer(models.Model):
             return Recorded(previous[-1], created=False)
         if attempt != len(previous) + 1:
             raise ValueError("attempt out of sequence")
+        # Outside a transaction (a request: no ATOMIC_REQUESTS) the INSERT commits or fails on
+        # its own, and waits for SQLite's write lock as BEGIN IMMEDIATE would: a transaction
+        # around it only added BEGIN and COMMIT to every answer. (A new question revision is
+        # committed by its own, before.) Inside a caller's transaction (a test's), a savepoint
+        # keeps a refused INSERT from spoiling it: Django, and PostgreSQL, would refuse every
+        # later query in it, the one below included.
+        in_transaction = transaction.get_connection().in_atomic_block
         try:
-            with transaction.atomic():
+            with transaction.atomic() if in_transaction else nullcontext():
                 answer = cls.objects.create(
                     learner=learner,
                     question_id=question.pk,
