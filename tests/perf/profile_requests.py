@@ -159,7 +159,7 @@ def requests_to_time(wsgi: Wsgi) -> dict:
     # The first learner's answers are each the first to their question in this process, and
     # the first to each page loads the whole piece (the profile never reads those pages).
     # A fixed 200, fewer than one learner's answers once the demo grew, left the counted
-    # answer among those: 14 queries, where a warm process runs 5 or 6.
+    # answer among those: 14 queries, where a warm process then ran 5 or 6.
     return {
         "page": (lambda: wsgi(PAGE, anonymous), 200),
         "learner": (lambda: wsgi(PAGE, learner), 200),
