@@ -362,6 +362,21 @@ def test_nothing_to_revisit_says_whether_anything_was_ever_missed(client, versio
     assert "answered right at a first try since" not in html
 
 
+def test_nothing_to_revisit_claims_nothing_about_misses_in_a_piece_back_in_drafts(client, version):
+    """The teams audit: a learner whose only miss is in a piece since taken back to drafts
+    (left out of the list) read that every question missed had been answered right since."""
+    from lessons.models import Status, TierVersion
+
+    first, _ = questions(version)
+    answer(client, first, right=False)
+    TierVersion.objects.filter(pk=version.pk).update(status=Status.DRAFT)
+    html = client.get("/progress/").content.decode()
+    assert f"#question-{first.pk}" not in html
+    assert "Nothing to revisit in the pieces that are out now." in html
+    assert "answered right at a first try since" not in html
+    assert "no question has been missed" not in html
+
+
 def test_anonymous_progress_moves_to_the_account_on_login(client, version):
     first, second = questions(version)
     answer(client, first, right=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Q
 
 from lessons.models import Climb
+from lessons.models import Status as ContentStatus
 
 from .altitude import Altitude, Status, percent, piece_statuses
 from .models import Answer, TierReached, scores_for
@@ -40,21 +41,28 @@ def progress_context(learner_id: int | None) -> dict:
         "reached": [],
         "revisit": [],
         "ever_missed": False,
+        "missed_in_published": False,
     }
     if learner_id is None:
         return context
     # First-try accuracy: the first round only, what the learner predicted before any retake.
-    # Misses at a first try in any round, in the same pass: an empty "to revisit" means
-    # "never missed one" without them, "all answered right since" with them.
+    # Misses at a first try in any round, in the same pass, to say what an empty "to revisit"
+    # means: "all answered right since" if a piece out now had one, "never missed one" if no
+    # piece ever had. Misses only in pieces back in drafts (hidden from the list) are neither.
     totals = Answer.objects.filter(learner_id=learner_id, attempt=1).aggregate(
         first=Count("pk", filter=Q(round=1)),
         right=Count("pk", filter=Q(round=1, is_correct=True)),
         missed=Count("pk", filter=Q(is_correct=False)),
+        missed_out=Count(
+            "pk",
+            filter=Q(is_correct=False, question__step__version__status=ContentStatus.PUBLISHED),
+        ),
     )
     if totals["first"]:
         context["accuracy"] = percent(totals["right"], totals["first"])
         context["first_answers"] = totals["first"]
     context["ever_missed"] = totals["missed"] > 0
+    context["missed_in_published"] = totals["missed_out"] > 0
     context["revisit"] = list(to_revisit(learner_id)[:REVISIT_SHOWN])
     context["recent"] = list(
         Answer.objects.in_published()
