@@ -5,7 +5,7 @@ They run inside one transaction, where nothing commits: a search applies the ind
 still pending in its own transaction first (search_index.flush_pending), as it would in
 production after a rollback. The commit path itself is tested with on-commit callbacks.
 
-Also the page anatomy that static/js/climb.js relies on: the script is tested in a browser,
+Also the page anatomy that static/js/search.js relies on: the script is tested in a browser,
 but the hooks it reads are the server's to provide.
 """
 
@@ -1339,7 +1339,7 @@ def test_the_suggestion_is_a_link_on_the_page_and_in_the_htmx_fragment(client, d
     assert "<html" in page.text and suggested(page) == "quorum"
     fragment = search(client, "quorom", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text and suggested(fragment) == "quorum"
-    # In the summary that the status region reads out after a swap (climb.js).
+    # In the summary that the status region reads out after a swap (search.js).
     summary = re.search(r'<p class="search-summary">.*?</p>', fragment.text, re.S).group()
     assert "Did you mean" in summary
 

@@ -1,5 +1,11 @@
 /*
- * Climb: keyboard shortcuts and a few htmx courtesies.
+ * Climb: the shared helpers, the keyboard shortcuts and a few htmx courtesies.
+ *
+ * The first of three files (base.html loads them in order, all `defer`): this one holds
+ * window.Climb, the toasts, the single-key switch, the dispatch of every key (j/k/t, `?` and
+ * its panel, Escape, and the keys that search.js and quiz.js act on), and what htmx swaps
+ * need on every page. search.js opens search and keeps what is typed on the way; quiz.js
+ * has the quiz's keys and the answer in flight. Each adds its part to window.Climb.
  *
  * Everything here is an extra: each page works fully without it (links, forms, <details>).
  * Listeners sit on `document` so that content htmx swaps in keeps working without re-binding,
@@ -10,14 +16,12 @@
   'use strict';
 
   const TOAST_MS = 2500;
-  const OPEN_QUIZ = 'form.quiz-form[data-state="open"]';
-  const CHOICES = 'input[type="radio"][name="choice"]';
   // Input types nobody types text into: letters and digits stay free for shortcuts there.
   const NON_TEXT_INPUTS = new Set([
     'button', 'checkbox', 'color', 'file', 'image', 'radio', 'range', 'reset', 'submit',
   ]);
-  // Enter already means something on these; the quiz must not steal it.
   const SEARCH_FIELD = 'form[role="search"] input[type="search"]';
+  // Enter already means something on these; the quiz must not steal it.
   const ENTER_OWNERS = 'a[href], area[href], button, input, select, textarea, summary, ' +
     'iframe, [contenteditable]:not([contenteditable="false"]), [role="button"], ' +
     '[role="link"], [role="checkbox"], [role="radio"], [role="tab"], [role="menuitem"]';
@@ -27,8 +31,21 @@
   // the page was scrolled, for a reader whose focus was nowhere in particular.
   let focusBeforeShortcuts = null;
   let scrollBeforeShortcuts = null;
-  // Submit buttons that had focus when they were disabled: disabling drops focus.
-  const hadFocus = new WeakSet();
+
+  // What search.js and quiz.js share with this file. They add to it what the keys dispatched
+  // here call: openSearch and takeTypedForSearch (search.js), pickChoice and submitAnswer
+  // (quiz.js).
+  const Climb = window.Climb = {
+    SEARCH_FIELD: SEARCH_FIELD,
+    bodyData: bodyData,
+    lastPointer: function () { return lastPointer; },
+  };
+
+  // One of those, called when a key is pressed (every deferred script has run by then), or
+  // false, as for a key that means nothing here, if its file did not load.
+  function ask(name, argument) {
+    return typeof Climb[name] === 'function' && Climb[name](argument);
+  }
 
   // Single-key shortcuts can be turned off (WCAG 2.1.4): a speech-input user saying a word
   // with a "j" in it, or a stray key, must not leave the page. Kept in this browser.
@@ -143,14 +160,6 @@
     return document.querySelector('[data-piece-tier]') !== null;
   }
 
-  function isQuizForm(element) {
-    return element instanceof HTMLFormElement && element.matches('form.quiz-form');
-  }
-
-  function submitButton(form) {
-    return form.querySelector('button[type="submit"], button:not([type])');
-  }
-
   function followRel(rel, missingMessage) {
     const link = document.querySelector('head link[rel~="' + rel + '"][href]');
     if (link) {
@@ -185,83 +194,6 @@
     toast(bodyData('msgOneTier'));
     return true;
   }
-
-  function openSearch() {
-    // Already on the search page: loading it again would only lose what was typed.
-    const input = document.querySelector(SEARCH_FIELD);
-    if (input) {
-      input.focus();
-      input.select();
-      return true;
-    }
-    const url = bodyData('searchUrl');
-    if (url) {
-      typedForSearch = '';
-      // A page that stays (the load failed) takes its keys back.
-      window.setTimeout(function () { typedForSearch = null; }, TYPED_FOR_SEARCH_MS);
-      window.location.assign(url);
-    }
-    return Boolean(url);
-  }
-
-  // What is typed between Ctrl K (or "/") and the search page's field: the page being left
-  // still gets those keys, which were lost (the learner audit: "quorum" arrived as "orum"),
-  // or worse, taken as shortcuts ("j" in "jitter" went to the next piece). Kept for the
-  // search page, which puts them in its field (restoreTypedForSearch), within a few seconds.
-  const TYPED_FOR_SEARCH = 'climb.typedForSearch';
-  const TYPED_FOR_SEARCH_MS = 10000;
-  let typedForSearch = null;  // a string while leaving for the search page
-
-  function keepTypedForSearch(event) {
-    if (event.ctrlKey || event.metaKey || event.altKey) {
-      return;
-    }
-    if (event.key === 'Backspace') {
-      typedForSearch = typedForSearch.slice(0, -1);
-    } else if (event.key.length === 1) {
-      typedForSearch += event.key;
-    } else {
-      return;
-    }
-    event.preventDefault();
-    try {
-      const kept = { text: typedForSearch, at: Date.now() };
-      sessionStorage.setItem(TYPED_FOR_SEARCH, JSON.stringify(kept));
-    } catch (error) {
-      // Storage refused (a private window, say): the keys are lost, as they were before.
-    }
-  }
-
-  function restoreTypedForSearch() {
-    let kept = null;
-    try {
-      kept = JSON.parse(sessionStorage.getItem(TYPED_FOR_SEARCH));
-      sessionStorage.removeItem(TYPED_FOR_SEARCH);
-    } catch (error) {
-      return;
-    }
-    const input = document.querySelector(SEARCH_FIELD);
-    // Only into a new search (not one with a query of its own), and only if fresh.
-    if (!kept || !kept.text || !input || input.defaultValue ||
-        !(Date.now() - kept.at < TYPED_FOR_SEARCH_MS)) {
-      return;
-    }
-    // Keys that reached the field itself once it had focus came after the kept ones.
-    input.value = kept.text + input.value;
-    const end = input.value.length;
-    input.focus();
-    input.setSelectionRange(end, end);
-    input.dispatchEvent(new Event('input', { bubbles: true }));  // htmx searches as typed
-  }
-  // After htmx has set the field up (its own DOMContentLoaded listener, added first), so the
-  // input event below searches.
-  if (document.readyState === 'complete') {
-    restoreTypedForSearch();
-  } else {
-    document.addEventListener('DOMContentLoaded', restoreTypedForSearch, { once: true });
-  }
-  // Back to this page from the browser's cache, as it was left: its keys are its own again.
-  window.addEventListener('pageshow', function () { typedForSearch = null; });
 
   function openShortcuts() {
     const panel = document.querySelector('details#shortcuts');
@@ -313,9 +245,6 @@
     return true;
   }
 
-  // The question being worked on: the open one in the step holding focus, else the next open
-  // one after focus, else the first. A wrong answer leaves an earlier form open, and the
-  // digits should not jump back up to it while the learner reads further down.
   // Where the learner last clicked or tapped: reading with the mouse moves no focus into the
   // step being read (a click on text focuses <main>, which contains every step).
   let lastPointer = null;
@@ -345,58 +274,6 @@
     } else {
       autofocused.addEventListener('focus', caretToEnd, { once: true });
     }
-  }
-
-  function openQuizForm() {
-    const forms = Array.from(document.querySelectorAll(OPEN_QUIZ));
-    if (forms.length === 0) {
-      return null;
-    }
-    let anchor = document.activeElement;
-    // Focus that contains the forms (body, <main>) says nothing about where the learner is;
-    // inside one step it does (the open question, focused by a locked step's link to it).
-    const containsForms = anchor && !anchor.closest('li.step') &&
-      forms.some(function (f) { return anchor.contains(f); });
-    if (!anchor || anchor === document.body || containsForms) {
-      anchor = lastPointer && lastPointer.isConnected ? lastPointer : null;
-    }
-    if (!anchor) {
-      return forms[0];
-    }
-    const step = anchor.closest('li.step');
-    const own = step && step.querySelector(OPEN_QUIZ);
-    const after = forms.find(function (form) {
-      return anchor.compareDocumentPosition(form) & Node.DOCUMENT_POSITION_FOLLOWING;
-    });
-    return own || after || forms[0];
-  }
-
-  function pickChoice(number) {
-    const form = openQuizForm();
-    const choice = form && form.querySelectorAll(CHOICES)[number - 1];
-    if (!choice || choice.disabled) {
-      return false;
-    }
-    choice.checked = true;
-    // Setting .checked fires nothing; tell anyone listening, as a click would.
-    choice.dispatchEvent(new Event('change', { bubbles: true }));
-    choice.focus();
-    return true;
-  }
-
-  function submitAnswer() {
-    const form = openQuizForm();
-    const button = form && submitButton(form);
-    if (!button || button.disabled || !form.querySelector(CHOICES + ':checked')) {
-      return false;
-    }
-    // requestSubmit fires the submit event htmx listens for; form.submit() would bypass it.
-    if (typeof form.requestSubmit === 'function') {
-      form.requestSubmit(button);
-    } else {
-      button.click();
-    }
-    return true;
   }
 
   // The key a shortcut is named by. A letter comes from the physical key when the layout
@@ -451,7 +328,7 @@
       return closeShortcuts() || (!isTextEntry(event.target) && hideToast());
     }
     if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey) {
-      return isSearchChord(event) && openSearch();
+      return isSearchChord(event) && ask('openSearch');
     }
     // Any other Ctrl, Alt or Meta chord belongs to the browser or the system (AltGr too).
     if (event.ctrlKey || event.altKey || event.metaKey || singleKeysOff) {
@@ -461,13 +338,13 @@
       case 'j': return followRel('next', 'msgNoNext');
       case 'k': return followRel('prev', 'msgNoPrevious');
       case 't': return cycleTier();
-      case '/': return openSearch();
+      case '/': return ask('openSearch');
       case '?': return openShortcuts();
       case 'Enter':
         return !(event.target instanceof Element && event.target.closest(ENTER_OWNERS)) &&
-          submitAnswer();
+          ask('submitAnswer');
       case '1': case '2': case '3': case '4': case '5':
-        return pickChoice(Number(key));
+        return ask('pickChoice', Number(key));
       default:
         return false;
     }
@@ -478,8 +355,8 @@
     if (event.defaultPrevented || event.isComposing || event.repeat) {
       return;
     }
-    if (typedForSearch !== null) {
-      keepTypedForSearch(event);
+    // Leaving for the search page: the keys are kept for its field (search.js).
+    if (ask('takeTypedForSearch', event)) {
       return;
     }
     // In a text field the keys are text, but for Escape and Ctrl K (Cmd K), which type
@@ -492,33 +369,6 @@
     if (handleShortcut(event)) {
       event.preventDefault();
     }
-  });
-
-  // While an answer is in flight its button is disabled: a double click records it once.
-  document.addEventListener('htmx:beforeRequest', function (event) {
-    const button = isQuizForm(event.target) && submitButton(event.target);
-    if (button) {
-      if (document.activeElement === button) {
-        hadFocus.add(button);
-      }
-      button.disabled = true;
-    }
-  });
-
-  // A form swapped out needs nothing back; one still here (an error came back) does.
-  document.addEventListener('htmx:afterRequest', function (event) {
-    const form = event.target;
-    const button = isQuizForm(form) && submitButton(form);
-    if (!button) {
-      return;
-    }
-    button.disabled = false;
-    // Give back the focus that disabling took, if the form is still there (after an error).
-    const active = document.activeElement;
-    if (hadFocus.has(button) && form.isConnected && (!active || active === document.body)) {
-      button.focus();
-    }
-    hadFocus.delete(button);
   });
 
   // A request that never got an answer (offline) or got a 5xx swaps nothing (see htmx-config
@@ -563,18 +413,6 @@
     }
   );
 
-  // Search results follow the typing: a live region swapped in already filled is often not
-  // read, so the count goes into one that stays on the page (#search-status).
-  document.addEventListener('htmx:afterSettle', function (event) {
-    const settled = event.target;
-    const status = document.getElementById('search-status');
-    if (!(settled instanceof Element) || settled.id !== 'search-results' || !status) {
-      return;
-    }
-    const summary = settled.querySelector('.search-summary');
-    status.textContent = summary ? summary.textContent.trim() : '';
-  });
-
   // The dashboard swapped by a sort header keeps focus on that header (htmx finds its id
   // again); by "Next page" on the last page, or "Previous page" on the first, the link is
   // gone and focus fell to <body>: put it on the members table, where the new page is.
@@ -618,31 +456,11 @@
     }
   });
 
-  // The answered step comes back as a new <li>: move focus to its feedback, so keyboard and
-  // screen-reader users carry on from the verdict rather than from the top of the page.
-  // An error lands in the quiz's aria-live slot instead, and focus stays where it is.
-  // (htmx overwrites detail.elt with each element it fires on: requestConfig.elt is the form,
-  // detail.target the swap target, detached now, whose id the new step reuses.)
+  // An answer error with no question to attach to is swapped into the toast: show it.
   document.addEventListener('htmx:afterSettle', function (event) {
     const settled = event.target;
-    const detail = event.detail || {};
-    const source = detail.requestConfig && detail.requestConfig.elt;
-    if (!(settled instanceof Element)) {
-      return;
-    }
-    if (settled.id === 'toast') {
-      // An answer error with no question to attach to is swapped into the toast: show it.
+    if (settled instanceof Element && settled.id === 'toast') {
       toast(settled.textContent.trim(), true);
-      return;
-    }
-    if (!settled.matches('li.step') || !isQuizForm(source)) {
-      return;
-    }
-    // A following step unlocked out of band has another id: not where the learner is.
-    const answered = detail.target instanceof Element && detail.target.id === settled.id;
-    const feedback = settled.querySelector('.feedback[tabindex="-1"]');
-    if (answered && feedback) {
-      feedback.focus();
     }
   });
 })();

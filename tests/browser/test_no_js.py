@@ -29,7 +29,7 @@ def test_answering_without_javascript_comes_back_at_the_same_step(
     # is shown (the keyboard audit).
     expect(page.locator("details#shortcuts")).to_be_hidden()
     expect(page.locator(".nav-kbd")).to_be_hidden()
-    # Nor the 1-4 beside the choices, which name keys that pick nothing without climb.js.
+    # Nor the 1-4 beside the choices, which name keys that pick nothing without quiz.js.
     expect(step(page, 1).locator(".choice-key").first).to_be_hidden()
     expect(page.locator("nav.site-nav").get_by_role("link", name="Search")).to_be_visible()
     question = question_id(page, 1)

@@ -1,4 +1,4 @@
-"""The keyboard shortcuts of static/js/climb.js, pressed in a real browser.
+"""The keyboard shortcuts of static/js/ (climb.js, search.js, quiz.js), pressed in a browser.
 
 A test per shortcut family rather than per key: each test pays for loading the demo climb.
 """
