@@ -26,7 +26,7 @@ def step_html(html: str, number: int) -> str:
 
 def go_to_link(html: str) -> str | None:
     """The href of a locked step's link to the open question, None without one."""
-    found = re.search(r'<a href="([^"]+)">Go to the open question, in step \d+</a>', html)
+    found = re.search(r'<a href="([^"]+)">Go to the open question in step \d+</a>', html)
     return found.group(1) if found else None
 
 
@@ -42,7 +42,7 @@ def test_a_locked_step_links_to_the_open_question_for_a_learner_with_some_answer
     locked = step_html(page, 3)
     assert "is-locked" in locked and "Answer the question above to open this step." in locked
     assert go_to_link(locked) == f"#question-{second.pk}"
-    assert "Go to the open question, in step 2" in locked
+    assert "Go to the open question in step 2" in locked
     # The anchor is the open question's section, which takes focus when a link lands there.
     assert re.search(rf'<section [^>]*id="question-{second.pk}" tabindex="-1">', page)
     # Answered and open steps have no such link, nor the answered question a tabindex.

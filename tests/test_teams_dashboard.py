@@ -168,8 +168,8 @@ def test_the_most_missed_question_comes_with_its_most_chosen_wrong_answer(client
     first = rows[0]
     assert "2 of 3 (67%)" in first  # p1/zero q1: alice right, bob and carl wrong
     # The figure's unit, in the header and beside it on a phone (the audit: "Missed" what?).
-    assert '<th scope="col">Missed at first try</th>' in section
-    assert '<td data-label="Missed at first try">2 of 3 (67%)</td>' in first
+    assert '<th scope="col">Missed at the first try</th>' in section
+    assert '<td data-label="Missed at the first try">2 of 3 (67%)</td>' in first
     assert "Choice 1" in first and "(2 times)" in first
     assert 'href="/climbs/ds/leases/zero/"' in first and "Leases" in first
     # Equal misses: the question more of the team answered first (p2/zero q1 before q2 of p1).

@@ -327,7 +327,7 @@ def test_on_a_phone_team_tables_name_every_figure_without_scrolling(
         if width == 320:  # the cards and the dashboard's row of sort links, for axe
             reports += violations(page, f"{path} at {width} px")
     assert_clean(reports)
-    # Chromium's accessibility tree keeps the cards' table: "Missed at first try" is a
+    # Chromium's accessibility tree keeps the cards' table: "Missed at the first try" is a
     # column header and its figure a cell, read without the label drawn beside it.
     figure = page.locator(".missed-table tbody td").nth(1).text_content()
     nodes = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]

@@ -184,7 +184,7 @@ def test_a_locked_step_leads_to_the_open_question_which_the_keys_then_answer(
 
     page.goto(live_server.url + SENIOR_PIECE + "#step-4")
 
-    link = step(page, 4).get_by_role("link", name="Go to the open question, in step 2")
+    link = step(page, 4).get_by_role("link", name="Go to the open question in step 2")
     expect(link).to_be_in_viewport()
     expect(link).to_have_attribute("href", f"#question-{second}")
     page.keyboard.press("Tab")
@@ -205,5 +205,5 @@ def test_a_locked_step_leads_to_the_open_question_which_the_keys_then_answer(
     third = question_id(page, 3)
     assert third not in (first, second)
     expect(
-        step(page, 4).get_by_role("link", name="Go to the open question, in step 3")
+        step(page, 4).get_by_role("link", name="Go to the open question in step 3")
     ).to_have_attribute("href", f"#question-{third}")
