@@ -133,7 +133,7 @@ class Vocabulary:
     def finds(self, query: str) -> bool:
         """Whether search could find a document for `query`: every phrase's words in one
         document (the last word a prefix while typed, or one of its shorter stems). Not
-        whether they stand side by side: finds() asks the index that."""
+        whether they stand side by side: index_finds() asks the index that."""
         phrases = parse_query(query)
         if not phrases:
             return False
@@ -237,11 +237,11 @@ def suggestion(query: str, language: str) -> str | None:
         vocabulary = held.get(searched)
         found = corrected(query, vocabulary) if vocabulary else None
         if found is not None:
-            return found if finds(found, languages) else None
+            return found if index_finds(found, languages) else None
     return None
 
 
-def finds(query: str, languages: tuple[str, ...]) -> bool:
+def index_finds(query: str, languages: tuple[str, ...]) -> bool:
     """Whether search finds a published document for `query` in one of `languages`
     (search_both looks in the site's language, then the other's), in one query: an EXISTS,
     matched as search() matches."""

@@ -1394,14 +1394,14 @@ def test_a_suggestion_is_run_as_search_matches_it_in_one_query(django_assert_num
     search_index.flush_pending()
     # The phrase's words are in one published piece, but not side by side.
     with django_assert_num_queries(1):
-        assert not search_suggest.finds('"fencing token"', ("en", "ru"))
+        assert not search_suggest.index_finds('"fencing token"', ("en", "ru"))
     with django_assert_num_queries(1):
-        assert search_suggest.finds("fencing token", ("en", "ru"))
+        assert search_suggest.index_finds("fencing token", ("en", "ru"))
     # In the languages given: the Russian text's, as search_both looks in it too.
-    assert not search_suggest.finds("кворум", ("en",))
-    assert search_suggest.finds("кворум", ("en", "ru"))
+    assert not search_suggest.index_finds("кворум", ("en",))
+    assert search_suggest.index_finds("кворум", ("en", "ru"))
     with django_assert_num_queries(0):
-        assert not search_suggest.finds("…", ("en", "ru"))  # no word: nothing to ask
+        assert not search_suggest.index_finds("…", ("en", "ru"))  # no word: nothing to ask
 
 
 def test_edit_distance_counts_a_swap_as_one_edit_and_stops_past_the_limit():

@@ -14,6 +14,13 @@ def box(page: Page, selector: str) -> dict:
     return page.locator(selector).first.bounding_box()
 
 
+def sideways(page: Page) -> int:
+    """How far the page scrolls sideways: 0 or less, not at all."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
 @pytest.mark.parametrize("language", ["", "/ru"])
 def test_a_signed_in_readers_header_is_one_line_on_a_laptop(
     live_server, demo, page: Page, language
@@ -84,9 +91,7 @@ def test_team_pages_do_not_scroll_sideways_on_a_phone(live_server, demo, page: P
     review = f"/teams/{team.pk}/questions/{question}/"
     for path in ("/teams/", f"/teams/{team.pk}/", f"/teams/{team.pk}/members/", review):
         page.goto(f"{live_server.url}{language}{path}")
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
+        overflow = sideways(page)
         assert overflow <= 0, (path, overflow)
 
 
@@ -202,9 +207,7 @@ def test_a_long_team_name_without_spaces_wraps_on_a_phone(live_server, demo, pag
         page.goto(f"{live_server.url}{path}")
         for summary in page.locator("details > summary").all():
             summary.click()
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
+        overflow = sideways(page)
         assert overflow <= 0, (path, overflow)
 
 
@@ -288,6 +291,21 @@ CELLS_ON_SCREEN = """table => {
 }"""
 
 
+def cards_off_screen(page: Page) -> list:
+    """What of each table box on the page scrolls sideways or is drawn off screen or
+    without its column's name (CELLS_ON_SCREEN), by the box's caption: [] when all fits."""
+    problems = []
+    for scroller in page.locator(".table-scroll").all():
+        caption = scroller.locator("caption").get_attribute("id")
+        hidden = scroller.evaluate("box => box.scrollWidth - box.clientWidth")
+        if hidden > 0:
+            problems.append((caption, "scrolls", hidden))
+        problems += [
+            (caption, *cell) for cell in scroller.locator("table").evaluate(CELLS_ON_SCREEN)
+        ]
+    return problems
+
+
 @pytest.mark.parametrize("width", [390, 320])
 @pytest.mark.parametrize("language", ["", "/ru"])
 def test_on_a_phone_team_tables_name_every_figure_without_scrolling(
@@ -313,17 +331,10 @@ def test_on_a_phone_team_tables_name_every_figure_without_scrolling(
         page.goto(f"{live_server.url}{language}{path}")
         for summary in page.locator("details > summary").all():
             summary.click()  # the weekly numbers, and "leave"
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
+        overflow = sideways(page)
         assert overflow <= 0, (path, overflow)
-        boxes = page.locator(".table-scroll")
-        assert boxes.count() == tables
-        for scroller in boxes.all():
-            caption = scroller.locator("caption").get_attribute("id")
-            hidden = scroller.evaluate("box => box.scrollWidth - box.clientWidth")
-            assert hidden <= 0, (path, caption, hidden)
-            assert scroller.locator("table").evaluate(CELLS_ON_SCREEN) == [], (path, caption)
+        assert page.locator(".table-scroll").count() == tables
+        assert cards_off_screen(page) == [], path
         if width == 320:  # the cards and the dashboard's row of sort links, for axe
             reports += violations(page, f"{path} at {width} px")
     assert_clean(reports)
@@ -399,14 +410,7 @@ def test_on_a_phone_the_progress_tables_name_every_figure_without_scrolling(
     page.goto(live_server.url + SENIOR_PIECE)
     answer_wrong_then_wait(page, 1)  # a question to revisit, and a recent answer
     page.goto(f"{live_server.url}{language}/progress/")
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
+    overflow = sideways(page)
     assert overflow <= 0, overflow
-    boxes = page.locator(".table-scroll")
-    assert boxes.count() == 3
-    for scroller in boxes.all():
-        caption = scroller.locator("caption").get_attribute("id")
-        hidden = scroller.evaluate("box => box.scrollWidth - box.clientWidth")
-        assert hidden <= 0, (caption, hidden)
-        assert scroller.locator("table").evaluate(CELLS_ON_SCREEN) == [], caption
+    assert page.locator(".table-scroll").count() == 3
+    assert cards_off_screen(page) == []
